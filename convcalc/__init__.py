@@ -1,0 +1,70 @@
+"""convcalc: the shape, parameters, MACs, FLOPs, activation memory and receptive field
+of every layer of a convolutional network, computed symbolically.
+
+    >>> import convcalc as cc
+    >>> cc.summary("alexnet").totals.params
+    62378344
+
+Importing convcalc imports neither torch nor click nor tabulate.
+"""
+
+from . import models
+from .analysis import DTYPE_BYTES, Report, Row, Totals, analyze
+from .api import summary
+from .errors import ConvCalcError, ShapeError, SpecError, UnknownModelError
+from .layers import (
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AdaptiveAvgPool3d,
+    AdaptiveMaxPool1d,
+    AdaptiveMaxPool2d,
+    AdaptiveMaxPool3d,
+    AvgPool1d,
+    AvgPool2d,
+    AvgPool3d,
+    BatchNorm1d,
+    BatchNorm2d,
+    BatchNorm3d,
+    Concat,
+    Conv1d,
+    Conv2d,
+    Conv3d,
+    ConvTranspose1d,
+    ConvTranspose2d,
+    ConvTranspose3d,
+    DepthwiseConv2d,
+    Dropout,
+    Flatten,
+    GlobalAvgPool2d,
+    Layer,
+    LeakyReLU,
+    Linear,
+    LocalResponseNorm,
+    MaxPool1d,
+    MaxPool2d,
+    MaxPool3d,
+    ReLU,
+    Residual,
+    SeparableConv2d,
+    Sequential,
+    Sigmoid,
+    Softmax,
+    Tanh,
+)
+from .models import Model
+from .parsing import parse_shape
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "summary", "analyze", "parse_shape", "models", "Model", "Report", "Row", "Totals", "DTYPE_BYTES",
+    "ConvCalcError", "ShapeError", "SpecError", "UnknownModelError", "Layer",
+    "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d",
+    "DepthwiseConv2d", "SeparableConv2d",
+    "MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d",
+    "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d",
+    "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "GlobalAvgPool2d",
+    "Linear", "Flatten", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "Dropout",
+    "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LocalResponseNorm",
+    "Sequential", "Residual", "Concat",
+]

@@ -1,0 +1,153 @@
+"""Pure integer arithmetic of sliding windows: output sizes, padding, receptive fields.
+
+Every function takes and returns plain Python ints (or Fractions for strides
+below one), so sizes of any magnitude are exact. Nothing here knows about
+layers or torch; the rules are torch's own (aten/src/ATen/native/Pool.h and
+ConvUtils.h), written so each can be checked by hand.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+__all__ = [
+    "effective_kernel",
+    "conv_output_size",
+    "pool_output_size",
+    "transposed_output_size",
+    "same_padding",
+    "padding_to_fit",
+    "unread_tail",
+    "adaptive_windows",
+    "transposed_span",
+]
+
+
+def effective_kernel(kernel: int, dilation: int = 1) -> int:
+    """Extent a dilated kernel spans: D·(K−1)+1."""
+    return dilation * (kernel - 1) + 1
+
+
+def conv_output_size(
+    size: int, kernel: int, stride: int = 1, padding: int = 0, dilation: int = 1,
+    padding_right: int | None = None,
+) -> int:
+    """O = ⌊(I + P_left + P_right − D·(K−1) − 1)/S⌋ + 1, as torch computes it.
+
+    ``padding_right`` defaults to ``padding`` (symmetric); it differs only for
+    ``padding="same"`` with an even effective kernel. A result below 1 means the
+    kernel does not fit; the caller reports it.
+    """
+    right = padding if padding_right is None else padding_right
+    return (size + padding + right - effective_kernel(kernel, dilation)) // stride + 1
+
+
+def pool_output_size(
+    size: int, kernel: int, stride: int, padding: int = 0, dilation: int = 1,
+    ceil_mode: bool = False,
+) -> int:
+    """Pooling output size, torch's ``pooling_output_shape``.
+
+    With ``ceil_mode`` the division rounds up, but a last window that would start
+    beyond the input and its left padding is dropped (torch: "ensure that the
+    last pooling starts inside the image").
+    """
+    span = size + 2 * padding - effective_kernel(kernel, dilation)
+    if not ceil_mode:
+        return span // stride + 1
+    out = -(-span // stride) + 1
+    if (out - 1) * stride >= size + padding:
+        out -= 1
+    return out
+
+
+def transposed_output_size(
+    size: int, kernel: int, stride: int = 1, padding: int = 0, output_padding: int = 0,
+    dilation: int = 1,
+) -> int:
+    """O = (I−1)·S − 2P + D·(K−1) + output_padding + 1 (torch's ConvTranspose docs)."""
+    return (size - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
+
+
+def same_padding(kernel: int, dilation: int = 1) -> tuple[int, int]:
+    """(left, right) padding torch uses for ``padding="same"``: total D·(K−1), extra on the right."""
+    total = dilation * (kernel - 1)
+    return total // 2, total - total // 2
+
+
+def padding_to_fit(size: int, kernel: int, dilation: int = 1) -> int:
+    """Smallest symmetric padding P with I + 2P ≥ D·(K−1)+1, so that at least one window fits."""
+    missing = effective_kernel(kernel, dilation) - size
+    return max(0, -(-missing // 2))
+
+
+def unread_tail(
+    size: int, kernel: int, stride: int, out: int, padding: int = 0, dilation: int = 1,
+) -> int:
+    """How many real input elements at the end no window ever reads.
+
+    The last window starts at (O−1)·S and reads up to (O−1)·S + D·(K−1) in padded
+    coordinates; real elements occupy P … P+I−1. Skipping only right padding is
+    harmless and gives 0 (ResNet's 7×7/2 stem on 224, for instance).
+    """
+    last_read = (out - 1) * stride + dilation * (kernel - 1)
+    return max(0, padding + size - 1 - last_read)
+
+
+def adaptive_windows(size: int, out: int) -> tuple[int, int]:
+    """(sum of window lengths, longest window) of torch's adaptive pooling along one dim.
+
+    Window i spans [⌊i·I/O⌋, ⌈(i+1)·I/O⌉) (aten/src/ATen/native/AdaptivePooling.h).
+    """
+    total = longest = 0
+    for i in range(out):
+        start = (i * size) // out
+        end = -(-((i + 1) * size) // out)
+        total += end - start
+        longest = max(longest, end - start)
+    return total, longest
+
+
+def transposed_span(kernel: int, stride: int, dilation: int = 1) -> int:
+    """Largest distance, in input positions, between two inputs one transposed-conv output reads.
+
+    Output o receives input i through tap j when o + P = i·S + j·D; for each
+    residue of o + P modulo S the taps that land on a whole i are collected, and
+    the widest spread of their i is returned.
+    """
+    widest = 0
+    for residue in range(stride):
+        taps = [j for j in range(kernel) if (residue - j * dilation) % stride == 0]
+        if taps:
+            widest = max(widest, (taps[-1] - taps[0]) * dilation // stride)
+    return widest
+
+
+def ceil_fraction(value: int | Fraction) -> int:
+    """⌈value⌉ for an int or a Fraction."""
+    return -(-value.numerator // value.denominator) if isinstance(value, Fraction) else value
+
+
+def window_formula(
+    size: int, kernel: int, stride: int, pad_left: int, pad_right: int, dilation: int, out: int,
+    ceil_mode: bool = False,
+) -> str:
+    """The output-size formula with the numbers in, e.g. ``⌊(227+2·0−11)/4⌋+1 = 55``."""
+    pad = f"2·{pad_left}" if pad_left == pad_right else f"{pad_left}+{pad_right}"
+    reach = str(kernel) if dilation == 1 else f"{dilation}·({kernel}−1)−1"
+    inner = f"({size}+{pad}−{reach})/{stride}"
+    if not ceil_mode:
+        return f"⌊{inner}⌋+1 = {out}"
+    raw = -(-(size + pad_left + pad_right - effective_kernel(kernel, dilation)) // stride) + 1
+    if raw != out:
+        return f"⌈{inner}⌉+1 = {raw}, less the window that would start in the padding = {out}"
+    return f"⌈{inner}⌉+1 = {out}"
+
+
+def transposed_formula(
+    size: int, kernel: int, stride: int, padding: int, output_padding: int, dilation: int, out: int,
+) -> str:
+    """``(I−1)·S−2P+D·(K−1)+output_padding+1`` with the numbers in."""
+    reach = f"({kernel}−1)" if dilation == 1 else f"{dilation}·({kernel}−1)"
+    extra = f"+{output_padding}" if output_padding else ""
+    return f"({size}−1)·{stride}−2·{padding}+{reach}{extra}+1 = {out}"

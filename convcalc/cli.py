@@ -1,0 +1,92 @@
+"""The ``convcalc`` command: parse the arguments, call the library, render.
+
+Every error on bad input becomes one line ``error: …`` on stderr and exit
+status 2, in :func:`main` and nowhere else. An unexpected exception is a bug:
+one line saying so (exit 3), or the traceback with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import click
+
+from . import api
+from .errors import ConvCalcError
+from .rendering import FORMATS
+
+EXIT_BAD_INPUT = 2
+EXIT_BUG = 3
+
+
+def format_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--format`` and ``--human``, the same for every command that prints a report."""
+    command = click.option("--human", is_flag=True, help="Round counts to k/M/G instead of printing every digit.")(command)
+    return click.option(
+        "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+        help="table for the terminal; markdown, latex, html for documents; csv and json for scripts.",
+    )(command)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show the full traceback of unexpected errors.")
+def cli(debug: bool) -> None:
+    """Shapes, parameters, MACs, FLOPs, activation memory and receptive fields of CNNs, layer by layer."""
+
+
+@cli.command()
+@click.argument("model")
+@click.option("--input", "input_shape", metavar="CxHxW", help="Input shape per sample, channels first (default: the model's).")
+@click.option("--batch", type=int, default=1, show_default=True, help="Batch size (scales MACs, FLOPs and activations).")
+@click.option("--dtype", default="float32", show_default=True, help="Element type for memory figures.")
+@format_options
+def summary(model: str, input_shape: str | None, batch: int, dtype: str, fmt: str, human: bool) -> None:
+    """Per-layer table of MODEL, a name from `convcalc models`."""
+    report = api.summary(model, input_shape, batch=batch, dtype=dtype)
+    click.echo(report.render(fmt, human=human))
+
+
+@cli.command()
+@click.argument("pattern", default="*")
+@format_options
+def models(pattern: str, fmt: str, human: bool) -> None:
+    """List the zoo (names matching the glob PATTERN) with input, parameters and MACs."""
+    from . import models as zoo
+    from .rendering import count, table_of
+
+    rows = []
+    for name in zoo.list_models(pattern):
+        report = api.summary(name)
+        rows.append({"name": name, "input": "x".join(map(str, report.input_shape)),
+                     "params": report.totals.params, "macs": report.totals.macs})
+    if not rows:
+        raise ConvCalcError(f"no model matches {pattern!r}; `convcalc models` lists them all")
+    click.echo(table_of(rows, fmt, lambda v: count(v, human) if isinstance(v, int) else v))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit status (0 fine, 2 bad input, 3 a bug in convcalc)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        result = cli.main(args=args, prog_name="convcalc", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as help_shown:  # bare `convcalc`: show the help
+        click.echo(help_shown.ctx.get_help() if help_shown.ctx else str(help_shown))
+        return 0
+    except click.ClickException as error:
+        click.echo(f"error: {error.format_message()}", err=True)
+        return EXIT_BAD_INPUT
+    except click.Abort:
+        click.echo("error: aborted", err=True)
+        return 1
+    except ConvCalcError as error:
+        click.echo(f"error: {error}", err=True)
+        return EXIT_BAD_INPUT
+    except Exception as error:  # a bug: say so in one line unless asked for the traceback
+        if "--debug" in args:
+            raise
+        click.echo(f"error: internal error ({type(error).__name__}: {error}); this is a bug in convcalc, "
+                   "rerun with --debug for the traceback and report it", err=True)
+        return EXIT_BUG
+    return result if isinstance(result, int) else 0

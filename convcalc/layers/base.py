@@ -1,0 +1,251 @@
+"""What every layer spec shares: the type registry, argument checks, and the Effect record.
+
+A layer spec is a frozen dataclass with torch's constructor signature. A *leaf*
+knows one thing: given the per-sample input shape (channels first, no batch),
+what comes out and what it costs — its :meth:`Leaf.effect`. A *block*
+(Sequential, Residual, Concat) only names its children; the analysis walks it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from math import prod
+from typing import Any, ClassVar, Literal
+
+from ..errors import ShapeError, SpecError
+
+Shape = tuple[int, ...]
+
+#: kind (torch's class name in lower case) -> layer class; filled by Layer.__init_subclass__.
+LAYER_TYPES: dict[str, type[Layer]] = {}
+
+#: Decorator for layer specs: immutable, hashable, compared by value, with Layer's torch-style repr.
+spec = dataclass(frozen=True, repr=False)
+
+
+class Layer:
+    """Base of every layer spec. Concrete subclasses register under their ``kind``."""
+
+    kind: ClassVar[str] = ""
+
+    def __init_subclass__(cls, abstract: bool = False, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if abstract or cls.__name__.startswith("_"):
+            return  # a base or shared implementation, not a layer type of its own
+        kind = cls.__name__.lower()
+        if kind in LAYER_TYPES:
+            raise TypeError(f"layer kind {kind!r} is registered twice ({LAYER_TYPES[kind]!r} and {cls!r})")
+        cls.kind = kind
+        LAYER_TYPES[kind] = cls
+
+    @property
+    def name(self) -> str:
+        """The class name as torch spells it (``Conv2d``)."""
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        """The constructor call, torch style: positional required arguments, then the
+        keyword arguments that differ from their defaults (tuples of equal values shown once)."""
+        if not dataclasses.is_dataclass(self):
+            return f"{self.name}()"
+        shown: list[str] = []
+        for f in dataclasses.fields(self):
+            if not f.init or not f.repr:
+                continue
+            value = getattr(self, f.name)
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                shown.append(_show(value))
+            elif _same_value(value, f.default):
+                continue
+            else:
+                shown.append(f"{f.name}={_show(value)}")
+        return f"{self.name}({', '.join(shown)})"
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, tuple) and value and all(v == value[0] for v in value):
+        return repr(value[0])
+    return repr(value)
+
+
+def _same_value(value: Any, default: Any) -> bool:
+    if isinstance(value, tuple) and not isinstance(default, tuple):
+        return all(v == default for v in value)
+    return bool(value == default)
+
+
+@dataclass(frozen=True)
+class Reach:
+    """How a leaf moves the receptive field (the input region one output depends on).
+
+    ``kind`` is ``"same"`` (elementwise: nothing changes), ``"window"`` (per spatial
+    dim, one output reads ``span`` more input positions and neighbouring outputs
+    start ``step`` positions apart), ``"flatten"`` (spatial positions become
+    features) or ``"dense"`` (every output reads every position: a Linear layer).
+    """
+
+    kind: Literal["same", "window", "flatten", "dense"] = "same"
+    spans: tuple[int, ...] = ()
+    steps: tuple[int | Fraction, ...] = ()
+
+
+SAME = Reach()
+
+
+@dataclass(frozen=True)
+class Part:
+    """A visible piece of a composite leaf (the depthwise and pointwise halves of a separable conv)."""
+
+    name: str
+    layer: str
+    output_shape: Shape
+    weights: int
+    biases: int
+    macs: int
+    flops: int
+    formula: str
+
+
+@dataclass(frozen=True)
+class Effect:
+    """What a leaf does to one sample: the shape out and what it costs.
+
+    ``macs`` and ``flops`` are per sample; the analysis multiplies by the batch.
+    ``new_tensor`` is False for views (flatten), in-place activations and
+    inference-time dropout, which allocate no activation memory.
+    """
+
+    output_shape: Shape
+    weights: int = 0
+    biases: int = 0
+    macs: int = 0
+    flops: int = 0
+    buffers: int = 0
+    new_tensor: bool = True
+    formula: str = ""
+    reach: Reach = SAME
+    warnings: tuple[str, ...] = ()
+    parts: tuple[Part, ...] = ()
+
+
+class Leaf(Layer, abstract=True):
+    """A layer with no children: it computes its own :class:`Effect`."""
+
+    def effect(self, shape: Shape) -> Effect:  # pragma: no cover - every leaf overrides it
+        raise NotImplementedError
+
+    def resolved(self, shape: Shape) -> Leaf:
+        """This layer with sizes left as ``None`` filled in from the incoming shape."""
+        return self
+
+
+class Block(Layer, abstract=True):
+    """A layer made of named children; the analysis walks them."""
+
+    def children(self) -> tuple[tuple[str, Layer], ...]:  # pragma: no cover - every block overrides it
+        raise NotImplementedError
+
+    def __iter__(self) -> Iterator[Layer]:
+        return (layer for _, layer in self.children())
+
+
+# --- argument checks shared by the constructors ------------------------------------------
+
+
+def is_int(value: Any) -> bool:
+    """True for ints, False for bools (a bool is an int to Python but never a size)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def int_tuple(layer: str, arg: str, value: Any, ndim: int, minimum: int) -> tuple[int, ...]:
+    """``value`` (an int or a tuple of ``ndim`` ints, each ≥ ``minimum``) as a tuple of ``ndim`` ints."""
+    items = value if isinstance(value, (tuple, list)) else (value,) * ndim
+    if len(items) != ndim:
+        raise SpecError(f"{layer}: {arg} needs 1 or {ndim} values for a {ndim}-d layer, got {value!r}")
+    for item in items:
+        if not is_int(item):
+            raise SpecError(f"{layer}: {arg} must be {'an int' if ndim == 1 else 'ints'}, got {value!r}")
+        if item < minimum:
+            bound = "positive" if minimum == 1 else "non-negative" if minimum == 0 else f"≥ {minimum}"
+            raise SpecError(f"{layer}: {arg} must be {bound}, got {value!r}")
+    return tuple(items)
+
+
+def positive_int(layer: str, arg: str, value: Any, *, optional: bool = False) -> int | None:
+    """A positive int (or ``None`` when ``optional``: then it is inferred from the input)."""
+    if value is None and optional:
+        return None
+    if not is_int(value) or value < 1:
+        raise SpecError(f"{layer}: {arg} must be a positive int, got {value!r}")
+    return int(value)
+
+
+def check_bool(layer: str, arg: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise SpecError(f"{layer}: {arg} must be True or False, got {value!r}")
+    return value
+
+
+def check_number(layer: str, arg: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise SpecError(f"{layer}: {arg} must be a number, got {value!r}")
+    return value
+
+
+def freeze(obj: Any, **values: Any) -> None:
+    """Set normalised values on a frozen dataclass from its ``__post_init__``."""
+    for key, value in values.items():
+        object.__setattr__(obj, key, value)
+
+
+# --- shape helpers -----------------------------------------------------------------------
+
+
+def fmt_shape(shape: Shape) -> str:
+    """``(3, 224, 224)`` -> ``3x224x224`` (the spelling the CLI accepts back)."""
+    return "x".join(str(d) for d in shape)
+
+
+def fmt_sizes(values: tuple[int, ...]) -> str:
+    """A per-dim tuple, shown once when all dims agree (``5`` rather than ``5x5``)."""
+    return str(values[0]) if all(v == values[0] for v in values) else fmt_shape(values)
+
+
+def numel(shape: Shape) -> int:
+    return prod(shape)
+
+
+_LAYOUT = {1: "C×L", 2: "C×H×W", 3: "C×D×H×W"}
+
+
+def expect_spatial(layer: Leaf, shape: Shape, ndim: int) -> None:
+    """Refuse an input that is not channels plus ``ndim`` spatial dims."""
+    if len(shape) != ndim + 1:
+        raise ShapeError(
+            f"expects a {ndim + 1}-d input per sample ({_LAYOUT.get(ndim, 'C×…')}), "
+            f"got {fmt_shape(shape)} ({len(shape)}-d)"
+            + ("; did you forget to drop a Flatten?" if len(shape) == 1 else "")
+        )
+
+
+def expect_channels(layer: Leaf, arg: str, given: int | None, shape: Shape) -> int:
+    """The channel count: ``given`` if it matches the input's, the input's when ``None``."""
+    if given is not None and given != shape[0]:
+        raise ShapeError(
+            f"{arg}={given} but the input has {shape[0]} channels (shape {fmt_shape(shape)}); "
+            f"use {arg}={shape[0]} or change the layer before it"
+        )
+    return shape[0]
+
+
+def join_formulas(per_dim: list[str]) -> str:
+    """One formula when every spatial dim gives the same, else each dim in turn."""
+    return per_dim[0] if all(f == per_dim[0] for f in per_dim) else "; ".join(per_dim)
+
+
+def elementwise(shape: Shape, per_element: int, *, new_tensor: bool = True, formula: str = "") -> Effect:
+    """An Effect that keeps the shape and costs ``per_element`` FLOPs per element."""
+    return Effect(output_shape=shape, flops=per_element * numel(shape), new_tensor=new_tensor, formula=formula)

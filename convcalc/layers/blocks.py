@@ -1,0 +1,131 @@
+"""Blocks: Sequential, Residual and Concat, and the two joins they add (Add, Cat).
+
+A block has no cost of its own beyond its join: a Residual adds body and
+shortcut (1 FLOP per output element, a row of kind ``add``), a Concat joins its
+branches along channels (no FLOPs, a row of kind ``cat``: torch.cat makes a new
+tensor).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import ShapeError, SpecError
+from .base import Block, Effect, Layer, Leaf, Shape, fmt_shape, freeze, is_int, numel, spec
+
+
+def _named(owner: str, items: tuple[Any, ...]) -> tuple[tuple[str, ...], tuple[Layer, ...]]:
+    """Children given as layers (named 0, 1, …) or as one mapping of name -> layer (torch's OrderedDict form)."""
+    if len(items) == 1 and isinstance(items[0], Mapping):
+        names, layers = tuple(str(k) for k in items[0]), tuple(items[0].values())
+    else:
+        names, layers = tuple(str(i) for i in range(len(items))), tuple(items)
+    for name, layer in zip(names, layers):
+        if not isinstance(layer, Layer):
+            raise SpecError(f"{owner}: child {name!r} is {layer!r}, not a convcalc layer")
+        if not name or "." in name:
+            raise SpecError(f"{owner}: child name {name!r} must be non-empty and contain no '.'")
+    return names, layers
+
+
+@spec
+class Sequential(Block):
+    """Layers applied in order; ``Sequential(a, b)`` or ``Sequential({"features": a, "classifier": b})``."""
+
+    layers: tuple[Layer, ...]
+    names: tuple[str, ...]
+
+    def __init__(self, *layers: Layer | Mapping[str, Layer]) -> None:
+        names, items = _named("Sequential", layers)
+        freeze(self, layers=items, names=names)
+
+    def children(self) -> tuple[tuple[str, Layer], ...]:
+        return tuple(zip(self.names, self.layers))
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __getitem__(self, key: int | str) -> Layer:
+        return self.layers[key] if is_int(key) else self.layers[self.names.index(key)]  # type: ignore[index]
+
+    def __repr__(self) -> str:
+        inner = ", ".join(repr(layer) if name == str(i) else f"{name}={layer!r}" for i, (name, layer) in enumerate(self.children()))
+        return f"Sequential({inner})"
+
+
+@spec
+class Add(Leaf):
+    """The residual join ``body(x) + shortcut(x)``: 1 FLOP per output element."""
+
+    def join(self, shapes: list[Shape], names: list[str]) -> Effect:
+        first = shapes[0]
+        for name, shape in zip(names[1:], shapes[1:]):
+            if shape != first:
+                raise ShapeError(
+                    f"{names[0]} gives {fmt_shape(first)} but {name} gives {fmt_shape(shape)}; they must match to be added"
+                    + ("" if shape[1:] != first[1:] else f" (a projection shortcut such as Conv2d({shape[0]}, {first[0]}, 1) would fit)")
+                )
+        return Effect(output_shape=first, flops=numel(first), formula=" + ".join(names))
+
+
+@spec
+class Cat(Leaf):
+    """The concat join along channels (torch.cat(dim=1)): no FLOPs, but a new tensor."""
+
+    def join(self, shapes: list[Shape], names: list[str]) -> Effect:
+        first = shapes[0]
+        for name, shape in zip(names[1:], shapes[1:]):
+            if len(shape) != len(first) or shape[1:] != first[1:]:
+                raise ShapeError(
+                    f"branch {names[0]} gives {fmt_shape(first)} but branch {name} gives {fmt_shape(shape)}; "
+                    "concatenated branches must agree on everything but channels"
+                )
+        channels = [s[0] for s in shapes]
+        return Effect(output_shape=(sum(channels), *first[1:]), formula=f"{' + '.join(map(str, channels))} = {sum(channels)} channels")
+
+
+@spec
+class Residual(Block):
+    """``body(x) + shortcut(x)``; the shortcut is the identity when ``None`` (else a projection)."""
+
+    body: Layer
+    shortcut: Layer | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("body", "shortcut"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, Layer):
+                raise SpecError(f"Residual: {name} is {value!r}, not a convcalc layer")
+        if self.body is None:
+            raise SpecError("Residual: body is required")
+
+    def children(self) -> tuple[tuple[str, Layer], ...]:
+        return (("body", self.body),) + ((("shortcut", self.shortcut),) if self.shortcut is not None else ())
+
+    join = Add()
+    join_name = "add"
+
+
+@spec
+class Concat(Block):
+    """Branches applied to the same input, joined along channels (an Inception module)."""
+
+    branches: tuple[Layer, ...]
+    names: tuple[str, ...]
+
+    def __init__(self, *branches: Layer | Mapping[str, Layer]) -> None:
+        names, items = _named("Concat", branches)
+        if not items:
+            raise SpecError("Concat: needs at least one branch")
+        freeze(self, branches=items, names=names)
+
+    def children(self) -> tuple[tuple[str, Layer], ...]:
+        return tuple(zip(self.names, self.branches))
+
+    def __repr__(self) -> str:
+        inner = ", ".join(repr(b) if n == str(i) else f"{n}={b!r}" for i, (n, b) in enumerate(self.children()))
+        return f"Concat({inner})"
+
+    join = Cat()
+    join_name = "cat"

@@ -1,0 +1,344 @@
+"""Convolutions: Conv1d/2d/3d, their transposes, depthwise and depthwise-separable convs.
+
+Counting (DESIGN.md conventions; bias additions are not counted):
+  conv:        params Cout·(Cin/g)·Πk (+Cout)   MACs Cout·ΠO·(Cin/g)·Πk   FLOPs 2·MACs
+  transposed:  params Cin·(Cout/g)·Πk (+Cout)   MACs Cin·ΠI·(Cout/g)·Πk   FLOPs 2·MACs
+FLOPs equal torch.utils.flop_counter.FlopCounterMode for these layers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from fractions import Fraction
+from math import gcd, prod
+from typing import ClassVar
+
+from ..arithmetic import (
+    conv_output_size,
+    effective_kernel,
+    same_padding,
+    transposed_formula,
+    transposed_output_size,
+    transposed_span,
+    window_formula,
+)
+from ..errors import ShapeError, SpecError
+from .base import (
+    Effect,
+    Leaf,
+    Part,
+    Reach,
+    Shape,
+    check_bool,
+    expect_channels,
+    expect_spatial,
+    fmt_shape,
+    fmt_sizes,
+    freeze,
+    int_tuple,
+    join_formulas,
+    positive_int,
+    spec,
+)
+from .window import fit_error, tail_warnings, window_reach
+
+_PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
+def _divisors(a: int, b: int) -> str:
+    g = gcd(a, b)
+    return ", ".join(str(d) for d in range(1, g + 1) if g % d == 0)
+
+
+def _check_groups(layer: str, groups: int, in_channels: int | None, out_channels: int) -> None:
+    for arg, value in (("in_channels", in_channels), ("out_channels", out_channels)):
+        if value is not None and value % groups:
+            fits = f"; groups that divide both: {_divisors(in_channels, out_channels)}" if in_channels else ""
+            raise SpecError(f"{layer}: groups={groups} does not divide {arg}={value}{fits}")
+
+
+@spec
+class _ConvNd(Leaf):
+    """torch.nn.ConvNd: ``in_channels`` may be ``None`` (taken from the input)."""
+
+    in_channels: int | None
+    out_channels: int
+    kernel_size: int | tuple[int, ...]
+    stride: int | tuple[int, ...] = 1
+    padding: int | tuple[int, ...] | str = 0
+    dilation: int | tuple[int, ...] = 1
+    groups: int = 1
+    bias: bool = True
+    padding_mode: str = "zeros"
+
+    ndim: ClassVar[int] = 2
+
+    def __post_init__(self) -> None:
+        n, nd = self.name, self.ndim
+        stride = int_tuple(n, "stride", self.stride, nd, 1)
+        padding: tuple[int, ...] | str
+        if isinstance(self.padding, str):
+            if self.padding not in ("same", "valid"):
+                raise SpecError(f"{n}: padding must be an int, a tuple, 'same' or 'valid', got {self.padding!r}")
+            if self.padding == "same" and any(s != 1 for s in stride):
+                raise SpecError(
+                    f"{n}: padding='same' needs stride 1 (torch refuses it for strided convolutions), "
+                    f"got stride={self.stride!r}; give the padding as a number instead"
+                )
+            padding = "same" if self.padding == "same" else (0,) * nd
+        else:
+            padding = int_tuple(n, "padding", self.padding, nd, 0)
+        if self.padding_mode not in _PADDING_MODES:
+            raise SpecError(f"{n}: padding_mode must be one of {', '.join(_PADDING_MODES)}, got {self.padding_mode!r}")
+        freeze(
+            self,
+            in_channels=positive_int(n, "in_channels", self.in_channels, optional=True),
+            out_channels=positive_int(n, "out_channels", self.out_channels),
+            kernel_size=int_tuple(n, "kernel_size", self.kernel_size, nd, 1),
+            stride=stride,
+            padding=padding,
+            dilation=int_tuple(n, "dilation", self.dilation, nd, 1),
+            groups=positive_int(n, "groups", self.groups),
+            bias=check_bool(n, "bias", self.bias),
+        )
+        _check_groups(n, self.groups, self.in_channels, self.out_channels)
+
+    def pads(self) -> tuple[tuple[int, int], ...]:
+        """(left, right) padding per spatial dim; ``"same"`` puts the odd one on the right, as torch."""
+        if self.padding == "same":
+            return tuple(same_padding(k, d) for k, d in zip(self.kernel_size, self.dilation))
+        return tuple((p, p) for p in self.padding)  # type: ignore[union-attr]
+
+    def resolved(self, shape: Shape) -> _ConvNd:
+        return self if self.in_channels is not None else dataclasses.replace(self, in_channels=shape[0])
+
+    def effect(self, shape: Shape) -> Effect:
+        expect_spatial(self, shape, self.ndim)
+        cin = expect_channels(self, "in_channels", self.in_channels, shape)
+        g = self.groups
+        if cin % g:
+            raise ShapeError(f"groups={g} does not divide the input's {cin} channels; groups that fit: {_divisors(cin, self.out_channels)}")
+        spatial, k, s, d, pads = shape[1:], self.kernel_size, self.stride, self.dilation, self.pads()
+        if any(i + l + r < effective_kernel(kk, dd) for i, kk, dd, (l, r) in zip(spatial, k, d, pads)):
+            raise fit_error(k, d, spatial, pads)  # type: ignore[arg-type]
+        if self.padding_mode in ("reflect", "circular"):
+            for i, (l, _) in zip(spatial, pads):
+                if l >= i if self.padding_mode == "reflect" else l > i:
+                    rule = "smaller than" if self.padding_mode == "reflect" else "at most"
+                    raise ShapeError(f"padding_mode={self.padding_mode!r} needs padding {rule} the input size, got padding {l} on input {fmt_shape(spatial)}")
+        out = tuple(conv_output_size(i, kk, ss, l, dd, r) for i, kk, ss, dd, (l, r) in zip(spatial, k, s, d, pads))
+        per_group, volume, cout = cin // g, prod(k), self.out_channels
+        macs = cout * prod(out) * per_group * volume
+        formula = join_formulas([window_formula(i, kk, ss, l, r, dd, o) for i, kk, ss, dd, (l, r), o in zip(spatial, k, s, d, pads, out)])
+        return Effect(
+            output_shape=(cout, *out),
+            weights=cout * per_group * volume,
+            biases=cout if self.bias else 0,
+            macs=macs,
+            flops=2 * macs,
+            formula=formula,
+            reach=window_reach(k, s, d),  # type: ignore[arg-type]
+            warnings=tail_warnings(spatial, k, s, tuple(l for l, _ in pads), d, out),  # type: ignore[arg-type]
+        )
+
+
+@spec
+class Conv1d(_ConvNd):
+    ndim: ClassVar[int] = 1
+
+
+@spec
+class Conv2d(_ConvNd):
+    ndim: ClassVar[int] = 2
+
+
+@spec
+class Conv3d(_ConvNd):
+    ndim: ClassVar[int] = 3
+
+
+@spec
+class _ConvTransposeNd(Leaf):
+    """torch.nn.ConvTransposeNd (argument order as torch: output_padding, groups, bias, dilation)."""
+
+    in_channels: int | None
+    out_channels: int
+    kernel_size: int | tuple[int, ...]
+    stride: int | tuple[int, ...] = 1
+    padding: int | tuple[int, ...] = 0
+    output_padding: int | tuple[int, ...] = 0
+    groups: int = 1
+    bias: bool = True
+    dilation: int | tuple[int, ...] = 1
+
+    ndim: ClassVar[int] = 2
+
+    def __post_init__(self) -> None:
+        n, nd = self.name, self.ndim
+        if isinstance(self.padding, str):
+            raise SpecError(f"{n}: padding must be an int or a tuple (torch has no 'same' for transposed convs), got {self.padding!r}")
+        freeze(
+            self,
+            in_channels=positive_int(n, "in_channels", self.in_channels, optional=True),
+            out_channels=positive_int(n, "out_channels", self.out_channels),
+            kernel_size=int_tuple(n, "kernel_size", self.kernel_size, nd, 1),
+            stride=int_tuple(n, "stride", self.stride, nd, 1),
+            padding=int_tuple(n, "padding", self.padding, nd, 0),
+            output_padding=int_tuple(n, "output_padding", self.output_padding, nd, 0),
+            dilation=int_tuple(n, "dilation", self.dilation, nd, 1),
+            groups=positive_int(n, "groups", self.groups),
+            bias=check_bool(n, "bias", self.bias),
+        )
+        for op, s, d in zip(self.output_padding, self.stride, self.dilation):  # type: ignore[call-overload]
+            if op >= s and op >= d:
+                raise SpecError(
+                    f"{n}: output_padding={self.output_padding!r} must be smaller than stride "
+                    f"{self.stride!r} or dilation {self.dilation!r} (torch's rule); use at most {max(s, d) - 1}"
+                )
+        _check_groups(n, self.groups, self.in_channels, self.out_channels)
+
+    def resolved(self, shape: Shape) -> _ConvTransposeNd:
+        return self if self.in_channels is not None else dataclasses.replace(self, in_channels=shape[0])
+
+    def effect(self, shape: Shape) -> Effect:
+        expect_spatial(self, shape, self.ndim)
+        cin = expect_channels(self, "in_channels", self.in_channels, shape)
+        g = self.groups
+        if cin % g:
+            raise ShapeError(f"groups={g} does not divide the input's {cin} channels; groups that fit: {_divisors(cin, self.out_channels)}")
+        spatial = shape[1:]
+        dims = list(zip(spatial, self.kernel_size, self.stride, self.padding, self.output_padding, self.dilation))  # type: ignore[call-overload]
+        out = tuple(transposed_output_size(*dim) for dim in dims)
+        if any(o < 1 for o in out):
+            raise ShapeError(
+                f"output size {fmt_shape(out)} is not positive for input {fmt_shape(spatial)}: "
+                f"padding {fmt_sizes(self.padding)} removes more than (I−1)·S+D·(K−1)+output_padding+1 adds; use less padding"
+            )
+        cout, volume = self.out_channels, prod(self.kernel_size)  # type: ignore[arg-type]
+        macs = cin * prod(spatial) * (cout // g) * volume
+        return Effect(
+            output_shape=(cout, *out),
+            weights=cin * (cout // g) * volume,
+            biases=cout if self.bias else 0,
+            macs=macs,
+            flops=2 * macs,
+            formula=join_formulas([transposed_formula(*dim, o) for dim, o in zip(dims, out)]),
+            reach=Reach(
+                "window",
+                tuple(transposed_span(k, s, d) for _, k, s, _, _, d in dims),
+                tuple(Fraction(1, s) for s in self.stride),  # type: ignore[union-attr]
+            ),
+        )
+
+
+@spec
+class ConvTranspose1d(_ConvTransposeNd):
+    ndim: ClassVar[int] = 1
+
+
+@spec
+class ConvTranspose2d(_ConvTransposeNd):
+    ndim: ClassVar[int] = 2
+
+
+@spec
+class ConvTranspose3d(_ConvTransposeNd):
+    ndim: ClassVar[int] = 3
+
+
+@spec
+class DepthwiseConv2d(Leaf):
+    """A depthwise conv: ``Conv2d(C, C·multiplier, k, groups=C)``; each channel is filtered on its own.
+
+    Params Cout·Πk (+Cout); MACs Cout·ΠO·Πk (seed 003: 2·Cout·Oh·Ow·kh·kw FLOPs).
+    """
+
+    channels: int | None
+    kernel_size: int | tuple[int, int]
+    stride: int | tuple[int, int] = 1
+    padding: int | tuple[int, int] | str = 0
+    multiplier: int = 1
+    bias: bool = True
+    dilation: int | tuple[int, int] = 1
+
+    def __post_init__(self) -> None:
+        freeze(
+            self,
+            channels=positive_int(self.name, "channels", self.channels, optional=True),
+            multiplier=positive_int(self.name, "multiplier", self.multiplier),
+        )
+        self.as_conv(self.channels or 1)  # validates kernel, stride, padding, dilation and bias now
+
+    def as_conv(self, channels: int) -> Conv2d:
+        """The equivalent grouped Conv2d (what torch runs)."""
+        try:
+            return Conv2d(channels, channels * self.multiplier, self.kernel_size, self.stride, self.padding,
+                          self.dilation, groups=channels, bias=self.bias)
+        except SpecError as error:
+            raise SpecError(str(error).replace("Conv2d:", f"{self.name}:", 1)) from None
+
+    def resolved(self, shape: Shape) -> DepthwiseConv2d:
+        return self if self.channels is not None else dataclasses.replace(self, channels=shape[0])
+
+    def effect(self, shape: Shape) -> Effect:
+        expect_spatial(self, shape, 2)
+        return self.as_conv(expect_channels(self, "channels", self.channels, shape)).effect(shape)
+
+
+@spec
+class SeparableConv2d(Leaf):
+    """Depthwise k×k conv then pointwise 1×1 conv, reported as one unit with both parts visible.
+
+    As Keras' SeparableConv2D, the bias (if any) belongs to the pointwise conv;
+    the depthwise conv has none. FLOPs 2·Cin·ΠO·Πk + 2·Cout·ΠO·Cin (seed 003).
+    """
+
+    in_channels: int | None
+    out_channels: int
+    kernel_size: int | tuple[int, int]
+    stride: int | tuple[int, int] = 1
+    padding: int | tuple[int, int] | str = 0
+    bias: bool = True
+    dilation: int | tuple[int, int] = 1
+
+    def __post_init__(self) -> None:
+        freeze(
+            self,
+            in_channels=positive_int(self.name, "in_channels", self.in_channels, optional=True),
+            out_channels=positive_int(self.name, "out_channels", self.out_channels),
+            bias=check_bool(self.name, "bias", self.bias),
+        )
+        self.parts(self.in_channels or 1)  # validates the rest now
+
+    def parts(self, channels: int) -> tuple[DepthwiseConv2d, Conv2d]:
+        """(depthwise, pointwise) as they run."""
+        try:
+            depthwise = DepthwiseConv2d(channels, self.kernel_size, self.stride, self.padding, bias=False, dilation=self.dilation)
+        except SpecError as error:
+            raise SpecError(str(error).replace("DepthwiseConv2d:", f"{self.name}:", 1)) from None
+        return depthwise, Conv2d(channels, self.out_channels, 1, bias=self.bias)
+
+    def resolved(self, shape: Shape) -> SeparableConv2d:
+        return self if self.in_channels is not None else dataclasses.replace(self, in_channels=shape[0])
+
+    def effect(self, shape: Shape) -> Effect:
+        expect_spatial(self, shape, 2)
+        depthwise, pointwise = self.parts(expect_channels(self, "in_channels", self.in_channels, shape))
+        dw = depthwise.effect(shape)
+        pw = pointwise.effect(dw.output_shape)
+        parts = tuple(
+            Part(name, repr(layer), e.output_shape, e.weights, e.biases, e.macs, e.flops, e.formula)
+            for name, layer, e in (("depthwise", depthwise, dw), ("pointwise", pointwise, pw))
+        )
+        return Effect(
+            output_shape=pw.output_shape,
+            weights=dw.weights + pw.weights,
+            biases=dw.biases + pw.biases,
+            macs=dw.macs + pw.macs,
+            flops=dw.flops + pw.flops,
+            formula=dw.formula,
+            reach=dw.reach,
+            warnings=dw.warnings,
+            parts=parts,
+        )
+

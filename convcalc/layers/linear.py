@@ -1,0 +1,89 @@
+"""Linear and Flatten.
+
+Linear: params in·out (+out); MACs in·out per position (torch applies it to the
+last dim, so an N-d input repeats it Π(other dims) times); FLOPs 2·MACs, as
+FlopCounterMode. Flatten is a view: no FLOPs, no new tensor.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from math import prod
+
+from ..errors import ShapeError, SpecError
+from .base import Effect, Leaf, Reach, Shape, check_bool, fmt_shape, freeze, is_int, positive_int, spec
+
+
+@spec
+class Linear(Leaf):
+    """torch.nn.Linear; ``in_features`` may be ``None`` (taken from the input's last dim)."""
+
+    in_features: int | None
+    out_features: int
+    bias: bool = True
+
+    def __post_init__(self) -> None:
+        freeze(
+            self,
+            in_features=positive_int(self.name, "in_features", self.in_features, optional=True),
+            out_features=positive_int(self.name, "out_features", self.out_features),
+            bias=check_bool(self.name, "bias", self.bias),
+        )
+
+    def resolved(self, shape: Shape) -> Linear:
+        return self if self.in_features is not None else dataclasses.replace(self, in_features=shape[-1])
+
+    def effect(self, shape: Shape) -> Effect:
+        fin, fout = shape[-1], self.out_features
+        if self.in_features is not None and self.in_features != fin:
+            hint = f"use in_features={fin}"
+            if len(shape) > 1 and prod(shape) == self.in_features:
+                hint = f"add a Flatten() before it ({'·'.join(map(str, shape))} = {prod(shape)})"
+            raise ShapeError(f"in_features={self.in_features} but the input's last dim is {fin} (shape {fmt_shape(shape)}); {hint}")
+        positions = prod(shape[:-1])
+        macs = positions * fin * fout
+        # Each output reads the whole last dim: all positions once they are flattened into features.
+        spatial = shape[1:]
+        reach = Reach("dense") if not spatial else Reach("window", (0,) * (len(spatial) - 1) + (fin - 1,), (1,) * (len(spatial) - 1) + (fin,))
+        return Effect(
+            output_shape=(*shape[:-1], fout),
+            weights=fin * fout,
+            biases=fout if self.bias else 0,
+            macs=macs,
+            flops=2 * macs,
+            formula=f"{fin} → {fout}" + (f" at each of {positions} positions" if positions > 1 else ""),
+            reach=reach,
+        )
+
+
+@spec
+class Flatten(Leaf):
+    """torch.nn.Flatten: dims counted as torch counts them, with the batch as dim 0."""
+
+    start_dim: int = 1
+    end_dim: int = -1
+
+    def __post_init__(self) -> None:
+        for arg in ("start_dim", "end_dim"):
+            if not is_int(getattr(self, arg)):
+                raise SpecError(f"{self.name}: {arg} must be an int, got {getattr(self, arg)!r}")
+        if self.start_dim == 0:
+            raise SpecError(f"{self.name}: start_dim=0 would merge the batch into the features; convcalc keeps the batch apart (use start_dim=1)")
+
+    def effect(self, shape: Shape) -> Effect:
+        rank = len(shape) + 1  # torch's dims include the batch
+        start = self.start_dim + rank if self.start_dim < 0 else self.start_dim
+        end = self.end_dim + rank if self.end_dim < 0 else self.end_dim
+        if not (1 <= start < rank and 1 <= end < rank) or start > end:
+            raise ShapeError(
+                f"start_dim={self.start_dim}, end_dim={self.end_dim} do not name dims of a {rank}-d batch "
+                f"(batch plus {fmt_shape(shape)}); use 1 ≤ start_dim ≤ end_dim ≤ {rank - 1}"
+            )
+        merged = shape[start - 1 : end]
+        out = (*shape[: start - 1], prod(merged), *shape[end:])
+        return Effect(
+            output_shape=out,
+            new_tensor=False,
+            formula=f"{'·'.join(map(str, merged))} = {prod(merged)}",
+            reach=Reach("flatten") if end >= 2 else Reach(),
+        )

@@ -1,0 +1,264 @@
+"""Pooling: MaxPool/AvgPool 1d–3d, AdaptiveMax/AvgPool 1d–3d, GlobalAvgPool2d.
+
+Pools have no parameters and no MACs. FLOPs (seed 003, DESIGN.md):
+  max pool  C·ΠO·(Πk−1)   comparisons per window
+  avg pool  C·ΠO·Πk       additions and the division per window
+  adaptive  the same, summed over torch's real (possibly overlapping) windows
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from fractions import Fraction
+from math import prod
+from typing import Any, ClassVar
+
+from ..arithmetic import adaptive_windows, pool_output_size, window_formula
+from ..errors import ShapeError, SpecError
+from .base import (
+    Effect,
+    Leaf,
+    Reach,
+    Shape,
+    check_bool,
+    expect_spatial,
+    fmt_shape,
+    freeze,
+    int_tuple,
+    is_int,
+    join_formulas,
+    spec,
+)
+from .window import fit_error, tail_warnings, window_reach
+
+
+class _Pool(Leaf):
+    """What max and average pools share: torch's argument rules and its output-size rule."""
+
+    ndim: ClassVar[int] = 2
+    #: AvgPool3d alone refuses an input smaller than its kernel, padding or not (torch's pool3d_shape_check).
+    input_at_least_kernel: ClassVar[bool] = False
+    kernel_size: Any
+    stride: Any
+    padding: Any
+    ceil_mode: bool
+
+    def _normalise(self, dilation: Any = 1) -> None:
+        n, nd = self.name, self.ndim
+        kernel = int_tuple(n, "kernel_size", self.kernel_size, nd, 1)
+        padding = int_tuple(n, "padding", self.padding, nd, 0)
+        for p, k in zip(padding, kernel):
+            if p > k // 2:
+                raise SpecError(
+                    f"{n}: padding={self.padding!r} is more than half of kernel_size={self.kernel_size!r}; "
+                    f"torch allows at most kernel_size // 2 = {fmt_half(kernel)}"
+                )
+        freeze(
+            self,
+            kernel_size=kernel,
+            stride=None if self.stride is None else int_tuple(n, "stride", self.stride, nd, 1),
+            padding=padding,
+            ceil_mode=check_bool(n, "ceil_mode", self.ceil_mode),
+        )
+
+    @property
+    def strides(self) -> tuple[int, ...]:
+        """The stride in use: torch's default is the kernel size."""
+        return self.stride if self.stride is not None else self.kernel_size  # type: ignore[no-any-return]
+
+    @property
+    def dilations(self) -> tuple[int, ...]:
+        return (1,) * self.ndim
+
+    def window_cost(self) -> int:  # pragma: no cover - both pools override it
+        raise NotImplementedError
+
+    def effect(self, shape: Shape) -> Effect:
+        expect_spatial(self, shape, self.ndim)
+        spatial, k, s, p, d = shape[1:], self.kernel_size, self.strides, self.padding, self.dilations
+        if self.input_at_least_kernel and any(i < kk for i, kk in zip(spatial, k)):
+            raise ShapeError(
+                f"input {fmt_shape(spatial)} is smaller than kernel {fmt_shape(k)}; torch's {self.name} needs "
+                f"at least {fmt_shape(k)} whatever the padding or ceil_mode"
+            )
+        out = tuple(pool_output_size(i, kk, ss, pp, dd, self.ceil_mode) for i, kk, ss, pp, dd in zip(spatial, k, s, p, d))
+        if any(o < 1 for o in out):
+            raise fit_error(k, d, spatial, tuple((pp, pp) for pp in p), max_padding=tuple(kk // 2 for kk in k))
+        return Effect(
+            output_shape=(shape[0], *out),
+            flops=shape[0] * prod(out) * self.window_cost(),
+            formula=join_formulas([
+                window_formula(i, kk, ss, pp, pp, dd, o, self.ceil_mode) for i, kk, ss, pp, dd, o in zip(spatial, k, s, p, d, out)
+            ]),
+            reach=window_reach(k, s, d),
+            warnings=tail_warnings(spatial, k, s, p, d, out),
+        )
+
+
+def fmt_half(kernel: tuple[int, ...]) -> str:
+    halves = tuple(k // 2 for k in kernel)
+    return str(halves[0]) if len(set(halves)) == 1 else repr(halves)
+
+
+@spec
+class _MaxPoolNd(_Pool):
+    """torch.nn.MaxPoolNd; FLOPs C·ΠO·(Πk−1) comparisons."""
+
+    kernel_size: int | tuple[int, ...]
+    stride: int | tuple[int, ...] | None = None
+    padding: int | tuple[int, ...] = 0
+    dilation: int | tuple[int, ...] = 1
+    return_indices: bool = False
+    ceil_mode: bool = False
+
+    def __post_init__(self) -> None:
+        self._normalise()
+        freeze(
+            self,
+            dilation=int_tuple(self.name, "dilation", self.dilation, self.ndim, 1),
+            return_indices=check_bool(self.name, "return_indices", self.return_indices),
+        )
+
+    @property
+    def dilations(self) -> tuple[int, ...]:
+        return self.dilation  # type: ignore[return-value]
+
+    def window_cost(self) -> int:
+        return prod(self.kernel_size) - 1
+
+
+@spec
+class MaxPool1d(_MaxPoolNd):
+    ndim: ClassVar[int] = 1
+
+
+@spec
+class MaxPool2d(_MaxPoolNd):
+    ndim: ClassVar[int] = 2
+
+
+@spec
+class MaxPool3d(_MaxPoolNd):
+    ndim: ClassVar[int] = 3
+
+
+@spec
+class _AvgPoolNd(_Pool):
+    """torch.nn.AvgPoolNd; FLOPs C·ΠO·Πk (Πk−1 additions and one division per window)."""
+
+    kernel_size: int | tuple[int, ...]
+    stride: int | tuple[int, ...] | None = None
+    padding: int | tuple[int, ...] = 0
+    ceil_mode: bool = False
+    count_include_pad: bool = True
+    divisor_override: int | None = None
+
+    def __post_init__(self) -> None:
+        self._normalise()
+        check_bool(self.name, "count_include_pad", self.count_include_pad)
+        if self.divisor_override is not None and (not is_int(self.divisor_override) or self.divisor_override < 1):
+            raise SpecError(f"{self.name}: divisor_override must be a positive int or None, got {self.divisor_override!r}")
+
+    def window_cost(self) -> int:
+        return prod(self.kernel_size)
+
+
+@spec
+class AvgPool1d(_AvgPoolNd):
+    ndim: ClassVar[int] = 1
+
+
+@spec
+class AvgPool2d(_AvgPoolNd):
+    ndim: ClassVar[int] = 2
+
+
+@spec
+class AvgPool3d(_AvgPoolNd):
+    ndim: ClassVar[int] = 3
+    input_at_least_kernel: ClassVar[bool] = True
+
+
+@spec
+class _AdaptivePoolNd(Leaf):
+    """Adaptive pooling to a fixed ``output_size`` (``None`` in a dim keeps the input's size).
+
+    Torch's window i spans [⌊i·I/O⌋, ⌈(i+1)·I/O⌉); windows overlap when O does not
+    divide I, so FLOPs sum the real windows rather than assume Πk each.
+    """
+
+    output_size: int | None | tuple[int | None, ...]
+
+    ndim: ClassVar[int] = 2
+    comparisons: ClassVar[bool] = False  # max: window−1 comparisons; avg: window additions+division
+
+    def __post_init__(self) -> None:
+        n, nd = self.name, self.ndim
+        size = self.output_size
+        items = size if isinstance(size, (tuple, list)) else (size,) * nd
+        if len(items) != nd or not all(v is None or (is_int(v) and v >= 1) for v in items):
+            raise SpecError(f"{n}: output_size must be a positive int, None, or a tuple of {nd} of them, got {size!r}")
+        freeze(self, output_size=tuple(items))
+
+    def effect(self, shape: Shape) -> Effect:
+        expect_spatial(self, shape, self.ndim)
+        spatial = shape[1:]
+        out = tuple(i if o is None else o for i, o in zip(spatial, self.output_size))  # type: ignore[union-attr]
+        windows = [adaptive_windows(i, o) for i, o in zip(spatial, out)]
+        reads = prod(total for total, _ in windows)
+        flops = shape[0] * (reads - prod(out) if self.comparisons else reads)
+        formula = join_formulas([
+            f"adaptive {i} → {o}, windows of {i // o}" if i % o == 0 else f"adaptive {i} → {o}, windows of up to {longest}"
+            for i, o, (_, longest) in zip(spatial, out, windows)
+        ])
+        reach = Reach("window", tuple(longest - 1 for _, longest in windows), tuple(Fraction(i, o) for i, o in zip(spatial, out)))
+        return Effect(output_shape=(shape[0], *out), flops=flops, formula=formula, reach=reach)
+
+
+@spec
+class AdaptiveAvgPool1d(_AdaptivePoolNd):
+    ndim: ClassVar[int] = 1
+
+
+@spec
+class AdaptiveAvgPool2d(_AdaptivePoolNd):
+    ndim: ClassVar[int] = 2
+
+
+@spec
+class AdaptiveAvgPool3d(_AdaptivePoolNd):
+    ndim: ClassVar[int] = 3
+
+
+@spec
+class _AdaptiveMaxPoolNd(_AdaptivePoolNd):
+    output_size: int | None | tuple[int | None, ...]
+    return_indices: bool = False
+
+    comparisons: ClassVar[bool] = True
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_bool(self.name, "return_indices", self.return_indices)
+
+
+@spec
+class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
+    ndim: ClassVar[int] = 1
+
+
+@spec
+class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
+    ndim: ClassVar[int] = 2
+
+
+@spec
+class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
+    ndim: ClassVar[int] = 3
+
+
+@spec
+class GlobalAvgPool2d(AdaptiveAvgPool2d):
+    """Average over all of H×W: the same as ``AdaptiveAvgPool2d(1)``, output C×1×1."""
+
+    output_size: int | None | tuple[int | None, ...] = dataclasses.field(default=1, init=False)

@@ -1,0 +1,66 @@
+"""Checks and messages shared by every sliding-window layer (convolutions and pools)."""
+
+from __future__ import annotations
+
+from ..arithmetic import effective_kernel, padding_to_fit, unread_tail
+from ..errors import ShapeError
+from .base import Reach, fmt_shape, fmt_sizes
+
+_AXES = {1: ("element",), 2: ("row", "column"), 3: ("frame", "row", "column")}
+
+
+def fit_error(
+    kernel: tuple[int, ...], dilation: tuple[int, ...], spatial: tuple[int, ...],
+    pads: tuple[tuple[int, int], ...], max_padding: tuple[int, ...] | None = None,
+) -> ShapeError:
+    """``kernel 5 does not fit input 3x3 with padding 0; it needs at least 5x5 (or padding ≥ 1)``.
+
+    The padding hint is given only where some padding would fit and is allowed
+    (pools cap padding at half the kernel, ``max_padding``).
+    """
+    eff = tuple(effective_kernel(k, d) for k, d in zip(kernel, dilation))
+    shown = fmt_sizes(kernel) if eff == kernel else f"{fmt_sizes(kernel)} (dilated to {fmt_sizes(eff)})"
+    pad_shown = fmt_sizes(tuple(l if l == r else f"{l}+{r}" for l, r in pads))  # type: ignore[misc]
+    need = tuple(max(1, e - l - r) for e, (l, r) in zip(eff, pads))
+    message = (
+        f"kernel {shown} does not fit input {fmt_shape(spatial)} with padding {pad_shown}; "
+        f"it needs at least {fmt_shape(need)}"
+    )
+    fix = tuple(max(l, padding_to_fit(i, k, d)) for i, k, d, (l, _) in zip(spatial, kernel, dilation, pads))
+    if max_padding is None or all(f <= m for f, m in zip(fix, max_padding)):
+        message += f" (or padding ≥ {fmt_sizes(fix)})"
+    return ShapeError(message)
+
+
+def tail_warnings(
+    spatial: tuple[int, ...], kernel: tuple[int, ...], stride: tuple[int, ...],
+    pad_left: tuple[int, ...], dilation: tuple[int, ...], out: tuple[int, ...],
+) -> tuple[str, ...]:
+    """Warn where the last rows or columns of the input are never read.
+
+    Torch floors (I + 2P − D·(K−1) − 1)/S, so the layer still runs; the elements
+    past the last window are silently dropped (CS231n's "doesn't fit" case).
+    """
+    axes = _AXES.get(len(spatial), tuple(f"dim-{i} slice" for i in range(len(spatial))))
+    lost: list[tuple[str, tuple[int, ...]]] = []
+    for axis, i, k, s, p, d, o in zip(axes, spatial, kernel, stride, pad_left, dilation, out):
+        n = unread_tail(i, k, s, o, p, d)
+        if n:
+            # Dropping the unread tail, or growing to the next whole stride, reads everything.
+            lost.append((axis, (n, i, i + 2 * p - effective_kernel(k, d), s, i - n, i + s - n)))
+    if len(lost) > 1 and len(lost) == len(spatial) and all(facts == lost[0][1] for _, facts in lost):
+        lost = [(" and ".join(axis for axis, _ in lost), lost[0][1])]  # a square input loses the same on each side
+    found = []
+    for axis, (n, i, numerator, s, smaller, bigger) in lost:
+        axis = axis.replace(" and ", "s and ") + "s" if n > 1 else axis
+        found.append(
+            f"the last {n} {axis} of the input ({i}) {'are' if n > 1 else 'is'} never read: "
+            f"I+2P−D·(K−1)−1 = {numerator} is not a multiple of stride {s} (torch floors the division); "
+            f"an input of {smaller} or {bigger} would be read whole"
+        )
+    return tuple(found)
+
+
+def window_reach(kernel: tuple[int, ...], stride: tuple[int, ...], dilation: tuple[int, ...]) -> Reach:
+    """Receptive-field step of a sliding window: each output reads D·(K−1) more positions."""
+    return Reach("window", tuple(d * (k - 1) for k, d in zip(kernel, dilation)), stride)

@@ -1,0 +1,84 @@
+"""The model registry: ``@register`` a builder under its own function name.
+
+Each entry records its default input shape and the parameter count its source
+publishes, so a test can hold every model to that figure.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import inspect
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import SpecError, UnknownModelError
+from ..layers.base import Layer, Shape
+
+
+@dataclass(frozen=True)
+class Model:
+    """A named network with the input it expects."""
+
+    name: str
+    net: Layer
+    input_shape: Shape
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    build: Callable[..., Layer]
+    input_shape: Shape
+    params: int
+    source: str
+
+
+_REGISTRY: dict[str, Entry] = {}
+
+
+def register(*, input_shape: Shape, params: int) -> Callable[[Callable[..., Layer]], Callable[..., Layer]]:
+    """Register a builder under its function name, with its default input and published parameter count."""
+
+    def decorate(build: Callable[..., Layer]) -> Callable[..., Layer]:
+        name = build.__name__
+        if name in _REGISTRY:
+            raise ValueError(f"model {name!r} is registered twice")
+        doc = inspect.getdoc(build) or ""
+        _REGISTRY[name] = Entry(name, build, tuple(input_shape), params, doc)
+        return build
+
+    return decorate
+
+
+def entry(name: str) -> Entry:
+    """The registry entry for ``name``, or UnknownModelError with close matches."""
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        close = difflib.get_close_matches(name.lower(), list(_REGISTRY), n=3, cutoff=0.7)
+        raise UnknownModelError(name, close) from None
+
+
+def get(name: str, **overrides: Any) -> Model:
+    """Build a zoo model; ``overrides`` go to its builder (``num_classes=10``), ``input_shape`` to the model."""
+    e = entry(name)
+    input_shape = tuple(overrides.pop("input_shape", e.input_shape))
+    accepted = inspect.signature(e.build).parameters
+    unknown = sorted(set(overrides) - set(accepted))
+    if unknown:
+        takes = ", ".join(accepted) or "no options"
+        raise SpecError(f"model {name!r} does not take {', '.join(unknown)}; it takes input_shape, {takes}")
+    return Model(name, e.build(**overrides), input_shape, e.source)
+
+
+def _natural(name: str) -> list[Any]:
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
+
+
+def list_models(pattern: str = "*") -> list[str]:
+    """Model names matching a glob, in natural order (resnet18 < resnet50 < resnet101)."""
+    return sorted((n for n in _REGISTRY if fnmatch.fnmatchcase(n, pattern)), key=_natural)
