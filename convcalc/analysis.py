@@ -254,7 +254,7 @@ class _Walk:
                 shapes.append(out)
                 fields.append(f)
             if isinstance(layer, Residual) and layer.shortcut is None:
-                names.append("x")
+                names.append("identity")
                 shapes.append(shape)
                 fields.append(fld)
             try:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 FORMATS = ("table", "markdown", "latex", "html", "csv", "json")
 _TABLEFMT = {"table": "simple", "markdown": "github", "latex": "latex_booktabs", "html": "html"}
 HEADERS = ("#", "path", "layer", "output", "params", "MACs", "FLOPs", "RF")
-_NUMERIC = (False, False, False, False, True, True, True, False)
+_NUMERIC = (True, False, False, False, True, True, True, False)
 
 
 def count(n: int, human: bool = False) -> str:

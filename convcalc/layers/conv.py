@@ -192,8 +192,8 @@ class _ConvTransposeNd(Leaf):
         for op, s, d in zip(self.output_padding, self.stride, self.dilation):  # type: ignore[call-overload]
             if op >= s and op >= d:
                 raise SpecError(
-                    f"{n}: output_padding={self.output_padding!r} must be smaller than stride "
-                    f"{self.stride!r} or dilation {self.dilation!r} (torch's rule); use at most {max(s, d) - 1}"
+                    f"{n}: output_padding={op} must be smaller than stride {s} or dilation {d} "
+                    f"(torch's rule); use at most {max(s, d) - 1}"
                 )
         _check_groups(n, self.groups, self.in_channels, self.out_channels)
 

@@ -59,8 +59,14 @@ def entry(name: str) -> Entry:
     try:
         return _REGISTRY[name]
     except KeyError:
-        close = difflib.get_close_matches(name.lower(), list(_REGISTRY), n=3, cutoff=0.7)
-        raise UnknownModelError(name, close) from None
+        raise UnknownModelError(name, suggest(name, list(_REGISTRY))) from None
+
+
+def suggest(name: str, known: list[str]) -> list[str]:
+    """Up to three known names close to ``name``, dropping any clearly worse than the best."""
+    scored = sorted(((difflib.SequenceMatcher(None, name.lower(), k).ratio(), k) for k in known), reverse=True)
+    best = scored[0][0] if scored else 0.0
+    return [k for score, k in scored[:3] if score >= 0.6 and score >= best - 0.1]
 
 
 def get(name: str, **overrides: Any) -> Model:

@@ -1,0 +1,122 @@
+"""The command line as a user meets it: output, exit status, one-line errors, help."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+
+from convcalc import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = cli.main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_summary_alexnet_table(capsys) -> None:
+    code, out, err = run(capsys, "summary", "alexnet")
+    assert (code, err) == (0, "")
+    first = next(line for line in out.splitlines() if line.split()[:1] == ["1"])
+    assert "features.0" in first and "96×55×55" in first and "34,944" in first and "105,415,200" in first
+    assert "62,378,344" in out and "1,135,256,096" in out
+
+
+def test_summary_json_contract(capsys) -> None:
+    code, out, _ = run(capsys, "summary", "alexnet", "--format", "json")
+    data = json.loads(out)
+    assert code == 0
+    assert data["totals"]["params"] == 62_378_344
+    assert data["totals"]["macs"] == 1_135_256_096
+    assert data["rows"][0]["output_shape"] == [96, 55, 55]
+
+
+def test_summary_input_and_batch(capsys) -> None:
+    code, out, _ = run(capsys, "summary", "lenet5", "--input", "1x32x32", "--batch", "4", "--format", "json")
+    data = json.loads(out)
+    assert (code, data["batch"], data["totals"]["macs"]) == (0, 4, 4 * 416_520)
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "latex", "html", "csv"])
+def test_summary_other_formats(capsys, fmt: str) -> None:
+    code, out, _ = run(capsys, "summary", "lenet5", "--format", fmt)
+    assert code == 0 and "conv1" in out
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["summary", "alexnt"], "error: unknown model 'alexnt'; did you mean alexnet?"),
+        (["summary", "alexnet", "--input", "3x224x224"],
+         "error: layer 16 (classifier.1) Linear: in_features=9216 but the input's last dim is 6400"),
+        (["summary", "alexnet", "--input", "3x0x227"], "error: input shape '3x0x227' has a zero size"),
+        (["summary", "alexnet", "--input", "banana"], "error: cannot read input shape 'banana'"),
+        (["summary", "alexnet", "--input", "227x227"], "error: layer 1 (features.0) Conv2d: expects a 3-d input"),
+        (["summary", "alexnet", "--batch", "0"], "error: batch must be a positive int, got 0"),
+        (["summary", "alexnet", "--batch", "-3"], "error: batch must be a positive int, got -3"),
+        (["summary", "alexnet", "--batch", "two"], "error: Invalid value for '--batch'"),
+        (["summary", "alexnet", "--format", "pdf"], "error: Invalid value for '--format'"),
+        (["summary"], "error: Missing argument 'MODEL'"),
+        (["frobnicate"], "error: No such command 'frobnicate'"),
+        (["models", "zzz*"], "error: no model matches 'zzz*'"),
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, list) else "",
+)
+def test_bad_input_is_one_line_and_exit_2(capsys, args: list[str], message: str) -> None:
+    code, out, err = run(capsys, *args)
+    assert code == 2
+    assert out == ""
+    assert err.startswith(message)
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_internal_errors_are_reported_as_bugs(capsys, monkeypatch) -> None:
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cli.api, "summary", broken)
+    code, out, err = run(capsys, "summary", "alexnet")
+    assert code == 3
+    assert err.startswith("error: internal error (RuntimeError: boom); this is a bug in convcalc, rerun with --debug")
+    with pytest.raises(RuntimeError):
+        cli.main(["--debug", "summary", "alexnet"])
+
+
+def test_models_lists_the_zoo(capsys) -> None:
+    code, out, _ = run(capsys, "models")
+    assert code == 0
+    line = next(line for line in out.splitlines() if line.startswith("alexnet"))
+    assert "3x227x227" in line and "62,378,344" in line and "1,135,256,096" in line
+    code, out, _ = run(capsys, "models", "lenet*", "--format", "json")
+    assert json.loads(out) == [{"name": "lenet5", "input": "1x32x32", "params": 61_706, "macs": 416_520}]
+
+
+def test_bare_command_shows_help(capsys) -> None:
+    code, out, _ = run(capsys)
+    assert code == 0 and "summary" in out
+
+
+def test_every_command_has_help_and_is_in_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name, command in cli.cli.commands.items():
+        assert command.help, f"{name} has no help text"
+        assert f"convcalc {name}" in readme, f"README does not show `convcalc {name}`"
+    ctx = click.Context(cli.cli)
+    assert "summary" in cli.cli.get_help(ctx)
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    done = subprocess.run([sys.executable, "-m", "convcalc", "summary", "lenet5", "--format", "json"],
+                          capture_output=True, text=True, cwd=ROOT, check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["totals"]["params"] == 61_706
+    bad = subprocess.run([sys.executable, "-m", "convcalc", "summary", "nosuch"], capture_output=True, text=True,
+                         cwd=ROOT, check=False)
+    assert bad.returncode == 2 and bad.stderr.startswith("error: unknown model 'nosuch'")

@@ -1,0 +1,64 @@
+"""The README stays true: its console output is what the CLI prints, and CI runs its test command."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from convcalc import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def console_blocks() -> list[tuple[str, list[str]]]:
+    """(command, shown output lines) for each ```console block of the README."""
+    blocks = []
+    for body in re.findall(r"```console\n(.*?)```", README, flags=re.S):
+        lines = body.splitlines()
+        blocks.append((lines[0].removeprefix("$ "), lines[1:]))
+    return blocks
+
+
+def test_readme_console_output_is_real(capsys) -> None:
+    assert console_blocks(), "the README shows the CLI at work"
+    for command, shown in console_blocks():
+        code = cli.main(command.split()[1:])
+        out, err = capsys.readouterr()
+        printed = (out + err).splitlines()
+        for line in shown:
+            if line != "…":
+                assert line in printed, f"`{command}` no longer prints: {line}"
+        assert code == (2 if shown[0].startswith("error:") else 0)
+
+
+def test_readme_python_examples_run() -> None:
+    block = re.search(r"### 3\. A library call from a notebook\n\n```python\n(.*?)```", README, flags=re.S)
+    assert block
+    done = subprocess.run([sys.executable, "-c", block.group(1)], capture_output=True, text=True, cwd=ROOT, check=False)
+    assert done.returncode == 0, done.stderr
+    doctest_block = re.search(r"### 2\. Checking homework answers.*?```python\n(.*?)```", README, flags=re.S)
+    assert doctest_block
+    import doctest
+
+    parser = doctest.DocTestParser()
+    test = parser.get_doctest(doctest_block.group(1), {}, "README", "README.md", 0)
+    result = doctest.DocTestRunner().run(test)
+    assert result.failed == 0
+
+
+def test_ci_runs_exactly_the_readme_test_command() -> None:
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    command = next(line for line in ci.splitlines() if "pytest" in line and not line.startswith("#"))
+    assert f"```bash\n{command}\n```" in README
+    assert "torch==2.13.0" in command
+    assert "```bash\npip install . && convcalc summary alexnet\n```" in README
+
+
+def test_examples_run() -> None:
+    done = subprocess.run([sys.executable, str(ROOT / "examples" / "custom_network.py")], capture_output=True,
+                          text=True, cwd=ROOT, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "SeparableConv2d(32, 64, 3, padding=1)" in done.stdout

@@ -1,0 +1,260 @@
+"""Every layer type against a hand derivation, and every bad configuration against a clear error.
+
+Each expected number is worked out in the comment beside it from the
+conventions table in DESIGN.md (the formulas of seeds 002 and 003).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import convcalc as cc
+from convcalc.layers import LAYER_TYPES
+
+# (id, layer, input, output, weights, biases, MACs, FLOPs)
+CASES = [
+    # 64·3·3² = 1,728 weights; MACs 64·224²·(3·3²) = 64·50,176·27 = 86,704,128
+    ("conv-vgg-first", cc.Conv2d(3, 64, 3, padding=1), (3, 224, 224), (64, 224, 224), 1_728, 64, 86_704_128, 173_408_256),
+    # groups 2: each output sees 4/2 = 2 channels; ⌊(5−3)/1⌋+1 = 3; weights 8·2·9 = 144; MACs 8·3²·2·9 = 1,296
+    ("conv-grouped", cc.Conv2d(4, 8, 3, groups=2), (4, 5, 5), (8, 3, 3), 144, 8, 1_296, 2_592),
+    # dilation 2 spans 2·(3−1)+1 = 5: ⌊(7−5)/1⌋+1 = 3; MACs 3²·9 = 81
+    ("conv-dilated", cc.Conv2d(1, 1, 3, dilation=2), (1, 7, 7), (1, 3, 3), 9, 1, 81, 162),
+    # ⌊(9−3)/2⌋+1 = 4; weights 4·2·3 = 24; MACs 4·4·(2·3) = 96
+    ("conv1d", cc.Conv1d(2, 4, 3, stride=2), (2, 9), (4, 4), 24, 4, 96, 192),
+    # 4−3+1 = 2 per dim; weights 2·1·27 = 54; MACs 2·2³·27 = 432
+    ("conv3d", cc.Conv3d(1, 2, 3), (1, 4, 4, 4), (2, 2, 2, 2), 54, 2, 432, 864),
+    # 'same' keeps 6; 4² = 16 weights; MACs 6²·16 = 576
+    ("conv-same-even", cc.Conv2d(1, 1, 4, padding="same"), (1, 6, 6), (1, 6, 6), 16, 1, 576, 1_152),
+    # (7−1)·2 − 2·1 + (3−1) + 1 + 1 = 14; weights Cin·Cout·k² = 16·8·9 = 1,152; MACs Cin·ΠI·Cout·Πk = 16·49·8·9
+    ("convtranspose", cc.ConvTranspose2d(16, 8, 3, stride=2, padding=1, output_padding=1), (16, 7, 7), (8, 14, 14),
+     1_152, 8, 56_448, 112_896),
+    # 32 channels × multiplier 2 = 64 outputs; ⌊(16+2−3)/2⌋+1 = 8; weights 64·9 = 576; MACs 64·8²·9 = 36,864
+    ("depthwise", cc.DepthwiseConv2d(32, 3, stride=2, padding=1, multiplier=2), (32, 16, 16), (64, 8, 8),
+     576, 64, 36_864, 73_728),
+    # ⌈(6−3)/2⌉+1 = 3 (the last window starts at 4 < 6, kept); comparisons 3²·(3²−1) = 72
+    ("maxpool-ceil", cc.MaxPool2d(3, 2, ceil_mode=True), (1, 6, 6), (1, 3, 3), 0, 0, 0, 72),
+    # ⌊(6−3)/2⌋+1 = 2; comparisons 2²·8 = 32
+    ("maxpool-floor", cc.MaxPool2d(3, 2), (1, 6, 6), (1, 2, 2), 0, 0, 0, 32),
+    # ⌊(5−2)/2⌋+1 = 2; avg: 3·2²·2² = 48
+    ("avgpool", cc.AvgPool2d(2), (3, 5, 5), (3, 2, 2), 0, 0, 0, 48),
+    # ⌊(8+2·1−3)/2⌋+1 = 4 per dim; avg: 2·4²·3² = 288
+    ("avgpool-padded", cc.AvgPool2d(3, 2, padding=1), (2, 8, 8), (2, 4, 4), 0, 0, 0, 288),
+    # 13 → 6: windows [⌊13i/6⌋, ⌈13(i+1)/6⌉) = [0,3) [2,5) [4,7) [6,9) [8,11) [10,13): 6 windows of 3,
+    # so 18 reads per dim; FLOPs 256·18·18 = 82,944
+    ("adaptive-avg-13-to-6", cc.AdaptiveAvgPool2d(6), (256, 13, 13), (256, 6, 6), 0, 0, 0, 82_944),
+    # max over the same windows: 256·(18·18 − 36) = 73,728 comparisons
+    ("adaptive-max-13-to-6", cc.AdaptiveMaxPool2d((6, 6)), (256, 13, 13), (256, 6, 6), 0, 0, 0, 73_728),
+    # 512·7·7 = 25,088 additions (with the division)
+    ("global-avg", cc.GlobalAvgPool2d(), (512, 7, 7), (512, 1, 1), 0, 0, 0, 25_088),
+    # seed 000: 200·256 = 51,200 weights and products
+    ("linear", cc.Linear(256, 200), (256,), (200,), 51_200, 200, 51_200, 102_400),
+    # torch applies Linear to the last dim: 3·5 positions × 8·4 = 480 MACs
+    ("linear-nd", cc.Linear(8, 4), (3, 5, 8), (3, 5, 4), 32, 4, 480, 960),
+    # γ and β: 64 + 64; 2 FLOPs per element: 2·64·8·8 = 8,192
+    ("batchnorm2d", cc.BatchNorm2d(64), (64, 8, 8), (64, 8, 8), 64, 64, 0, 8_192),
+    ("batchnorm1d", cc.BatchNorm1d(10), (10,), (10,), 10, 10, 0, 20),
+    # (size+5) per element: 10·96·55·55 = 2,904,000
+    ("lrn", cc.LocalResponseNorm(5), (96, 55, 55), (96, 55, 55), 0, 0, 0, 2_904_000),
+    ("relu", cc.ReLU(), (4, 2, 2), (4, 2, 2), 0, 0, 0, 16),
+    ("leakyrelu", cc.LeakyReLU(0.2), (4, 2, 2), (4, 2, 2), 0, 0, 0, 16),
+    ("sigmoid", cc.Sigmoid(), (10,), (10,), 0, 0, 0, 10),
+    ("tanh", cc.Tanh(), (3, 3), (3, 3), 0, 0, 0, 9),
+    ("softmax", cc.Softmax(dim=1), (1000,), (1000,), 0, 0, 0, 1_000),
+    ("dropout", cc.Dropout(0.5), (4096,), (4096,), 0, 0, 0, 0),
+    # 64·2·2 = 256
+    ("flatten", cc.Flatten(), (64, 2, 2), (256,), 0, 0, 0, 0),
+    ("flatten-spatial", cc.Flatten(2), (64, 2, 3), (64, 6), 0, 0, 0, 0),
+]
+
+
+@pytest.mark.parametrize("layer, shape, out, weights, biases, macs, flops", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_layer_counts(layer, shape, out, weights, biases, macs, flops) -> None:
+    row = cc.summary(layer, shape).rows[0]
+    assert row.output_shape == out
+    assert (row.weights, row.biases, row.params) == (weights, biases, weights + biases)
+    assert (row.macs, row.flops) == (macs, flops)
+    assert row.kind == type(layer).__name__.lower()
+
+
+def test_every_layer_type_has_a_case() -> None:
+    """A new layer type must come with a hand-derived case here (blocks and joins are tested below)."""
+    covered = {type(c[1]).kind for c in CASES}
+    structural = {"sequential", "residual", "concat", "add", "cat"}
+    variants = {"maxpool1d", "maxpool3d", "avgpool1d", "avgpool3d", "adaptiveavgpool1d", "adaptiveavgpool3d",
+                "adaptivemaxpool1d", "adaptivemaxpool3d", "convtranspose1d", "convtranspose3d", "batchnorm3d",
+                "conv2d", "separableconv2d"}  # nd variants share one implementation; separable: test_seeds
+    assert set(LAYER_TYPES) - covered - structural - variants == set()
+
+
+def test_layer_repr_is_the_constructor_call() -> None:
+    assert repr(cc.Conv2d(3, 10, 5, padding=2)) == "Conv2d(3, 10, 5, padding=2)"
+    assert repr(cc.Conv2d(3, 10, (5, 3))) == "Conv2d(3, 10, (5, 3))"
+    assert repr(cc.MaxPool2d(kernel_size=3, stride=2)) == "MaxPool2d(3, stride=2)"
+    assert repr(cc.ReLU(inplace=True)) == "ReLU(inplace=True)"
+    assert cc.Conv2d(3, 10, 5) == cc.Conv2d(3, 10, (5, 5))  # tuples and ints normalise alike
+
+
+def test_none_channels_are_inferred_from_the_input() -> None:
+    net = cc.Sequential(cc.Conv2d(None, 8, 3), cc.BatchNorm2d(None), cc.Flatten(), cc.Linear(None, 10))
+    report = cc.summary(net, (3, 5, 5))
+    # conv 8·3·9 + 8 = 224; bn 16; linear (8·3·3 = 72)·10 + 10 = 730
+    assert [r.params for r in report.rows] == [224, 16, 0, 730]
+    assert report.rows[0].layer == "Conv2d(3, 8, 3)"
+    assert report.rows[3].layer == "Linear(72, 10)"
+
+
+# --- blocks --------------------------------------------------------------------------------
+
+
+def test_residual_identity_adds_one_flop_per_element() -> None:
+    body = cc.Sequential(cc.Conv2d(4, 4, 3, padding=1), cc.ReLU(), cc.Conv2d(4, 4, 3, padding=1))
+    report = cc.summary(cc.Residual(body), (4, 5, 5))
+    add = report.rows[-1]
+    assert (add.kind, add.path, add.output_shape) == ("add", "add", (4, 5, 5))
+    assert add.flops == 4 * 5 * 5  # one addition per output element
+    assert [r.path for r in report.rows] == ["body.0", "body.1", "body.2", "add"]
+    # two 3×3 convs stacked see 1 + 2 + 2 = 5; the identity path sees 1; the sum sees both
+    assert add.receptive_field == (5, 5)
+
+
+def test_residual_projection_shortcut() -> None:
+    block = cc.Residual(cc.Conv2d(4, 8, 3, stride=2, padding=1), shortcut=cc.Conv2d(4, 8, 1, stride=2))
+    report = cc.summary(block, (4, 8, 8))
+    assert [r.path for r in report.rows] == ["body", "shortcut", "add"]
+    assert report.rows[-1].output_shape == (8, 4, 4)
+    # 8·4·9 + 8 = 296 and 8·4 + 8 = 40
+    assert report.totals.params == 336
+
+
+def test_concat_joins_channels() -> None:
+    inception_like = cc.Concat(
+        {"b1": cc.Conv2d(8, 4, 1), "b2": cc.Conv2d(8, 6, 3, padding=1), "b3": cc.MaxPool2d(3, 1, padding=1)}
+    )
+    report = cc.summary(inception_like, (8, 7, 7))
+    cat = report.rows[-1]
+    assert (cat.kind, cat.path, cat.output_shape) == ("cat", "cat", (4 + 6 + 8, 7, 7))
+    assert cat.flops == 0 and cat.activation_bytes == 18 * 49 * 4  # torch.cat makes a new tensor
+
+
+def test_shared_layer_counts_parameters_once_and_macs_twice() -> None:
+    conv = cc.Conv2d(4, 4, 3, padding=1)
+    report = cc.summary(cc.Sequential(conv, cc.ReLU(), conv), (4, 5, 5))
+    # 4·4·9 + 4 = 148 parameters, once; MACs 4·5²·(4·9) = 3,600 per call, twice
+    assert report.totals.params == 148
+    assert report.rows[2].params == 0 and report.rows[2].shared_with == 1
+    assert report.totals.macs == 7_200
+
+
+def test_sequential_accepts_names_and_indexing() -> None:
+    net = cc.Sequential({"features": cc.Sequential(cc.Conv2d(1, 2, 3)), "head": cc.Flatten()})
+    assert [r.path for r in cc.summary(net, (1, 5, 5)).rows] == ["features.0", "head"]
+    assert net["head"] == cc.Flatten() and net[0] == cc.Sequential(cc.Conv2d(1, 2, 3))
+    assert [r.depth for r in cc.summary(net, (1, 5, 5)).rows] == [1, 0]
+
+
+# --- errors --------------------------------------------------------------------------------
+
+
+def test_kernel_larger_than_padded_input_names_layer_values_and_fix() -> None:
+    net = cc.Sequential({"features": cc.Sequential(cc.Conv2d(1, 4, 3), cc.ReLU(), cc.Conv2d(4, 4, 5))})
+    with pytest.raises(cc.ShapeError) as caught:
+        cc.summary(net, (1, 5, 5))  # 5 → 3 after the first conv; a 5×5 kernel needs 5 (or padding 1)
+    assert str(caught.value) == (
+        "layer 3 (features.2) Conv2d: kernel 5 does not fit input 3x3 with padding 0; "
+        "it needs at least 5x5 (or padding ≥ 1)"
+    )
+
+
+def test_pool_that_does_not_fit_offers_no_padding_torch_would_refuse() -> None:
+    # dilated to 2·(3−1)+1 = 7: a 1×1 input needs padding 3, but torch allows at most 3 // 2 = 1
+    with pytest.raises(cc.ShapeError, match=r"kernel 3 \(dilated to 7\) does not fit input 1x1 with padding 0; it needs at least 7x7$"):
+        cc.summary(cc.MaxPool2d(3, dilation=3), (2, 1, 1))
+    with pytest.raises(cc.ShapeError, match=r"it needs at least 4x4 \(or padding ≥ 2\)$"):
+        cc.summary(cc.MaxPool2d(4), (2, 1, 1))  # 1 + 2·2 ≥ 4 and 2 ≤ 4 // 2
+
+
+def test_channel_mismatch() -> None:
+    with pytest.raises(cc.ShapeError, match=r"^layer 1 Conv2d: in_channels=3 but the input has 1 channels \(shape 1x28x28\)"):
+        cc.summary(cc.Conv2d(3, 8, 3), (1, 28, 28))
+
+
+def test_linear_without_flatten_suggests_it() -> None:
+    with pytest.raises(cc.ShapeError, match=r"add a Flatten\(\) before it \(256·6·6 = 9216\)"):
+        cc.summary(cc.Linear(9216, 4096), (256, 6, 6))
+
+
+def test_wrong_rank_input() -> None:
+    with pytest.raises(cc.ShapeError, match=r"expects a 3-d input per sample \(C×H×W\), got 3x224 \(2-d\)"):
+        cc.summary(cc.Conv2d(3, 8, 3), (3, 224))
+
+
+def test_residual_shape_mismatch_names_both_shapes() -> None:
+    with pytest.raises(cc.ShapeError) as caught:
+        cc.summary(cc.Sequential({"block": cc.Residual(cc.Conv2d(4, 8, 1))}), (4, 5, 5))
+    message = str(caught.value)
+    assert message.startswith("block Residual: body gives 8x5x5 but identity gives 4x5x5")
+    assert "Conv2d(4, 8, 1)" in message  # the projection that would fit
+
+
+def test_concat_spatial_mismatch() -> None:
+    with pytest.raises(cc.ShapeError, match=r"branch 0 gives 2x3x3 but branch 1 gives 2x5x5"):
+        cc.summary(cc.Concat(cc.Conv2d(1, 2, 3), cc.Conv2d(1, 2, 1)), (1, 5, 5))
+
+
+@pytest.mark.parametrize(
+    "build, message",
+    [
+        (lambda: cc.Conv2d(3, 4, 3, groups=2), r"Conv2d: groups=2 does not divide in_channels=3; groups that divide both: 1"),
+        (lambda: cc.Conv2d(1, 1, 0), r"Conv2d: kernel_size must be positive, got 0"),
+        (lambda: cc.Conv2d(1, 1, 3, stride=0), r"Conv2d: stride must be positive, got 0"),
+        (lambda: cc.Conv2d(1, 1, 3, stride=-2), r"Conv2d: stride must be positive, got -2"),
+        (lambda: cc.Conv2d(1, 1, 3, padding=-1), r"Conv2d: padding must be non-negative, got -1"),
+        (lambda: cc.Conv2d(1, 1, 3, dilation=0), r"Conv2d: dilation must be positive"),
+        (lambda: cc.Conv2d(1, 1, 3.0), r"Conv2d: kernel_size must be ints, got 3.0"),
+        (lambda: cc.Conv2d(1, 1, True), r"Conv2d: kernel_size must be ints, got True"),
+        (lambda: cc.Conv2d(1, 1, (3, 3, 3)), r"Conv2d: kernel_size needs 1 or 2 values for a 2-d layer"),
+        (lambda: cc.Conv2d(0, 1, 3), r"Conv2d: in_channels must be a positive int, got 0"),
+        (lambda: cc.Conv2d(1, 1, 3, stride=2, padding="same"), r"padding='same' needs stride 1"),
+        (lambda: cc.Conv2d(1, 1, 3, padding="full"), r"padding must be an int, a tuple, 'same' or 'valid'"),
+        (lambda: cc.MaxPool2d(3, padding=2), r"MaxPool2d: padding=2 is more than half of kernel_size=3; torch allows at most kernel_size // 2 = 1"),
+        (lambda: cc.AvgPool2d(2, padding=2), r"AvgPool2d: padding=2 is more than half"),
+        (lambda: cc.ConvTranspose2d(1, 1, 3, stride=2, output_padding=2), r"output_padding=2 must be smaller than stride 2 or dilation 1"),
+        (lambda: cc.Linear(10, 0), r"Linear: out_features must be a positive int, got 0"),
+        (lambda: cc.Linear(10, 5, bias="yes"), r"Linear: bias must be True or False"),
+        (lambda: cc.Dropout(1.5), r"Dropout: p must be between 0 and 1"),
+        (lambda: cc.Flatten(0), r"start_dim=0 would merge the batch"),
+        (lambda: cc.AdaptiveAvgPool2d(0), r"output_size must be a positive int, None, or a tuple of 2"),
+        (lambda: cc.Residual("conv"), r"Residual: body is 'conv', not a convcalc layer"),
+        (lambda: cc.Sequential(cc.ReLU(), 3), r"Sequential: child '1' is 3, not a convcalc layer"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_bad_constructor_arguments_are_spec_errors(build, message) -> None:
+    with pytest.raises(cc.SpecError, match=message):
+        build()
+
+
+def test_error_hierarchy() -> None:
+    assert issubclass(cc.ShapeError, ValueError) and issubclass(cc.ShapeError, cc.ConvCalcError)
+    assert issubclass(cc.SpecError, ValueError) and issubclass(cc.SpecError, cc.ConvCalcError)
+    assert issubclass(cc.UnknownModelError, KeyError) and issubclass(cc.UnknownModelError, cc.ConvCalcError)
+
+
+@pytest.mark.parametrize("shape", [(3, 0, 5), (3, -1, 5), (), (3, 2.5, 4), "3x224x224x"], ids=str)
+def test_bad_input_shapes(shape) -> None:
+    with pytest.raises(cc.ShapeError):
+        cc.summary(cc.ReLU(), shape)
+
+
+def test_bad_batch_and_dtype() -> None:
+    with pytest.raises(cc.ShapeError, match="batch must be a positive int, got 0"):
+        cc.summary("lenet5", batch=0)
+    with pytest.raises(cc.SpecError, match="unknown dtype 'float13'"):
+        cc.summary("lenet5", dtype="float13")
+
+
+def test_huge_inputs_are_exact() -> None:
+    # 10⁸ pixels a side: out 10⁸ − 2, MACs 64·(10⁸−2)²·27 as exact Python ints (no float, no overflow)
+    row = cc.summary(cc.Conv2d(3, 64, 3), (3, 10**8, 10**8)).rows[0]
+    assert row.output_shape == (64, 10**8 - 2, 10**8 - 2)
+    assert row.macs == 64 * (10**8 - 2) ** 2 * 27
