@@ -17,7 +17,7 @@ from typing import Any
 from .arithmetic import ceil_fraction
 from .errors import ShapeError, SpecError
 from .layers.base import Block, Effect, Layer, Leaf, Part, Reach, Shape, fmt_shape, is_int, numel
-from .layers.blocks import Concat, Residual, Sequential
+from .layers.blocks import Concat, Residual, Scale, Sequential
 
 #: Bytes per element of the dtypes a report can assume.
 DTYPE_BYTES = {
@@ -172,29 +172,50 @@ class _Field:
 
     ``rf``: input positions one current position sees; ``jump``: input positions
     between neighbouring current positions; ``extent``: current positions.
-    ``mode`` is ``spatial`` (current dims are the input's), ``mixed`` (flattened
-    into features) or ``unknown`` (a layer RF cannot follow).
+    ``axes`` names, for each dim of the current tensor, the input spatial dim it
+    is (``None`` for channels/features), so permuted layouts (ConvNeXt's
+    channels-last Linear) are followed. ``mode`` is ``spatial``, ``mixed``
+    (positions flattened into features) or ``unknown`` (RF cannot be followed).
     """
 
     rf: tuple[int | Fraction, ...]
     jump: tuple[int | Fraction, ...]
     extent: tuple[int, ...]
+    axes: tuple[int | None, ...]
     mode: str = "spatial"
+
+    @staticmethod
+    def start(shape: Shape) -> _Field:
+        n = len(shape) - 1
+        return _Field(rf=(1,) * n, jump=(1,) * n, extent=shape[1:], axes=(None, *range(n)))
+
+    def collapse(self, dims: range | tuple[int, ...]) -> _Field:
+        """Every position of these input dims reaches every output (a dense layer)."""
+        rf, extent = list(self.rf), list(self.extent)
+        for d in dims:
+            rf[d] += (extent[d] - 1) * self.jump[d]
+            extent[d] = 1
+        return replace(self, rf=tuple(rf), extent=tuple(extent))
 
     def advance(self, reach: Reach, out: Shape) -> _Field:
         if self.mode == "unknown" or reach.kind == "same":
             return self
         if reach.kind == "flatten":
-            return replace(self, mode="mixed")
-        if reach.kind == "dense":
-            rf = tuple(r + (e - 1) * j for r, j, e in zip(self.rf, self.jump, self.extent))
-            return replace(self, rf=rf, extent=(1,) * len(rf))
-        if self.mode != "spatial" or len(reach.spans) != len(self.rf):
+            return replace(self, mode="mixed", axes=(None,) * len(out))
+        if reach.kind == "permute":
+            return replace(self, axes=tuple(self.axes[d] for d in reach.steps))  # type: ignore[index]
+        if reach.kind == "dense":  # mixes the last dim
+            if self.mode == "mixed":
+                return self.collapse(range(len(self.rf)))
+            last = self.axes[-1]
+            return self if last is None else self.collapse((last,))
+        if self.mode != "spatial" or len(reach.spans) != len(self.rf) or self.axes != (None, *range(len(self.rf))):
             return replace(self, mode="unknown")
         return _Field(
             rf=tuple(r + s * j for r, s, j in zip(self.rf, reach.spans, self.jump)),
             jump=tuple(j * st for j, st in zip(self.jump, reach.steps)),
             extent=tuple(out[1:]),
+            axes=self.axes,
         )
 
     @staticmethod
@@ -203,12 +224,12 @@ class _Field:
         modes = {f.mode for f in fields}
         mode = "unknown" if "unknown" in modes else "mixed" if "mixed" in modes else "spatial"
         first = fields[0]
-        if mode == "unknown" or any(len(f.rf) != len(first.rf) for f in fields):
+        if mode == "unknown" or any(len(f.rf) != len(first.rf) or f.axes != first.axes for f in fields):
             return replace(first, mode="unknown")
-        return _Field(
+        return replace(
+            first,
             rf=tuple(max(v) for v in zip(*(f.rf for f in fields))),
             jump=tuple(max(v) for v in zip(*(f.jump for f in fields))),
-            extent=first.extent,
             mode=mode,
         )
 
@@ -246,9 +267,14 @@ class _Walk:
             for name, child in layer.children():
                 shape, fld = self.layer(child, shape, _child(path, name), fld)
             return shape, fld
+        if isinstance(layer, Scale):  # x · f(x): f runs in order, then gates x
+            gate, gate_fld = shape, fld
+            for name, child in layer.children():
+                gate, gate_fld = self.layer(child, gate, _child(path, name), gate_fld)
+            return self.join(layer, path, [shape, gate], ["x", "gate"], [fld, gate_fld])
         if isinstance(layer, (Residual, Concat)):
             names, shapes, fields = [], [], []
-            for name, child in layer.children():
+            for name, child in layer.branches() if isinstance(layer, Residual) else layer.children():
                 out, f = self.layer(child, shape, _child(path, name), fld)
                 names.append(name)
                 shapes.append(out)
@@ -257,14 +283,22 @@ class _Walk:
                 names.append("identity")
                 shapes.append(shape)
                 fields.append(fld)
-            try:
-                effect = layer.join.join(shapes, names)
-            except ShapeError as error:
-                raise error.located(f"{path or 'network'} {layer.name}") from None
-            return self.row(layer.join, layer.join, shapes[0], _child(path, layer.join_name), effect, _Field.union(fields))
+            out, fld = self.join(layer, path, shapes, names, fields)
+            if isinstance(layer, Residual) and layer.activation is not None:
+                out, fld = self.layer(layer.activation, out, _child(path, "activation"), fld)
+            return out, fld
         if isinstance(layer, Block):  # pragma: no cover - a new block type must be taught to the walk
             raise TypeError(f"the analysis does not know how to walk {layer.name}")
         raise SpecError(f"{path or 'network'}: {layer!r} is not a convcalc layer")
+
+    def join(self, block: Residual | Concat | Scale, path: str, shapes: list[Shape], names: list[str],
+             fields: list[_Field]) -> tuple[Shape, _Field]:
+        """The row of a block's join (add, cat, mul), checking its inputs fit together."""
+        try:
+            effect = block.join.join(shapes, names)
+        except ShapeError as error:
+            raise error.located(f"{path or 'network'} {block.name}") from None
+        return self.row(block.join, block.join, shapes[0], _child(path, block.join_name), effect, _Field.union(fields))
 
     def row(self, leaf: Leaf, shown: Leaf, shape: Shape, path: str, effect: Effect, fld: _Field) -> tuple[Shape, _Field]:
         index = len(self.rows) + 1
@@ -311,7 +345,5 @@ def analyze(
     if not isinstance(net, Layer):
         raise SpecError(f"cannot summarize {net!r}: not a convcalc layer, network or model name")
     walk = _Walk(batch, DTYPE_BYTES[dtype])
-    spatial = shape[1:]
-    start = _Field(rf=(1,) * len(spatial), jump=(1,) * len(spatial), extent=spatial)
-    walk.layer(net, shape, "", start)
+    walk.layer(net, shape, "", _Field.start(shape))
     return Report(model=model, input_shape=shape, batch=batch, dtype=dtype, dtype_bytes=DTYPE_BYTES[dtype], rows=tuple(walk.rows))

@@ -98,6 +98,21 @@ def test_models_lists_the_zoo(capsys) -> None:
     assert json.loads(out) == [{"name": "lenet5", "input": "1x32x32", "params": 61_706, "macs": 416_520}]
 
 
+def test_models_lists_every_model(capsys) -> None:
+    from convcalc import models
+
+    code, out, _ = run(capsys, "models")
+    listed = [line.split()[0] for line in out.splitlines()[2:]]
+    assert code == 0 and listed == models.list()
+    assert len(listed) >= 33
+
+
+@pytest.mark.parametrize("name", ["resnet50", "mobilenet_v3_small", "convnext_tiny", "inception_v3"])
+def test_summary_of_zoo_models(capsys, name: str) -> None:
+    code, out, _ = run(capsys, "summary", name, "--format", "json")
+    assert code == 0 and json.loads(out)["model"] == name
+
+
 def test_bare_command_shows_help(capsys) -> None:
     code, out, _ = run(capsys)
     assert code == 0 and "summary" in out

@@ -64,6 +64,24 @@ CASES = [
     # 64·2·2 = 256
     ("flatten", cc.Flatten(), (64, 2, 2), (256,), 0, 0, 0, 0),
     ("flatten-spatial", cc.Flatten(2), (64, 2, 3), (64, 6), 0, 0, 0, 0),
+    ("relu6", cc.ReLU6(inplace=True), (4, 2, 2), (4, 2, 2), 0, 0, 0, 16),
+    ("hardsigmoid", cc.Hardsigmoid(), (4, 2, 2), (4, 2, 2), 0, 0, 0, 16),
+    ("hardswish", cc.Hardswish(), (4, 2, 2), (4, 2, 2), 0, 0, 0, 16),
+    ("silu", cc.SiLU(), (4, 2, 2), (4, 2, 2), 0, 0, 0, 16),
+    ("gelu", cc.GELU(), (4, 2, 2), (4, 2, 2), 0, 0, 0, 16),
+    # γ, β over the last dim of 8: 8 + 8; 5 FLOPs per element: 5·5·5·8 = 1,000
+    ("layernorm", cc.LayerNorm(8), (5, 5, 8), (5, 5, 8), 8, 8, 0, 1_000),
+    # over the 8 channels of 8×4×4: 8 + 8; 5·128 = 640
+    ("layernorm2d", cc.LayerNorm2d(8), (8, 4, 4), (8, 4, 4), 8, 8, 0, 640),
+    ("identity", cc.Identity(), (3, 4), (3, 4), 0, 0, 0, 0),
+    # torch dims (N, C, H, W) → (N, H, W, C)
+    ("permute", cc.Permute((0, 2, 3, 1)), (8, 4, 5), (4, 5, 8), 0, 0, 0, 0),
+    ("channelshuffle", cc.ChannelShuffle(2), (4, 3, 3), (4, 3, 3), 0, 0, 0, 0),
+    # torch.chunk(5 channels, 2) gives pieces of ⌈5/2⌉ = 3 and 2: the second is channels 3…4
+    ("chunk", cc.Chunk(2, 1), (5, 3, 3), (2, 3, 3), 0, 0, 0, 0),
+    ("stochasticdepth", cc.StochasticDepth(0.1), (8, 2, 2), (8, 2, 2), 0, 0, 0, 0),
+    # one γ per channel: 8 parameters; 8·2·2 = 32 multiplications
+    ("layerscale", cc.LayerScale(8), (8, 2, 2), (8, 2, 2), 8, 0, 0, 32),
 ]
 
 
@@ -79,7 +97,7 @@ def test_layer_counts(layer, shape, out, weights, biases, macs, flops) -> None:
 def test_every_layer_type_has_a_case() -> None:
     """A new layer type must come with a hand-derived case here (blocks and joins are tested below)."""
     covered = {type(c[1]).kind for c in CASES}
-    structural = {"sequential", "residual", "concat", "add", "cat"}
+    structural = {"sequential", "residual", "concat", "scale", "squeezeexcitation", "add", "cat", "mul"}
     variants = {"maxpool1d", "maxpool3d", "avgpool1d", "avgpool3d", "adaptiveavgpool1d", "adaptiveavgpool3d",
                 "adaptivemaxpool1d", "adaptivemaxpool3d", "convtranspose1d", "convtranspose3d", "batchnorm3d",
                 "conv2d", "separableconv2d"}  # nd variants share one implementation; separable: test_seeds
@@ -134,6 +152,29 @@ def test_concat_joins_channels() -> None:
     cat = report.rows[-1]
     assert (cat.kind, cat.path, cat.output_shape) == ("cat", "cat", (4 + 6 + 8, 7, 7))
     assert cat.flops == 0 and cat.activation_bytes == 18 * 49 * 4  # torch.cat makes a new tensor
+
+
+def test_squeeze_excitation_gates_the_input() -> None:
+    report = cc.summary(cc.SqueezeExcitation(16, 4), (16, 8, 8))
+    assert [r.path for r in report.rows] == ["avgpool", "fc1", "activation", "fc2", "scale_activation", "scale"]
+    # fc1 16·4 + 4 = 68, fc2 4·16 + 16 = 80 (torchvision's SE uses 1×1 convs with bias)
+    assert report.totals.params == 148
+    mul = report.rows[-1]
+    assert (mul.kind, mul.output_shape, mul.flops) == ("mul", (16, 8, 8), 16 * 8 * 8)
+    with pytest.raises(cc.ShapeError, match="does not broadcast"):
+        cc.summary(cc.Scale(cc.Conv2d(4, 2, 1)), (4, 3, 3))
+
+
+def test_residual_activation_runs_after_the_sum() -> None:
+    report = cc.summary(cc.Residual(cc.Conv2d(4, 4, 3, padding=1), activation=cc.ReLU(inplace=True)), (4, 5, 5))
+    assert [(r.path, r.kind) for r in report.rows] == [("body", "conv2d"), ("add", "add"), ("activation", "relu")]
+
+
+def test_channels_last_linear_keeps_the_receptive_field() -> None:
+    # ConvNeXt's block: a 7×7 depthwise conv (rf 7), then Linear over channels in a permuted layout
+    block = cc.Sequential(cc.Conv2d(8, 8, 7, padding=3, groups=8), cc.Permute((0, 2, 3, 1)), cc.Linear(8, 32),
+                          cc.Permute((0, 3, 1, 2)))
+    assert [r.receptive_field for r in cc.summary(block, (8, 14, 14)).rows] == [(7, 7)] * 4
 
 
 def test_shared_layer_counts_parameters_once_and_macs_twice() -> None:

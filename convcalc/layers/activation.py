@@ -6,51 +6,92 @@ activation memory; dropout at inference returns its input unchanged.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from ..errors import ShapeError, SpecError
 from .base import Effect, Leaf, Shape, check_bool, check_number, elementwise, is_int, spec
 
 
-@spec
-class ReLU(Leaf):
-    inplace: bool = False
+class _Pointwise(Leaf):
+    """One FLOP per element (the DESIGN.md convention for every elementwise function)."""
+
+    rule: ClassVar[str] = ""
 
     def __post_init__(self) -> None:
-        check_bool(self.name, "inplace", self.inplace)
+        if hasattr(self, "inplace"):
+            check_bool(self.name, "inplace", self.inplace)
 
     def effect(self, shape: Shape) -> Effect:
-        return elementwise(shape, 1, new_tensor=not self.inplace, formula="max(0, x) per element")
+        return elementwise(shape, 1, new_tensor=not getattr(self, "inplace", False), formula=f"{self.rule}, 1 per element")
 
 
 @spec
-class LeakyReLU(Leaf):
+class ReLU(_Pointwise):
+    inplace: bool = False
+    rule: ClassVar[str] = "max(0, x)"
+
+
+@spec
+class ReLU6(_Pointwise):
+    inplace: bool = False
+    rule: ClassVar[str] = "min(max(0, x), 6)"
+
+
+@spec
+class LeakyReLU(_Pointwise):
     negative_slope: float = 0.01
     inplace: bool = False
+    rule: ClassVar[str] = "max(αx, x)"
 
     def __post_init__(self) -> None:
         check_number(self.name, "negative_slope", self.negative_slope)
-        check_bool(self.name, "inplace", self.inplace)
-
-    def effect(self, shape: Shape) -> Effect:
-        return elementwise(shape, 1, new_tensor=not self.inplace, formula="max(αx, x) per element")
+        super().__post_init__()
 
 
 @spec
-class Sigmoid(Leaf):
-    def effect(self, shape: Shape) -> Effect:
-        return elementwise(shape, 1, formula="1/(1+e^−x) per element")
+class Sigmoid(_Pointwise):
+    rule: ClassVar[str] = "1/(1+e^−x)"
 
 
 @spec
-class Tanh(Leaf):
-    def effect(self, shape: Shape) -> Effect:
-        return elementwise(shape, 1, formula="tanh(x) per element")
+class Tanh(_Pointwise):
+    rule: ClassVar[str] = "tanh(x)"
 
 
 @spec
-class Softmax(Leaf):
+class Hardsigmoid(_Pointwise):
+    inplace: bool = False
+    rule: ClassVar[str] = "relu6(x+3)/6"
+
+
+@spec
+class Hardswish(_Pointwise):
+    inplace: bool = False
+    rule: ClassVar[str] = "x·relu6(x+3)/6"
+
+
+@spec
+class SiLU(_Pointwise):
+    inplace: bool = False
+    rule: ClassVar[str] = "x·σ(x)"
+
+
+@spec
+class GELU(_Pointwise):
+    approximate: str = "none"
+    rule: ClassVar[str] = "x·Φ(x)"
+
+    def __post_init__(self) -> None:
+        if self.approximate not in ("none", "tanh"):
+            raise SpecError(f"{self.name}: approximate must be 'none' or 'tanh', got {self.approximate!r}")
+
+
+@spec
+class Softmax(_Pointwise):
     """Counted as elementwise (1 FLOP per element), the DESIGN.md convention."""
 
     dim: int | None = None
+    rule: ClassVar[str] = "eˣ/Σeˣ"
 
     def __post_init__(self) -> None:
         if self.dim is not None and not is_int(self.dim):
@@ -60,7 +101,7 @@ class Softmax(Leaf):
         rank = len(shape) + 1
         if self.dim is not None and not -rank <= self.dim < rank:
             raise ShapeError(f"dim={self.dim} is out of range for a {rank}-d batch; use -{rank} ≤ dim < {rank}")
-        return elementwise(shape, 1, formula="eˣ/Σeˣ, counted 1 per element")
+        return super().effect(shape)
 
 
 @spec

@@ -87,7 +87,7 @@ class Reach:
     features) or ``"dense"`` (every output reads every position: a Linear layer).
     """
 
-    kind: Literal["same", "window", "flatten", "dense"] = "same"
+    kind: Literal["same", "window", "flatten", "dense", "permute"] = "same"
     spans: tuple[int, ...] = ()
     steps: tuple[int | Fraction, ...] = ()
 

@@ -1,14 +1,16 @@
-"""Blocks: Sequential, Residual and Concat, and the two joins they add (Add, Cat).
+"""Blocks: Sequential, Residual, Concat and Scale, and the joins they add (Add, Cat, Mul).
 
 A block has no cost of its own beyond its join: a Residual adds body and
 shortcut (1 FLOP per output element, a row of kind ``add``), a Concat joins its
 branches along channels (no FLOPs, a row of kind ``cat``: torch.cat makes a new
-tensor).
+tensor), a Scale multiplies its input by what its layers compute from it (1
+FLOP per element, a row of kind ``mul``: squeeze-and-excitation).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ShapeError, SpecError
@@ -86,22 +88,41 @@ class Cat(Leaf):
 
 
 @spec
+class Mul(Leaf):
+    """The gate of a Scale block, ``x · gate``: 1 FLOP per element of x; the gate broadcasts (C×1×1)."""
+
+    def join(self, shapes: list[Shape], names: list[str]) -> Effect:
+        x, gate = shapes
+        if len(gate) != len(x) or any(g not in (1, d) for g, d in zip(gate, x)) or gate[0] != x[0]:
+            raise ShapeError(f"the gate {fmt_shape(gate)} does not broadcast over the input {fmt_shape(x)}; it needs {x[0]} channels and sizes 1 or equal")
+        return Effect(output_shape=x, flops=numel(x), formula=f"x·gate, {fmt_shape(gate)} broadcast over {fmt_shape(x)}")
+
+
+@spec
 class Residual(Block):
-    """``body(x) + shortcut(x)``; the shortcut is the identity when ``None`` (else a projection)."""
+    """``body(x) + shortcut(x)``, then ``activation`` if given (ResNet's ReLU after the sum).
+
+    The shortcut is the identity when ``None``, else a projection.
+    """
 
     body: Layer
     shortcut: Layer | None = None
+    activation: Layer | None = None
 
     def __post_init__(self) -> None:
-        for name in ("body", "shortcut"):
+        for name in ("body", "shortcut", "activation"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, Layer):
                 raise SpecError(f"Residual: {name} is {value!r}, not a convcalc layer")
         if self.body is None:
             raise SpecError("Residual: body is required")
 
-    def children(self) -> tuple[tuple[str, Layer], ...]:
+    def branches(self) -> tuple[tuple[str, Layer], ...]:
+        """The two paths that are summed (an identity shortcut is no layer)."""
         return (("body", self.body),) + ((("shortcut", self.shortcut),) if self.shortcut is not None else ())
+
+    def children(self) -> tuple[tuple[str, Layer], ...]:
+        return self.branches() + ((("activation", self.activation),) if self.activation is not None else ())
 
     join = Add()
     join_name = "add"
@@ -129,3 +150,46 @@ class Concat(Block):
 
     join = Cat()
     join_name = "cat"
+
+
+@dataclass(frozen=True, repr=False, init=False)
+class Scale(Block):
+    """``x · f(x)``: the layers run in order on x and their output (C×1×1, say) scales x."""
+
+    layers: tuple[Layer, ...]
+    names: tuple[str, ...]
+
+    def __init__(self, *layers: Layer | Mapping[str, Layer]) -> None:
+        names, items = _named(self.name, layers)
+        if not items:
+            raise SpecError(f"{self.name}: needs at least one layer to compute the gate")
+        freeze(self, layers=items, names=names)
+
+    def children(self) -> tuple[tuple[str, Layer], ...]:
+        return tuple(zip(self.names, self.layers))
+
+    def __repr__(self) -> str:
+        return f"{self.name}({', '.join(f'{n}={layer!r}' for n, layer in self.children())})"
+
+    join = Mul()
+    join_name = "scale"
+
+
+@dataclass(frozen=True, repr=False, init=False)
+class SqueezeExcitation(Scale):
+    """Squeeze-and-excitation as torchvision builds it: global average pool, 1×1 conv to
+    ``squeeze_channels``, activation, 1×1 conv back, scale activation, then x times the result."""
+
+    def __init__(self, input_channels: int, squeeze_channels: int, activation: Leaf | None = None,
+                 scale_activation: Leaf | None = None) -> None:
+        from .activation import ReLU, Sigmoid
+        from .conv import Conv2d
+        from .pooling import AdaptiveAvgPool2d
+
+        super().__init__({
+            "avgpool": AdaptiveAvgPool2d(1),
+            "fc1": Conv2d(input_channels, squeeze_channels, 1),
+            "activation": activation if activation is not None else ReLU(),
+            "fc2": Conv2d(squeeze_channels, input_channels, 1),
+            "scale_activation": scale_activation if scale_activation is not None else Sigmoid(),
+        })

@@ -42,9 +42,6 @@ class Linear(Leaf):
             raise ShapeError(f"in_features={self.in_features} but the input's last dim is {fin} (shape {fmt_shape(shape)}); {hint}")
         positions = prod(shape[:-1])
         macs = positions * fin * fout
-        # Each output reads the whole last dim: all positions once they are flattened into features.
-        spatial = shape[1:]
-        reach = Reach("dense") if not spatial else Reach("window", (0,) * (len(spatial) - 1) + (fin - 1,), (1,) * (len(spatial) - 1) + (fin,))
         return Effect(
             output_shape=(*shape[:-1], fout),
             weights=fin * fout,
@@ -52,7 +49,7 @@ class Linear(Leaf):
             macs=macs,
             flops=2 * macs,
             formula=f"{fin} → {fout}" + (f" at each of {positions} positions" if positions > 1 else ""),
-            reach=reach,
+            reach=Reach("dense"),  # each output reads the whole last dim
         )
 
 

@@ -4,6 +4,9 @@ BatchNorm: 2C parameters (γ as weights, β as biases) when affine, 2C running
 statistics as buffers (not parameters), 2 FLOPs per element (scale and shift
 with the folded statistics).
 
+LayerNorm: 2·Π(normalized_shape) parameters when affine; 5 FLOPs per element
+(4 to compute and apply the statistics, 1 for the affine: fvcore's count).
+
 LocalResponseNorm: no parameters; torch computes it as x², an average over
 ``size`` channels, ·α, +k, ^β and a division, so it costs size+5 FLOPs per
 element (torch.nn.functional.local_response_norm).
@@ -12,10 +15,25 @@ element (torch.nn.functional.local_response_norm).
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import replace
+from math import prod
 from typing import ClassVar
 
-from ..errors import ShapeError
-from .base import Effect, Leaf, Shape, check_bool, check_number, elementwise, expect_channels, fmt_shape, freeze, positive_int, spec
+from ..errors import ShapeError, SpecError
+from .base import (
+    Effect,
+    Leaf,
+    Shape,
+    check_bool,
+    check_number,
+    elementwise,
+    expect_channels,
+    fmt_shape,
+    freeze,
+    is_int,
+    positive_int,
+    spec,
+)
 
 _RANKS = {1: (1, 2), 2: (3,), 3: (4,)}
 
@@ -91,3 +109,56 @@ class LocalResponseNorm(Leaf):
             raise ShapeError(f"expects channels and at least one spatial dim, got {fmt_shape(shape)}")
         return elementwise(shape, self.size + 5, formula=f"x/(k+α·mean(x² over {self.size} channels))^β: {self.size}+5 per element")
 
+
+
+@spec
+class LayerNorm(Leaf):
+    """torch.nn.LayerNorm over the trailing ``normalized_shape`` dims."""
+
+    normalized_shape: int | tuple[int, ...]
+    eps: float = 1e-5
+    elementwise_affine: bool = True
+    bias: bool = True
+
+    def __post_init__(self) -> None:
+        n = self.name
+        dims = self.normalized_shape if isinstance(self.normalized_shape, (tuple, list)) else (self.normalized_shape,)
+        if not dims or not all(is_int(d) and d > 0 for d in dims):
+            raise SpecError(f"{n}: normalized_shape must be a positive int or a tuple of them, got {self.normalized_shape!r}")
+        freeze(self, normalized_shape=tuple(dims))
+        check_number(n, "eps", self.eps)
+        check_bool(n, "elementwise_affine", self.elementwise_affine)
+        check_bool(n, "bias", self.bias)
+
+    def effect(self, shape: Shape) -> Effect:
+        dims = self.normalized_shape
+        if shape[len(shape) - len(dims):] != dims:  # type: ignore[arg-type]
+            raise ShapeError(
+                f"normalized_shape={fmt_shape(dims)} (a LayerNorm over the last {len(dims)} dims) does not match "  # type: ignore[arg-type]
+                f"the end of the input {fmt_shape(shape)}; use normalized_shape={shape[-1]} for the last dim"
+            )
+        size = prod(dims)  # type: ignore[arg-type]
+        affine = self.elementwise_affine
+        return replace(elementwise(shape, 5 if affine else 4, formula="(x−μ)/σ·γ+β over the last dims: 5 per element"),
+                       weights=size if affine else 0, biases=size if affine and self.bias else 0)
+
+
+@spec
+class LayerNorm2d(Leaf):
+    """LayerNorm over the channels of a C×H×W input (torchvision's ConvNeXt): 2C parameters, 5 FLOPs per element."""
+
+    num_channels: int | None
+    eps: float = 1e-6
+
+    def __post_init__(self) -> None:
+        freeze(self, num_channels=positive_int(self.name, "num_channels", self.num_channels, optional=True))
+        check_number(self.name, "eps", self.eps)
+
+    def resolved(self, shape: Shape) -> LayerNorm2d:
+        return self if self.num_channels is not None else replace(self, num_channels=shape[0])
+
+    def effect(self, shape: Shape) -> Effect:
+        if len(shape) < 2:
+            raise ShapeError(f"expects channels and spatial dims, got {fmt_shape(shape)}")
+        c = expect_channels(self, "num_channels", self.num_channels, shape)
+        return replace(elementwise(shape, 5, formula="(x−μ)/σ·γ+β over channels: 5 per element"), weights=c, biases=c)

@@ -31,7 +31,7 @@ class Model:
 @dataclass(frozen=True)
 class Entry:
     name: str
-    build: Callable[..., Layer]
+    build: Callable[..., Layer | tuple[Layer, Shape]]
     input_shape: Shape
     params: int
     source: str
@@ -40,10 +40,13 @@ class Entry:
 _REGISTRY: dict[str, Entry] = {}
 
 
-def register(*, input_shape: Shape, params: int) -> Callable[[Callable[..., Layer]], Callable[..., Layer]]:
+Builder = Callable[..., "Layer | tuple[Layer, Shape]"]
+
+
+def register(*, input_shape: Shape, params: int) -> Callable[[Builder], Builder]:
     """Register a builder under its function name, with its default input and published parameter count."""
 
-    def decorate(build: Callable[..., Layer]) -> Callable[..., Layer]:
+    def decorate(build: Builder) -> Builder:
         name = build.__name__
         if name in _REGISTRY:
             raise ValueError(f"model {name!r} is registered twice")
@@ -72,13 +75,18 @@ def suggest(name: str, known: list[str]) -> list[str]:
 def get(name: str, **overrides: Any) -> Model:
     """Build a zoo model; ``overrides`` go to its builder (``num_classes=10``), ``input_shape`` to the model."""
     e = entry(name)
+    overrides_given = set(overrides)
     input_shape = tuple(overrides.pop("input_shape", e.input_shape))
     accepted = inspect.signature(e.build).parameters
     unknown = sorted(set(overrides) - set(accepted))
     if unknown:
         takes = ", ".join(accepted) or "no options"
         raise SpecError(f"model {name!r} does not take {', '.join(unknown)}; it takes input_shape, {takes}")
-    return Model(name, e.build(**overrides), input_shape, e.source)
+    built = e.build(**overrides)
+    if isinstance(built, tuple):  # (network, the input it was built for): a resolution option
+        built, shape = built
+        input_shape = shape if "input_shape" not in overrides_given else input_shape
+    return Model(name, built, input_shape, e.source)
 
 
 def _natural(name: str) -> list[Any]:

@@ -1,0 +1,114 @@
+"""Leaves that move tensors rather than compute: Identity, Permute, ChannelShuffle, Chunk,
+StochasticDepth, and LayerScale (ConvNeXt's learnt per-channel factor).
+
+None of them has MACs. Views (identity, permute, chunk, stochastic depth at
+inference) allocate no activation memory; a channel shuffle copies.
+"""
+
+from __future__ import annotations
+
+from ..errors import ShapeError, SpecError
+from .base import Effect, Leaf, Reach, Shape, check_number, elementwise, expect_channels, fmt_shape, freeze, is_int, positive_int, spec
+
+
+@spec
+class Identity(Leaf):
+    """torch.nn.Identity: passes its input through."""
+
+    def effect(self, shape: Shape) -> Effect:
+        return elementwise(shape, 0, new_tensor=False, formula="identity")
+
+
+@spec
+class Permute(Leaf):
+    """Reorders dims, torch-style with the batch as dim 0 (torchvision's ``Permute([0, 2, 3, 1])``)."""
+
+    dims: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        dims = tuple(self.dims) if isinstance(self.dims, (tuple, list)) else None
+        if not dims or not all(is_int(d) for d in dims) or sorted(dims) != list(range(len(dims))) or dims[0] != 0:
+            raise SpecError(f"{self.name}: dims must reorder 0…n−1 and keep the batch (dim 0) first, got {self.dims!r}")
+        freeze(self, dims=dims)
+
+    def effect(self, shape: Shape) -> Effect:
+        if len(self.dims) != len(shape) + 1:
+            raise ShapeError(f"dims={list(self.dims)} reorder {len(self.dims)} dims but the batch has {len(shape) + 1} (batch plus {fmt_shape(shape)})")
+        order = tuple(d - 1 for d in self.dims[1:])
+        return Effect(output_shape=tuple(shape[d] for d in order), new_tensor=False,
+                      formula=f"{fmt_shape(shape)} → {fmt_shape(tuple(shape[d] for d in order))}", reach=Reach("permute", steps=order))
+
+
+@spec
+class ChannelShuffle(Leaf):
+    """torch.nn.ChannelShuffle (ShuffleNet): interleaves the channels of ``groups`` groups; a copy, no FLOPs."""
+
+    groups: int
+
+    def __post_init__(self) -> None:
+        freeze(self, groups=positive_int(self.name, "groups", self.groups))
+
+    def effect(self, shape: Shape) -> Effect:
+        if shape[0] % self.groups:
+            raise ShapeError(f"groups={self.groups} does not divide the input's {shape[0]} channels")
+        return elementwise(shape, 0, formula=f"{shape[0]} channels in {self.groups} groups, interleaved")
+
+
+@spec
+class Chunk(Leaf):
+    """Chunk ``index`` of ``x.chunk(chunks, dim=1)``: a view of some of the channels (ShuffleNet's split)."""
+
+    chunks: int
+    index: int
+
+    def __post_init__(self) -> None:
+        freeze(self, chunks=positive_int(self.name, "chunks", self.chunks))
+        if not is_int(self.index) or not 0 <= self.index < self.chunks:
+            raise SpecError(f"{self.name}: index must be an int from 0 to {self.chunks - 1}, got {self.index!r}")
+
+    def effect(self, shape: Shape) -> Effect:
+        size = -(-shape[0] // self.chunks)  # torch.chunk: pieces of ⌈C/chunks⌉, the last one shorter
+        start = self.index * size
+        if start >= shape[0]:
+            raise ShapeError(f"{shape[0]} channels give fewer than {self.index + 1} chunks of {size}")
+        channels = min(size, shape[0] - start)
+        return Effect(output_shape=(channels, *shape[1:]), new_tensor=False,
+                      formula=f"channels {start}…{start + channels - 1} of {shape[0]}")
+
+
+@spec
+class StochasticDepth(Leaf):
+    """torchvision's StochasticDepth: drops whole residual branches in training, the identity at inference."""
+
+    p: float
+    mode: str = "row"
+
+    def __post_init__(self) -> None:
+        p = check_number(self.name, "p", self.p)
+        if not 0 <= p <= 1:
+            raise SpecError(f"{self.name}: p must be between 0 and 1, got {p!r}")
+        if self.mode not in ("row", "batch"):
+            raise SpecError(f"{self.name}: mode must be 'row' or 'batch', got {self.mode!r}")
+
+    def effect(self, shape: Shape) -> Effect:
+        return elementwise(shape, 0, new_tensor=False, formula="identity at inference")
+
+
+@spec
+class LayerScale(Leaf):
+    """ConvNeXt's layer scale: x·γ with one learnt γ per channel (C parameters, 1 FLOP per element)."""
+
+    dim: int | None
+    init_value: float = 1e-6
+
+    def __post_init__(self) -> None:
+        freeze(self, dim=positive_int(self.name, "dim", self.dim, optional=True))
+        check_number(self.name, "init_value", self.init_value)
+
+    def resolved(self, shape: Shape) -> LayerScale:
+        return self if self.dim is not None else LayerScale(shape[0], self.init_value)
+
+    def effect(self, shape: Shape) -> Effect:
+        c = expect_channels(self, "dim", self.dim, shape)
+        base = elementwise(shape, 1, formula="γ·x, one γ per channel")
+        return Effect(output_shape=base.output_shape, weights=c, flops=base.flops, formula=base.formula)
