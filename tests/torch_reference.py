@@ -1,0 +1,966 @@
+"""Hand-written PyTorch reference implementations of classic CNNs.
+
+An independent oracle for the tests: every network is rebuilt here from
+torch.nn only (torchvision is not a dependency), following torchvision's
+model definitions layer for layer -- same channel counts, same bias choices,
+same BatchNorm/LayerNorm placement, same functional ops in ``forward``.
+Nothing here imports or mirrors the package under test.
+
+``BUILDERS[name]()`` returns the eval-time network (num_classes=1000,
+auxiliary classifiers absent); ``INPUTS[name]`` is its per-sample input shape.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+# --------------------------------------------------------------------------
+# Shared helpers
+# --------------------------------------------------------------------------
+
+
+def _make_divisible(v: float, divisor: int = 8) -> int:
+    """torchvision's rounding of channel counts to a multiple of ``divisor``."""
+    new_v = max(divisor, int(v + divisor / 2) // divisor * divisor)
+    if new_v < 0.9 * v:
+        new_v += divisor
+    return new_v
+
+
+def conv_norm_act(cin, cout, k=3, stride=1, groups=1, padding=None, norm=nn.BatchNorm2d,
+                  act=nn.ReLU, bias=None, dilation=1) -> nn.Sequential:
+    """torchvision.ops.Conv2dNormActivation: conv (bias only without norm) + norm + act."""
+    if padding is None:
+        padding = (k - 1) // 2 * dilation
+    if bias is None:
+        bias = norm is None
+    layers: list[nn.Module] = [nn.Conv2d(cin, cout, k, stride, padding, dilation=dilation,
+                                         groups=groups, bias=bias)]
+    if norm is not None:
+        layers.append(norm(cout))
+    if act is not None:
+        layers.append(act(inplace=True))
+    return nn.Sequential(*layers)
+
+
+class SqueezeExcitation(nn.Module):
+    """torchvision.ops.SqueezeExcitation: avgpool, 1x1 conv (bias), act, 1x1 conv (bias), gate."""
+
+    def __init__(self, channels, squeeze, act=nn.ReLU, scale_act=nn.Sigmoid):
+        super().__init__()
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.fc1 = nn.Conv2d(channels, squeeze, 1)
+        self.fc2 = nn.Conv2d(squeeze, channels, 1)
+        self.activation = act(inplace=True)
+        self.scale_activation = scale_act() if scale_act is nn.Sigmoid else scale_act(inplace=True)
+
+    def forward(self, x):
+        s = self.scale_activation(self.fc2(self.activation(self.fc1(self.avgpool(x)))))
+        return s * x
+
+
+class BasicConv2d(nn.Module):
+    """GoogLeNet / Inception v3 unit: conv (bias=False) + BN(eps=0.001) + F.relu."""
+
+    def __init__(self, cin, cout, **kwargs):
+        super().__init__()
+        self.conv = nn.Conv2d(cin, cout, bias=False, **kwargs)
+        self.bn = nn.BatchNorm2d(cout, eps=0.001)
+
+    def forward(self, x):
+        return F.relu(self.bn(self.conv(x)), inplace=True)
+
+
+# --------------------------------------------------------------------------
+# LeNet-5 -- PyTorch "Neural Networks" tutorial (input 1x32x32)
+# --------------------------------------------------------------------------
+
+
+class LeNet5(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 6, 5)
+        self.conv2 = nn.Conv2d(6, 16, 5)
+        self.fc1 = nn.Linear(16 * 5 * 5, 120)
+        self.fc2 = nn.Linear(120, 84)
+        self.fc3 = nn.Linear(84, 10)
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.conv1(x)), (2, 2))
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+        x = torch.flatten(x, 1)
+        x = F.relu(self.fc1(x))
+        x = F.relu(self.fc2(x))
+        return self.fc3(x)
+
+
+# --------------------------------------------------------------------------
+# AlexNet -- CS231n variant (227 input, 96-256-384-384-256), torchvision's
+# variant (64-192-384-256-256 + adaptive avg pool 6x6), and the 2012 paper
+# (two-GPU grouping on conv2/4/5 + LRN after conv1/conv2).
+# --------------------------------------------------------------------------
+
+
+def _alexnet_classifier(in_features: int) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Dropout(p=0.5), nn.Linear(in_features, 4096), nn.ReLU(inplace=True),
+        nn.Dropout(p=0.5), nn.Linear(4096, 4096), nn.ReLU(inplace=True),
+        nn.Linear(4096, 1000),
+    )
+
+
+class AlexNet(nn.Module):
+    def __init__(self, features: nn.Sequential, avgpool: nn.Module | None, flat: int):
+        super().__init__()
+        self.features = features
+        self.avgpool = avgpool if avgpool is not None else nn.Identity()
+        self.classifier = _alexnet_classifier(flat)
+
+    def forward(self, x):
+        x = self.avgpool(self.features(x))
+        x = torch.flatten(x, 1)
+        return self.classifier(x)
+
+
+def _alexnet_features(widths, first_k, first_s, first_p, groups=1, lrn=False) -> nn.Sequential:
+    """Five convs; ``groups`` applies to conv2, conv4, conv5 (the 2012 two-GPU split)."""
+    c1, c2, c3, c4, c5 = widths
+    relu = lambda: nn.ReLU(inplace=True)  # noqa: E731
+    pool = lambda: nn.MaxPool2d(kernel_size=3, stride=2)  # noqa: E731
+    norm = (lambda: [nn.LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=2.0)]) if lrn else list
+    return nn.Sequential(
+        nn.Conv2d(3, c1, first_k, stride=first_s, padding=first_p), relu(), *norm(), pool(),
+        nn.Conv2d(c1, c2, 5, padding=2, groups=groups), relu(), *norm(), pool(),
+        nn.Conv2d(c2, c3, 3, padding=1), relu(),
+        nn.Conv2d(c3, c4, 3, padding=1, groups=groups), relu(),
+        nn.Conv2d(c4, c5, 3, padding=1, groups=groups), relu(), pool(),
+    )
+
+
+def alexnet():  # CS231n AlexNet, input 3x227x227
+    return AlexNet(_alexnet_features((96, 256, 384, 384, 256), 11, 4, 0), None, 256 * 6 * 6)
+
+
+def alexnet_2012():  # Krizhevsky et al. 2012, groups=2 + LRN, input 3x227x227
+    feats = _alexnet_features((96, 256, 384, 384, 256), 11, 4, 0, groups=2, lrn=True)
+    return AlexNet(feats, None, 256 * 6 * 6)
+
+
+def alexnet_torchvision():  # torchvision.models.alexnet
+    feats = _alexnet_features((64, 192, 384, 256, 256), 11, 4, 2)
+    return AlexNet(feats, nn.AdaptiveAvgPool2d((6, 6)), 256 * 6 * 6)
+
+
+# --------------------------------------------------------------------------
+# VGG -- torchvision.models.vgg (configs A, B, D, E) and two paper-only
+# columns: A-LRN and C (Simonyan & Zisserman 2014, Table 1).
+# cfg entries: int = 3x3 conv (pad 1), (c, 1) = 1x1 conv (pad 0),
+# "M" = 2x2 max pool, "L" = LocalResponseNorm after the preceding ReLU.
+# --------------------------------------------------------------------------
+
+_VGG_CFGS = {
+    "A": [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
+    "A-LRN": [64, "L", "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
+    "B": [64, 64, "M", 128, 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
+    "C": [64, 64, "M", 128, 128, "M", 256, 256, (256, 1), "M",
+          512, 512, (512, 1), "M", 512, 512, (512, 1), "M"],
+    "D": [64, 64, "M", 128, 128, "M", 256, 256, 256, "M",
+          512, 512, 512, "M", 512, 512, 512, "M"],
+    "E": [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M",
+          512, 512, 512, 512, "M", 512, 512, 512, 512, "M"],
+}
+
+
+def _vgg_features(cfg, batch_norm: bool) -> nn.Sequential:
+    layers: list[nn.Module] = []
+    cin = 3
+    for v in cfg:
+        if v == "M":
+            layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
+        elif v == "L":
+            layers.append(nn.LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=2.0))
+        else:
+            cout, k = v if isinstance(v, tuple) else (v, 3)
+            layers.append(nn.Conv2d(cin, cout, kernel_size=k, padding=k // 2))
+            if batch_norm:
+                layers.append(nn.BatchNorm2d(cout))
+            layers.append(nn.ReLU(inplace=True))
+            cin = cout
+    return nn.Sequential(*layers)
+
+
+class VGG(nn.Module):
+    def __init__(self, cfg, batch_norm=False, adaptive_pool=True):
+        super().__init__()
+        self.features = _vgg_features(cfg, batch_norm)
+        self.avgpool = nn.AdaptiveAvgPool2d((7, 7)) if adaptive_pool else nn.Identity()
+        self.classifier = nn.Sequential(
+            nn.Linear(512 * 7 * 7, 4096), nn.ReLU(True), nn.Dropout(p=0.5),
+            nn.Linear(4096, 4096), nn.ReLU(True), nn.Dropout(p=0.5),
+            nn.Linear(4096, 1000),
+        )
+
+    def forward(self, x):
+        x = self.avgpool(self.features(x))
+        x = torch.flatten(x, 1)
+        return self.classifier(x)
+
+
+# --------------------------------------------------------------------------
+# GoogLeNet -- torchvision.models.googlenet (aux_logits=False,
+# transform_input=False). torchvision's "5x5" branch is really a 3x3 conv.
+# --------------------------------------------------------------------------
+
+
+class Inception(nn.Module):
+    def __init__(self, cin, ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5, pool_proj):
+        super().__init__()
+        self.branch1 = BasicConv2d(cin, ch1x1, kernel_size=1)
+        self.branch2 = nn.Sequential(BasicConv2d(cin, ch3x3red, kernel_size=1),
+                                     BasicConv2d(ch3x3red, ch3x3, kernel_size=3, padding=1))
+        self.branch3 = nn.Sequential(BasicConv2d(cin, ch5x5red, kernel_size=1),
+                                     BasicConv2d(ch5x5red, ch5x5, kernel_size=3, padding=1))
+        self.branch4 = nn.Sequential(nn.MaxPool2d(kernel_size=3, stride=1, padding=1, ceil_mode=True),
+                                     BasicConv2d(cin, pool_proj, kernel_size=1))
+
+    def forward(self, x):
+        return torch.cat([self.branch1(x), self.branch2(x), self.branch3(x), self.branch4(x)], 1)
+
+
+class GoogLeNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = BasicConv2d(3, 64, kernel_size=7, stride=2, padding=3)
+        self.maxpool1 = nn.MaxPool2d(3, stride=2, ceil_mode=True)
+        self.conv2 = BasicConv2d(64, 64, kernel_size=1)
+        self.conv3 = BasicConv2d(64, 192, kernel_size=3, padding=1)
+        self.maxpool2 = nn.MaxPool2d(3, stride=2, ceil_mode=True)
+        self.inception3a = Inception(192, 64, 96, 128, 16, 32, 32)
+        self.inception3b = Inception(256, 128, 128, 192, 32, 96, 64)
+        self.maxpool3 = nn.MaxPool2d(3, stride=2, ceil_mode=True)
+        self.inception4a = Inception(480, 192, 96, 208, 16, 48, 64)
+        self.inception4b = Inception(512, 160, 112, 224, 24, 64, 64)
+        self.inception4c = Inception(512, 128, 128, 256, 24, 64, 64)
+        self.inception4d = Inception(512, 112, 144, 288, 32, 64, 64)
+        self.inception4e = Inception(528, 256, 160, 320, 32, 128, 128)
+        self.maxpool4 = nn.MaxPool2d(2, stride=2, ceil_mode=True)
+        self.inception5a = Inception(832, 256, 160, 320, 32, 128, 128)
+        self.inception5b = Inception(832, 384, 192, 384, 48, 128, 128)
+        self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
+        self.dropout = nn.Dropout(p=0.2)
+        self.fc = nn.Linear(1024, 1000)
+
+    def forward(self, x):
+        x = self.maxpool1(self.conv1(x))
+        x = self.maxpool2(self.conv3(self.conv2(x)))
+        x = self.maxpool3(self.inception3b(self.inception3a(x)))
+        x = self.inception4a(x)
+        x = self.inception4b(x)
+        x = self.inception4c(x)
+        x = self.inception4d(x)
+        x = self.maxpool4(self.inception4e(x))
+        x = self.inception5b(self.inception5a(x))
+        x = torch.flatten(self.avgpool(x), 1)
+        return self.fc(self.dropout(x))
+
+
+# --------------------------------------------------------------------------
+# Inception v3 -- torchvision.models.inception_v3 (aux_logits=False,
+# transform_input=False), input 3x299x299.
+# --------------------------------------------------------------------------
+
+
+class InceptionA(nn.Module):
+    def __init__(self, cin, pool_features):
+        super().__init__()
+        self.branch1x1 = BasicConv2d(cin, 64, kernel_size=1)
+        self.branch5x5_1 = BasicConv2d(cin, 48, kernel_size=1)
+        self.branch5x5_2 = BasicConv2d(48, 64, kernel_size=5, padding=2)
+        self.branch3x3dbl_1 = BasicConv2d(cin, 64, kernel_size=1)
+        self.branch3x3dbl_2 = BasicConv2d(64, 96, kernel_size=3, padding=1)
+        self.branch3x3dbl_3 = BasicConv2d(96, 96, kernel_size=3, padding=1)
+        self.branch_pool = BasicConv2d(cin, pool_features, kernel_size=1)
+
+    def forward(self, x):
+        b1 = self.branch1x1(x)
+        b5 = self.branch5x5_2(self.branch5x5_1(x))
+        b3 = self.branch3x3dbl_3(self.branch3x3dbl_2(self.branch3x3dbl_1(x)))
+        bp = self.branch_pool(F.avg_pool2d(x, kernel_size=3, stride=1, padding=1))
+        return torch.cat([b1, b5, b3, bp], 1)
+
+
+class InceptionB(nn.Module):
+    def __init__(self, cin):
+        super().__init__()
+        self.branch3x3 = BasicConv2d(cin, 384, kernel_size=3, stride=2)
+        self.branch3x3dbl_1 = BasicConv2d(cin, 64, kernel_size=1)
+        self.branch3x3dbl_2 = BasicConv2d(64, 96, kernel_size=3, padding=1)
+        self.branch3x3dbl_3 = BasicConv2d(96, 96, kernel_size=3, stride=2)
+
+    def forward(self, x):
+        b3 = self.branch3x3(x)
+        bd = self.branch3x3dbl_3(self.branch3x3dbl_2(self.branch3x3dbl_1(x)))
+        bp = F.max_pool2d(x, kernel_size=3, stride=2)
+        return torch.cat([b3, bd, bp], 1)
+
+
+class InceptionC(nn.Module):
+    def __init__(self, cin, c7):
+        super().__init__()
+        self.branch1x1 = BasicConv2d(cin, 192, kernel_size=1)
+        self.branch7x7_1 = BasicConv2d(cin, c7, kernel_size=1)
+        self.branch7x7_2 = BasicConv2d(c7, c7, kernel_size=(1, 7), padding=(0, 3))
+        self.branch7x7_3 = BasicConv2d(c7, 192, kernel_size=(7, 1), padding=(3, 0))
+        self.branch7x7dbl_1 = BasicConv2d(cin, c7, kernel_size=1)
+        self.branch7x7dbl_2 = BasicConv2d(c7, c7, kernel_size=(7, 1), padding=(3, 0))
+        self.branch7x7dbl_3 = BasicConv2d(c7, c7, kernel_size=(1, 7), padding=(0, 3))
+        self.branch7x7dbl_4 = BasicConv2d(c7, c7, kernel_size=(7, 1), padding=(3, 0))
+        self.branch7x7dbl_5 = BasicConv2d(c7, 192, kernel_size=(1, 7), padding=(0, 3))
+        self.branch_pool = BasicConv2d(cin, 192, kernel_size=1)
+
+    def forward(self, x):
+        b1 = self.branch1x1(x)
+        b7 = self.branch7x7_3(self.branch7x7_2(self.branch7x7_1(x)))
+        bd = x
+        for i in range(1, 6):
+            bd = getattr(self, f"branch7x7dbl_{i}")(bd)
+        bp = self.branch_pool(F.avg_pool2d(x, kernel_size=3, stride=1, padding=1))
+        return torch.cat([b1, b7, bd, bp], 1)
+
+
+class InceptionD(nn.Module):
+    def __init__(self, cin):
+        super().__init__()
+        self.branch3x3_1 = BasicConv2d(cin, 192, kernel_size=1)
+        self.branch3x3_2 = BasicConv2d(192, 320, kernel_size=3, stride=2)
+        self.branch7x7x3_1 = BasicConv2d(cin, 192, kernel_size=1)
+        self.branch7x7x3_2 = BasicConv2d(192, 192, kernel_size=(1, 7), padding=(0, 3))
+        self.branch7x7x3_3 = BasicConv2d(192, 192, kernel_size=(7, 1), padding=(3, 0))
+        self.branch7x7x3_4 = BasicConv2d(192, 192, kernel_size=3, stride=2)
+
+    def forward(self, x):
+        b3 = self.branch3x3_2(self.branch3x3_1(x))
+        b7 = x
+        for i in range(1, 5):
+            b7 = getattr(self, f"branch7x7x3_{i}")(b7)
+        bp = F.max_pool2d(x, kernel_size=3, stride=2)
+        return torch.cat([b3, b7, bp], 1)
+
+
+class InceptionE(nn.Module):
+    def __init__(self, cin):
+        super().__init__()
+        self.branch1x1 = BasicConv2d(cin, 320, kernel_size=1)
+        self.branch3x3_1 = BasicConv2d(cin, 384, kernel_size=1)
+        self.branch3x3_2a = BasicConv2d(384, 384, kernel_size=(1, 3), padding=(0, 1))
+        self.branch3x3_2b = BasicConv2d(384, 384, kernel_size=(3, 1), padding=(1, 0))
+        self.branch3x3dbl_1 = BasicConv2d(cin, 448, kernel_size=1)
+        self.branch3x3dbl_2 = BasicConv2d(448, 384, kernel_size=3, padding=1)
+        self.branch3x3dbl_3a = BasicConv2d(384, 384, kernel_size=(1, 3), padding=(0, 1))
+        self.branch3x3dbl_3b = BasicConv2d(384, 384, kernel_size=(3, 1), padding=(1, 0))
+        self.branch_pool = BasicConv2d(cin, 192, kernel_size=1)
+
+    def forward(self, x):
+        b1 = self.branch1x1(x)
+        b3 = self.branch3x3_1(x)
+        b3 = torch.cat([self.branch3x3_2a(b3), self.branch3x3_2b(b3)], 1)
+        bd = self.branch3x3dbl_2(self.branch3x3dbl_1(x))
+        bd = torch.cat([self.branch3x3dbl_3a(bd), self.branch3x3dbl_3b(bd)], 1)
+        bp = self.branch_pool(F.avg_pool2d(x, kernel_size=3, stride=1, padding=1))
+        return torch.cat([b1, b3, bd, bp], 1)
+
+
+class InceptionV3(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.Conv2d_1a_3x3 = BasicConv2d(3, 32, kernel_size=3, stride=2)
+        self.Conv2d_2a_3x3 = BasicConv2d(32, 32, kernel_size=3)
+        self.Conv2d_2b_3x3 = BasicConv2d(32, 64, kernel_size=3, padding=1)
+        self.maxpool1 = nn.MaxPool2d(kernel_size=3, stride=2)
+        self.Conv2d_3b_1x1 = BasicConv2d(64, 80, kernel_size=1)
+        self.Conv2d_4a_3x3 = BasicConv2d(80, 192, kernel_size=3)
+        self.maxpool2 = nn.MaxPool2d(kernel_size=3, stride=2)
+        self.Mixed_5b = InceptionA(192, pool_features=32)
+        self.Mixed_5c = InceptionA(256, pool_features=64)
+        self.Mixed_5d = InceptionA(288, pool_features=64)
+        self.Mixed_6a = InceptionB(288)
+        self.Mixed_6b = InceptionC(768, c7=128)
+        self.Mixed_6c = InceptionC(768, c7=160)
+        self.Mixed_6d = InceptionC(768, c7=160)
+        self.Mixed_6e = InceptionC(768, c7=192)
+        self.Mixed_7a = InceptionD(768)
+        self.Mixed_7b = InceptionE(1280)
+        self.Mixed_7c = InceptionE(2048)
+        self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
+        self.dropout = nn.Dropout(p=0.5)
+        self.fc = nn.Linear(2048, 1000)
+
+    def forward(self, x):
+        for name in ("Conv2d_1a_3x3", "Conv2d_2a_3x3", "Conv2d_2b_3x3", "maxpool1",
+                     "Conv2d_3b_1x1", "Conv2d_4a_3x3", "maxpool2",
+                     "Mixed_5b", "Mixed_5c", "Mixed_5d",
+                     "Mixed_6a", "Mixed_6b", "Mixed_6c", "Mixed_6d", "Mixed_6e",
+                     "Mixed_7a", "Mixed_7b", "Mixed_7c", "avgpool", "dropout"):
+            x = getattr(self, name)(x)
+        x = torch.flatten(x, 1)
+        return self.fc(x)
+
+
+# --------------------------------------------------------------------------
+# ResNet family -- torchvision.models.resnet (v1.5: stride on the 3x3 conv
+# of the bottleneck); ResNeXt and Wide ResNet via groups / width_per_group.
+# --------------------------------------------------------------------------
+
+
+class BasicBlock(nn.Module):
+    expansion = 1
+
+    def __init__(self, inplanes, planes, stride=1, downsample=None, groups=1, base_width=64):
+        super().__init__()
+        self.conv1 = nn.Conv2d(inplanes, planes, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.relu = nn.ReLU(inplace=True)
+        self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.downsample = downsample
+
+    def forward(self, x):
+        identity = x if self.downsample is None else self.downsample(x)
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        out += identity
+        return self.relu(out)
+
+
+class Bottleneck(nn.Module):
+    expansion = 4
+
+    def __init__(self, inplanes, planes, stride=1, downsample=None, groups=1, base_width=64):
+        super().__init__()
+        width = int(planes * (base_width / 64.0)) * groups
+        self.conv1 = nn.Conv2d(inplanes, width, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(width)
+        self.conv2 = nn.Conv2d(width, width, 3, stride, 1, groups=groups, bias=False)
+        self.bn2 = nn.BatchNorm2d(width)
+        self.conv3 = nn.Conv2d(width, planes * self.expansion, 1, bias=False)
+        self.bn3 = nn.BatchNorm2d(planes * self.expansion)
+        self.relu = nn.ReLU(inplace=True)
+        self.downsample = downsample
+
+    def forward(self, x):
+        identity = x if self.downsample is None else self.downsample(x)
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.relu(self.bn2(self.conv2(out)))
+        out = self.bn3(self.conv3(out))
+        out += identity
+        return self.relu(out)
+
+
+class ResNet(nn.Module):
+    def __init__(self, block, layers, groups=1, width_per_group=64):
+        super().__init__()
+        self.inplanes, self.groups, self.base_width = 64, groups, width_per_group
+        self.conv1 = nn.Conv2d(3, 64, kernel_size=7, stride=2, padding=3, bias=False)
+        self.bn1 = nn.BatchNorm2d(64)
+        self.relu = nn.ReLU(inplace=True)
+        self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
+        self.layer1 = self._make_layer(block, 64, layers[0])
+        self.layer2 = self._make_layer(block, 128, layers[1], stride=2)
+        self.layer3 = self._make_layer(block, 256, layers[2], stride=2)
+        self.layer4 = self._make_layer(block, 512, layers[3], stride=2)
+        self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
+        self.fc = nn.Linear(512 * block.expansion, 1000)
+
+    def _make_layer(self, block, planes, blocks, stride=1):
+        downsample = None
+        if stride != 1 or self.inplanes != planes * block.expansion:
+            downsample = nn.Sequential(
+                nn.Conv2d(self.inplanes, planes * block.expansion, 1, stride, bias=False),
+                nn.BatchNorm2d(planes * block.expansion))
+        layers = [block(self.inplanes, planes, stride, downsample, self.groups, self.base_width)]
+        self.inplanes = planes * block.expansion
+        layers += [block(self.inplanes, planes, groups=self.groups, base_width=self.base_width)
+                   for _ in range(1, blocks)]
+        return nn.Sequential(*layers)
+
+    def forward(self, x):
+        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+        x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
+        x = torch.flatten(self.avgpool(x), 1)
+        return self.fc(x)
+
+
+# --------------------------------------------------------------------------
+# DenseNet-121 -- torchvision.models.densenet121 (growth 32, blocks
+# 6-12-24-16, bn_size 4, 64 initial features, drop_rate 0).
+# --------------------------------------------------------------------------
+
+
+class _DenseLayer(nn.Module):
+    def __init__(self, cin, growth_rate, bn_size):
+        super().__init__()
+        self.norm1 = nn.BatchNorm2d(cin)
+        self.relu1 = nn.ReLU(inplace=True)
+        self.conv1 = nn.Conv2d(cin, bn_size * growth_rate, 1, bias=False)
+        self.norm2 = nn.BatchNorm2d(bn_size * growth_rate)
+        self.relu2 = nn.ReLU(inplace=True)
+        self.conv2 = nn.Conv2d(bn_size * growth_rate, growth_rate, 3, padding=1, bias=False)
+
+    def forward(self, inputs: list[torch.Tensor]):
+        x = torch.cat(inputs, 1)
+        x = self.conv1(self.relu1(self.norm1(x)))
+        return self.conv2(self.relu2(self.norm2(x)))
+
+
+class _DenseBlock(nn.ModuleDict):
+    def __init__(self, num_layers, cin, bn_size, growth_rate):
+        super().__init__()
+        for i in range(num_layers):
+            self.add_module(f"denselayer{i + 1}", _DenseLayer(cin + i * growth_rate, growth_rate, bn_size))
+
+    def forward(self, x):
+        features = [x]
+        for layer in self.values():
+            features.append(layer(features))
+        return torch.cat(features, 1)
+
+
+def _transition(cin, cout) -> nn.Sequential:
+    t = nn.Sequential()
+    t.add_module("norm", nn.BatchNorm2d(cin))
+    t.add_module("relu", nn.ReLU(inplace=True))
+    t.add_module("conv", nn.Conv2d(cin, cout, 1, bias=False))
+    t.add_module("pool", nn.AvgPool2d(kernel_size=2, stride=2))
+    return t
+
+
+class DenseNet(nn.Module):
+    def __init__(self, growth_rate=32, block_config=(6, 12, 24, 16), num_init_features=64, bn_size=4):
+        super().__init__()
+        f = nn.Sequential()
+        f.add_module("conv0", nn.Conv2d(3, num_init_features, 7, stride=2, padding=3, bias=False))
+        f.add_module("norm0", nn.BatchNorm2d(num_init_features))
+        f.add_module("relu0", nn.ReLU(inplace=True))
+        f.add_module("pool0", nn.MaxPool2d(kernel_size=3, stride=2, padding=1))
+        c = num_init_features
+        for i, n in enumerate(block_config):
+            f.add_module(f"denseblock{i + 1}", _DenseBlock(n, c, bn_size, growth_rate))
+            c += n * growth_rate
+            if i != len(block_config) - 1:
+                f.add_module(f"transition{i + 1}", _transition(c, c // 2))
+                c //= 2
+        f.add_module("norm5", nn.BatchNorm2d(c))
+        self.features = f
+        self.classifier = nn.Linear(c, 1000)
+
+    def forward(self, x):
+        out = F.relu(self.features(x), inplace=True)
+        out = torch.flatten(F.adaptive_avg_pool2d(out, (1, 1)), 1)
+        return self.classifier(out)
+
+
+# --------------------------------------------------------------------------
+# SqueezeNet 1.0 / 1.1 -- torchvision.models.squeezenet
+# --------------------------------------------------------------------------
+
+
+class Fire(nn.Module):
+    def __init__(self, cin, squeeze, e1x1, e3x3):
+        super().__init__()
+        self.squeeze = nn.Conv2d(cin, squeeze, 1)
+        self.squeeze_activation = nn.ReLU(inplace=True)
+        self.expand1x1 = nn.Conv2d(squeeze, e1x1, 1)
+        self.expand1x1_activation = nn.ReLU(inplace=True)
+        self.expand3x3 = nn.Conv2d(squeeze, e3x3, 3, padding=1)
+        self.expand3x3_activation = nn.ReLU(inplace=True)
+
+    def forward(self, x):
+        x = self.squeeze_activation(self.squeeze(x))
+        return torch.cat([self.expand1x1_activation(self.expand1x1(x)),
+                          self.expand3x3_activation(self.expand3x3(x))], 1)
+
+
+class SqueezeNet(nn.Module):
+    def __init__(self, version: str):
+        super().__init__()
+        pool = lambda: nn.MaxPool2d(kernel_size=3, stride=2, ceil_mode=True)  # noqa: E731
+        if version == "1_0":
+            self.features = nn.Sequential(
+                nn.Conv2d(3, 96, kernel_size=7, stride=2), nn.ReLU(inplace=True), pool(),
+                Fire(96, 16, 64, 64), Fire(128, 16, 64, 64), Fire(128, 32, 128, 128), pool(),
+                Fire(256, 32, 128, 128), Fire(256, 48, 192, 192), Fire(384, 48, 192, 192),
+                Fire(384, 64, 256, 256), pool(), Fire(512, 64, 256, 256))
+        else:
+            self.features = nn.Sequential(
+                nn.Conv2d(3, 64, kernel_size=3, stride=2), nn.ReLU(inplace=True), pool(),
+                Fire(64, 16, 64, 64), Fire(128, 16, 64, 64), pool(),
+                Fire(128, 32, 128, 128), Fire(256, 32, 128, 128), pool(),
+                Fire(256, 48, 192, 192), Fire(384, 48, 192, 192),
+                Fire(384, 64, 256, 256), Fire(512, 64, 256, 256))
+        self.classifier = nn.Sequential(nn.Dropout(p=0.5), nn.Conv2d(512, 1000, 1),
+                                        nn.ReLU(inplace=True), nn.AdaptiveAvgPool2d((1, 1)))
+
+    def forward(self, x):
+        return torch.flatten(self.classifier(self.features(x)), 1)
+
+
+# --------------------------------------------------------------------------
+# MobileNet v1 -- Howard et al. 2017, Table 1 (width 1.0)
+# --------------------------------------------------------------------------
+
+_MOBILENET_V1 = [(64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2),
+                 (512, 1), (512, 1), (512, 1), (512, 1), (512, 1), (1024, 2), (1024, 1)]
+
+
+class MobileNetV1(nn.Module):
+    def __init__(self):
+        super().__init__()
+        layers = [conv_norm_act(3, 32, 3, stride=2)]
+        cin = 32
+        for cout, s in _MOBILENET_V1:
+            layers += [conv_norm_act(cin, cin, 3, stride=s, groups=cin),  # depthwise
+                       conv_norm_act(cin, cout, 1)]                       # pointwise
+            cin = cout
+        self.features = nn.Sequential(*layers)
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(1024, 1000)
+
+    def forward(self, x):
+        x = torch.flatten(self.avgpool(self.features(x)), 1)
+        return self.fc(x)
+
+
+# --------------------------------------------------------------------------
+# MobileNet v2 -- torchvision.models.mobilenet_v2 (width 1.0)
+# --------------------------------------------------------------------------
+
+_MOBILENET_V2 = [  # t (expansion), c (out channels), n (repeats), s (first stride)
+    (1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2),
+    (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1),
+]
+
+
+class InvertedResidualV2(nn.Module):
+    def __init__(self, inp, oup, stride, expand_ratio):
+        super().__init__()
+        hidden = int(round(inp * expand_ratio))
+        self.use_res_connect = stride == 1 and inp == oup
+        layers: list[nn.Module] = []
+        if expand_ratio != 1:
+            layers.append(conv_norm_act(inp, hidden, 1, act=nn.ReLU6))
+        layers += [conv_norm_act(hidden, hidden, 3, stride=stride, groups=hidden, act=nn.ReLU6),
+                   nn.Conv2d(hidden, oup, 1, 1, 0, bias=False), nn.BatchNorm2d(oup)]
+        self.conv = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return x + self.conv(x) if self.use_res_connect else self.conv(x)
+
+
+class MobileNetV2(nn.Module):
+    def __init__(self):
+        super().__init__()
+        layers: list[nn.Module] = [conv_norm_act(3, 32, 3, stride=2, act=nn.ReLU6)]
+        cin = 32
+        for t, c, n, s in _MOBILENET_V2:
+            for i in range(n):
+                layers.append(InvertedResidualV2(cin, c, s if i == 0 else 1, t))
+                cin = c
+        layers.append(conv_norm_act(cin, 1280, 1, act=nn.ReLU6))
+        self.features = nn.Sequential(*layers)
+        self.classifier = nn.Sequential(nn.Dropout(p=0.2), nn.Linear(1280, 1000))
+
+    def forward(self, x):
+        x = F.adaptive_avg_pool2d(self.features(x), (1, 1))
+        return self.classifier(torch.flatten(x, 1))
+
+
+# --------------------------------------------------------------------------
+# MobileNet v3 large / small -- torchvision.models.mobilenetv3
+# BN(eps=0.001, momentum=0.01); SE squeeze = make_divisible(expanded // 4),
+# gate = Hardsigmoid.
+# --------------------------------------------------------------------------
+
+# (input, kernel, expanded, output, use_se, activation, stride)
+_MOBILENET_V3_LARGE = [
+    (16, 3, 16, 16, False, "RE", 1), (16, 3, 64, 24, False, "RE", 2),
+    (24, 3, 72, 24, False, "RE", 1), (24, 5, 72, 40, True, "RE", 2),
+    (40, 5, 120, 40, True, "RE", 1), (40, 5, 120, 40, True, "RE", 1),
+    (40, 3, 240, 80, False, "HS", 2), (80, 3, 200, 80, False, "HS", 1),
+    (80, 3, 184, 80, False, "HS", 1), (80, 3, 184, 80, False, "HS", 1),
+    (80, 3, 480, 112, True, "HS", 1), (112, 3, 672, 112, True, "HS", 1),
+    (112, 5, 672, 160, True, "HS", 2), (160, 5, 960, 160, True, "HS", 1),
+    (160, 5, 960, 160, True, "HS", 1),
+]
+_MOBILENET_V3_SMALL = [
+    (16, 3, 16, 16, True, "RE", 2), (16, 3, 72, 24, False, "RE", 2),
+    (24, 3, 88, 24, False, "RE", 1), (24, 5, 96, 40, True, "HS", 2),
+    (40, 5, 240, 40, True, "HS", 1), (40, 5, 240, 40, True, "HS", 1),
+    (40, 5, 120, 48, True, "HS", 1), (48, 5, 144, 48, True, "HS", 1),
+    (48, 5, 288, 96, True, "HS", 2), (96, 5, 576, 96, True, "HS", 1),
+    (96, 5, 576, 96, True, "HS", 1),
+]
+
+
+def _bn_v3(c):
+    return nn.BatchNorm2d(c, eps=0.001, momentum=0.01)
+
+
+class InvertedResidualV3(nn.Module):
+    def __init__(self, cin, k, exp, cout, use_se, act, stride):
+        super().__init__()
+        self.use_res_connect = stride == 1 and cin == cout
+        act_layer = nn.Hardswish if act == "HS" else nn.ReLU
+        layers: list[nn.Module] = []
+        if exp != cin:
+            layers.append(conv_norm_act(cin, exp, 1, norm=_bn_v3, act=act_layer))
+        layers.append(conv_norm_act(exp, exp, k, stride=stride, groups=exp, norm=_bn_v3, act=act_layer))
+        if use_se:
+            layers.append(SqueezeExcitation(exp, _make_divisible(exp // 4, 8), scale_act=nn.Hardsigmoid))
+        layers.append(conv_norm_act(exp, cout, 1, norm=_bn_v3, act=None))
+        self.block = nn.Sequential(*layers)
+
+    def forward(self, x):
+        result = self.block(x)
+        if self.use_res_connect:
+            result += x
+        return result
+
+
+class MobileNetV3(nn.Module):
+    def __init__(self, setting, last_channel):
+        super().__init__()
+        layers: list[nn.Module] = [conv_norm_act(3, setting[0][0], 3, stride=2, norm=_bn_v3, act=nn.Hardswish)]
+        layers += [InvertedResidualV3(*cfg) for cfg in setting]
+        last_in = setting[-1][3]
+        layers.append(conv_norm_act(last_in, 6 * last_in, 1, norm=_bn_v3, act=nn.Hardswish))
+        self.features = nn.Sequential(*layers)
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.classifier = nn.Sequential(
+            nn.Linear(6 * last_in, last_channel), nn.Hardswish(inplace=True),
+            nn.Dropout(p=0.2, inplace=True), nn.Linear(last_channel, 1000))
+
+    def forward(self, x):
+        x = torch.flatten(self.avgpool(self.features(x)), 1)
+        return self.classifier(x)
+
+
+# --------------------------------------------------------------------------
+# EfficientNet-B0 -- torchvision.models.efficientnet_b0 (width/depth 1.0).
+# SE squeeze = max(1, block_input_channels // 4), SiLU activation.
+# --------------------------------------------------------------------------
+
+# (expand_ratio, kernel, stride, input_channels, out_channels, num_layers)
+_EFFICIENTNET_B0 = [
+    (1, 3, 1, 32, 16, 1), (6, 3, 2, 16, 24, 2), (6, 5, 2, 24, 40, 2), (6, 3, 2, 40, 80, 3),
+    (6, 5, 1, 80, 112, 3), (6, 5, 2, 112, 192, 4), (6, 3, 1, 192, 320, 1),
+]
+
+
+class MBConv(nn.Module):
+    def __init__(self, expand_ratio, k, stride, cin, cout):
+        super().__init__()
+        self.use_res_connect = stride == 1 and cin == cout
+        exp = _make_divisible(cin * expand_ratio, 8)
+        layers: list[nn.Module] = []
+        if exp != cin:
+            layers.append(conv_norm_act(cin, exp, 1, act=nn.SiLU))
+        layers += [conv_norm_act(exp, exp, k, stride=stride, groups=exp, act=nn.SiLU),
+                   SqueezeExcitation(exp, max(1, cin // 4), act=nn.SiLU),
+                   conv_norm_act(exp, cout, 1, act=None)]
+        self.block = nn.Sequential(*layers)
+
+    def forward(self, x):
+        result = self.block(x)
+        if self.use_res_connect:  # stochastic depth is the identity at inference
+            result += x
+        return result
+
+
+class EfficientNet(nn.Module):
+    def __init__(self, setting, dropout=0.2):
+        super().__init__()
+        layers: list[nn.Module] = [conv_norm_act(3, setting[0][3], 3, stride=2, act=nn.SiLU)]
+        for e, k, s, cin, cout, n in setting:
+            layers.append(nn.Sequential(*[MBConv(e, k, s if i == 0 else 1, cin if i == 0 else cout, cout)
+                                          for i in range(n)]))
+        last_in = setting[-1][4]
+        layers.append(conv_norm_act(last_in, 4 * last_in, 1, act=nn.SiLU))
+        self.features = nn.Sequential(*layers)
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.classifier = nn.Sequential(nn.Dropout(p=dropout, inplace=True), nn.Linear(4 * last_in, 1000))
+
+    def forward(self, x):
+        x = torch.flatten(self.avgpool(self.features(x)), 1)
+        return self.classifier(x)
+
+
+# --------------------------------------------------------------------------
+# ShuffleNet v2 x1.0 -- torchvision.models.shufflenet_v2_x1_0
+# --------------------------------------------------------------------------
+
+
+def channel_shuffle(x: torch.Tensor, groups: int) -> torch.Tensor:
+    b, c, h, w = x.size()
+    x = x.view(b, groups, c // groups, h, w)
+    x = torch.transpose(x, 1, 2).contiguous()
+    return x.view(b, -1, h, w)
+
+
+class ShuffleUnit(nn.Module):
+    def __init__(self, inp, oup, stride):
+        super().__init__()
+        self.stride = stride
+        bf = oup // 2
+        if stride > 1:
+            self.branch1 = nn.Sequential(
+                nn.Conv2d(inp, inp, 3, stride, 1, groups=inp, bias=False), nn.BatchNorm2d(inp),
+                nn.Conv2d(inp, bf, 1, 1, 0, bias=False), nn.BatchNorm2d(bf), nn.ReLU(inplace=True))
+        else:
+            self.branch1 = nn.Sequential()
+        self.branch2 = nn.Sequential(
+            nn.Conv2d(inp if stride > 1 else bf, bf, 1, 1, 0, bias=False), nn.BatchNorm2d(bf),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(bf, bf, 3, stride, 1, groups=bf, bias=False), nn.BatchNorm2d(bf),
+            nn.Conv2d(bf, bf, 1, 1, 0, bias=False), nn.BatchNorm2d(bf), nn.ReLU(inplace=True))
+
+    def forward(self, x):
+        if self.stride == 1:
+            x1, x2 = x.chunk(2, dim=1)
+            out = torch.cat((x1, self.branch2(x2)), dim=1)
+        else:
+            out = torch.cat((self.branch1(x), self.branch2(x)), dim=1)
+        return channel_shuffle(out, 2)
+
+
+class ShuffleNetV2(nn.Module):
+    def __init__(self, repeats=(4, 8, 4), channels=(24, 116, 232, 464, 1024)):
+        super().__init__()
+        self.conv1 = nn.Sequential(nn.Conv2d(3, channels[0], 3, 2, 1, bias=False),
+                                   nn.BatchNorm2d(channels[0]), nn.ReLU(inplace=True))
+        self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
+        cin = channels[0]
+        for name, n, cout in zip(("stage2", "stage3", "stage4"), repeats, channels[1:]):
+            setattr(self, name, nn.Sequential(ShuffleUnit(cin, cout, 2),
+                                              *[ShuffleUnit(cout, cout, 1) for _ in range(n - 1)]))
+            cin = cout
+        self.conv5 = nn.Sequential(nn.Conv2d(cin, channels[-1], 1, 1, 0, bias=False),
+                                   nn.BatchNorm2d(channels[-1]), nn.ReLU(inplace=True))
+        self.fc = nn.Linear(channels[-1], 1000)
+
+    def forward(self, x):
+        x = self.maxpool(self.conv1(x))
+        x = self.stage4(self.stage3(self.stage2(x)))
+        x = self.conv5(x)
+        x = x.mean([2, 3])  # global average pool
+        return self.fc(x)
+
+
+# --------------------------------------------------------------------------
+# ConvNeXt-Tiny -- torchvision.models.convnext_tiny (dims 96-192-384-768,
+# depths 3-3-9-3, layer scale 1e-6; stochastic depth omitted: identity in eval)
+# --------------------------------------------------------------------------
+
+
+class LayerNorm2d(nn.LayerNorm):
+    """LayerNorm over channels of an NCHW tensor (torchvision.models.convnext.LayerNorm2d)."""
+
+    def forward(self, x):
+        x = x.permute(0, 2, 3, 1)
+        x = F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+        return x.permute(0, 3, 1, 2)
+
+
+class Permute(nn.Module):
+    def __init__(self, dims):
+        super().__init__()
+        self.dims = dims
+
+    def forward(self, x):
+        return torch.permute(x, self.dims)
+
+
+class CNBlock(nn.Module):
+    def __init__(self, dim, layer_scale=1e-6):
+        super().__init__()
+        self.block = nn.Sequential(
+            nn.Conv2d(dim, dim, kernel_size=7, padding=3, groups=dim, bias=True),
+            Permute([0, 2, 3, 1]),
+            nn.LayerNorm(dim, eps=1e-6),
+            nn.Linear(dim, 4 * dim, bias=True),
+            nn.GELU(),
+            nn.Linear(4 * dim, dim, bias=True),
+            Permute([0, 3, 1, 2]),
+        )
+        self.layer_scale = nn.Parameter(torch.ones(dim, 1, 1) * layer_scale)
+
+    def forward(self, x):
+        result = self.layer_scale * self.block(x)
+        result += x
+        return result
+
+
+class ConvNeXt(nn.Module):
+    def __init__(self, dims=(96, 192, 384, 768), depths=(3, 3, 9, 3)):
+        super().__init__()
+        layers: list[nn.Module] = [nn.Sequential(  # stem: 4x4 patchify conv + LayerNorm2d
+            nn.Conv2d(3, dims[0], kernel_size=4, stride=4, padding=0, bias=True),
+            LayerNorm2d(dims[0], eps=1e-6))]
+        for i, (dim, depth) in enumerate(zip(dims, depths)):
+            layers.append(nn.Sequential(*[CNBlock(dim) for _ in range(depth)]))
+            if i + 1 < len(dims):  # downsampling between stages
+                layers.append(nn.Sequential(LayerNorm2d(dim, eps=1e-6),
+                                            nn.Conv2d(dim, dims[i + 1], kernel_size=2, stride=2)))
+        self.features = nn.Sequential(*layers)
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.classifier = nn.Sequential(LayerNorm2d(dims[-1], eps=1e-6), nn.Flatten(1),
+                                        nn.Linear(dims[-1], 1000))
+
+    def forward(self, x):
+        return self.classifier(self.avgpool(self.features(x)))
+
+
+# --------------------------------------------------------------------------
+# Registry
+# --------------------------------------------------------------------------
+
+BUILDERS: dict[str, Callable[[], nn.Module]] = {
+    "lenet5": LeNet5,
+    "alexnet": alexnet,
+    "alexnet_torchvision": alexnet_torchvision,
+    "alexnet_2012": alexnet_2012,
+    **{f"vgg{d}{bn}": (lambda c=c, b=bool(bn): VGG(_VGG_CFGS[c], batch_norm=b))
+       for d, c in ((11, "A"), (13, "B"), (16, "D"), (19, "E")) for bn in ("", "_bn")},
+    "vgg_a_lrn": lambda: VGG(_VGG_CFGS["A-LRN"], adaptive_pool=False),
+    "vgg_c": lambda: VGG(_VGG_CFGS["C"], adaptive_pool=False),
+    "googlenet": GoogLeNet,
+    "inception_v3": InceptionV3,
+    "resnet18": lambda: ResNet(BasicBlock, [2, 2, 2, 2]),
+    "resnet34": lambda: ResNet(BasicBlock, [3, 4, 6, 3]),
+    "resnet50": lambda: ResNet(Bottleneck, [3, 4, 6, 3]),
+    "resnet101": lambda: ResNet(Bottleneck, [3, 4, 23, 3]),
+    "resnet152": lambda: ResNet(Bottleneck, [3, 8, 36, 3]),
+    "resnext50_32x4d": lambda: ResNet(Bottleneck, [3, 4, 6, 3], groups=32, width_per_group=4),
+    "wide_resnet50_2": lambda: ResNet(Bottleneck, [3, 4, 6, 3], width_per_group=128),
+    "densenet121": DenseNet,
+    "squeezenet1_0": lambda: SqueezeNet("1_0"),
+    "squeezenet1_1": lambda: SqueezeNet("1_1"),
+    "mobilenet_v1": MobileNetV1,
+    "mobilenet_v2": MobileNetV2,
+    "mobilenet_v3_large": lambda: MobileNetV3(_MOBILENET_V3_LARGE, 1280),
+    "mobilenet_v3_small": lambda: MobileNetV3(_MOBILENET_V3_SMALL, 1024),
+    "efficientnet_b0": lambda: EfficientNet(_EFFICIENTNET_B0),
+    "shufflenet_v2_x1_0": ShuffleNetV2,
+    "convnext_tiny": ConvNeXt,
+}
+
+INPUTS: dict[str, tuple[int, ...]] = {
+    name: (1, 32, 32) if name == "lenet5"
+    else (3, 227, 227) if name in ("alexnet", "alexnet_2012")
+    else (3, 299, 299) if name == "inception_v3"
+    else (3, 224, 224)
+    for name in BUILDERS
+}
