@@ -229,6 +229,16 @@ def test_parameter_free_and_norm_layers_match_torch(c, h, w, size) -> None:
         (lambda: nn.Flatten(), lambda: cc.Flatten()),
         (lambda: nn.Flatten(2), lambda: cc.Flatten(2)),
         (lambda: nn.AdaptiveAvgPool2d(1), lambda: cc.GlobalAvgPool2d()),
+        (lambda: nn.ReLU6(), lambda: cc.ReLU6()),
+        (lambda: nn.Hardsigmoid(), lambda: cc.Hardsigmoid()),
+        (lambda: nn.Hardswish(), lambda: cc.Hardswish()),
+        (lambda: nn.SiLU(), lambda: cc.SiLU()),
+        (lambda: nn.GELU(), lambda: cc.GELU()),
+        (lambda: nn.Identity(), lambda: cc.Identity()),
+        (lambda: nn.LayerNorm(w), lambda: cc.LayerNorm(w)),
+        (lambda: nn.LayerNorm((h, w)), lambda: cc.LayerNorm((h, w))),
+        (lambda: nn.LayerNorm(size), lambda: cc.LayerNorm(size)),
+        (lambda: nn.ChannelShuffle(size), lambda: cc.ChannelShuffle(size)),
     ]
     for theirs_build, ours_build in pairs_:
         assert_agree(torch_outcome(theirs_build, shape), convcalc_outcome(ours_build, shape), flops=False)
