@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
-from fractions import Fraction
+from collections.abc import Callable, Iterable
+from math import gcd, lcm
 from functools import cached_property
 from typing import Any
 
-from .arithmetic import ceil_fraction
+from .arithmetic import adaptive_window
 from .errors import ShapeError, SpecError
 from .layers.base import Block, Effect, Layer, Leaf, Part, Reach, Shape, fmt_shape, is_int, numel
 from .layers.blocks import Concat, Residual, Scale, Sequential
@@ -164,77 +165,201 @@ class Report:
 
 
 # --- receptive field ---------------------------------------------------------------------
+#
+# Along one input dim, position q of the current tensor sees an interval of input positions
+# (unclipped: padding counts as positions, the usual convention). That pattern is periodic:
+# q and q + P see intervals ``shift`` apart, where P grows only with transposed convs and
+# uneven adaptive pools (the denominators of fractional strides). Keeping one period of
+# intervals makes the receptive field exact for every layer, at a cost of O(P) per layer.
+
+Interval = tuple[int, int] | None  # first and last input position seen; None: sees no input
+_MAX_PERIOD = 4096  # beyond this the field is reported as unknown rather than computed slowly
+
+
+def _hull(a: Interval, b: Interval) -> Interval:
+    if a is None or b is None:
+        return a if b is None else b
+    return min(a[0], b[0]), max(a[1], b[1])
+
+
+@dataclass(frozen=True)
+class _Axis:
+    """What each position along one dim sees.
+
+    Periodic (``bounded`` False): ``spans`` for positions 0 … P−1, repeating every P positions
+    ``shift`` input positions further on — convs and transposed convs are translation-invariant,
+    so padding positions see what the pattern says (the usual unclipped receptive field).
+    Bounded: ``spans`` for the ``extent`` real positions only, and positions outside see nothing;
+    adaptive pools make an axis bounded, since their windows exist only for outputs 0 … O−1.
+    """
+
+    spans: tuple[Interval, ...]
+    shift: int
+    extent: int
+    bounded: bool = False
+
+    def at(self, q: int) -> Interval:
+        if self.bounded:
+            return self.spans[q] if 0 <= q < len(self.spans) else None
+        period = len(self.spans)
+        seen = self.spans[q % period]
+        offset = q // period * self.shift
+        return None if seen is None else (seen[0] + offset, seen[1] + offset)
+
+    def read(self, first: int, step: int, count: int) -> Interval:
+        """The hull of what positions first, first + step, … (``count`` of them) see.
+
+        Intervals only move right as positions do (along each residue class of a periodic axis,
+        and along a bounded one), so the leftmost start is among the first P terms that see
+        anything or the last P (by the sign of ``step``), and likewise the rightmost end.
+        """
+        if self.bounded:  # only terms on real positions can see anything: at most len(spans) of them
+            if count <= 0:
+                return None
+            last = len(self.spans) - 1
+            if step < 0:  # walk the same positions left to right
+                first, step = first + (count - 1) * step, -step
+            lo_t = max(0, -(-(0 - first) // step))
+            hi_t = min(count - 1, (last - first) // step)
+            return self._hull_of(first, step, list(range(lo_t, hi_t + 1)))
+        period = len(self.spans)
+        return self._hull_of(first, step, list(range(count) if count <= 2 * period else (*range(period), *range(count - period, count))))
+
+    def _hull_of(self, first: int, step: int, terms: list[int]) -> Interval:
+        seen: Interval = None
+        for t in terms:
+            seen = _hull(seen, self.at(first + t * step))
+        return seen
+
+    def width(self) -> int:
+        """The receptive field: the widest interval any existing position sees."""
+        return max((hi - lo + 1 for lo, hi in filter(None, self.spans[: self.extent])), default=0)
+
+    def _outputs(self, extent: int, period: int, see: Callable[[int], Interval], shift: int) -> _Axis | None:
+        """A periodic axis from one period of outputs, or, after an adaptive pool, every output."""
+        if self.bounded:
+            return _Axis(tuple(see(o) for o in range(extent)), 0, extent, True) if extent <= _MAX_PERIOD else None
+        return _Axis(tuple(see(o) for o in range(period)), shift, extent) if period <= _MAX_PERIOD else None
+
+    def window(self, kernel: int, stride: int, dilation: int, pad: int, extent: int) -> _Axis | None:
+        """Output o reads positions o·S − P + j·D for j < K."""
+        period = len(self.spans) // gcd(len(self.spans), stride)
+        return self._outputs(extent, period, lambda o: self.read(o * stride - pad, dilation, kernel),
+                             self.shift * stride * period // len(self.spans))
+
+    def transposed(self, kernel: int, stride: int, dilation: int, pad: int, extent: int) -> _Axis | None:
+        """Output o reads input i for each tap j < K with o + P = i·S + j·D."""
+        g = gcd(dilation, stride)
+        s, d = stride // g, dilation // g
+
+        def see(o: int) -> Interval:
+            if (o + pad) % g:
+                return None
+            j = (o + pad) // g * pow(d, -1, s) % s if s > 1 else 0  # the first tap landing on a whole i
+            taps = (kernel - 1 - j) // s + 1 if j < kernel else 0
+            return self.read((o + pad - j * dilation) // stride, -d, taps)
+
+        return self._outputs(extent, len(self.spans) * stride, see, self.shift)
+
+    def adaptive(self, size: int, out: int, extent: int) -> _Axis | None:
+        """torch's window o reads ⌊o·I/O⌋ … ⌈(o+1)·I/O⌉−1; only outputs 0 … O−1 exist."""
+        if out > _MAX_PERIOD:
+            return None
+        spans = []
+        for o in range(out):
+            first, last = adaptive_window(size, out, o)
+            spans.append(self.read(first, 1, last - first + 1))
+        return _Axis(tuple(spans), 0, extent, True)
+
+    def dense(self) -> _Axis:
+        """Every output sees every position (a Linear layer over this dim)."""
+        return _Axis((self.read(0, 1, self.extent),), 0, 1, self.bounded)
+
+    def broadcast(self, gate: Interval) -> _Axis:
+        """x · gate with the gate broadcast along this dim: every position also sees what the gate
+        saw. A global gate (squeeze-and-excitation) sees at least the hull of all of x, so each
+        position then sees the same interval."""
+        return _Axis((_hull(self.read(0, 1, self.extent), gate),), 0, self.extent)
+
+    @staticmethod
+    def union(axes: list[_Axis]) -> _Axis | None:
+        """Branches summed or concatenated position by position."""
+        extent = axes[0].extent
+        if any(a.bounded for a in axes):
+            if extent > _MAX_PERIOD:
+                return None
+            return _Axis(tuple(_hull_all(a.at(q) for a in axes) for q in range(extent)), 0, extent, True)
+        period = lcm(*(len(a.spans) for a in axes))
+        shifts = {a.shift * period // len(a.spans) for a in axes}
+        if len(shifts) != 1 or period > _MAX_PERIOD:
+            return None
+        return _Axis(tuple(_hull_all(a.at(q) for a in axes) for q in range(period)), shifts.pop(), extent)
+
+
+def _hull_all(intervals: Iterable[Interval]) -> Interval:
+    seen: Interval = None
+    for interval in intervals:
+        seen = _hull(seen, interval)
+    return seen
 
 
 @dataclass(frozen=True)
 class _Field:
-    """Receptive-field state per spatial dim of the network input.
+    """The receptive field along every spatial dim of the network input.
 
-    ``rf``: input positions one current position sees; ``jump``: input positions
-    between neighbouring current positions; ``extent``: current positions.
-    ``axes`` names, for each dim of the current tensor, the input spatial dim it
-    is (``None`` for channels/features), so permuted layouts (ConvNeXt's
-    channels-last Linear) are followed. ``mode`` is ``spatial``, ``mixed``
-    (positions flattened into features) or ``unknown`` (RF cannot be followed).
+    ``layout`` names, for each dim of the current tensor, the input dim it is (``None`` for
+    channels or features), so permuted layouts (ConvNeXt's channels-last Linear) are followed.
+    ``mode`` is ``spatial``, ``mixed`` (positions flattened into features) or ``unknown``.
     """
 
-    rf: tuple[int | Fraction, ...]
-    jump: tuple[int | Fraction, ...]
-    extent: tuple[int, ...]
-    axes: tuple[int | None, ...]
+    axes: tuple[_Axis, ...]
+    layout: tuple[int | None, ...]
     mode: str = "spatial"
 
     @staticmethod
     def start(shape: Shape) -> _Field:
         n = len(shape) - 1
-        return _Field(rf=(1,) * n, jump=(1,) * n, extent=shape[1:], axes=(None, *range(n)))
+        return _Field(tuple(_Axis(((0, 0),), 1, size) for size in shape[1:]), (None, *range(n)))
 
-    def collapse(self, dims: range | tuple[int, ...]) -> _Field:
-        """Every position of these input dims reaches every output (a dense layer)."""
-        rf, extent = list(self.rf), list(self.extent)
-        for d in dims:
-            rf[d] += (extent[d] - 1) * self.jump[d]
-            extent[d] = 1
-        return replace(self, rf=tuple(rf), extent=tuple(extent))
+    def _with(self, axes: list[_Axis | None]) -> _Field:
+        return replace(self, mode="unknown") if any(a is None for a in axes) else replace(self, axes=tuple(axes))  # type: ignore[arg-type]
 
     def advance(self, reach: Reach, out: Shape) -> _Field:
         if self.mode == "unknown" or reach.kind == "same":
             return self
         if reach.kind == "flatten":
-            return replace(self, mode="mixed", axes=(None,) * len(out))
+            return replace(self, mode="mixed", layout=(None,) * len(out))
         if reach.kind == "permute":
-            return replace(self, axes=tuple(self.axes[d] for d in reach.steps))  # type: ignore[index]
-        if reach.kind == "dense":  # mixes the last dim
+            return replace(self, layout=tuple(self.layout[d] for d in reach.order))
+        if reach.kind == "dense":  # mixes the last dim: every position, once flattened into it
             if self.mode == "mixed":
-                return self.collapse(range(len(self.rf)))
-            last = self.axes[-1]
-            return self if last is None else self.collapse((last,))
-        if self.mode != "spatial" or len(reach.spans) != len(self.rf) or self.axes != (None, *range(len(self.rf))):
+                return self._with([a.dense() for a in self.axes])
+            last = self.layout[-1]
+            return self if last is None else self._with([a.dense() if i == last else a for i, a in enumerate(self.axes)])
+        if self.mode != "spatial" or len(reach.dims) != len(self.axes) or self.layout != (None, *range(len(self.axes))):
             return replace(self, mode="unknown")
-        return _Field(
-            rf=tuple(r + s * j for r, s, j in zip(self.rf, reach.spans, self.jump)),
-            jump=tuple(j * st for j, st in zip(self.jump, reach.steps)),
-            extent=tuple(out[1:]),
-            axes=self.axes,
-        )
+        move = {"window": _Axis.window, "transposed": _Axis.transposed, "adaptive": _Axis.adaptive}[reach.kind]
+        return self._with([move(a, *dim, extent) for a, dim, extent in zip(self.axes, reach.dims, out[1:])])  # type: ignore[operator]
 
     @staticmethod
-    def union(fields: list[_Field]) -> _Field:
-        """Parallel branches joined: an output sees what any branch sees."""
-        modes = {f.mode for f in fields}
-        mode = "unknown" if "unknown" in modes else "mixed" if "mixed" in modes else "spatial"
+    def union(fields: list[_Field], broadcast: bool = False) -> _Field:
+        """Joined branches: each output position sees what any branch's position sees. With
+        ``broadcast`` the second field is a gate whose size-1 dims spread over the first."""
         first = fields[0]
-        if mode == "unknown" or any(len(f.rf) != len(first.rf) or f.axes != first.axes for f in fields):
+        if any(f.mode == "unknown" or f.layout != first.layout or len(f.axes) != len(first.axes) for f in fields):
             return replace(first, mode="unknown")
-        return replace(
-            first,
-            rf=tuple(max(v) for v in zip(*(f.rf for f in fields))),
-            jump=tuple(max(v) for v in zip(*(f.jump for f in fields))),
-            mode=mode,
-        )
+        mode = "mixed" if any(f.mode == "mixed" for f in fields) else "spatial"
+        axes: list[_Axis | None] = []
+        for i, axis in enumerate(first.axes):
+            others = [f.axes[i] for f in fields[1:]]
+            if broadcast and others[0].extent == 1 < axis.extent:
+                axes.append(axis.broadcast(others[0].at(0)))
+            else:
+                axes.append(_Axis.union([axis, *others]))
+        return replace(first._with(axes), mode=mode) if all(a is not None for a in axes) else replace(first, mode="unknown")
 
     def shown(self) -> tuple[int, ...] | None:
-        return None if self.mode == "unknown" else tuple(ceil_fraction(r) for r in self.rf)
+        return None if self.mode == "unknown" else tuple(a.width() for a in self.axes)
 
 
 # --- the walk ----------------------------------------------------------------------------
@@ -298,7 +423,8 @@ class _Walk:
             effect = block.join.join(shapes, names)
         except ShapeError as error:
             raise error.located(f"{path or 'network'} {block.name}") from None
-        return self.row(block.join, block.join, shapes[0], _child(path, block.join_name), effect, _Field.union(fields))
+        return self.row(block.join, block.join, shapes[0], _child(path, block.join_name), effect,
+                        _Field.union(fields, broadcast=isinstance(block, Scale)))
 
     def row(self, leaf: Leaf, shown: Leaf, shape: Shape, path: str, effect: Effect, fld: _Field) -> tuple[Shape, _Field]:
         index = len(self.rows) + 1

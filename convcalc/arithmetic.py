@@ -1,14 +1,14 @@
 """Pure integer arithmetic of sliding windows: output sizes, padding, receptive fields.
 
-Every function takes and returns plain Python ints (or Fractions for strides
-below one), so sizes of any magnitude are exact. Nothing here knows about
+Every function takes and returns plain Python ints, so sizes of any magnitude
+are exact. Nothing here knows about
 layers or torch; the rules are torch's own (aten/src/ATen/native/Pool.h and
 ConvUtils.h), written so each can be checked by hand.
 """
 
 from __future__ import annotations
 
-from fractions import Fraction
+from math import gcd
 
 __all__ = [
     "effective_kernel",
@@ -18,8 +18,8 @@ __all__ = [
     "same_padding",
     "padding_to_fit",
     "unread_tail",
-    "adaptive_windows",
-    "transposed_span",
+    "adaptive_reads",
+    "adaptive_window",
 ]
 
 
@@ -94,38 +94,19 @@ def unread_tail(
     return max(0, padding + size - 1 - last_read)
 
 
-def adaptive_windows(size: int, out: int) -> tuple[int, int]:
-    """(sum of window lengths, longest window) of torch's adaptive pooling along one dim.
+def adaptive_reads(size: int, out: int) -> int:
+    """Sum of the window lengths of torch's adaptive pooling along one dim: I + O − gcd(I, O).
 
-    Window i spans [⌊i·I/O⌋, ⌈(i+1)·I/O⌉) (aten/src/ATen/native/AdaptivePooling.h).
+    Window i spans [⌊i·I/O⌋, ⌈(i+1)·I/O⌉) (aten/src/ATen/native/AdaptivePooling.h). Summed over
+    i < O, the floors telescope against the ceilings: each ceiling is the next floor plus one,
+    except where O divides (i+1)·I, which happens gcd(I, O) times; so Σ = I + O − gcd(I, O).
     """
-    total = longest = 0
-    for i in range(out):
-        start = (i * size) // out
-        end = -(-((i + 1) * size) // out)
-        total += end - start
-        longest = max(longest, end - start)
-    return total, longest
+    return size + out - gcd(size, out)
 
 
-def transposed_span(kernel: int, stride: int, dilation: int = 1) -> int:
-    """Largest distance, in input positions, between two inputs one transposed-conv output reads.
-
-    Output o receives input i through tap j when o + P = i·S + j·D; for each
-    residue of o + P modulo S the taps that land on a whole i are collected, and
-    the widest spread of their i is returned.
-    """
-    widest = 0
-    for residue in range(stride):
-        taps = [j for j in range(kernel) if (residue - j * dilation) % stride == 0]
-        if taps:
-            widest = max(widest, (taps[-1] - taps[0]) * dilation // stride)
-    return widest
-
-
-def ceil_fraction(value: int | Fraction) -> int:
-    """⌈value⌉ for an int or a Fraction."""
-    return -(-value.numerator // value.denominator) if isinstance(value, Fraction) else value
+def adaptive_window(size: int, out: int, index: int) -> tuple[int, int]:
+    """The first and last input positions torch's adaptive window ``index`` reads."""
+    return (index * size) // out, -(-((index + 1) * size) // out) - 1
 
 
 def window_formula(

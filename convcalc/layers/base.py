@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
-from fractions import Fraction
 from math import prod
 from typing import Any, ClassVar, Literal
 
@@ -79,17 +78,19 @@ def _same_value(value: Any, default: Any) -> bool:
 
 @dataclass(frozen=True)
 class Reach:
-    """How a leaf moves the receptive field (the input region one output depends on).
+    """Which input positions each output position of a leaf reads, for the receptive field.
 
-    ``kind`` is ``"same"`` (elementwise: nothing changes), ``"window"`` (per spatial
-    dim, one output reads ``span`` more input positions and neighbouring outputs
-    start ``step`` positions apart), ``"flatten"`` (spatial positions become
-    features) or ``"dense"`` (every output reads every position: a Linear layer).
+    ``kind`` is ``"same"`` (position to position: elementwise), ``"window"`` (per spatial dim
+    ``(kernel, stride, dilation, left padding)``: output o reads o·S − P + j·D for j < K),
+    ``"transposed"`` (per dim ``(kernel, stride, dilation, padding)``: output o reads the
+    inputs i with o + P = i·S + j·D), ``"adaptive"`` (per dim ``(in, out)``: torch's adaptive
+    windows), ``"flatten"`` (positions become features), ``"dense"`` (each output reads the
+    whole last dim: a Linear layer) or ``"permute"`` (``order`` is the new order of dims).
     """
 
-    kind: Literal["same", "window", "flatten", "dense", "permute"] = "same"
-    spans: tuple[int, ...] = ()
-    steps: tuple[int | Fraction, ...] = ()
+    kind: Literal["same", "window", "transposed", "adaptive", "flatten", "dense", "permute"] = "same"
+    dims: tuple[tuple[int, ...], ...] = ()
+    order: tuple[int, ...] = ()
 
 
 SAME = Reach()

@@ -9,7 +9,6 @@ FLOPs equal torch.utils.flop_counter.FlopCounterMode for these layers.
 from __future__ import annotations
 
 import dataclasses
-from fractions import Fraction
 from math import gcd, prod
 from typing import ClassVar
 
@@ -19,7 +18,6 @@ from ..arithmetic import (
     same_padding,
     transposed_formula,
     transposed_output_size,
-    transposed_span,
     window_formula,
 )
 from ..errors import ShapeError, SpecError
@@ -137,7 +135,7 @@ class _ConvNd(Leaf):
             macs=macs,
             flops=2 * macs,
             formula=formula,
-            reach=window_reach(k, s, d),  # type: ignore[arg-type]
+            reach=window_reach(k, s, d, tuple(l for l, _ in pads)),  # type: ignore[arg-type]
             warnings=tail_warnings(spatial, k, s, tuple(l for l, _ in pads), d, out),  # type: ignore[arg-type]
         )
 
@@ -223,11 +221,7 @@ class _ConvTransposeNd(Leaf):
             macs=macs,
             flops=2 * macs,
             formula=join_formulas([transposed_formula(*dim, o) for dim, o in zip(dims, out)]),
-            reach=Reach(
-                "window",
-                tuple(transposed_span(k, s, d) for _, k, s, _, _, d in dims),
-                tuple(Fraction(1, s) for s in self.stride),  # type: ignore[union-attr]
-            ),
+            reach=Reach("transposed", tuple((k, s, d, p) for _, k, s, p, _, d in dims)),
         )
 
 

@@ -9,11 +9,10 @@ Pools have no parameters and no MACs. FLOPs (seed 003, DESIGN.md):
 from __future__ import annotations
 
 import dataclasses
-from fractions import Fraction
 from math import prod
 from typing import Any, ClassVar
 
-from ..arithmetic import adaptive_windows, pool_output_size, window_formula
+from ..arithmetic import adaptive_reads, pool_output_size, window_formula
 from ..errors import ShapeError, SpecError
 from .base import (
     Effect,
@@ -90,7 +89,7 @@ class _Pool(Leaf):
             formula=join_formulas([
                 window_formula(i, kk, ss, pp, pp, dd, o, self.ceil_mode) for i, kk, ss, pp, dd, o in zip(spatial, k, s, p, d, out)
             ]),
-            reach=window_reach(k, s, d),
+            reach=window_reach(k, s, d, p),
             warnings=tail_warnings(spatial, k, s, p, d, out),
         )
 
@@ -204,14 +203,13 @@ class _AdaptivePoolNd(Leaf):
         expect_spatial(self, shape, self.ndim)
         spatial = shape[1:]
         out = tuple(i if o is None else o for i, o in zip(spatial, self.output_size))  # type: ignore[union-attr]
-        windows = [adaptive_windows(i, o) for i, o in zip(spatial, out)]
-        reads = prod(total for total, _ in windows)
+        reads = prod(adaptive_reads(i, o) for i, o in zip(spatial, out))  # windows overlap when O ∤ I
         flops = shape[0] * (reads - prod(out) if self.comparisons else reads)
         formula = join_formulas([
-            f"adaptive {i} → {o}, windows of {i // o}" if i % o == 0 else f"adaptive {i} → {o}, windows of up to {longest}"
-            for i, o, (_, longest) in zip(spatial, out, windows)
+            f"adaptive {i} → {o}, windows of {i // o}" if i % o == 0 else f"adaptive {i} → {o}, windows [⌊k·{i}/{o}⌋, ⌈(k+1)·{i}/{o}⌉)"
+            for i, o in zip(spatial, out)
         ])
-        reach = Reach("window", tuple(longest - 1 for _, longest in windows), tuple(Fraction(i, o) for i, o in zip(spatial, out)))
+        reach = Reach("adaptive", tuple(zip(spatial, out)))
         return Effect(output_shape=(shape[0], *out), flops=flops, formula=formula, reach=reach)
 
 

@@ -36,7 +36,7 @@ class Permute(Leaf):
             raise ShapeError(f"dims={list(self.dims)} reorder {len(self.dims)} dims but the batch has {len(shape) + 1} (batch plus {fmt_shape(shape)})")
         order = tuple(d - 1 for d in self.dims[1:])
         return Effect(output_shape=tuple(shape[d] for d in order), new_tensor=False,
-                      formula=f"{fmt_shape(shape)} → {fmt_shape(tuple(shape[d] for d in order))}", reach=Reach("permute", steps=order))
+                      formula=f"{fmt_shape(shape)} → {fmt_shape(tuple(shape[d] for d in order))}", reach=Reach("permute", order=order))
 
 
 @spec

@@ -61,6 +61,6 @@ def tail_warnings(
     return tuple(found)
 
 
-def window_reach(kernel: tuple[int, ...], stride: tuple[int, ...], dilation: tuple[int, ...]) -> Reach:
-    """Receptive-field step of a sliding window: each output reads D·(K−1) more positions."""
-    return Reach("window", tuple(d * (k - 1) for k, d in zip(kernel, dilation)), stride)
+def window_reach(kernel: tuple[int, ...], stride: tuple[int, ...], dilation: tuple[int, ...], pad_left: tuple[int, ...]) -> Reach:
+    """A sliding window's index map: output o reads o·S − P + j·D for j < K, per spatial dim."""
+    return Reach("window", tuple(zip(kernel, stride, dilation, pad_left)))

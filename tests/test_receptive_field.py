@@ -1,0 +1,114 @@
+"""Receptive fields against torch's gradients.
+
+With every weight 1, no bias and a positive input, output o depends on input i exactly when
+∂out[o]/∂in[i] ≠ 0, so the gradient shows each output's receptive field. convcalc reports the
+unclipped field (padding counts as positions), which the gradient shows for any output whose
+field lies inside the input; on a long input the widest measured field is that one.
+"""
+
+from __future__ import annotations
+
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+import pytest
+
+import convcalc as cc
+
+torch = pytest.importorskip("torch")
+nn = torch.nn
+
+LENGTH = 96
+
+layer = st.one_of(
+    st.builds(lambda k, s, d, p: ("conv", k, s, d, p), st.integers(1, 5), st.integers(1, 3), st.integers(1, 3), st.integers(0, 2)),
+    st.builds(lambda k, s, p: ("avg", k, s, p), st.integers(1, 4), st.integers(1, 3), st.integers(0, 2)),
+    st.builds(lambda k, s, d, p: ("transposed", k, s, d, p), st.integers(1, 4), st.integers(1, 3), st.integers(1, 2), st.integers(0, 2)),
+    st.builds(lambda o: ("adaptive", o), st.integers(2, 40)),
+)
+
+
+def build(spec: tuple, torch_side: bool):  # type: ignore[no-untyped-def]
+    kind, *args = spec
+    if kind == "conv":
+        k, s, d, p = args
+        return nn.Conv1d(1, 1, k, s, p, d, bias=False) if torch_side else cc.Conv1d(1, 1, k, s, p, d, bias=False)
+    if kind == "avg":
+        k, s, p = args
+        p = min(p, k // 2)
+        return nn.AvgPool1d(k, s, p) if torch_side else cc.AvgPool1d(k, s, p)
+    if kind == "transposed":
+        k, s, d, p = args
+        return (nn.ConvTranspose1d(1, 1, k, s, p, bias=False, dilation=d) if torch_side
+                else cc.ConvTranspose1d(1, 1, k, s, p, bias=False, dilation=d))
+    return nn.AdaptiveAvgPool1d(args[0]) if torch_side else cc.AdaptiveAvgPool1d(args[0])
+
+
+def measured_field(specs: list[tuple]) -> int | None:
+    module = nn.Sequential(*(build(s, True) for s in specs))
+    for p in module.parameters():
+        nn.init.ones_(p)
+    x = torch.ones(1, 1, LENGTH, requires_grad=True)
+    try:
+        out = module(x)
+    except RuntimeError:
+        return None
+    widest = 0
+    for o in range(out.shape[-1]):
+        (grad,) = torch.autograd.grad(out[0, 0, o], x, retain_graph=True)
+        seen = grad[0, 0].nonzero().flatten().tolist()
+        if seen:
+            widest = max(widest, seen[-1] - seen[0] + 1)
+    return widest
+
+
+@given(st.lists(layer, min_size=1, max_size=3))
+def test_receptive_field_matches_torch_gradients(specs: list[tuple]) -> None:
+    try:
+        report = cc.summary(cc.Sequential(*(build(s, False) for s in specs)), (1, LENGTH))
+    except cc.ConvCalcError:
+        assume(False)
+    ours = report.rows[-1].receptive_field
+    assume(ours is not None and ours[0] <= LENGTH // 3)  # some output's whole field lies inside the input
+    assert ours[0] == measured_field(specs)
+
+
+def test_known_cases_from_review() -> None:
+    # A 1-wide transposed conv at stride 2 leaves every other position empty, so a 2-wide conv
+    # after it reads exactly one input: field 1 (a fractional-stride formula says 2).
+    net = cc.Sequential(cc.ConvTranspose1d(1, 1, 1, stride=2), cc.Conv1d(1, 1, 2))
+    assert cc.summary(net, (1, 10)).rows[-1].receptive_field == (1,)
+    # Adaptive pools 29 → 6 → 4 → 3: uneven windows; torch's gradients measure 21.
+    net = cc.Sequential(cc.AdaptiveAvgPool1d(6), cc.AdaptiveAvgPool1d(4), cc.AdaptiveAvgPool1d(3))
+    assert cc.summary(net, (1, 29)).rows[-1].receptive_field == (21,)
+
+
+def test_squeeze_excitation_sees_everything_without_compounding() -> None:
+    # 3×3 conv padded by 1: position q sees q−1 … q+1. SE's global pool then sees −1 … 32 (34 wide),
+    # and x · gate gives every position that same interval; a further 3×3 conv reads positions that
+    # all see it, so the field stays 34 (the old formula compounded the gate's stride instead).
+    net = cc.Sequential(cc.Conv2d(8, 8, 3, padding=1), cc.SqueezeExcitation(8, 2), cc.Conv2d(8, 8, 3, padding=1))
+    assert [r.receptive_field for r in cc.summary(net, (8, 32, 32)).rows][-2:] == [(34, 34), (34, 34)]
+    fields = [r.receptive_field for r in cc.summary("efficientnet_b0").rows]
+    assert all(f is not None and f[0] < 2 * 224 for f in fields)
+
+
+def test_resnet18_field_matches_torch_gradients() -> None:
+    """The residual union, end to end: ResNet-18's layer4 sees 435 pixels (the commonly cited
+    figure), measured here through the independent torch construction. Max pooling passes
+    gradient only to its argmax, so an average pool of the same geometry stands in for it."""
+    from torch_reference import BUILDERS
+
+    m = BUILDERS["resnet18"]().eval()
+    features = nn.Sequential(m.conv1, m.bn1, m.relu, nn.AvgPool2d(3, 2, 1), m.layer1, m.layer2, m.layer3, m.layer4)
+    for module in features.modules():
+        if isinstance(module, nn.Conv2d):
+            nn.init.constant_(module.weight, 0.01)
+    x = torch.ones(1, 3, 480, 480, requires_grad=True)
+    y = features(x)
+    centre = y.shape[-1] // 2
+    y[0, :, centre, centre].sum().backward()
+    seen = x.grad[0].abs().sum(0).sum(0).nonzero().flatten()
+    measured = int(seen[-1] - seen[0] + 1)
+    ours = next(r for r in cc.summary("resnet18").rows if r.path == "layer4.1.activation").receptive_field
+    assert ours == (measured, measured) == (435, 435)
