@@ -422,7 +422,7 @@ class _Walk:
         try:
             effect = block.join.join(shapes, names)
         except ShapeError as error:
-            raise error.located(f"{path or 'network'} {block.name}") from None
+            raise error.located(_where(len(self.rows) + 1, _child(path, block.join_name), block.name)) from None
         return self.row(block.join, block.join, shapes[0], _child(path, block.join_name), effect,
                         _Field.union(fields, broadcast=isinstance(block, Scale)))
 
@@ -443,7 +443,7 @@ class _Walk:
             input_shape=shape, output_shape=out,
             params=weights + biases, weights=weights, biases=biases,
             macs=effect.macs * b, flops=effect.flops * b,
-            activation_bytes=numel(out) * b * self.dtype_bytes if effect.new_tensor else 0,
+            activation_bytes=((numel(out) if effect.new_tensor else 0) + effect.extra_elements) * b * self.dtype_bytes,
             receptive_field=fld.shown(), formula=effect.formula,
             layer=repr(shown), name=leaf.name, buffers=effect.buffers if shared_with is None else 0,
             warnings=effect.warnings, parts=effect.parts, shared_with=shared_with,
@@ -466,7 +466,7 @@ def analyze(
     shape = check_input(input_shape)
     if not is_int(batch) or batch < 1:
         raise ShapeError(f"batch must be a positive int, got {batch!r}")
-    if dtype not in DTYPE_BYTES:
+    if not isinstance(dtype, str) or dtype not in DTYPE_BYTES:
         raise SpecError(f"unknown dtype {dtype!r}; use one of {', '.join(DTYPE_BYTES)}")
     if not isinstance(net, Layer):
         raise SpecError(f"cannot summarize {net!r}: not a convcalc layer, network or model name")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .analysis import Report, analyze
+from .analysis import Report, analyze, check_input
 from .errors import ShapeError
 from .layers.base import Layer, Shape
 from .models import Model, get
@@ -25,7 +25,7 @@ def resolve(net_or_name: Any, input_shape: Shape | str | None = None) -> tuple[L
     shape = input_shape if input_shape is not None else default
     if shape is None:
         raise ShapeError(f"{type(net).__name__} has no default input; give input_shape, e.g. (3, 224, 224)")
-    return net, tuple(shape), name
+    return net, check_input(shape), name
 
 
 def summary(net_or_name: Any, input_shape: Shape | str | None = None, batch: int = 1, dtype: str = "float32") -> Report:

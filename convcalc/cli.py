@@ -80,6 +80,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.Abort:
         click.echo("error: aborted", err=True)
         return 1
+    except BrokenPipeError:  # `convcalc … | head`: the reader has what it wanted
+        return 0
+    except OSError as error:  # stdout unwritable (a full disk, a closed terminal)
+        click.echo(f"error: cannot write the output: {error}", err=True)
+        return 1
     except ConvCalcError as error:
         click.echo(f"error: {error}", err=True)
         return EXIT_BAD_INPUT

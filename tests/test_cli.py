@@ -58,6 +58,7 @@ def test_summary_other_formats(capsys, fmt: str) -> None:
          "error: layer 16 (classifier.1) Linear: in_features=9216 but the input's last dim is 6400"),
         (["summary", "alexnet", "--input", "3x0x227"], "error: input shape '3x0x227' has a zero size"),
         (["summary", "alexnet", "--input", "banana"], "error: cannot read input shape 'banana'"),
+        (["summary", "lenet5", "--input", "1x32x3²"], "error: cannot read input shape '1x32x3²'"),
         (["summary", "alexnet", "--input", "227x227"], "error: layer 1 (features.0) Conv2d: expects a 3-d input"),
         (["summary", "alexnet", "--batch", "0"], "error: batch must be a positive int, got 0"),
         (["summary", "alexnet", "--batch", "-3"], "error: batch must be a positive int, got -3"),
@@ -75,6 +76,17 @@ def test_bad_input_is_one_line_and_exit_2(capsys, args: list[str], message: str)
     assert out == ""
     assert err.startswith(message)
     assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_unwritable_output_is_not_called_a_bug(capsys, monkeypatch) -> None:
+    def full(*args, **kwargs):
+        if not kwargs.get("err"):
+            raise OSError(28, "No space left on device")
+        print(args[0], file=sys.stderr)
+
+    monkeypatch.setattr(cli.click, "echo", full)
+    code, _, err = run(capsys, "summary", "lenet5")
+    assert code == 1 and err.startswith("error: cannot write the output: [Errno 28] No space left on device")
 
 
 def test_internal_errors_are_reported_as_bugs(capsys, monkeypatch) -> None:

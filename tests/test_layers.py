@@ -233,7 +233,7 @@ def test_residual_shape_mismatch_names_both_shapes() -> None:
     with pytest.raises(cc.ShapeError) as caught:
         cc.summary(cc.Sequential({"block": cc.Residual(cc.Conv2d(4, 8, 1))}), (4, 5, 5))
     message = str(caught.value)
-    assert message.startswith("block Residual: body gives 8x5x5 but identity gives 4x5x5")
+    assert message.startswith("layer 2 (block.add) Residual: body gives 8x5x5 but identity gives 4x5x5")
     assert "Conv2d(4, 8, 1)" in message  # the projection that would fit
 
 
@@ -285,6 +285,41 @@ def test_error_hierarchy() -> None:
 def test_bad_input_shapes(shape) -> None:
     with pytest.raises(cc.ShapeError):
         cc.summary(cc.ReLU(), shape)
+
+
+def test_pool_fit_hint_respects_ceil_mode() -> None:
+    # ceil_mode lets the one window hang S−1 = 1 past the end: torch pools a 4×4 input to 1×1
+    with pytest.raises(cc.ShapeError, match=r"kernel 5 does not fit input 2x2 with padding 0; it needs at least 4x4 \(or padding ≥ 1\)"):
+        cc.summary(cc.MaxPool2d(5, stride=2, ceil_mode=True), (1, 2, 2))
+    assert cc.summary(cc.MaxPool2d(5, stride=2, ceil_mode=True), (1, 4, 4)).rows[0].output_shape == (1, 1, 1)
+
+
+def test_padding_hints_are_written_as_arguments() -> None:
+    with pytest.raises(cc.ShapeError, match=r"it needs at least 3x5 \(or padding ≥ \(1, 0\)\)$"):
+        cc.summary(cc.Conv2d(1, 1, (3, 5)), (1, 2, 10))
+    with pytest.raises(cc.ShapeError, match=r"it needs at least 3x3$"):  # reflect cannot pad a 1-row input
+        cc.summary(cc.Conv2d(1, 1, 3, padding_mode="reflect"), (1, 1, 10))
+
+
+def test_same_padding_with_reflect_checks_the_wider_side() -> None:
+    # kernel 2, "same": padding 0 on the left and 1 on the right; reflecting 1 needs 2 inputs
+    with pytest.raises(cc.ShapeError, match="padding_mode='reflect' needs padding smaller than the input size, got padding 1 on input 1"):
+        cc.summary(cc.Conv1d(1, 1, 2, padding="same", padding_mode="reflect"), (1, 1))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [lambda: cc.summary(cc.ReLU(), 5), lambda: cc.summary(cc.ReLU(), None), lambda: cc.models.get("alexnet", input_shape=5),
+     lambda: cc.parse_shape(None), lambda: cc.parse_shape("1x32x3²"), lambda: cc.parse_shape("1x" + "9" * 5000),
+     lambda: cc.summary(cc.ReLU(), (3,), dtype=["float32"]), lambda: cc.models.list(None), lambda: cc.summary(42, (3,)),
+     lambda: cc.models.get(None), lambda: cc.ConvTranspose2d(1, 1, 3, padding_mode="reflect"),
+     lambda: cc.AdaptiveAvgPool1d((None,)), lambda: cc.Conv2d(2**40, 2**40, 3, groups=3)],
+    ids=["int-shape", "none-shape", "get-int-shape", "parse-none", "superscript", "huge-digits", "list-dtype", "list-none",
+         "not-a-layer", "get-none", "transposed-reflect", "adaptive1d-none", "huge-groups"],
+)
+def test_bad_values_of_the_wrong_type_are_convcalc_errors(call) -> None:
+    with pytest.raises(cc.ConvCalcError):
+        call()
 
 
 def test_bad_batch_and_dtype() -> None:

@@ -54,6 +54,12 @@ def test_activation_bytes_by_hand() -> None:
     assert report.totals.input_bytes == 12_288
 
 
+def test_separable_counts_its_intermediate_tensor() -> None:
+    # depthwise output 8·10·10 and pointwise output 16·10·10 are both new tensors: 2,400 · 4 bytes
+    report = cc.summary(cc.SeparableConv2d(8, 16, 3, padding=1), (8, 10, 10))
+    assert report.rows[0].activation_bytes == 9_600
+
+
 def test_batch_scales_work_not_parameters() -> None:
     one, eight = cc.summary("lenet5"), cc.summary("lenet5", batch=8)
     assert eight.totals.params == one.totals.params

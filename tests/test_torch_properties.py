@@ -74,11 +74,12 @@ pairs = st.tuples(st.integers(1, 4), st.integers(1, 4))
     h=sizes, w=sizes, kernel=pairs, stride=st.tuples(st.integers(1, 3), st.integers(1, 3)),
     padding=st.one_of(st.tuples(st.integers(0, 3), st.integers(0, 3)), st.sampled_from(["same", "valid"])),
     dilation=st.tuples(st.integers(1, 3), st.integers(1, 3)), bias=st.booleans(),
+    padding_mode=st.sampled_from(["zeros", "reflect", "replicate", "circular"]),
 )
-def test_conv2d_matches_torch(cin, cout_per_group, groups, h, w, kernel, stride, padding, dilation, bias) -> None:
+def test_conv2d_matches_torch(cin, cout_per_group, groups, h, w, kernel, stride, padding, dilation, bias, padding_mode) -> None:
     cin_total, cout = cin * groups, cout_per_group * groups
     args = (cin_total, cout, kernel)
-    kwargs = dict(stride=stride, padding=padding, dilation=dilation, groups=groups, bias=bias)
+    kwargs = dict(stride=stride, padding=padding, dilation=dilation, groups=groups, bias=bias, padding_mode=padding_mode)
     theirs = torch_outcome(lambda: nn.Conv2d(*args, **kwargs), (cin_total, h, w), count_flops=True)
     ours = convcalc_outcome(lambda: cc.Conv2d(*args, **kwargs), (cin_total, h, w))
     assert_agree(theirs, ours, flops=True)

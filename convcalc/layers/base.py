@@ -116,7 +116,8 @@ class Effect:
 
     ``macs`` and ``flops`` are per sample; the analysis multiplies by the batch.
     ``new_tensor`` is False for views (flatten), in-place activations and
-    inference-time dropout, which allocate no activation memory.
+    inference-time dropout, which allocate no activation memory;
+    ``extra_elements`` counts intermediate tensors a composite leaf makes.
     """
 
     output_shape: Shape
@@ -130,6 +131,7 @@ class Effect:
     reach: Reach = SAME
     warnings: tuple[str, ...] = ()
     parts: tuple[Part, ...] = ()
+    extra_elements: int = 0
 
 
 class Leaf(Layer, abstract=True):

@@ -9,7 +9,7 @@ FLOPs equal torch.utils.flop_counter.FlopCounterMode for these layers.
 from __future__ import annotations
 
 import dataclasses
-from math import gcd, prod
+from math import gcd, isqrt, prod
 from typing import ClassVar
 
 from ..arithmetic import (
@@ -35,6 +35,7 @@ from .base import (
     freeze,
     int_tuple,
     join_formulas,
+    numel,
     positive_int,
     spec,
 )
@@ -44,8 +45,12 @@ _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
 def _divisors(a: int, b: int) -> str:
+    """The groups that divide both channel counts: the divisors of their gcd."""
     g = gcd(a, b)
-    return ", ".join(str(d) for d in range(1, g + 1) if g % d == 0)
+    if g > 10**12:
+        return f"the divisors of {g}"
+    small = [d for d in range(1, isqrt(g) + 1) if g % d == 0]
+    return ", ".join(str(d) for d in sorted(set(small + [g // d for d in small])))
 
 
 def _check_groups(layer: str, groups: int, in_channels: int | None, out_channels: int) -> None:
@@ -118,12 +123,14 @@ class _ConvNd(Leaf):
             raise ShapeError(f"groups={g} does not divide the input's {cin} channels; groups that fit: {_divisors(cin, self.out_channels)}")
         spatial, k, s, d, pads = shape[1:], self.kernel_size, self.stride, self.dilation, self.pads()
         if any(i + l + r < effective_kernel(kk, dd) for i, kk, dd, (l, r) in zip(spatial, k, d, pads)):
-            raise fit_error(k, d, spatial, pads)  # type: ignore[arg-type]
+            limit = {"reflect": tuple(i - 1 for i in spatial), "circular": spatial}.get(self.padding_mode)
+            raise fit_error(k, d, spatial, pads, max_padding=limit)  # type: ignore[arg-type]
         if self.padding_mode in ("reflect", "circular"):
-            for i, (l, _) in zip(spatial, pads):
-                if l >= i if self.padding_mode == "reflect" else l > i:
+            for i, (l, r) in zip(spatial, pads):
+                pad = max(l, r)  # "same" with an even kernel pads one more on the right
+                if pad >= i if self.padding_mode == "reflect" else pad > i:
                     rule = "smaller than" if self.padding_mode == "reflect" else "at most"
-                    raise ShapeError(f"padding_mode={self.padding_mode!r} needs padding {rule} the input size, got padding {l} on input {fmt_shape(spatial)}")
+                    raise ShapeError(f"padding_mode={self.padding_mode!r} needs padding {rule} the input size, got padding {pad} on input {fmt_shape(spatial)}")
         out = tuple(conv_output_size(i, kk, ss, l, dd, r) for i, kk, ss, dd, (l, r) in zip(spatial, k, s, d, pads))
         per_group, volume, cout = cin // g, prod(k), self.out_channels
         macs = cout * prod(out) * per_group * volume
@@ -168,11 +175,14 @@ class _ConvTransposeNd(Leaf):
     groups: int = 1
     bias: bool = True
     dilation: int | tuple[int, ...] = 1
+    padding_mode: str = "zeros"
 
     ndim: ClassVar[int] = 2
 
     def __post_init__(self) -> None:
         n, nd = self.name, self.ndim
+        if self.padding_mode != "zeros":
+            raise SpecError(f"{n}: padding_mode must be 'zeros' (torch supports no other for transposed convs), got {self.padding_mode!r}")
         if isinstance(self.padding, str):
             raise SpecError(f"{n}: padding must be an int or a tuple (torch has no 'same' for transposed convs), got {self.padding!r}")
         freeze(
@@ -334,5 +344,6 @@ class SeparableConv2d(Leaf):
             reach=dw.reach,
             warnings=dw.warnings,
             parts=parts,
+            extra_elements=numel(dw.output_shape),  # the depthwise result is a tensor of its own
         )
 

@@ -82,7 +82,8 @@ class _Pool(Leaf):
             )
         out = tuple(pool_output_size(i, kk, ss, pp, dd, self.ceil_mode) for i, kk, ss, pp, dd in zip(spatial, k, s, p, d))
         if any(o < 1 for o in out):
-            raise fit_error(k, d, spatial, tuple((pp, pp) for pp in p), max_padding=tuple(kk // 2 for kk in k))
+            raise fit_error(k, d, spatial, tuple((pp, pp) for pp in p), max_padding=tuple(kk // 2 for kk in k),
+                            slack=tuple(ss - 1 for ss in s) if self.ceil_mode else None)
         return Effect(
             output_shape=(shape[0], *out),
             flops=shape[0] * prod(out) * self.window_cost(),
@@ -195,8 +196,9 @@ class _AdaptivePoolNd(Leaf):
         n, nd = self.name, self.ndim
         size = self.output_size
         items = size if isinstance(size, (tuple, list)) else (size,) * nd
-        if len(items) != nd or not all(v is None or (is_int(v) and v >= 1) for v in items):
-            raise SpecError(f"{n}: output_size must be a positive int, None, or a tuple of {nd} of them, got {size!r}")
+        if len(items) != nd or not all((v is None and nd > 1) or (is_int(v) and v >= 1) for v in items):
+            what = "a positive int" if nd == 1 else f"a positive int, None, or a tuple of {nd} of them"
+            raise SpecError(f"{n}: output_size must be {what}, got {size!r}")
         freeze(self, output_size=tuple(items))
 
     def effect(self, shape: Shape) -> Effect:

@@ -9,26 +9,34 @@ from .base import Reach, fmt_shape, fmt_sizes
 _AXES = {1: ("element",), 2: ("row", "column"), 3: ("frame", "row", "column")}
 
 
+def _values(values: tuple[object, ...]) -> str:
+    """One value when every dim agrees, else the tuple as torch's arguments write it."""
+    return str(values[0]) if all(v == values[0] for v in values) else f"({', '.join(map(str, values))})"
+
+
 def fit_error(
     kernel: tuple[int, ...], dilation: tuple[int, ...], spatial: tuple[int, ...],
     pads: tuple[tuple[int, int], ...], max_padding: tuple[int, ...] | None = None,
+    slack: tuple[int, ...] | None = None,
 ) -> ShapeError:
     """``kernel 5 does not fit input 3x3 with padding 0; it needs at least 5x5 (or padding ≥ 1)``.
 
-    The padding hint is given only where some padding would fit and is allowed
-    (pools cap padding at half the kernel, ``max_padding``).
+    ``slack`` is how much shorter than the kernel the input may be (a ceil_mode pool's window
+    may hang S−1 past the end). The padding hint is given only where some padding would fit and
+    is allowed (``max_padding``: pools cap it at half the kernel, reflect at the input size).
     """
     eff = tuple(effective_kernel(k, d) for k, d in zip(kernel, dilation))
+    slack = slack or (0,) * len(kernel)
     shown = fmt_sizes(kernel) if eff == kernel else f"{fmt_sizes(kernel)} (dilated to {fmt_sizes(eff)})"
-    pad_shown = fmt_sizes(tuple(l if l == r else f"{l}+{r}" for l, r in pads))  # type: ignore[misc]
-    need = tuple(max(1, e - l - r) for e, (l, r) in zip(eff, pads))
+    pad_shown = _values(tuple(l if l == r else f"{l}+{r}" for l, r in pads))
+    need = tuple(max(1, e - l - r - sl) for e, (l, r), sl in zip(eff, pads, slack))
     message = (
         f"kernel {shown} does not fit input {fmt_shape(spatial)} with padding {pad_shown}; "
         f"it needs at least {fmt_shape(need)}"
     )
-    fix = tuple(max(l, padding_to_fit(i, k, d)) for i, k, d, (l, _) in zip(spatial, kernel, dilation, pads))
+    fix = tuple(max(l, padding_to_fit(i + sl, k, d)) for i, k, d, (l, _), sl in zip(spatial, kernel, dilation, pads, slack))
     if max_padding is None or all(f <= m for f, m in zip(fix, max_padding)):
-        message += f" (or padding ≥ {fmt_sizes(fix)})"
+        message += f" (or padding ≥ {_values(fix)})"
     return ShapeError(message)
 
 

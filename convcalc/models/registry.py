@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..analysis import check_input
 from ..errors import SpecError, UnknownModelError
 from ..layers.base import Layer, Shape
 
@@ -59,6 +60,8 @@ def register(*, input_shape: Shape, params: int) -> Callable[[Builder], Builder]
 
 def entry(name: str) -> Entry:
     """The registry entry for ``name``, or UnknownModelError with close matches."""
+    if not isinstance(name, str):
+        raise UnknownModelError(repr(name))
     try:
         return _REGISTRY[name]
     except KeyError:
@@ -76,7 +79,7 @@ def get(name: str, **overrides: Any) -> Model:
     """Build a zoo model; ``overrides`` go to its builder (``num_classes=10``), ``input_shape`` to the model."""
     e = entry(name)
     overrides_given = set(overrides)
-    input_shape = tuple(overrides.pop("input_shape", e.input_shape))
+    input_shape = check_input(overrides.pop("input_shape", e.input_shape))
     accepted = inspect.signature(e.build).parameters
     unknown = sorted(set(overrides) - set(accepted))
     if unknown:
@@ -95,4 +98,6 @@ def _natural(name: str) -> list[Any]:
 
 def list_models(pattern: str = "*") -> list[str]:
     """Model names matching a glob, in natural order (resnet18 < resnet50 < resnet101)."""
+    if not isinstance(pattern, str):
+        raise SpecError(f"a model pattern must be text such as 'resnet*', got {pattern!r}")
     return sorted((n for n in _REGISTRY if fnmatch.fnmatchcase(n, pattern)), key=_natural)
