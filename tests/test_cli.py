@@ -119,10 +119,19 @@ def test_models_lists_every_model(capsys) -> None:
     assert len(listed) >= 33
 
 
-@pytest.mark.parametrize("name", ["resnet50", "mobilenet_v3_small", "convnext_tiny", "inception_v3"])
-def test_summary_of_zoo_models(capsys, name: str) -> None:
+def zoo_names() -> list[str]:
+    from convcalc import models
+
+    return models.list()
+
+
+@pytest.mark.parametrize("name", zoo_names())
+def test_summary_of_every_zoo_model(capsys, name: str) -> None:
     code, out, _ = run(capsys, "summary", name, "--format", "json")
-    assert code == 0 and json.loads(out)["model"] == name
+    data = json.loads(out)
+    assert code == 0 and data["model"] == name and data["rows"]
+    code, out, _ = run(capsys, "summary", name)
+    assert code == 0 and " total " in out
 
 
 def test_bare_command_shows_help(capsys) -> None:
