@@ -5,13 +5,14 @@ of every layer of a convolutional network, computed symbolically.
     >>> cc.summary("alexnet").totals.params
     62378344
 
-Importing convcalc imports neither torch nor click nor tabulate.
+Importing convcalc imports neither torch nor click nor tabulate; ``to_torch``,
+``verify`` and ``from_torch`` import torch when first called.
 """
 
 from . import models
 from .analysis import DTYPE_BYTES, Report, Row, Totals, analyze
-from .api import summary
-from .errors import ConvCalcError, ShapeError, SpecError, UnknownModelError
+from .api import from_torch, summary, to_torch, verify
+from .errors import ConvCalcError, DeviceError, ShapeError, SpecError, TorchUnavailableError, UnknownModelError
 from .layers import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
@@ -73,7 +74,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "summary", "analyze", "parse_shape", "models", "Model", "Report", "Row", "Totals", "DTYPE_BYTES",
-    "ConvCalcError", "ShapeError", "SpecError", "UnknownModelError", "Layer",
+    "to_torch", "verify", "from_torch",
+    "ConvCalcError", "ShapeError", "SpecError", "UnknownModelError", "DeviceError", "TorchUnavailableError", "Layer",
     "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d",
     "DepthwiseConv2d", "SeparableConv2d",
     "MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d",

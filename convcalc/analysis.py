@@ -51,6 +51,9 @@ class Row:
     warnings: tuple[str, ...] = ()
     parts: tuple[Part, ...] = ()
     shared_with: int | None = None
+    frozen: int = 0
+    unsupported: bool = False
+    spec: Leaf | None = field(default=None, repr=False, compare=False)
 
     @property
     def where(self) -> str:
@@ -65,7 +68,7 @@ class Row:
             "macs": self.macs, "flops": self.flops, "activation_bytes": self.activation_bytes,
             "receptive_field": None if self.receptive_field is None else list(self.receptive_field),
             "formula": self.formula, "layer": self.layer, "buffers": self.buffers,
-            "shared_with": self.shared_with, "warnings": list(self.warnings),
+            "shared_with": self.shared_with, "unsupported": self.unsupported, "warnings": list(self.warnings),
             "parts": [
                 {"name": p.name, "layer": p.layer, "output_shape": list(p.output_shape), "params": p.weights + p.biases,
                  "weights": p.weights, "biases": p.biases, "macs": p.macs, "flops": p.flops, "formula": p.formula}
@@ -109,7 +112,7 @@ class Report:
         input_bytes = numel(self.input_shape) * self.batch * self.dtype_bytes
         return Totals(
             params=params,
-            trainable_params=params,  # a spec has no frozen layers: every parameter trains
+            trainable_params=params - sum(r.frozen for r in rows),  # frozen: torch parameters without grad
             macs=sum(r.macs for r in rows),
             flops=sum(r.flops for r in rows),
             activation_bytes=input_bytes + sum(r.activation_bytes for r in rows),
@@ -121,6 +124,11 @@ class Report:
     @property
     def output_shape(self) -> Shape:
         return self.rows[-1].output_shape if self.rows else self.input_shape
+
+    @property
+    def unsupported(self) -> tuple[Row, ...]:
+        """Rows of modules or operations convcalc has no formula for (from_torch only)."""
+        return tuple(r for r in self.rows if r.unsupported)
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -446,7 +454,7 @@ class _Walk:
             activation_bytes=((numel(out) if effect.new_tensor else 0) + effect.extra_elements) * b * self.dtype_bytes,
             receptive_field=fld.shown(), formula=effect.formula,
             layer=repr(shown), name=leaf.name, buffers=effect.buffers if shared_with is None else 0,
-            warnings=effect.warnings, parts=effect.parts, shared_with=shared_with,
+            warnings=effect.warnings, parts=effect.parts, shared_with=shared_with, spec=shown,
         ))
         return out, fld
 

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import importlib
+import os
+import re
+import sys
 from typing import Any
 
 from .analysis import Report, analyze, check_input
-from .errors import ShapeError
+from .errors import ShapeError, SpecError, TorchUnavailableError
 from .layers.base import Layer, Shape
 from .models import Model, get
 from .parsing import parse_shape
 
 
-def resolve(net_or_name: Any, input_shape: Shape | str | None = None) -> tuple[Layer, Shape, str | None]:
-    """(network, input shape, model name) for a zoo name, a Model or a layer spec."""
+def resolve(net_or_name: Any, input_shape: Shape | str | None = None, required: bool = True) -> tuple[Layer, Shape, str | None]:
+    """(network, input shape, model name) for a zoo name, a Model or a layer spec.
+
+    Without ``required`` a layer spec may come with no input shape (the shape is then None).
+    """
     name: str | None = None
     if isinstance(net_or_name, str):
         net_or_name = get(net_or_name)
@@ -23,6 +30,8 @@ def resolve(net_or_name: Any, input_shape: Shape | str | None = None) -> tuple[L
     if isinstance(input_shape, str):
         input_shape = parse_shape(input_shape)
     shape = input_shape if input_shape is not None else default
+    if shape is None and not required:
+        return net, None, name  # type: ignore[return-value]
     if shape is None:
         raise ShapeError(f"{type(net).__name__} has no default input; give input_shape, e.g. (3, 224, 224)")
     return net, check_input(shape), name
@@ -31,9 +40,85 @@ def resolve(net_or_name: Any, input_shape: Shape | str | None = None) -> tuple[L
 def summary(net_or_name: Any, input_shape: Shape | str | None = None, batch: int = 1, dtype: str = "float32") -> Report:
     """Per-layer shapes, parameters, MACs, FLOPs, activation memory and receptive fields.
 
-    ``net_or_name`` is a zoo name (``"alexnet"``), a :class:`Model` or any layer
-    spec; ``input_shape`` is per sample, channels first (``(3, 224, 224)`` or
+    ``net_or_name`` is a zoo name (``"alexnet"``), a :class:`Model`, any layer
+    spec, or a torch.nn.Module (then counted by :func:`from_torch`);
+    ``input_shape`` is per sample, channels first (``(3, 224, 224)`` or
     ``"3x224x224"``), defaulting to the model's own.
     """
+    if is_torch_module(net_or_name):
+        if input_shape is None:
+            raise ShapeError(f"{type(net_or_name).__name__} is a torch module: give input_shape, e.g. (3, 224, 224)")
+        return from_torch(net_or_name, input_shape, batch=batch, dtype=dtype)
     net, shape, name = resolve(net_or_name, input_shape)
     return analyze(net, shape, batch=batch, dtype=dtype, model=name)
+
+
+def _bridge(part: str) -> Any:
+    """Import a torch-bridge module, or say clearly how to get torch."""
+    try:
+        return importlib.import_module(f"convcalc.torch_bridge.{part}")
+    except ModuleNotFoundError as error:
+        if error.name != "torch":
+            raise
+        raise TorchUnavailableError(
+            "this needs PyTorch, which is not installed: pip install 'convcalc[torch]' "
+            "(pin the build your machine needs, e.g. torch==2.13.0 for CPU)"
+        ) from None
+
+
+def to_torch(net_or_name: Any, input_shape: Shape | str | None = None) -> Any:
+    """A real torch.nn.Module for a spec or zoo name; module paths equal the report's row paths."""
+    net, shape, _ = resolve(net_or_name, input_shape, required=False)
+    return _bridge("build").to_torch(net, shape)
+
+
+def verify(net_or_name: Any, input_shape: Shape | str | None = None, device: str = "cpu", batch: int = 1) -> Any:
+    """Run the network in torch on ``device`` (cpu, cuda, cuda:N, meta) and compare every row: a VerifyReport."""
+    if is_torch_module(net_or_name):
+        raise SpecError(f"verify holds a convcalc network to torch; {type(net_or_name).__name__} is already a torch "
+                        "module (summarize it: its rows come from torch itself)")
+    return _bridge("verify").verify(net_or_name, input_shape, device=device, batch=batch)
+
+
+def from_torch(module: Any, input_shape: Shape | str, batch: int = 1, dtype: str = "float32") -> Report:
+    """A Report for any torch.nn.Module, from one forward pass on the meta device (no memory used)."""
+    return _bridge("capture").from_torch(module, input_shape, batch=batch, dtype=dtype)
+
+
+def is_torch_module(obj: Any) -> bool:
+    """True for a torch.nn.Module, without importing torch (if torch is not loaded, it cannot be one)."""
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(obj, torch.nn.Module)
+
+
+_REFERENCE = re.compile(r"(?P<module>[A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*):(?P<name>[A-Za-z_]\w*)")
+
+
+def load(reference: str) -> Any:
+    """The object ``package.module:Name`` names: a class is instantiated with no arguments, a
+    factory called; the result is a torch module, a convcalc layer or a Model.
+
+    The module is imported as Python imports it (from the current directory too); nothing
+    else in the text is run.
+    """
+    match = _REFERENCE.fullmatch(reference)
+    if not match:
+        raise SpecError(f"{reference!r} is not a model name or package.module:Name")
+    module_name, name = match["module"], match["name"]
+    sys.path.insert(0, os.getcwd())
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as error:
+        raise SpecError(f"cannot import {module_name} for {reference!r}: {error}") from None
+    finally:
+        sys.path.remove(os.getcwd())
+    try:
+        target = getattr(module, name)
+    except AttributeError:
+        raise SpecError(f"{module_name} has no {name!r}") from None
+    if not callable(target) or isinstance(target, Layer):
+        return target
+    try:
+        return target()
+    except Exception as error:  # the user's constructor failed: say so in one line
+        raise SpecError(f"{reference}() failed: {type(error).__name__}: {error}") from None

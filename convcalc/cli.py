@@ -36,16 +36,49 @@ def cli(debug: bool) -> None:
     """Shapes, parameters, MACs, FLOPs, activation memory and receptive fields of CNNs, layer by layer."""
 
 
+def _network(model: str) -> object:
+    """A zoo name as it is, or the object ``package.module:Name`` names."""
+    return api.load(model) if ":" in model else model
+
+
+DEVICE = click.option("--device", default="cpu", show_default=True, metavar="cpu|cuda|cuda:N|meta",
+                      help="Where torch runs the check (meta: shapes only, no memory).")
+
+
 @cli.command()
 @click.argument("model")
 @click.option("--input", "input_shape", metavar="CxHxW", help="Input shape per sample, channels first (default: the model's).")
 @click.option("--batch", type=int, default=1, show_default=True, help="Batch size (scales MACs, FLOPs and activations).")
 @click.option("--dtype", default="float32", show_default=True, help="Element type for memory figures.")
+@click.option("--verify", "check", is_flag=True, help="Also run it in torch and compare every row (exit 1 on a mismatch).")
+@DEVICE
 @format_options
-def summary(model: str, input_shape: str | None, batch: int, dtype: str, fmt: str, human: bool) -> None:
-    """Per-layer table of MODEL, a name from `convcalc models`."""
-    report = api.summary(model, input_shape, batch=batch, dtype=dtype)
+def summary(model: str, input_shape: str | None, batch: int, dtype: str, check: bool, device: str, fmt: str, human: bool) -> int:
+    """Per-layer table of MODEL: a name from `convcalc models`, or package.module:Name for your own
+    torch module, factory or convcalc network (give --input)."""
+    network = _network(model)
+    report = api.summary(network, input_shape, batch=batch, dtype=dtype)
     click.echo(report.render(fmt, human=human))
+    if not check:
+        return 0
+    verified = api.verify(network, input_shape, device=device, batch=batch)
+    click.echo(verified.to_json() if fmt == "json" else f"\n{verified}")
+    return 0 if verified.ok else 1
+
+
+@cli.command("verify")
+@click.argument("model")
+@click.option("--input", "input_shape", metavar="CxHxW", help="Input shape per sample (default: the model's).")
+@click.option("--batch", type=int, default=1, show_default=True, help="Batch size of the forward pass.")
+@DEVICE
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="table for the terminal, json for scripts.")
+def verify_command(model: str, input_shape: str | None, batch: int, device: str, fmt: str) -> int:
+    """Build MODEL in torch, run it, and compare each row's shape, parameters and conv/linear FLOPs
+    (FlopCounterMode) with convcalc's; exit 1 on any mismatch."""
+    verified = api.verify(_network(model), input_shape, device=device, batch=batch)
+    click.echo(verified.to_json() if fmt == "json" else str(verified))
+    return 0 if verified.ok else 1
 
 
 @cli.command()
@@ -67,7 +100,7 @@ def models(pattern: str, fmt: str, human: bool) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the exit status (0 fine, 2 bad input, 3 a bug in convcalc)."""
+    """Run the CLI; returns the exit status (0 fine, 1 a mismatch, 2 bad input, 3 a bug in convcalc)."""
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         result = cli.main(args=args, prog_name="convcalc", standalone_mode=False)

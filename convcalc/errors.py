@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["ConvCalcError", "ShapeError", "SpecError", "UnknownModelError"]
+__all__ = ["ConvCalcError", "ShapeError", "SpecError", "UnknownModelError", "DeviceError", "TorchUnavailableError"]
 
 
 class ConvCalcError(Exception):
@@ -60,3 +60,11 @@ class UnknownModelError(ConvCalcError, KeyError):
 
     def __str__(self) -> str:  # KeyError would repr() the message
         return str(self.args[0])
+
+
+class DeviceError(ConvCalcError, ValueError):
+    """A device torch cannot use here (CUDA asked for where there is none, an unknown name)."""
+
+
+class TorchUnavailableError(ConvCalcError, ImportError):
+    """A torch feature (to_torch, verify, from_torch) was asked for without torch installed."""

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 import pytest
 
 import convcalc as cc
+from conftest import AT_LEAST_300
 
 torch = pytest.importorskip("torch")
 nn = torch.nn
@@ -62,6 +63,7 @@ def measured_field(specs: list[tuple]) -> int | None:
     return widest
 
 
+@AT_LEAST_300
 @given(st.lists(layer, min_size=1, max_size=3))
 def test_receptive_field_matches_torch_gradients(specs: list[tuple]) -> None:
     try:

@@ -16,6 +16,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import convcalc as cc
+from conftest import AT_LEAST_300
 
 torch = pytest.importorskip("torch")
 nn = torch.nn
@@ -69,6 +70,7 @@ sizes = st.integers(1, 12)
 pairs = st.tuples(st.integers(1, 4), st.integers(1, 4))
 
 
+@AT_LEAST_300
 @given(
     cin=st.integers(1, 4), cout_per_group=st.integers(1, 3), groups=st.integers(1, 3),
     h=sizes, w=sizes, kernel=pairs, stride=st.tuples(st.integers(1, 3), st.integers(1, 3)),
@@ -85,6 +87,7 @@ def test_conv2d_matches_torch(cin, cout_per_group, groups, h, w, kernel, stride,
     assert_agree(theirs, ours, flops=True)
 
 
+@AT_LEAST_300
 @given(cin=st.integers(1, 5), cout=st.integers(1, 5), groups=st.integers(1, 3), h=sizes, w=sizes)
 def test_conv2d_groups_that_do_not_divide_are_refused_like_torch(cin, cout, groups, h, w) -> None:
     theirs = torch_outcome(lambda: nn.Conv2d(cin, cout, 1, groups=groups), (cin, h, w))
@@ -92,6 +95,7 @@ def test_conv2d_groups_that_do_not_divide_are_refused_like_torch(cin, cout, grou
     assert_agree(theirs, ours, flops=False)
 
 
+@AT_LEAST_300
 @given(
     length=st.integers(1, 20), kernel=st.integers(1, 6), stride=st.integers(1, 4),
     padding=st.integers(0, 3), dilation=st.integers(1, 3),
@@ -103,6 +107,7 @@ def test_conv1d_matches_torch(length, kernel, stride, padding, dilation) -> None
     assert_agree(theirs, ours, flops=True)
 
 
+@AT_LEAST_300
 @given(
     dims=st.tuples(st.integers(1, 6), st.integers(1, 6), st.integers(1, 6)),
     kernel=st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3)),
@@ -114,6 +119,7 @@ def test_conv3d_matches_torch(dims, kernel, stride, padding) -> None:
     assert_agree(theirs, ours, flops=True)
 
 
+@AT_LEAST_300
 @given(
     cin=st.integers(1, 3), groups=st.integers(1, 2), h=st.integers(1, 8), w=st.integers(1, 8),
     kernel=pairs, stride=st.tuples(st.integers(1, 3), st.integers(1, 3)),
@@ -129,6 +135,7 @@ def test_conv_transpose2d_matches_torch(cin, groups, h, w, kernel, stride, paddi
     assert_agree(theirs, ours, flops=True)
 
 
+@AT_LEAST_300
 @given(
     h=st.integers(1, 10), w=st.integers(1, 10), kernel=pairs,
     stride=st.one_of(st.none(), st.tuples(st.integers(1, 3), st.integers(1, 3))),
@@ -142,6 +149,7 @@ def test_maxpool2d_matches_torch(h, w, kernel, stride, padding, dilation, ceil_m
     assert_agree(theirs, ours, flops=False)
 
 
+@AT_LEAST_300
 @given(
     h=st.integers(1, 10), w=st.integers(1, 10), kernel=pairs,
     stride=st.one_of(st.none(), st.tuples(st.integers(1, 3), st.integers(1, 3))),
@@ -154,6 +162,7 @@ def test_avgpool2d_matches_torch(h, w, kernel, stride, padding, ceil_mode) -> No
     assert_agree(theirs, ours, flops=False)
 
 
+@AT_LEAST_300
 @given(
     length=st.integers(1, 12), kernel=st.integers(1, 5), stride=st.integers(1, 3),
     padding=st.integers(0, 3), dilation=st.integers(1, 2), ceil_mode=st.booleans(),
@@ -165,6 +174,7 @@ def test_maxpool1d_matches_torch(length, kernel, stride, padding, dilation, ceil
     assert_agree(theirs, ours, flops=False)
 
 
+@AT_LEAST_300
 @given(dims=st.tuples(st.integers(1, 6), st.integers(1, 6), st.integers(1, 6)), kernel=st.integers(1, 3),
        padding=st.integers(0, 2), ceil_mode=st.booleans())
 def test_pool3d_matches_torch(dims, kernel, padding, ceil_mode) -> None:
@@ -174,6 +184,7 @@ def test_pool3d_matches_torch(dims, kernel, padding, ceil_mode) -> None:
         assert_agree(theirs, ours, flops=False)
 
 
+@AT_LEAST_300
 @given(size=st.integers(1, 30), out=st.integers(1, 30))
 def test_adaptive_avg_pool_windows_match_torch(size: int, out: int) -> None:
     """The window lengths convcalc sums are torch's: found by pooling one-hot inputs.
@@ -192,6 +203,7 @@ def test_adaptive_avg_pool_windows_match_torch(size: int, out: int) -> None:
     assert row.receptive_field == (max(lengths),)
 
 
+@AT_LEAST_300
 @given(h=st.integers(1, 12), w=st.integers(1, 12), oh=st.one_of(st.none(), st.integers(1, 8)), ow=st.integers(1, 8))
 def test_adaptive_pool2d_shape_matches_torch(h, w, oh, ow) -> None:
     theirs = torch_outcome(lambda: nn.AdaptiveMaxPool2d((oh, ow)), (2, h, w))
@@ -199,6 +211,7 @@ def test_adaptive_pool2d_shape_matches_torch(h, w, oh, ow) -> None:
     assert_agree(theirs, ours, flops=False)
 
 
+@AT_LEAST_300
 @given(features=st.integers(1, 40), out=st.integers(1, 40), extra=st.lists(st.integers(1, 4), max_size=2), bias=st.booleans())
 def test_linear_matches_torch_including_nd_inputs(features, out, extra, bias) -> None:
     shape = (*extra, features) if extra else (features,)
@@ -208,6 +221,7 @@ def test_linear_matches_torch_including_nd_inputs(features, out, extra, bias) ->
     assert_agree(theirs, ours, flops=True)
 
 
+@AT_LEAST_300
 @given(wrong=st.integers(1, 40), features=st.integers(1, 40))
 def test_linear_feature_mismatch_refused_like_torch(wrong, features) -> None:
     theirs = torch_outcome(lambda: nn.Linear(wrong, 3), (features,))
@@ -215,6 +229,7 @@ def test_linear_feature_mismatch_refused_like_torch(wrong, features) -> None:
     assert_agree(theirs, ours, flops=False)
 
 
+@AT_LEAST_300
 @given(c=st.integers(1, 6), h=st.integers(1, 6), w=st.integers(1, 6), size=st.integers(1, 5))
 def test_parameter_free_and_norm_layers_match_torch(c, h, w, size) -> None:
     shape = (c, h, w)

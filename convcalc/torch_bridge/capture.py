@@ -1,0 +1,352 @@
+"""``from_torch``: a Report for any nn.Module, from one forward pass on the meta device.
+
+The module is copied onto the meta device (shapes only: no memory, no arithmetic)
+and run once. Module hooks track which module is running; a dispatch mode sees
+every aten op. Then:
+
+- a known leaf module (Conv2d, Linear, pools, norms, activations, …) becomes a
+  row computed with convcalc's own formula for the shape torch gave it;
+- work done directly in a ``forward`` (F.conv2d, ``+``, torch.cat, F.relu,
+  x.view, F.adaptive_avg_pool2d, …) becomes a row attributed to the module
+  whose ``forward`` did it;
+- a leaf module convcalc has no formula for is listed as unsupported, and its
+  work is counted op by op like a forward body's (an aten op convcalc has no
+  formula for is listed too) — never a silent zero.
+
+A module called twice gives two rows; its parameters count on the first only.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import torch
+from torch import nn
+from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils.flop_counter import flop_registry
+
+from .. import layers as cc
+from ..analysis import DTYPE_BYTES, Report, Row, check_input
+from ..errors import ConvCalcError, ShapeError, SpecError
+from ..layers.base import Leaf, Shape, numel
+
+
+def _pick(m: nn.Module, *names: str) -> list[Any]:
+    return [getattr(m, n) for n in names]
+
+
+#: torch module class -> the convcalc spec that counts it (exact classes: a subclass may change forward).
+CONVERTERS: dict[type, Callable[[Any], Leaf]] = {}
+for _n in (1, 2, 3):
+    CONVERTERS[getattr(nn, f"Conv{_n}d")] = lambda m, c=getattr(cc, f"Conv{_n}d"): c(
+        *_pick(m, "in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "groups"),
+        bias=m.bias is not None, padding_mode=m.padding_mode)
+    CONVERTERS[getattr(nn, f"ConvTranspose{_n}d")] = lambda m, c=getattr(cc, f"ConvTranspose{_n}d"): c(
+        *_pick(m, "in_channels", "out_channels", "kernel_size", "stride", "padding", "output_padding", "groups"),
+        bias=m.bias is not None, dilation=m.dilation)
+    CONVERTERS[getattr(nn, f"MaxPool{_n}d")] = lambda m, c=getattr(cc, f"MaxPool{_n}d"): c(
+        *_pick(m, "kernel_size", "stride", "padding", "dilation", "return_indices", "ceil_mode"))
+    CONVERTERS[getattr(nn, f"AvgPool{_n}d")] = lambda m, c=getattr(cc, f"AvgPool{_n}d"): c(
+        *_pick(m, "kernel_size", "stride", "padding", "ceil_mode", "count_include_pad"),
+        getattr(m, "divisor_override", None))
+    CONVERTERS[getattr(nn, f"AdaptiveAvgPool{_n}d")] = lambda m, c=getattr(cc, f"AdaptiveAvgPool{_n}d"): c(m.output_size)
+    CONVERTERS[getattr(nn, f"AdaptiveMaxPool{_n}d")] = lambda m, c=getattr(cc, f"AdaptiveMaxPool{_n}d"): c(
+        m.output_size, m.return_indices)
+    CONVERTERS[getattr(nn, f"BatchNorm{_n}d")] = lambda m, c=getattr(cc, f"BatchNorm{_n}d"): c(
+        *_pick(m, "num_features", "eps", "momentum", "affine", "track_running_stats"))
+for _cls in (nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d, nn.AlphaDropout):
+    CONVERTERS[_cls] = lambda m: cc.Dropout(m.p, m.inplace)
+for _name in ("ReLU", "ReLU6", "Hardsigmoid", "Hardswish", "SiLU"):
+    CONVERTERS[getattr(nn, _name)] = lambda m, c=getattr(cc, _name): c(inplace=m.inplace)
+CONVERTERS.update({
+    nn.Linear: lambda m: cc.Linear(m.in_features, m.out_features, m.bias is not None),
+    nn.Flatten: lambda m: cc.Flatten(m.start_dim, m.end_dim),
+    nn.Sigmoid: lambda m: cc.Sigmoid(),
+    nn.Tanh: lambda m: cc.Tanh(),
+    nn.LeakyReLU: lambda m: cc.LeakyReLU(m.negative_slope, m.inplace),
+    nn.GELU: lambda m: cc.GELU(m.approximate),
+    nn.Softmax: lambda m: cc.Softmax(m.dim),
+    nn.LayerNorm: lambda m: cc.LayerNorm(tuple(m.normalized_shape), m.eps, m.elementwise_affine, m.bias is not None),
+    nn.LocalResponseNorm: lambda m: cc.LocalResponseNorm(m.size, m.alpha, m.beta, m.k),
+    nn.Identity: lambda m: cc.Identity(),
+    nn.ChannelShuffle: lambda m: cc.ChannelShuffle(m.groups),
+})
+
+
+def spec_of(module: nn.Module) -> Leaf | None:
+    """The convcalc spec of a module convcalc knows (its own modules carry theirs), else None."""
+    spec = getattr(module, "convcalc_spec", None)
+    if spec is not None:
+        return spec  # type: ignore[no-any-return]
+    convert = CONVERTERS.get(type(module))
+    if convert is None:
+        return None
+    try:
+        return convert(module)
+    except ConvCalcError:
+        return None
+
+
+# aten ops met in forward bodies, by what they cost.
+_ELEMENTWISE = {"add", "sub", "mul", "div", "relu", "sigmoid", "tanh", "gelu", "silu", "hardswish", "hardsigmoid",
+                "leaky_relu", "hardtanh", "clamp", "clamp_min", "clamp_max", "neg", "exp", "log", "sqrt", "rsqrt",
+                "pow", "_softmax", "_log_softmax", "abs", "maximum", "minimum", "elu", "mish", "softplus"}
+_VIEWS = {"view", "_unsafe_view", "reshape", "permute", "transpose", "t", "expand", "squeeze", "unsqueeze", "flatten",
+          "slice", "select", "split", "split_with_sizes", "chunk", "unbind", "narrow", "as_strided", "alias",
+          "view_as", "expand_as", "unflatten"}
+_COPIES = {"clone", "contiguous", "cat", "stack", "channel_shuffle", "native_channel_shuffle", "pixel_shuffle",
+           "roll", "flip", "pad", "constant_pad_nd", "reflection_pad1d", "reflection_pad2d", "replication_pad2d"}
+_IGNORED = {"detach", "lift_fresh", "_to_copy", "empty", "empty_like", "zeros", "zeros_like", "ones", "ones_like",
+            "full", "full_like", "arange", "new_empty", "new_zeros", "new_ones", "copy_", "fill", "fill_", "sym_size",
+            "sym_stride", "sym_numel", "sym_storage_offset", "is_same_size", "_local_scalar_dense", "dropout",
+            "native_dropout", "feature_dropout", "alpha_dropout", "_has_compatible_shallow_copy_type"}
+_NORMS = {"native_batch_norm": 2, "_native_batch_norm_legit_no_training": 2, "_native_batch_norm_legit": 2,
+          "batch_norm": 2, "native_layer_norm": 5, "layer_norm": 5, "native_group_norm": 5}
+
+
+@dataclass
+class _Frame:
+    module: nn.Module
+    path: str
+    spec: Leaf | None
+    opaque: bool  # rows come from the module itself, not from what runs inside it
+    input_shape: tuple[int, ...] = ()
+    rows_before: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class _Session(TorchDispatchMode):
+    """One forward pass: module hooks keep the stack of running modules; every aten op comes here."""
+
+    def __init__(self, batch: int, dtype_bytes: int, names: dict[int, str], weights: set[int]) -> None:
+        super().__init__()
+        self.batch, self.dtype_bytes, self.names, self.weights = batch, dtype_bytes, names, weights
+        self.stack: list[_Frame] = []
+        self.rows: list[Row] = []
+        self.owners: dict[int, int] = {}  # module id -> first row carrying its parameters
+
+    # --- module hooks ---
+    def enter(self, module: nn.Module, args: tuple[Any, ...]) -> None:
+        spec = spec_of(module)
+        inside_opaque = any(f.opaque for f in self.stack)
+        opaque = spec is not None
+        shapes = [tuple(a.shape) for a in args if isinstance(a, torch.Tensor)]
+        self.stack.append(_Frame(module, self.names.get(id(module), ""), spec, opaque and not inside_opaque,
+                                 shapes[0] if shapes else (), rows_before=len(self.rows),
+                                 extra={"inside": inside_opaque, "shapes": shapes}))
+
+    def leave(self, module: nn.Module, output: Any) -> None:
+        frame = self.stack.pop()
+        if frame.extra["inside"]:
+            return
+        out = _first_tensor(output)
+        out_shape = tuple(out.shape) if out is not None else ()
+        if frame.opaque:
+            self._leaf_row(frame, out_shape)
+            return
+        unknown_leaf = not any(True for _ in frame.module.children())
+        if (unknown_leaf and len(self.rows) == frame.rows_before) or (
+                self._direct_params(frame.module)[0] and self.owners.get(id(frame.module)) is None):
+            # a module whose work made no row (or whose parameters no row carries yet)
+            self._add(frame.path, type(frame.module).__name__.lower(), frame.input_shape, out_shape, 0, 0, False,
+                      "no operations", module=frame.module)
+        if unknown_leaf:
+            name = type(frame.module).__name__
+            first = self.rows[frame.rows_before]
+            self.rows[frame.rows_before] = replace(first, unsupported=True, warnings=first.warnings + (
+                f"convcalc has no formula for the module {name}; its operations were counted one by one",))
+
+    # --- aten ops ---
+    def __torch_dispatch__(self, func: Any, types: Any, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None) -> Any:
+        kwargs = kwargs or {}
+        out = func(*args, **kwargs)
+        if not self.stack:
+            return out
+        if any(f.opaque or f.extra["inside"] for f in self.stack):  # inside a module that is one row
+            return out
+        self._functional(self.stack[-1], func.overloadpacket, args, kwargs, out)
+        return out
+
+    def _functional(self, frame: _Frame, packet: Any, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> None:
+        tensors = [a for a in itertools.chain(args, *(a for a in args if isinstance(a, (list, tuple))))
+                   if isinstance(a, torch.Tensor)]
+        if not tensors or all(id(t) in self.weights for t in tensors):
+            return  # bookkeeping on weights (a transpose inside F.linear)
+        name = packet.__name__
+        base = name.rstrip("_")
+        if base in _IGNORED or name in _IGNORED:
+            return
+        first = next(t for t in tensors if id(t) not in self.weights)
+        result = _first_tensor(out)
+        in_shape, out_shape = tuple(first.shape), tuple(result.shape) if result is not None else ()
+        inplace = name.endswith("_")
+        if packet in flop_registry:
+            flops = int(flop_registry[packet](*args, **kwargs, out_val=out))
+            kind = _matmul_kind(base, args)
+            self._add(frame.path, kind, in_shape, out_shape, flops // 2, flops, True, f"aten.{base}: FlopCounterMode's formula",
+                      module=frame.module)
+        elif base in _ELEMENTWISE:
+            self._add(frame.path, base.lstrip("_"), in_shape, out_shape, 0, numel(out_shape), not inplace,
+                      f"{base} in forward, 1 per element", module=frame.module)
+        elif base in _VIEWS:
+            self._add(frame.path, base.lstrip("_"), in_shape, out_shape, 0, 0, False, f"{base}: a view", module=frame.module)
+        elif base in _COPIES:
+            self._add(frame.path, base, in_shape, out_shape, 0, 0, True, f"{base}: a copy, no arithmetic", module=frame.module)
+        elif base in _NORMS:
+            self._add(frame.path, base.strip("_"), in_shape, out_shape, 0, _NORMS[base] * numel(out_shape), True,
+                      f"{base} in forward, {_NORMS[base]} per element", module=frame.module)
+        elif (spec := _pool_spec(base, args, in_shape, out_shape)) is not None:
+            effect = spec.effect(in_shape[1:])
+            self._add(frame.path, spec.kind, in_shape, out_shape, 0, effect.flops * self.batch, True, effect.formula,
+                      module=frame.module)
+        elif base == "mean":
+            self._add(frame.path, "mean", in_shape, out_shape, 0, numel(in_shape), True, "mean in forward: 1 per element read",
+                      module=frame.module)
+        else:
+            self._add(frame.path, base, in_shape, out_shape, 0, 0, True, f"aten.{name}", module=frame.module,
+                      warning=f"aten.{name} has no convcalc formula; its cost is not counted", unsupported=True)
+
+    # --- rows ---
+    def _direct_params(self, module: nn.Module) -> tuple[int, int]:
+        own = [p for p in module._parameters.values() if p is not None]
+        return sum(p.numel() for p in own), sum(p.numel() for p in own if not p.requires_grad)
+
+    def _add(self, path: str, kind: str, in_shape: Shape, out_shape: Shape, macs: int, flops: int, new_tensor: bool,
+             formula: str, module: nn.Module, warning: str | None = None, direct: bool = True,
+             unsupported: bool = False) -> None:
+        index = len(self.rows) + 1
+        params = frozen = 0
+        shared_with = None
+        if direct and self.owners.get(id(module)) is None:
+            params, frozen = self._direct_params(module)
+            if params:
+                self.owners[id(module)] = index
+        self.rows.append(Row(
+            index=index, path=path, kind=kind, depth=path.count("."), input_shape=tuple(in_shape[1:]),
+            output_shape=tuple(out_shape[1:]), params=params, weights=params, biases=0, macs=macs, flops=flops,
+            activation_bytes=(numel(out_shape) if new_tensor else 0) * self.dtype_bytes, receptive_field=None,
+            formula=formula, layer=kind, name=kind, warnings=(warning,) if warning else (), shared_with=shared_with,
+            frozen=frozen, unsupported=unsupported,
+        ))
+
+    def _leaf_row(self, frame: _Frame, out_shape: Shape) -> None:
+        spec = frame.spec
+        assert spec is not None
+        try:
+            if hasattr(spec, "join"):  # add, cat, mul: several inputs
+                shapes = [s[1:] for s in frame.extra["shapes"]]
+                effect = spec.join(shapes, [f"input {i + 1}" for i in range(len(shapes))])
+            else:
+                effect = spec.effect(frame.input_shape[1:])
+        except ShapeError as error:  # torch ran it, so this would be convcalc's bug: say where
+            raise error.located(f"{frame.path or 'module'} {type(frame.module).__name__}") from None
+        index = len(self.rows) + 1
+        first = self.owners.setdefault(id(frame.module), index)
+        params = [p for p in frame.module.parameters()]
+        weights, biases = effect.weights, effect.biases
+        if first != index:
+            weights = biases = 0
+        total = sum(p.numel() for p in params)
+        if first == index and total != weights + biases:  # torch holds what the spec does not (say so, count torch's)
+            weights, biases = total, 0
+        b = self.batch
+        self.rows.append(Row(
+            index=index, path=frame.path, kind=spec.kind, depth=frame.path.count("."), input_shape=frame.input_shape[1:],
+            output_shape=out_shape[1:], params=weights + biases, weights=weights, biases=biases, macs=effect.macs * b,
+            flops=effect.flops * b,
+            activation_bytes=((numel(out_shape[1:]) if effect.new_tensor else 0) + effect.extra_elements) * b * self.dtype_bytes,
+            receptive_field=None, formula=effect.formula, layer=repr(spec.resolved(frame.input_shape[1:])), name=spec.name,
+            buffers=effect.buffers if first == index else 0, warnings=effect.warnings, parts=effect.parts,
+            shared_with=None if first == index else first,
+            frozen=sum(p.numel() for p in params if not p.requires_grad) if first == index else 0,
+            spec=spec,
+        ))
+
+
+def _first_tensor(value: Any) -> torch.Tensor | None:
+    if isinstance(value, torch.Tensor):
+        return value
+    if isinstance(value, (tuple, list)):
+        for item in value:
+            found = _first_tensor(item)
+            if found is not None:
+                return found
+    return None
+
+
+def _matmul_kind(base: str, args: tuple[Any, ...]) -> str:
+    if base in ("convolution", "_convolution"):
+        transposed, weight = bool(args[6]), args[1]
+        return f"conv{'transpose' if transposed else ''}{weight.dim() - 2}d"
+    return "linear" if base in ("addmm", "mm") else base
+
+
+def _pool_spec(base: str, args: tuple[Any, ...], in_shape: Shape, out_shape: Shape) -> Leaf | None:
+    """A convcalc spec for a functional pool (F.max_pool2d, F.avg_pool2d, F.adaptive_avg_pool2d, …)."""
+    nd = len(in_shape) - 2
+    try:
+        if base in ("max_pool1d", "max_pool2d", "max_pool3d", "max_pool2d_with_indices", "max_pool3d_with_indices"):
+            kernel, stride, padding, dilation, ceil = (list(args[1:]) + [None] * 5)[:5]
+            cls = getattr(cc, f"MaxPool{nd}d")
+            return cls(tuple(kernel), tuple(stride) if stride else None, tuple(padding or (0,) * nd),
+                       tuple(dilation or (1,) * nd), ceil_mode=bool(ceil))
+        if base in ("avg_pool1d", "avg_pool2d", "avg_pool3d"):
+            kernel, stride, padding, ceil = (list(args[1:]) + [None] * 4)[:4]
+            cls = getattr(cc, f"AvgPool{nd}d")
+            return cls(tuple(kernel), tuple(stride) if stride else None, tuple(padding or (0,) * nd), bool(ceil))
+        if base in ("_adaptive_avg_pool2d", "_adaptive_avg_pool3d", "adaptive_avg_pool1d", "adaptive_avg_pool2d"):
+            return getattr(cc, f"AdaptiveAvgPool{nd}d")(tuple(out_shape[2:]))
+        if base in ("adaptive_max_pool2d", "adaptive_max_pool3d", "adaptive_max_pool1d"):
+            return getattr(cc, f"AdaptiveMaxPool{nd}d")(tuple(out_shape[2:]))
+    except (ConvCalcError, TypeError, AttributeError):
+        return None
+    return None
+
+
+def _on_meta(module: nn.Module) -> nn.Module:
+    """A copy of ``module`` whose parameters and buffers live on the meta device: no data copied."""
+    memo: dict[int, Any] = {}
+    for tensor in itertools.chain(module.parameters(), module.buffers()):
+        meta = tensor.detach().to("meta")
+        memo[id(tensor)] = nn.Parameter(meta, requires_grad=tensor.requires_grad) if isinstance(tensor, nn.Parameter) else meta
+    return copy.deepcopy(module, memo)
+
+
+def from_torch(module: nn.Module, input_shape: Shape | str, batch: int = 1, dtype: str = "float32") -> Report:
+    """A Report for any torch module: one row per known leaf, per unsupported leaf, and per op done in a forward."""
+    from ..parsing import parse_shape
+
+    if not isinstance(module, nn.Module):
+        raise SpecError(f"from_torch needs a torch.nn.Module, got {type(module).__name__}")
+    shape = check_input(parse_shape(input_shape) if isinstance(input_shape, str) else input_shape)
+    if not isinstance(batch, int) or isinstance(batch, bool) or batch < 1:
+        raise ShapeError(f"batch must be a positive int, got {batch!r}")
+    if not isinstance(dtype, str) or dtype not in DTYPE_BYTES:
+        raise SpecError(f"unknown dtype {dtype!r}; use one of {', '.join(DTYPE_BYTES)}")
+    meta = _on_meta(module).eval()
+    names = {id(m): name for name, m in meta.named_modules()}
+    weights = {id(t) for t in itertools.chain(meta.parameters(), meta.buffers())}
+    session = _Session(batch, DTYPE_BYTES[dtype], names, weights)
+    handles = []
+    for sub in meta.modules():
+        handles.append(sub.register_forward_pre_hook(lambda m, args: session.enter(m, args)))
+        handles.append(sub.register_forward_hook(lambda m, args, out: session.leave(m, out)))
+    x = torch.empty(batch, *shape, device="meta")
+    try:
+        with torch.no_grad(), session:
+            meta(x)
+    except ConvCalcError:
+        raise
+    except Exception as error:  # the module's own code refused the input, or cannot run without data
+        raise ShapeError(f"{type(module).__name__} did not run on input {'x'.join(map(str, shape))} "
+                         f"(batch {batch}) on the meta device: {(str(error) or type(error).__name__).splitlines()[0]}") from None
+    finally:
+        for handle in handles:
+            handle.remove()
+    return Report(model=type(module).__name__, input_shape=shape, batch=batch, dtype=dtype,
+                  dtype_bytes=DTYPE_BYTES[dtype], rows=tuple(session.rows))
+

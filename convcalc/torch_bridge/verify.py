@@ -1,0 +1,189 @@
+"""``verify``: run the network in torch and hold every row to what torch saw.
+
+For each leaf row: the output shape a forward hook saw, the module's parameter
+count, and for convolutions and linear layers the FLOPs of
+torch.utils.flop_counter.FlopCounterMode (torch counts no other layer, so the
+other rows are held to shape and parameters only).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+from ..analysis import Report, analyze
+from ..api import resolve
+from ..errors import DeviceError
+from ..layers.base import Shape
+from .build import to_torch
+
+#: Kinds whose FLOPs FlopCounterMode counts (convolutions and matrix products).
+COUNTED = {"conv1d", "conv2d", "conv3d", "convtranspose1d", "convtranspose2d", "convtranspose3d", "depthwiseconv2d",
+           "separableconv2d", "linear"}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One figure from convcalc and from torch; ``theirs`` None when torch does not count it."""
+
+    ours: Any
+    theirs: Any
+
+    @property
+    def ok(self) -> bool:
+        return self.theirs is None or self.ours == self.theirs
+
+    def shown(self, fmt: Any = str) -> str:
+        if self.theirs is None:
+            return f"{fmt(self.ours)}"
+        return f"{fmt(self.ours)} ✓" if self.ok else f"{fmt(self.ours)} ≠ {fmt(self.theirs)} ✗"
+
+
+@dataclass(frozen=True)
+class VerifyRow:
+    index: int
+    path: str
+    kind: str
+    shape: Check
+    params: Check
+    flops: Check
+
+    @property
+    def ok(self) -> bool:
+        return self.shape.ok and self.params.ok and self.flops.ok
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    """convcalc's rows beside torch's: ``ok`` when every figure agrees."""
+
+    model: str | None
+    input_shape: Shape
+    batch: int
+    device: str
+    torch_version: str
+    rows: tuple[VerifyRow, ...]
+    params: Check
+    flops: Check
+
+    @property
+    def ok(self) -> bool:
+        return self.params.ok and self.flops.ok and all(r.ok for r in self.rows)
+
+    def to_dict(self) -> dict[str, Any]:
+        def check(c: Check) -> dict[str, Any]:
+            return {"convcalc": list(c.ours) if isinstance(c.ours, tuple) else c.ours,
+                    "torch": list(c.theirs) if isinstance(c.theirs, tuple) else c.theirs, "ok": c.ok}
+
+        return {
+            "model": self.model, "input_shape": list(self.input_shape), "batch": self.batch, "device": self.device,
+            "torch": self.torch_version, "ok": self.ok,
+            "totals": {"params": check(self.params), "flops_conv_linear": check(self.flops)},
+            "rows": [{"index": r.index, "path": r.path, "kind": r.kind, "ok": r.ok, "output_shape": check(r.shape),
+                      "params": check(r.params), "flops": check(r.flops)} for r in self.rows],
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+
+    def __str__(self) -> str:
+        from tabulate import tabulate
+
+        lines = [[r.index, r.path, r.kind, r.shape.shown(lambda s: "×".join(map(str, s))), r.params.shown(lambda n: f"{n:,}"),
+                  r.flops.shown(lambda n: f"{n:,}") if r.flops.theirs is not None else "—", "✓" if r.ok else "✗"]
+                 for r in self.rows]
+        body = tabulate(lines, headers=("#", "path", "kind", "output", "params", "FLOPs (conv, linear)", "ok"),
+                        disable_numparse=True, colalign=("right", "left", "left", "left", "right", "right", "left"))
+        verdict = "all rows agree with torch" if self.ok else f"{sum(not r.ok for r in self.rows)} rows disagree with torch"
+        return (f"verify {self.model or 'network'}: input {'×'.join(map(str, self.input_shape))}, batch {self.batch}, "
+                f"on {self.device} (torch {self.torch_version})\n\n{body}\n\n"
+                f"parameters  {self.params.shown(lambda n: f'{n:,}')}\n"
+                f"FLOPs of conv and linear layers (FlopCounterMode)  {self.flops.shown(lambda n: f'{n:,}')}\n"
+                f"{'ok' if self.ok else 'MISMATCH'}: {verdict}")
+
+
+def torch_device(device: str) -> torch.device:
+    """The device asked for, refusing one this torch cannot use (never a silent CPU run)."""
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise DeviceError(f"unknown device {device!r}; use cpu, meta, cuda or cuda:N") from None
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            raise DeviceError(f"device {device!r} asked for, but torch {torch.__version__} sees no CUDA GPU here; "
+                              "use --device cpu, or meta to check shapes without memory")
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise DeviceError(f"device {device!r} asked for, but torch sees {torch.cuda.device_count()} CUDA GPU(s)")
+    elif dev.type not in ("cpu", "meta"):
+        raise DeviceError(f"device {device!r} is not supported; use cpu, meta, cuda or cuda:N")
+    return dev
+
+
+def _first_tensor(value: Any) -> torch.Tensor:
+    return value if isinstance(value, torch.Tensor) else _first_tensor(value[0])
+
+
+def verify_report(report: Report, module: torch.nn.Module, device: torch.device) -> VerifyReport:
+    """Run ``module`` on ``device`` and hold each row of ``report`` to what torch saw."""
+    seen: dict[int, list[tuple[int, ...]]] = defaultdict(list)
+    names = {id(m): name for name, m in module.named_modules()}  # first name, as FlopCounterMode uses
+    handles = []
+    for row in report.rows:
+        sub = module.get_submodule(row.path)
+        if not any(h[0] == id(sub) for h in handles):
+            handle = sub.register_forward_hook(lambda m, i, out: seen[id(m)].append(tuple(_first_tensor(out).shape[1:])))
+            handles.append((id(sub), handle))
+    x = torch.zeros(report.batch, *report.input_shape, device=device)
+    try:
+        with torch.no_grad(), FlopCounterMode(display=False) as counter:
+            module(x)
+    finally:
+        for _, handle in handles:
+            handle.remove()
+    flop_counts = counter.get_flop_counts()
+    root = type(module).__name__
+
+    def torch_flops(sub: torch.nn.Module) -> int:
+        name = names[id(sub)]
+        return int(sum(flop_counts.get(f"{root}.{name}" if name else root, {}).values()))
+
+    calls: dict[int, int] = defaultdict(int)
+    ours_per_module: dict[int, int] = defaultdict(int)
+    for row in report.rows:
+        ours_per_module[id(module.get_submodule(row.path))] += row.flops
+    rows = []
+    for row in report.rows:
+        sub = module.get_submodule(row.path)
+        call = calls[id(sub)]
+        calls[id(sub)] += 1
+        shapes = seen[id(sub)]
+        theirs_shape = shapes[call] if call < len(shapes) else None
+        theirs_params = sum(p.numel() for p in sub.parameters()) if call == 0 else 0
+        if row.kind in COUNTED and call == 0:  # a module called twice: both calls are summed on its first row
+            flops = Check(ours_per_module[id(sub)], torch_flops(sub))
+        else:
+            flops = Check(row.flops, None)
+        rows.append(VerifyRow(row.index, row.path, row.kind, Check(row.output_shape, theirs_shape),
+                              Check(row.params, theirs_params), flops))
+    ours_counted = sum(r.flops for r in report.rows if r.kind in COUNTED)
+    return VerifyReport(
+        model=report.model, input_shape=report.input_shape, batch=report.batch, device=str(device),
+        torch_version=torch.__version__, rows=tuple(rows),
+        params=Check(report.totals.params, sum(p.numel() for p in module.parameters())),
+        flops=Check(ours_counted, int(counter.get_total_flops())),
+    )
+
+
+def verify(net_or_name: Any, input_shape: Shape | str | None = None, device: str = "cpu", batch: int = 1) -> VerifyReport:
+    """Build the network in torch, run it on ``device`` (cpu, cuda, cuda:N or meta) and compare."""
+    dev = torch_device(device)
+    net, shape, name = resolve(net_or_name, input_shape)
+    report = analyze(net, shape, batch=batch, model=name)
+    with torch.device("meta" if dev.type == "meta" else "cpu"):
+        module = to_torch(net, shape)
+    return verify_report(report, module.to(dev), dev)
