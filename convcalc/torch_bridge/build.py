@@ -241,33 +241,30 @@ class Residual(nn.Module):
         return self.activation(out) if hasattr(self, "activation") else out
 
 
-class Concat(nn.Module):
+class _Joined(nn.Module):
+    """Named children, then a join module under its own name (``cat`` or ``scale``)."""
+
+    def __init__(self, children: dict[str, nn.Module], join: str, module: nn.Module) -> None:
+        super().__init__()
+        self.child_names = list(children)
+        for name, child in children.items():
+            self.add_module(name, child)
+        self.add_module(join, module)
+
+
+class Concat(_Joined):
     """Branches on the same input, joined along channels by ``cat``."""
 
-    def __init__(self, branches: dict[str, nn.Module], cat: nn.Module) -> None:
-        super().__init__()
-        self.branch_names = list(branches)
-        for name, module in branches.items():
-            self.add_module(name, module)
-        self.cat = cat
-
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.cat(*(getattr(self, name)(x) for name in self.branch_names))
+        return self.cat(*(getattr(self, name)(x) for name in self.child_names))
 
 
-class Scale(nn.Module):
+class Scale(_Joined):
     """x · f(x): the children run in order on x, then ``scale`` multiplies."""
-
-    def __init__(self, layers: dict[str, nn.Module], scale: nn.Module) -> None:
-        super().__init__()
-        self.layer_names = list(layers)
-        for name, module in layers.items():
-            self.add_module(name, module)
-        self.scale = scale
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         gate = x
-        for name in self.layer_names:
+        for name in self.child_names:
             gate = getattr(self, name)(gate)
         return self.scale(x, gate)
 
@@ -309,9 +306,11 @@ class _Builder:
                 parts["activation"] = self.layer(layer.activation, child("activation"))
             return Residual(parts)
         if isinstance(layer, blocks.Concat):
-            return Concat({name: self.layer(c, child(name)) for name, c in layer.children()}, self.leaf(layer.join, child("cat")))
+            return Concat({name: self.layer(c, child(name)) for name, c in layer.children()}, "cat",
+                          self.leaf(layer.join, child("cat")))
         if isinstance(layer, blocks.Scale):
-            return Scale({name: self.layer(c, child(name)) for name, c in layer.children()}, self.leaf(layer.join, child("scale")))
+            return Scale({name: self.layer(c, child(name)) for name, c in layer.children()}, "scale",
+                         self.leaf(layer.join, child("scale")))
         if isinstance(layer, Block):  # pragma: no cover - a new block type needs a case here
             raise TypeError(f"to_torch does not know the block {layer.name}")
         raise SpecError(f"{path or 'network'}: {layer!r} is not a convcalc layer")
