@@ -56,6 +56,7 @@ from .layers import (
     Permute,
     ReLU,
     ReLU6,
+    Reshape,
     Residual,
     Scale,
     SeparableConv2d,
@@ -83,6 +84,6 @@ __all__ = [
     "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "GlobalAvgPool2d",
     "Linear", "Flatten", "ReLU", "ReLU6", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "Hardsigmoid", "Hardswish",
     "SiLU", "GELU", "Dropout", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "LayerNorm2d",
-    "LocalResponseNorm", "Identity", "Permute", "ChannelShuffle", "Chunk", "StochasticDepth", "LayerScale",
+    "LocalResponseNorm", "Identity", "Permute", "ChannelShuffle", "Chunk", "StochasticDepth", "LayerScale", "Reshape",
     "Sequential", "Residual", "Concat", "Scale", "SqueezeExcitation",
 ]

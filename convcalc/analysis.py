@@ -104,6 +104,7 @@ class Report:
     dtype: str
     dtype_bytes: int
     rows: tuple[Row, ...] = field(repr=False)
+    notes: tuple[str, ...] = ()  # how the input was read, and the like
 
     @cached_property
     def totals(self) -> Totals:
@@ -142,6 +143,7 @@ class Report:
             "rows": [r.to_dict() for r in self.rows],
             "totals": self.totals.to_dict(),
             "warnings": list(self.warnings),
+            "notes": list(self.notes),
         }
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -469,6 +471,7 @@ def check_input(input_shape: Any) -> Shape:
 
 def analyze(
     net: Layer, input_shape: Shape, batch: int = 1, dtype: str = "float32", model: str | None = None,
+    notes: tuple[str, ...] = (),
 ) -> Report:
     """Walk ``net`` for one ``input_shape`` (per sample, channels first) and count every leaf."""
     shape = check_input(input_shape)
@@ -480,4 +483,5 @@ def analyze(
         raise SpecError(f"cannot summarize {net!r}: not a convcalc layer, network or model name")
     walk = _Walk(batch, DTYPE_BYTES[dtype])
     walk.layer(net, shape, "", _Field.start(shape))
-    return Report(model=model, input_shape=shape, batch=batch, dtype=dtype, dtype_bytes=DTYPE_BYTES[dtype], rows=tuple(walk.rows))
+    return Report(model=model, input_shape=shape, batch=batch, dtype=dtype, dtype_bytes=DTYPE_BYTES[dtype],
+                  rows=tuple(walk.rows), notes=tuple(notes))

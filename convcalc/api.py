@@ -6,35 +6,67 @@ import importlib
 import os
 import re
 import sys
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .analysis import Report, analyze, check_input
 from .errors import ShapeError, SpecError, TorchUnavailableError
 from .layers.base import Layer, Shape
 from .models import Model, get
-from .parsing import parse_shape
+from .parsing import Spec, read_input, read_spec_file
 
 
-def resolve(net_or_name: Any, input_shape: Shape | str | None = None, required: bool = True) -> tuple[Layer, Shape, str | None]:
-    """(network, input shape, model name) for a zoo name, a Model or a layer spec.
+@dataclass(frozen=True)
+class Resolved:
+    """What a user named, made concrete: the network, its input, its name, and how the input was read."""
 
-    Without ``required`` a layer spec may come with no input shape (the shape is then None).
+    net: Layer
+    shape: Shape | None
+    name: str | None
+    notes: tuple[str, ...] = ()
+
+
+def resolve(net_or_name: Any, input_shape: Shape | str | None = None, required: bool = True) -> Resolved:
+    """The network and input for a zoo name, a spec file, a Model, a Spec or a layer spec.
+
+    A text input shape is read against the network (CS231n's H×W×C is accepted where the
+    first layer's channels make it unambiguous). Without ``required`` a layer spec may
+    come with no input shape.
     """
     name: str | None = None
-    if isinstance(net_or_name, str):
-        net_or_name = get(net_or_name)
+    default: Any = None
+    if isinstance(net_or_name, (str, Path)):
+        net_or_name = _named(str(net_or_name))
     if isinstance(net_or_name, Model):
         name, default, net = net_or_name.name, net_or_name.input_shape, net_or_name.net
+    elif isinstance(net_or_name, Spec):
+        name, default, net = net_or_name.name, net_or_name.input_text, net_or_name.net
     else:
-        default, net = None, net_or_name
-    if isinstance(input_shape, str):
-        input_shape = parse_shape(input_shape)
+        net = net_or_name
+    notes: tuple[str, ...] = ()
     shape = input_shape if input_shape is not None else default
+    if isinstance(shape, str):
+        shape, note = read_input(net, shape)
+        notes = (note,) if note else ()
     if shape is None and not required:
-        return net, None, name  # type: ignore[return-value]
+        return Resolved(net, None, name)
     if shape is None:
-        raise ShapeError(f"{type(net).__name__} has no default input; give input_shape, e.g. (3, 224, 224)")
-    return net, check_input(shape), name
+        what = f"{name} gives" if name else f"{type(net).__name__} has"
+        raise ShapeError(f"{what} no input shape; give one, e.g. 3x224x224 (or an 'input' line in a spec file)")
+    return Resolved(net, check_input(shape), name, notes)
+
+
+def _named(text: str) -> Model | Spec:
+    """A zoo model by name, else a spec file by path."""
+    from .models import registry
+
+    if text in registry.list_models():
+        return get(text)
+    if Path(text).is_file() or text.endswith((".txt", ".spec")):
+        return read_spec_file(text)
+    registry.entry(text)  # raises UnknownModelError with close names
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def summary(net_or_name: Any, input_shape: Shape | str | None = None, batch: int = 1, dtype: str = "float32") -> Report:
@@ -49,8 +81,8 @@ def summary(net_or_name: Any, input_shape: Shape | str | None = None, batch: int
         if input_shape is None:
             raise ShapeError(f"{type(net_or_name).__name__} is a torch module: give input_shape, e.g. (3, 224, 224)")
         return from_torch(net_or_name, input_shape, batch=batch, dtype=dtype)
-    net, shape, name = resolve(net_or_name, input_shape)
-    return analyze(net, shape, batch=batch, dtype=dtype, model=name)
+    r = resolve(net_or_name, input_shape)
+    return analyze(r.net, r.shape, batch=batch, dtype=dtype, model=r.name, notes=r.notes)
 
 
 def _bridge(part: str) -> Any:
@@ -68,8 +100,8 @@ def _bridge(part: str) -> Any:
 
 def to_torch(net_or_name: Any, input_shape: Shape | str | None = None) -> Any:
     """A real torch.nn.Module for a spec or zoo name; module paths equal the report's row paths."""
-    net, shape, _ = resolve(net_or_name, input_shape, required=False)
-    return _bridge("build").to_torch(net, shape)
+    r = resolve(net_or_name, input_shape, required=False)
+    return _bridge("build").to_torch(r.net, r.shape)
 
 
 def verify(net_or_name: Any, input_shape: Shape | str | None = None, device: str = "cpu", batch: int = 1) -> Any:

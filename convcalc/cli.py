@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import click
@@ -37,8 +38,8 @@ def cli(debug: bool) -> None:
 
 
 def _network(model: str) -> object:
-    """A zoo name as it is, or the object ``package.module:Name`` names."""
-    return api.load(model) if ":" in model else model
+    """A zoo name or spec file as it is, or the object ``package.module:Name`` names."""
+    return api.load(model) if ":" in model and not Path(model).is_file() else model
 
 
 DEVICE = click.option("--device", default="cpu", show_default=True, metavar="cpu|cuda|cuda:N|meta",
@@ -79,6 +80,31 @@ def verify_command(model: str, input_shape: str | None, batch: int, device: str,
     verified = api.verify(_network(model), input_shape, device=device, batch=batch)
     click.echo(verified.to_json() if fmt == "json" else str(verified))
     return 0 if verified.ok else 1
+
+
+@cli.command()
+@click.argument("call")
+@click.option("--input", "input_shape", required=True, metavar="CxHxW",
+              help="Input shape, channels first (3x32x32); H×W×C (32x32x3) is read as CS231n writes it when unambiguous.")
+@click.option("--explain", is_flag=True, help="Show every formula with the numbers substituted.")
+@click.option("--dtype", default="float32", show_default=True, help="Element type for memory figures.")
+@format_options
+def layer(call: str, input_shape: str, explain: bool, dtype: str, fmt: str, human: bool) -> None:
+    """One layer, written as the lectures write it: its output shape, parameters, MACs, FLOPs,
+    activation memory and receptive field.
+
+    Example: convcalc layer "nn.Conv2d(3, 10, kernel_size=5, padding=2)" --input 3x32x32 --explain
+    """
+    from .explain import explain as working
+    from .parsing import parse_layer
+    from .rendering import layer_card
+
+    spec = parse_layer(call)
+    if explain:
+        click.echo(working(spec, input_shape, dtype=dtype))
+        return
+    report = api.summary(spec, input_shape, dtype=dtype)
+    click.echo(layer_card(report, human) if fmt == "table" else report.render(fmt, human=human))
 
 
 @cli.command()

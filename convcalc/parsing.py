@@ -1,11 +1,25 @@
-"""Parsing user text: shapes such as ``3x224x224``."""
+"""Reading user text: shapes (``3x224x224``), layer calls as the lectures write them, spec files.
+
+Spec text is parsed with Python's ``ast`` and only ever inspected: a call must name
+a known layer (``nn.Conv2d``, ``F.max_pool2d``, ``x.view``, …) and its arguments
+must be literals (numbers, strings, tuples, True/False/None). Nothing in the text
+is evaluated, imported or looked up; anything else is a SpecError with its line.
+"""
 
 from __future__ import annotations
 
+import ast
+import difflib
+import inspect
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-from .errors import ShapeError
-from .layers.base import Shape
+from . import layers as L
+from .errors import ShapeError, SpecError
+from .layers.base import LAYER_TYPES, Layer, Leaf, Shape
 
 _SEPARATORS = re.compile(r"\s*[x×X*,]\s*")
 _DIGITS = re.compile(r"[0-9]{1,1000}")  # ASCII digits only (str.isdigit also takes ² and ①)
@@ -26,3 +40,360 @@ def parse_shape(text: str) -> Shape:
     if any(d == 0 for d in shape):
         raise ShapeError(f"input shape {text!r} has a zero size; every size must be at least 1")
     return shape
+
+
+# --- reading an input shape against a network ------------------------------------------------
+
+_CHANNEL_ARGS = ("in_channels", "channels", "num_features", "num_channels", "in_features")
+
+
+def first_channels(net: Layer) -> int | None:
+    """The input channels the first layer of ``net`` declares, if it declares any."""
+    layer: Any = net
+    while True:
+        if isinstance(layer, Leaf):
+            for arg in _CHANNEL_ARGS:
+                value = getattr(layer, arg, None)
+                if value is not None:
+                    return int(value)
+            return None
+        children = layer.children() if hasattr(layer, "children") else ()
+        if not children:
+            return None
+        layer = children[0][1]
+
+
+def read_input(net: Layer, text: str) -> tuple[Shape, str | None]:
+    """The input shape ``text`` gives for ``net``, and a note when it was read as H×W×C.
+
+    CHW is canonical. HWC, as CS231n writes it (``32x32x3``), is accepted when the first
+    layer's input channels make it unambiguous: they match the last size and not the first.
+    """
+    shape = parse_shape(text)
+    channels = first_channels(net)
+    if channels is not None and len(shape) >= 2 and shape[0] != channels and shape[-1] == channels:
+        chw = (shape[-1], *shape[:-1])
+        order = {2: "L×C", 3: "H×W×C", 4: "D×H×W×C"}.get(len(shape), "…×C")
+        return chw, (f"read {text.strip()} as {order}, channels last as CS231n writes it (the first layer takes "
+                     f"{channels} channels): {'×'.join(map(str, chw))}")
+    return shape, None
+
+
+# --- layer calls -------------------------------------------------------------------------------
+
+_PLACEHOLDERS = {"x", "_", "input", "inp", "out", "h"}
+_DOT_ARGUMENT = re.compile(r"\(\s*\.\s*(?=[,)])")  # F.relu(.) as the lectures write it: "." is the input
+
+
+@dataclass(frozen=True)
+class _Functional:
+    """A functional call: the layer it is, and its arguments after the input, in its own order."""
+
+    layer: Callable[..., Leaf]
+    params: tuple[str, ...]
+    dropped: tuple[str, ...] = ()  # arguments that change nothing we count (F.dropout's training)
+
+
+def _functionals() -> dict[str, _Functional]:
+    table: dict[str, _Functional] = {}
+    for n in (1, 2, 3):
+        table[f"max_pool{n}d"] = _Functional(getattr(L, f"MaxPool{n}d"), ("kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices"))
+        table[f"avg_pool{n}d"] = _Functional(getattr(L, f"AvgPool{n}d"), ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad")
+                                             + (("divisor_override",) if n > 1 else ()))
+        table[f"adaptive_avg_pool{n}d"] = _Functional(getattr(L, f"AdaptiveAvgPool{n}d"), ("output_size",))
+        table[f"adaptive_max_pool{n}d"] = _Functional(getattr(L, f"AdaptiveMaxPool{n}d"), ("output_size", "return_indices"))
+    for name, cls in (("relu", L.ReLU), ("relu6", L.ReLU6), ("silu", L.SiLU), ("hardswish", L.Hardswish), ("hardsigmoid", L.Hardsigmoid)):
+        table[name] = _Functional(cls, ("inplace",))
+    table.update({
+        "sigmoid": _Functional(L.Sigmoid, ()), "tanh": _Functional(L.Tanh, ()),
+        "leaky_relu": _Functional(L.LeakyReLU, ("negative_slope", "inplace")),
+        "gelu": _Functional(L.GELU, ("approximate",)), "softmax": _Functional(L.Softmax, ("dim",)),
+        "dropout": _Functional(L.Dropout, ("p", "training", "inplace"), dropped=("training",)),
+        "local_response_norm": _Functional(L.LocalResponseNorm, ("size", "alpha", "beta", "k")),
+        "flatten": _Functional(L.Flatten, ("start_dim", "end_dim")),
+    })
+    return table
+
+
+FUNCTIONALS = _functionals()
+_MODULE_PREFIXES = ("nn.", "torch.nn.", "cc.", "convcalc.")
+_FUNCTION_PREFIXES = ("F.", "torch.nn.functional.", "nn.functional.", "torch.")
+_NOT_FROM_TEXT = {"add", "cat", "mul", "sequential", "residual", "concat", "scale", "squeezeexcitation"}
+
+
+def _dotted(node: ast.AST) -> str | None:
+    """``nn.Conv2d`` for an attribute chain of plain names, else None."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr}" if base else None
+    return None
+
+
+def _where(node: ast.AST, line: int | None) -> dict[str, int | None]:
+    return {"line": line, "column": getattr(node, "col_offset", -1) + 1}
+
+
+def _literal(node: ast.AST, line: int | None) -> Any:
+    """A literal argument; anything that would need evaluating is refused."""
+    allowed = (ast.Constant, ast.Tuple, ast.List, ast.UnaryOp)
+    for sub in ast.walk(node):
+        if not isinstance(sub, (*allowed, ast.USub, ast.UAdd, ast.Load)):
+            raise SpecError(f"arguments must be literals such as 3, (3, 3), 'same' or True; "
+                            f"{ast.unparse(node)!r} is not one", **_where(node, line))
+    try:
+        return ast.literal_eval(node)
+    except ValueError:
+        raise SpecError(f"{ast.unparse(node)!r} is not a literal value", **_where(node, line)) from None
+
+
+def _refuse_names(tree: ast.AST, line: int | None) -> None:
+    for node in ast.walk(tree):
+        name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
+        if name and name.startswith("__"):
+            raise SpecError(f"{name!r}: names with double underscores are never accepted", **_where(node, line))
+
+
+def _build(cls: Callable[..., Leaf], name: str, args: list[Any], kwargs: dict[str, Any], node: ast.AST,
+           line: int | None) -> Leaf:
+    try:
+        signature = inspect.signature(cls)
+    except (TypeError, ValueError):  # pragma: no cover - every layer class has one
+        signature = None
+    if signature is not None:
+        names = [p for p in signature.parameters]
+        for key in kwargs:
+            if key not in names:
+                close = difflib.get_close_matches(key, names, n=1)
+                hint = f"; did you mean {close[0]}?" if close else f"; it takes {', '.join(names) or 'no arguments'}"
+                raise SpecError(f"{name} has no argument {key!r}{hint}", **_where(node, line))
+        if len(args) > len(names):
+            raise SpecError(f"{name} takes at most {len(names)} arguments ({', '.join(names)}), got {len(args)}",
+                            **_where(node, line))
+        try:
+            signature.bind(*args, **kwargs)
+        except TypeError as error:
+            raise SpecError(f"{name}: {error}", **_where(node, line)) from None
+    try:
+        return cls(*args, **kwargs)
+    except SpecError as error:
+        raise SpecError(str(error), **_where(node, line)) from None
+
+
+def _call(node: ast.Call, line: int | None) -> Leaf:
+    """One known call: a layer class, a functional form on the input, or a method of the input."""
+    if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
+        raise SpecError("starred arguments (*args, **kwargs) are not accepted", **_where(node, line))
+    func = _dotted(node.func)
+    if func is None:
+        raise SpecError(f"{ast.unparse(node.func)!r} is not a layer call", **_where(node, line))
+    receiver, _, method = func.rpartition(".")
+    if receiver in _PLACEHOLDERS:  # x.view(-1, 256), x.flatten(1)
+        args = [_literal(a, line) for a in node.args]
+        kwargs = {k.arg: _literal(k.value, line) for k in node.keywords}
+        if method in ("view", "reshape"):
+            sizes = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
+            if len(sizes) < 2 or kwargs:
+                raise SpecError(f"{func}(…) needs the batch size and the per-sample sizes, e.g. x.view(-1, 256)",
+                                **_where(node, line))
+            return _build(L.Reshape, "Reshape", [tuple(sizes[1:])], {}, node, line)
+        if method == "flatten":
+            return _build(L.Flatten, "Flatten", args, kwargs, node, line)
+        raise SpecError(f"{func}(…) is not a layer convcalc knows; use a call such as nn.Conv2d(…)", **_where(node, line))
+    for prefix in _FUNCTION_PREFIXES:
+        short = func[len(prefix):] if func.startswith(prefix) else None
+        if short in FUNCTIONALS:
+            functional = FUNCTIONALS[short]
+            first = node.args[0] if node.args else None
+            if not (isinstance(first, ast.Name) and first.id in _PLACEHOLDERS):
+                raise SpecError(f"{func}(…) takes the input first, written '.' or x, e.g. {func}(., …)",
+                                **_where(node, line))
+            positional = [_literal(a, line) for a in node.args[1:]]
+            if len(positional) > len(functional.params):
+                raise SpecError(f"{func} takes at most {len(functional.params)} arguments after the input, got "
+                                f"{len(positional)}", **_where(node, line))
+            kwargs = dict(zip(functional.params, positional))
+            for k in node.keywords:
+                if k.arg not in functional.params:
+                    close = difflib.get_close_matches(k.arg, functional.params, n=1)
+                    hint = f"; did you mean {close[0]}?" if close else f"; it takes {', '.join(functional.params)}"
+                    raise SpecError(f"{func} has no argument {k.arg!r}{hint}", **_where(k, line))
+                kwargs[k.arg] = _literal(k.value, line)
+            for arg in functional.dropped:
+                kwargs.pop(arg, None)
+            return _build(functional.layer, func, [], kwargs, node, line)
+    name = func
+    for prefix in _MODULE_PREFIXES:
+        if name.startswith(prefix):
+            name = name[len(prefix):]
+    cls = LAYER_TYPES.get(name.lower())
+    if cls is None or cls.__name__ != name or name.lower() in _NOT_FROM_TEXT:
+        known = sorted({c.__name__ for k, c in LAYER_TYPES.items() if k not in _NOT_FROM_TEXT} | set(FUNCTIONALS))
+        close = difflib.get_close_matches(name.split(".")[-1], known, n=1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        raise SpecError(f"{func} is not a layer convcalc knows{hint}", **_where(node, line))
+    args = [_literal(a, line) for a in node.args]
+    kwargs = {k.arg: _literal(k.value, line) for k in node.keywords}
+    return _build(cls, cls.__name__, args, kwargs, node, line)
+
+
+def _statement(text: str, line: int | None = None) -> tuple[str | None, Leaf]:
+    """``nn.Conv2d(1, 32, 5)``, or ``self.conv1 = nn.Conv2d(1, 32, 5)`` (the name becomes the path)."""
+    source = _DOT_ARGUMENT.sub("(_", text.strip())
+    try:
+        tree = ast.parse(source, mode="exec")
+    except SyntaxError as error:
+        opened, closed = source.count("(") + source.count("["), source.count(")") + source.count("]")
+        problem = "unbalanced brackets" if opened != closed else f"not a call ({error.msg})"
+        raise SpecError(f"{problem} in {text.strip()!r}", line=line, column=error.offset) from None
+    _refuse_names(tree, line)
+    if len(tree.body) != 1:
+        raise SpecError(f"one call per line, got {len(tree.body)} statements", line=line, column=1)
+    statement = tree.body[0]
+    target: str | None = None
+    if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+        target = _dotted(statement.targets[0])
+        if target is None:
+            raise SpecError("assign the layer to a plain name, e.g. conv1 = nn.Conv2d(…)", **_where(statement, line))
+        target = target.removeprefix("self.")
+        value: ast.AST = statement.value
+    elif isinstance(statement, ast.Expr):
+        value = statement.value
+    else:
+        raise SpecError(f"expected a layer call such as nn.Conv2d(1, 32, 5), got {text.strip()!r}", line=line, column=1)
+    if not isinstance(value, ast.Call):
+        raise SpecError(f"expected a layer call such as nn.Conv2d(1, 32, 5), got {text.strip()!r}", **_where(value, line))
+    inner = [n for n in ast.walk(value) if isinstance(n, ast.Call) and n is not value]
+    if inner:
+        raise SpecError(f"one layer per line: {ast.unparse(inner[0])!r} is nested inside another call", **_where(inner[0], line))
+    if target is not None and not re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*", target):
+        raise SpecError(f"{target!r} cannot name a layer", line=line, column=1)
+    return (target.replace(".", "_") if target else None), _call(value, line)
+
+
+def parse_layer(text: str) -> Leaf:
+    """One layer from a call as the lectures write it: ``nn.Conv2d(3, 10, 5, padding=2)``,
+    ``F.max_pool2d(., kernel_size=3)``, ``x.view(-1, 256)``."""
+    if not isinstance(text, str) or not text.strip():
+        raise SpecError("give a layer call such as nn.Conv2d(3, 10, kernel_size=5, padding=2)")
+    return _statement(text)[1]
+
+
+# --- spec files ----------------------------------------------------------------------------------
+
+_INPUT_LINE = re.compile(r"input\s*[:=]?\s*(?P<shape>.+)", re.IGNORECASE)
+_VGG_ITEM = re.compile(r"(?:conv(?P<k>\d+)-(?P<c>\d+)|(?P<pool>maxpool)|fc-(?P<fc>\d+)|(?P<soft>soft-?max)|(?P<lrn>lrn))",
+                       re.IGNORECASE)
+MAX_SPEC_BYTES = 1_000_000
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A network read from text, with the input its ``input`` line gives (if any)."""
+
+    net: Layer
+    input_text: str | None
+    name: str = "spec"
+
+
+def _strip_comment(line: str) -> str:
+    quote: str | None = None
+    for i, ch in enumerate(line):
+        if quote:
+            quote = None if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#":
+            return line[:i]
+    return line
+
+
+def parse_spec(text: str, name: str = "spec") -> Spec:
+    """A network from spec text: one torch-style call per line, or the VGG paper's notation.
+
+    An optional first line ``input 1x28x28`` gives the input. In the VGG notation
+    (``conv3-64 maxpool FC-4096 soft-max``) each conv is padded to keep its size and
+    followed by ReLU, as are all FC layers but the last; a flatten comes before the first FC.
+    """
+    lines = [(i + 1, _strip_comment(raw).strip()) for i, raw in enumerate(text.splitlines())]
+    lines = [(n, line) for n, line in lines if line]
+    if not lines:
+        raise SpecError(f"{name} holds no layers (only blank lines and comments)")
+    input_text = None
+    match = _INPUT_LINE.fullmatch(lines[0][1])
+    if match:
+        input_text = match["shape"].strip()
+        lines = lines[1:]
+        if not lines:
+            raise SpecError(f"{name} gives an input but no layers", line=1)
+    if any("(" in line for _, line in lines):
+        return Spec(_torch_notation(lines), input_text, name)
+    return Spec(_vgg_notation(lines), input_text, name)
+
+
+def _torch_notation(lines: list[tuple[int, str]]) -> Layer:
+    named: dict[str, Leaf] = {}
+    for number, line in lines:
+        target, layer = _statement(line, number)
+        key = target or str(len(named))
+        if key in named:
+            raise SpecError(f"the name {key!r} is used twice", line=number, column=1)
+        named[key] = layer
+    return L.Sequential(named)
+
+
+def _vgg_notation(lines: list[tuple[int, str]]) -> Layer:
+    items = [(number, item) for number, line in lines for item in line.split()]
+    fcs = [i for i, (_, item) in enumerate(items) if item.lower().startswith("fc-")]
+    layers: list[Leaf] = []
+    flattened = False
+    for i, (number, item) in enumerate(items):
+        match = _VGG_ITEM.fullmatch(item)
+        if not match:
+            raise SpecError(f"{item!r} is not VGG notation (conv3-64, conv1-256, maxpool, FC-4096, soft-max, LRN) "
+                            "nor a layer call", line=number, column=1)
+        if match["k"]:
+            kernel = int(match["k"])
+            layers += [L.Conv2d(None, int(match["c"]), kernel, padding=kernel // 2), L.ReLU(inplace=True)]
+        elif match["pool"]:
+            layers.append(L.MaxPool2d(2, 2))
+        elif match["lrn"]:
+            layers.append(L.LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=2.0))
+        elif match["soft"]:
+            layers.append(L.Softmax(dim=1))
+        else:
+            if not flattened:
+                layers.append(L.Flatten())
+                flattened = True
+            layers.append(L.Linear(None, int(match["fc"])))
+            if i != fcs[-1]:
+                layers.append(L.ReLU(inplace=True))
+    return L.Sequential(*layers)
+
+
+def read_spec_file(path: str | Path) -> Spec:
+    """A spec file: text, at most 1 MB; missing, empty, binary and unreadable files are SpecErrors."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise SpecError(f"no such file: {p}") from None
+    except IsADirectoryError:
+        raise SpecError(f"{p} is a directory, not a spec file") from None
+    except OSError as error:
+        raise SpecError(f"cannot read {p}: {error.strerror or error}") from None
+    if len(data) > MAX_SPEC_BYTES:
+        raise SpecError(f"{p} is {len(data):,} bytes; a spec file is at most {MAX_SPEC_BYTES:,}")
+    if b"\0" in data:
+        raise SpecError(f"{p} is a binary file, not a spec")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise SpecError(f"{p} is not UTF-8 text (byte {error.start})") from None
+    try:
+        return parse_spec(text, name=p.name)
+    except SpecError as error:
+        located = SpecError(f"{p}: {error}")
+        located.line, located.column = error.line, error.column
+        raise located from None

@@ -71,6 +71,7 @@ def _footer(report: Report, human: bool) -> str:
         f"MACs         {count(t.macs, human)}   FLOPs {count(t.flops, human)}   (batch {report.batch})",
         f"activations  {nbytes(t.activation_bytes)} (input {nbytes(t.input_bytes)} included)",
     ]
+    out += [f"note: {n}" for n in report.notes]
     out += [f"warning: {w}" for w in report.warnings]
     return "\n".join(out)
 
@@ -139,3 +140,20 @@ def table_of(rows: list[dict[str, object]], fmt: str, shown: Callable[[object], 
     numeric = [isinstance(v, int) for v in rows[0].values()] if rows else []
     return tabulate([[shown(v) for v in r.values()] for r in rows], headers=headers, tablefmt=_TABLEFMT[fmt],
                     colalign=tuple("right" if n else "left" for n in numeric), disable_numparse=True)
+
+
+def layer_card(report: Report, human: bool = False) -> str:
+    """One layer's figures, a line each (``convcalc layer``)."""
+    r, t = report.rows[0], report.totals
+    lines = [
+        f"{r.layer} on input {_shape(report.input_shape, '×')}",
+        f"  output shape      {_shape(r.output_shape, '×')}",
+        f"  parameters        {count(r.params, human)} ({count(r.weights, human)} weights + {count(r.biases, human)} biases)",
+        f"  MACs              {count(r.macs, human)}",
+        f"  FLOPs             {count(r.flops, human)}",
+        f"  activation bytes  {count(r.activation_bytes, human)} (with the input: {count(t.activation_bytes, human)})",
+        f"  receptive field   {'—' if r.receptive_field is None else _shape(r.receptive_field, '×') or '—'}",
+    ]
+    lines += [f"note: {n}" for n in report.notes]
+    lines += [f"warning: {w}" for w in report.warnings]
+    return "\n".join(lines)

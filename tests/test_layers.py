@@ -82,6 +82,8 @@ CASES = [
     ("stochasticdepth", cc.StochasticDepth(0.1), (8, 2, 2), (8, 2, 2), 0, 0, 0, 0),
     # one γ per channel: 8 parameters; 8·2·2 = 32 multiplications
     ("layerscale", cc.LayerScale(8), (8, 2, 2), (8, 2, 2), 8, 0, 0, 32),
+    # seed 000's x.view(-1, 256): 64·2·2 = 256 per sample
+    ("reshape", cc.Reshape((-1,)), (64, 2, 2), (256,), 0, 0, 0, 0),
 ]
 
 

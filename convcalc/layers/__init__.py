@@ -33,7 +33,7 @@ from .pooling import (
     MaxPool2d,
     MaxPool3d,
 )
-from .tensor_ops import ChannelShuffle, Chunk, Identity, LayerScale, Permute, StochasticDepth
+from .tensor_ops import ChannelShuffle, Chunk, Identity, LayerScale, Permute, Reshape, StochasticDepth
 
 __all__ = [
     "LAYER_TYPES", "Layer", "Leaf", "Block", "Effect", "Part", "Reach", "Shape",
@@ -44,6 +44,6 @@ __all__ = [
     "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "GlobalAvgPool2d",
     "Linear", "Flatten", "ReLU", "ReLU6", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "Hardsigmoid", "Hardswish",
     "SiLU", "GELU", "Dropout", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "LayerNorm2d",
-    "LocalResponseNorm", "Identity", "Permute", "ChannelShuffle", "Chunk", "StochasticDepth", "LayerScale",
+    "LocalResponseNorm", "Identity", "Permute", "ChannelShuffle", "Chunk", "StochasticDepth", "LayerScale", "Reshape",
     "Sequential", "Residual", "Concat", "Scale", "SqueezeExcitation", "Add", "Cat", "Mul",
 ]

@@ -8,7 +8,21 @@ inference) allocate no activation memory; a channel shuffle copies.
 from __future__ import annotations
 
 from ..errors import ShapeError, SpecError
-from .base import Effect, Leaf, Reach, Shape, check_number, elementwise, expect_channels, fmt_shape, freeze, is_int, positive_int, spec
+from .base import (
+    Effect,
+    Leaf,
+    Reach,
+    Shape,
+    check_number,
+    elementwise,
+    expect_channels,
+    fmt_shape,
+    freeze,
+    is_int,
+    numel,
+    positive_int,
+    spec,
+)
 
 
 @spec
@@ -112,3 +126,25 @@ class LayerScale(Leaf):
         c = expect_channels(self, "dim", self.dim, shape)
         base = elementwise(shape, 1, formula="γ·x, one γ per channel")
         return Effect(output_shape=base.output_shape, weights=c, flops=base.flops, formula=base.formula)
+
+
+@spec
+class Reshape(Leaf):
+    """``x.view(-1, …)`` / ``x.reshape(-1, …)``: a new per-sample shape (one size may be -1); a view."""
+
+    shape: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        dims = tuple(self.shape) if isinstance(self.shape, (tuple, list)) else None
+        if not dims or not all(is_int(d) and (d > 0 or d == -1) for d in dims) or dims.count(-1) > 1:
+            raise SpecError(f"{self.name}: shape must be positive sizes with at most one -1, got {self.shape!r}")
+        freeze(self, shape=dims)
+
+    def effect(self, shape: Shape) -> Effect:
+        total, known = numel(shape), numel(tuple(d for d in self.shape if d != -1))
+        out = tuple(total // known if d == -1 else d for d in self.shape)
+        if numel(out) != total or (-1 in self.shape and total % known):
+            raise ShapeError(f"cannot view {fmt_shape(shape)} ({total} elements per sample) as {fmt_shape(self.shape)}; "
+                             f"use ({total},) or -1")
+        return Effect(output_shape=out, new_tensor=False, formula=f"{'·'.join(map(str, shape))} = {total} → {fmt_shape(out)}",
+                      reach=Reach("flatten") if len(shape) > 1 else Reach())

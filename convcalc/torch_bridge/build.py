@@ -190,6 +190,11 @@ class Chunk(_Spec):
         return x.chunk(self.convcalc_spec.chunks, dim=1)[self.convcalc_spec.index]
 
 
+class Reshape(_Spec):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.reshape(x.shape[0], *self.convcalc_spec.shape)
+
+
 class StochasticDepth(_Spec):
     """The identity at inference (training would drop whole rows)."""
 
@@ -221,7 +226,7 @@ class Mul(_Spec):
         return x * gate
 
 
-for _kind, _module in (("layernorm2d", LayerNorm2d), ("permute", Permute), ("chunk", Chunk),
+for _kind, _module in (("layernorm2d", LayerNorm2d), ("permute", Permute), ("chunk", Chunk), ("reshape", Reshape),
                        ("stochasticdepth", StochasticDepth), ("layerscale", LayerScale), ("add", Add), ("cat", Cat),
                        ("mul", Mul)):
     builds(_kind)(_module)

@@ -182,8 +182,8 @@ def verify_report(report: Report, module: torch.nn.Module, device: torch.device)
 def verify(net_or_name: Any, input_shape: Shape | str | None = None, device: str = "cpu", batch: int = 1) -> VerifyReport:
     """Build the network in torch, run it on ``device`` (cpu, cuda, cuda:N or meta) and compare."""
     dev = torch_device(device)
-    net, shape, name = resolve(net_or_name, input_shape)
-    report = analyze(net, shape, batch=batch, model=name)
+    r = resolve(net_or_name, input_shape)
+    report = analyze(r.net, r.shape, batch=batch, model=r.name, notes=r.notes)
     with torch.device("meta" if dev.type == "meta" else "cpu"):
-        module = to_torch(net, shape)
+        module = to_torch(r.net, r.shape)
     return verify_report(report, module.to(dev), dev)
