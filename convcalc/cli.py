@@ -108,6 +108,49 @@ def layer(call: str, input_shape: str, explain: bool, dtype: str, fmt: str, huma
 
 
 @cli.command()
+@click.argument("answers", type=click.Path(dir_okay=False, path_type=str))
+def check(answers: str) -> int:
+    """Mark the answers in a TOML file, each ✓ or ✗ with the true value and, where wrong, the working.
+    Exit 0 when all are right, 1 when any is wrong, 2 for a file that cannot be read.
+
+    Example: convcalc check examples/homework.toml
+    """
+    from .answers import check_file
+
+    marks = check_file(answers)
+    for mark in marks:
+        click.echo(str(mark))
+    wrong = sum(not m.ok for m in marks)
+    click.echo(f"\n{len(marks) - wrong} of {len(marks)} right" + (f", {wrong} wrong" if wrong else ""))
+    return 1 if wrong else 0
+
+
+@cli.command()
+@click.option("--input", "size", type=int, required=True, help="Input size along one spatial dim (e.g. 7).")
+@click.option("--kernel", type=int, required=True, help="Kernel size.")
+@click.option("--stride", type=int, help="Stride (default 1; left open with --output, every stride is tried).")
+@click.option("--dilation", type=int, default=1, show_default=True, help="Dilation.")
+@click.option("--output", type=int, help="The output size wanted: list the paddings and strides that give it.")
+@click.option("--same", is_flag=True, help="The padding that keeps the size (stride 1), as torch's padding='same'.")
+def solve(size: int, kernel: int, stride: int | None, dilation: int, output: int | None, same: bool) -> None:
+    """Which paddings (and strides) fit, and why the others don't: every real input element read,
+    or the last rows or columns dropped by torch's floor.
+
+    Example: convcalc solve --input 7 --kernel 3 --stride 3
+    """
+    from tabulate import tabulate
+
+    from .solve import solve as find
+
+    fits = find(size, kernel, stride, dilation, output, same)
+    if not fits:
+        raise ConvCalcError(f"no padding below the kernel and no stride gives output {output} from input {size} "
+                            f"with kernel {kernel}")
+    rows = [[f.padding, f.stride, f.output if f.output >= 1 else "—", "yes" if f.fits else "no", f.working] for f in fits]
+    click.echo(tabulate(rows, headers=("padding", "stride", "output", "fits", "working"), disable_numparse=True))
+
+
+@cli.command()
 @click.argument("pattern", default="*")
 @format_options
 def models(pattern: str, fmt: str, human: bool) -> None:

@@ -1,0 +1,78 @@
+"""Which paddings and strides fit: the padding-solving side of the output-size formula.
+
+A configuration *fits* when every real input element is read: (I + 2P − D·(K−1) − 1) is a
+multiple of S, or the remainder falls in the padding. Otherwise torch still runs it,
+flooring the division, and the last rows or columns are never read (CS231n's "doesn't fit").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from .arithmetic import conv_output_size, effective_kernel, same_padding, unread_tail
+from .errors import SpecError
+from .layers.base import is_int
+
+
+@dataclass(frozen=True)
+class Fit:
+    """One padding and stride: the output it gives and whether every input element is read."""
+
+    padding: int | tuple[int, int]
+    stride: int
+    output: int
+    unread: int
+    working: str
+
+    @property
+    def fits(self) -> bool:
+        return self.unread == 0 and self.output >= 1
+
+
+def _fit(size: int, kernel: int, stride: int, left: int, right: int, dilation: int) -> Fit:
+    eff = effective_kernel(kernel, dilation)
+    out = conv_output_size(size, kernel, stride, left, dilation, right)
+    pad = f"2·{left}" if left == right else f"{left} + {right}"
+    reach = str(kernel) if dilation == 1 else f"{dilation}·({kernel} − 1) − 1"
+    exact = Fraction(size + left + right - eff, stride) + 1
+    shown = f"({size} + {pad} − {reach})/{stride} + 1"
+    padding: int | tuple[int, int] = left if left == right else (left, right)
+    if out < 1:
+        return Fit(padding, stride, out, 0, f"{shown} = {float(exact):.2f}: the kernel does not fit at all")
+    lost = unread_tail(size, kernel, stride, out, left, dilation)
+    if exact.denominator == 1:
+        return Fit(padding, stride, out, lost, f"{shown} = {out}")
+    if lost == 0:
+        return Fit(padding, stride, out, 0, f"{shown} = {float(exact):.2f}, floored to {out}; only padding goes unread")
+    return Fit(padding, stride, out, lost, f"{shown} = {float(exact):.2f}: doesn't fit; torch floors to {out} and never "
+                                           f"reads the last {lost} {'column' if lost == 1 else 'columns'}")
+
+
+def solve(size: int, kernel: int, stride: int | None = None, dilation: int = 1, output: int | None = None,
+          same: bool = False) -> list[Fit]:
+    """The paddings (and strides) for one spatial dim.
+
+    - ``same``: the padding that keeps the size at stride 1 (torch's ``padding="same"``).
+    - ``output``: every padding below the kernel and stride up to the input that gives it.
+    - otherwise: each padding from 0 to the effective kernel − 1 at the given stride (default 1).
+    """
+    for name, value in (("size", size), ("kernel", kernel), ("dilation", dilation)):
+        if not is_int(value) or value < 1:
+            raise SpecError(f"solve: {name} must be a positive int, got {value!r}")
+    for name, value in (("stride", stride), ("output", output)):
+        if value is not None and (not is_int(value) or value < 1):
+            raise SpecError(f"solve: {name} must be a positive int, got {value!r}")
+    eff = effective_kernel(kernel, dilation)
+    if same:
+        if stride not in (None, 1):
+            raise SpecError(f"solve: 'same' keeps the size only at stride 1 (torch refuses 'same' with stride {stride})")
+        left, right = same_padding(kernel, dilation)
+        return [_fit(size, kernel, 1, left, right, dilation)]
+    paddings = range(0, eff)
+    if output is not None:
+        strides = [stride] if stride else range(1, size + 2 * eff + 1)
+        found = [_fit(size, kernel, s, p, p, dilation) for s in strides for p in paddings]
+        found = [f for f in found if f.output == output]
+        return sorted(found, key=lambda f: (not f.fits, f.stride, f.padding))
+    return [_fit(size, kernel, stride or 1, p, p, dilation) for p in paddings]
