@@ -12,6 +12,7 @@ Importing convcalc imports neither torch nor click nor tabulate; ``to_torch``,
 from . import models
 from .analysis import DTYPE_BYTES, Report, Row, Totals, analyze
 from .api import from_torch, summary, to_torch, verify
+from .explain import explain
 from .errors import ConvCalcError, DeviceError, ShapeError, SpecError, TorchUnavailableError, UnknownModelError
 from .layers import (
     AdaptiveAvgPool1d,
@@ -69,13 +70,14 @@ from .layers import (
     Tanh,
 )
 from .models import Model
-from .parsing import parse_shape
+from .parsing import parse_layer, parse_shape, parse_spec
+from .solve import solve
 
 __version__ = "0.1.0"
 
 __all__ = [
     "summary", "analyze", "parse_shape", "models", "Model", "Report", "Row", "Totals", "DTYPE_BYTES",
-    "to_torch", "verify", "from_torch",
+    "to_torch", "verify", "from_torch", "explain", "parse_layer", "parse_spec", "solve",
     "ConvCalcError", "ShapeError", "SpecError", "UnknownModelError", "DeviceError", "TorchUnavailableError", "Layer",
     "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d",
     "DepthwiseConv2d", "SeparableConv2d",

@@ -229,9 +229,11 @@ def _call(node: ast.Call, line: int | None) -> Leaf:
             name = name[len(prefix):]
     cls = LAYER_TYPES.get(name.lower())
     if cls is None or cls.__name__ != name or name.lower() in _NOT_FROM_TEXT:
-        known = sorted({c.__name__ for k, c in LAYER_TYPES.items() if k not in _NOT_FROM_TEXT} | set(FUNCTIONALS))
-        close = difflib.get_close_matches(name.split(".")[-1], known, n=1)
-        hint = f"; did you mean {close[0]}?" if close else ""
+        known = sorted({c.__name__ for k, c in LAYER_TYPES.items() if k not in _NOT_FROM_TEXT}
+                       | (set() if func.startswith(("nn.", "torch.nn.")) else set(FUNCTIONALS)))
+        lowered = {k.lower(): k for k in known}
+        close = difflib.get_close_matches(name.split(".")[-1].lower(), list(lowered), n=1)
+        hint = f"; did you mean {lowered[close[0]]}?" if close else ""
         raise SpecError(f"{func} is not a layer convcalc knows{hint}", **_where(node, line))
     args = [_literal(a, line) for a in node.args]
     kwargs = {k.arg: _literal(k.value, line) for k in node.keywords}
