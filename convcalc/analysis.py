@@ -389,15 +389,21 @@ class _Walk:
         self.dtype_bytes = dtype_bytes
         self.rows: list[Row] = []
         self.owners: dict[int, int] = {}  # id(leaf with parameters) -> first row index
+        self.sizes: dict[int, Leaf] = {}  # id(leaf) -> the leaf with its inferred sizes, which must not change
 
     def layer(self, layer: Layer, shape: Shape, path: str, fld: _Field) -> tuple[Shape, _Field]:
         if isinstance(layer, Leaf):
             index = len(self.rows) + 1
             try:
                 effect = layer.effect(shape)
+                shown = layer.resolved(shape)
+                first = self.sizes.setdefault(id(layer), shown)
+                if first != shown:
+                    raise ShapeError(f"is used twice, as {first!r} and as {shown!r}; a shared layer has one size "
+                                     "(give it explicitly, or use two layers)")
             except ShapeError as error:
                 raise error.located(_where(index, path, layer.name)) from None
-            return self.row(layer, layer.resolved(shape), shape, path, effect, fld)
+            return self.row(layer, shown, shape, path, effect, fld)
         if isinstance(layer, Sequential):
             for name, child in layer.children():
                 shape, fld = self.layer(child, shape, _child(path, name), fld)

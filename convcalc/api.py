@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
 import re
 import sys
@@ -109,6 +110,7 @@ def verify(net_or_name: Any, input_shape: Shape | str | None = None, device: str
     if is_torch_module(net_or_name):
         raise SpecError(f"verify holds a convcalc network to torch; {type(net_or_name).__name__} is already a torch "
                         "module (summarize it: its rows come from torch itself)")
+    resolve(net_or_name, input_shape)  # an unknown name or a bad shape is reported before torch loads
     return _bridge("verify").verify(net_or_name, input_shape, device=device, batch=batch)
 
 
@@ -140,17 +142,17 @@ def load(reference: str) -> Any:
     sys.path.insert(0, os.getcwd())
     try:
         module = importlib.import_module(module_name)
-    except ImportError as error:
-        raise SpecError(f"cannot import {module_name} for {reference!r}: {error}") from None
+    except (Exception, SystemExit) as error:  # the user's module failed to import: say so in one line
+        raise SpecError(f"cannot import {module_name} for {reference!r}: {type(error).__name__}: {error}") from None
     finally:
         sys.path.remove(os.getcwd())
     try:
         target = getattr(module, name)
     except AttributeError:
         raise SpecError(f"{module_name} has no {name!r}") from None
-    if not callable(target) or isinstance(target, Layer):
-        return target
+    if not (inspect.isclass(target) or inspect.isfunction(target)):
+        return target  # an instance (model = Net() in the module) is used as it is
     try:
         return target()
-    except Exception as error:  # the user's constructor failed: say so in one line
+    except (Exception, SystemExit) as error:  # the user's constructor failed: say so in one line
         raise SpecError(f"{reference}() failed: {type(error).__name__}: {error}") from None

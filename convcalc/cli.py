@@ -7,6 +7,8 @@ one line saying so (exit 3), or the traceback with ``--debug``.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -55,16 +57,24 @@ DEVICE = click.option("--device", default="cpu", show_default=True, metavar="cpu
 @DEVICE
 @format_options
 def summary(model: str, input_shape: str | None, batch: int, dtype: str, check: bool, device: str, fmt: str, human: bool) -> int:
-    """Per-layer table of MODEL: a name from `convcalc models`, or package.module:Name for your own
-    torch module, factory or convcalc network (give --input)."""
-    network = _network(model)
-    report = api.summary(network, input_shape, batch=batch, dtype=dtype)
-    click.echo(report.render(fmt, human=human))
-    if not check:
-        return 0
-    verified = api.verify(network, input_shape, device=device, batch=batch)
-    click.echo(verified.to_json() if fmt == "json" else f"\n{verified}")
-    return 0 if verified.ok else 1
+    """Per-layer table of MODEL: a name from `convcalc models`, a spec file, or package.module:Name
+    for your own torch module, factory or convcalc network (give --input).
+
+    Example: convcalc summary alexnet --format markdown
+    """
+    if device != "cpu" and not check:
+        raise click.UsageError("--device is where --verify runs torch; add --verify")
+    with contextlib.redirect_stdout(sys.stderr):  # what the user's own code prints stays off our output
+        network = _network(model)
+        report = api.summary(network, input_shape, batch=batch, dtype=dtype)
+        verified = api.verify(network, input_shape, device=device, batch=batch) if check else None
+    if fmt == "json" and verified is not None:
+        click.echo(json.dumps({"summary": report.to_dict(), "verify": verified.to_dict()}, indent=2, ensure_ascii=False))
+    else:
+        click.echo(report.render(fmt, human=human))
+        if verified is not None:
+            click.echo(f"\n{verified}")
+    return 0 if verified is None or verified.ok else 1
 
 
 @cli.command("verify")
@@ -76,8 +86,12 @@ def summary(model: str, input_shape: str | None, batch: int, dtype: str, check: 
               help="table for the terminal, json for scripts.")
 def verify_command(model: str, input_shape: str | None, batch: int, device: str, fmt: str) -> int:
     """Build MODEL in torch, run it, and compare each row's shape, parameters and conv/linear FLOPs
-    (FlopCounterMode) with convcalc's; exit 1 on any mismatch."""
-    verified = api.verify(_network(model), input_shape, device=device, batch=batch)
+    (FlopCounterMode) with convcalc's; exit 1 on any mismatch.
+
+    Example: convcalc verify resnet50 --device meta
+    """
+    with contextlib.redirect_stdout(sys.stderr):
+        verified = api.verify(_network(model), input_shape, device=device, batch=batch)
     click.echo(verified.to_json() if fmt == "json" else str(verified))
     return 0 if verified.ok else 1
 
@@ -154,7 +168,10 @@ def solve(size: int, kernel: int, stride: int | None, dilation: int, output: int
 @click.argument("pattern", default="*")
 @format_options
 def models(pattern: str, fmt: str, human: bool) -> None:
-    """List the zoo (names matching the glob PATTERN) with input, parameters and MACs."""
+    """List the zoo (names matching the glob PATTERN) with input, parameters and MACs.
+
+    Example: convcalc models 'resnet*'
+    """
     from . import models as zoo
     from .rendering import count, table_of
 
@@ -179,9 +196,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.ClickException as error:
         click.echo(f"error: {error.format_message()}", err=True)
         return EXIT_BAD_INPUT
-    except click.Abort:
-        click.echo("error: aborted", err=True)
-        return 1
+    except (click.Abort, KeyboardInterrupt):
+        click.echo("error: interrupted", err=True)
+        return 130
     except BrokenPipeError:  # `convcalc … | head`: the reader has what it wanted
         return 0
     except OSError as error:  # stdout unwritable (a full disk, a closed terminal)

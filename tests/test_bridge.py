@@ -353,3 +353,88 @@ def test_without_torch_the_bridge_says_how_to_get_it() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False)
     assert done.returncode == 0, done.stderr
     assert "this needs PyTorch, which is not installed" in done.stdout
+
+
+# --- regressions from review -------------------------------------------------------------------
+
+
+class Folded(nn.Module):
+    """Tokens folded into the batch before a Linear, as vision transformers do."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(8, 16)
+        self.unused = nn.Linear(100, 100)  # an auxiliary head that never runs
+
+    def forward(self, x):  # type: ignore[no-untyped-def]
+        return self.fc(x.flatten(2).transpose(1, 2).reshape(-1, 8))
+
+
+def test_from_torch_counts_the_real_batch_and_every_parameter() -> None:
+    module = Folded()
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        module(torch.zeros(1, 8, 4, 4))
+    report = cc.from_torch(module, (8, 4, 4))
+    assert 2 * report.totals.macs == counter.get_total_flops()  # 16 tokens of 8 → 16: 2·16·8·16 = 4,096
+    assert report.totals.params == sum(p.numel() for p in module.parameters())  # the unused head too
+    assert any("not used by any layer that ran" in w for w in report.warnings)
+
+
+def test_tied_weights_count_once() -> None:
+    a, b = nn.Linear(8, 8), nn.Linear(8, 8)
+    b.weight = a.weight
+    report = cc.from_torch(nn.Sequential(a, b), (8,))
+    assert report.totals.params == 64 + 8 + 8  # one shared 8×8 weight, two biases
+
+
+def test_from_torch_half_precision_model() -> None:
+    report = cc.from_torch(nn.Sequential(nn.Conv2d(3, 4, 3)).half(), (3, 8, 8), dtype="float16")
+    assert report.totals.params == 112 and report.dtype_bytes == 2
+
+
+def test_shared_inferred_layer_must_have_one_size() -> None:
+    bn = cc.BatchNorm2d(None)
+    net = cc.Sequential(cc.Conv2d(3, 4, 1), bn, cc.Conv2d(4, 8, 1), bn)
+    with pytest.raises(cc.ShapeError, match="is used twice, as BatchNorm2d\\(4\\) and as BatchNorm2d\\(8\\)"):
+        cc.summary(net, (3, 5, 5))
+
+
+def test_names_that_clash_are_refused() -> None:
+    with pytest.raises(cc.SpecError, match="cannot be named 'cat'"):
+        cc.Concat({"cat": cc.Conv2d(3, 4, 1), "b": cc.Conv2d(3, 2, 1)})
+    with pytest.raises(cc.SpecError, match="clashes with an attribute of torch.nn.Module"):
+        cc.to_torch(cc.Sequential({"training": cc.ReLU()}))
+
+
+def test_repr_keeps_every_dimension_of_non_spatial_tuples() -> None:
+    assert repr(cc.LayerNorm((3, 3))) == "LayerNorm((3, 3))"
+    assert repr(cc.Reshape((4, 4))) == "Reshape((4, 4))"
+
+
+def test_cli_verify_json_is_one_document_and_user_prints_stay_off_it(capsys, tmp_path, monkeypatch) -> None:
+    (tmp_path / "chatty.py").write_text(textwrap.dedent("""
+        import torch.nn as nn
+        print("importing chatty")
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv = nn.Conv2d(3, 4, 3)
+
+            def forward(self, x):
+                print("forward!")
+                return self.conv(x)
+
+        model = Net()
+    """))
+    (tmp_path / "broken_syntax.py").write_text("def oops(:\n")
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(capsys, "summary", "lenet5", "--verify", "--format", "json")
+    data = json.loads(out)
+    assert code == 0 and data["verify"]["ok"] and data["summary"]["totals"]["params"] == 61_706
+    code, out, err = run(capsys, "summary", "chatty:model", "--input", "3x8x8", "--format", "json")
+    assert code == 0 and json.loads(out)["totals"]["params"] == 112 and "forward!" in err
+    code, _, err = run(capsys, "summary", "broken_syntax:Net", "--input", "3x8x8")
+    assert code == 2 and "SyntaxError" in err
+    code, _, err = run(capsys, "summary", "lenet5", "--device", "meta")
+    assert code == 2 and "add --verify" in err

@@ -55,13 +55,18 @@ class Layer:
             if not f.init or not f.repr:
                 continue
             value = getattr(self, f.name)
+            text = _show(value) if f.name in _PER_DIM else repr(value)
             if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                shown.append(_show(value))
+                shown.append(text)
             elif _same_value(value, f.default):
                 continue
             else:
-                shown.append(f"{f.name}={_show(value)}")
+                shown.append(f"{f.name}={text}")
         return f"{self.name}({', '.join(shown)})"
+
+
+#: Arguments given per spatial dim, where torch takes one int for all: shown once when all agree.
+_PER_DIM = {"kernel_size", "stride", "padding", "dilation", "output_padding", "output_size"}
 
 
 def _show(value: Any) -> str:

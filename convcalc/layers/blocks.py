@@ -17,7 +17,7 @@ from ..errors import ShapeError, SpecError
 from .base import Block, Effect, Layer, Leaf, Shape, fmt_shape, freeze, is_int, numel, spec
 
 
-def _named(owner: str, items: tuple[Any, ...]) -> tuple[tuple[str, ...], tuple[Layer, ...]]:
+def _named(owner: str, items: tuple[Any, ...], reserved: str = "") -> tuple[tuple[str, ...], tuple[Layer, ...]]:
     """Children given as layers (named 0, 1, …) or as one mapping of name -> layer (torch's OrderedDict form)."""
     if len(items) == 1 and isinstance(items[0], Mapping):
         names, layers = tuple(str(k) for k in items[0]), tuple(items[0].values())
@@ -28,6 +28,8 @@ def _named(owner: str, items: tuple[Any, ...]) -> tuple[tuple[str, ...], tuple[L
             raise SpecError(f"{owner}: child {name!r} is {layer!r}, not a convcalc layer")
         if not name or "." in name:
             raise SpecError(f"{owner}: child name {name!r} must be non-empty and contain no '.'")
+        if name == reserved:
+            raise SpecError(f"{owner}: a child cannot be named {name!r}: that is the name of its join")
     return names, layers
 
 
@@ -136,7 +138,7 @@ class Concat(Block):
     names: tuple[str, ...]
 
     def __init__(self, *branches: Layer | Mapping[str, Layer]) -> None:
-        names, items = _named("Concat", branches)
+        names, items = _named("Concat", branches, reserved="cat")
         if not items:
             raise SpecError("Concat: needs at least one branch")
         freeze(self, branches=items, names=names)
@@ -160,7 +162,7 @@ class Scale(Block):
     names: tuple[str, ...]
 
     def __init__(self, *layers: Layer | Mapping[str, Layer]) -> None:
-        names, items = _named(self.name, layers)
+        names, items = _named(self.name, layers, reserved="scale")
         if not items:
             raise SpecError(f"{self.name}: needs at least one layer to compute the gate")
         freeze(self, layers=items, names=names)

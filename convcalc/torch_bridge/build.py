@@ -238,7 +238,7 @@ class Residual(nn.Module):
     def __init__(self, children: dict[str, nn.Module]) -> None:
         super().__init__()
         for name, module in children.items():
-            self.add_module(name, module)
+            _add_child(self, name, module)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         shortcut = self.shortcut(x) if hasattr(self, "shortcut") else x
@@ -253,8 +253,8 @@ class _Joined(nn.Module):
         super().__init__()
         self.child_names = list(children)
         for name, child in children.items():
-            self.add_module(name, child)
-        self.add_module(join, module)
+            _add_child(self, name, child)
+        _add_child(self, join, module)
 
 
 class Concat(_Joined):
@@ -303,7 +303,10 @@ class _Builder:
         if isinstance(layer, Leaf):
             return self.leaf(layer, path)
         if isinstance(layer, blocks.Sequential):
-            return nn.Sequential(OrderedDict((name, self.layer(c, child(name))) for name, c in layer.children()))
+            sequential = nn.Sequential()
+            for name, c in layer.children():
+                _add_child(sequential, name, self.layer(c, child(name)))
+            return sequential
         if isinstance(layer, blocks.Residual):
             parts = {name: self.layer(c, child(name)) for name, c in layer.branches()}
             parts["add"] = self.leaf(layer.join, child("add"))
@@ -319,6 +322,13 @@ class _Builder:
         if isinstance(layer, Block):  # pragma: no cover - a new block type needs a case here
             raise TypeError(f"to_torch does not know the block {layer.name}")
         raise SpecError(f"{path or 'network'}: {layer!r} is not a convcalc layer")
+
+
+def _add_child(self: nn.Module, name: str, child: nn.Module) -> None:
+    try:
+        nn.Module.add_module(self, name, child)
+    except KeyError:
+        raise SpecError(f"the layer name {name!r} clashes with an attribute of torch.nn.Module; rename it") from None
 
 
 def to_torch(net: Layer, input_shape: Shape | None = None) -> nn.Module:

@@ -82,7 +82,7 @@ def spec_of(module: nn.Module) -> Leaf | None:
     spec = getattr(module, "convcalc_spec", None)
     if spec is not None:
         return spec  # type: ignore[no-any-return]
-    convert = CONVERTERS.get(type(module))
+    convert = next((CONVERTERS[c] for c in type(module).__mro__ if c in CONVERTERS and type(module).forward is c.forward), None)
     if convert is None:
         return None
     try:
@@ -128,13 +128,14 @@ class _Session(TorchDispatchMode):
         self.stack: list[_Frame] = []
         self.rows: list[Row] = []
         self.owners: dict[int, int] = {}  # module id -> first row carrying its parameters
+        self.counted: set[int] = set()  # ids of parameter tensors a row has counted (tied weights count once)
 
     # --- module hooks ---
-    def enter(self, module: nn.Module, args: tuple[Any, ...]) -> None:
+    def enter(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any] | None = None) -> None:
         spec = spec_of(module)
         inside_opaque = any(f.opaque for f in self.stack)
         opaque = spec is not None
-        shapes = [tuple(a.shape) for a in args if isinstance(a, torch.Tensor)]
+        shapes = [tuple(a.shape) for a in (*args, *(kwargs or {}).values()) if isinstance(a, torch.Tensor)]
         self.stack.append(_Frame(module, self.names.get(id(module), ""), spec, opaque and not inside_opaque,
                                  shapes[0] if shapes else (), rows_before=len(self.rows),
                                  extra={"inside": inside_opaque, "shapes": shapes}))
@@ -154,7 +155,7 @@ class _Session(TorchDispatchMode):
             # a module whose work made no row (or whose parameters no row carries yet)
             self._add(frame.path, type(frame.module).__name__.lower(), frame.input_shape, out_shape, 0, 0, False,
                       "no operations", module=frame.module)
-        if unknown_leaf:
+        if unknown_leaf and self.stack:  # (the root itself is the user's model, not an unknown layer)
             name = type(frame.module).__name__
             first = self.rows[frame.rows_before]
             self.rows[frame.rows_before] = replace(first, unsupported=True, warnings=first.warnings + (
@@ -201,7 +202,7 @@ class _Session(TorchDispatchMode):
                       f"{base} in forward, {_NORMS[base]} per element", module=frame.module)
         elif (spec := _pool_spec(base, args, in_shape, out_shape)) is not None:
             effect = spec.effect(in_shape[1:])
-            self._add(frame.path, spec.kind, in_shape, out_shape, 0, effect.flops * self.batch, True, effect.formula,
+            self._add(frame.path, spec.kind, in_shape, out_shape, 0, effect.flops * in_shape[0], True, effect.formula,
                       module=frame.module)
         elif base == "mean":
             self._add(frame.path, "mean", in_shape, out_shape, 0, numel(in_shape), True, "mean in forward: 1 per element read",
@@ -211,8 +212,14 @@ class _Session(TorchDispatchMode):
                       warning=f"aten.{name} has no convcalc formula; its cost is not counted", unsupported=True)
 
     # --- rows ---
+    def _claim(self, params: list[torch.Tensor]) -> tuple[int, int]:
+        """(count, frozen count) of those parameters no row has counted yet; they are now counted."""
+        new = [p for p in params if id(p) not in self.counted]
+        self.counted.update(id(p) for p in new)
+        return sum(p.numel() for p in new), sum(p.numel() for p in new if not p.requires_grad)
+
     def _direct_params(self, module: nn.Module) -> tuple[int, int]:
-        own = [p for p in module._parameters.values() if p is not None]
+        own = [p for p in module._parameters.values() if p is not None and id(p) not in self.counted]
         return sum(p.numel() for p in own), sum(p.numel() for p in own if not p.requires_grad)
 
     def _add(self, path: str, kind: str, in_shape: Shape, out_shape: Shape, macs: int, flops: int, new_tensor: bool,
@@ -222,7 +229,7 @@ class _Session(TorchDispatchMode):
         params = frozen = 0
         shared_with = None
         if direct and self.owners.get(id(module)) is None:
-            params, frozen = self._direct_params(module)
+            params, frozen = self._claim([p for p in module._parameters.values() if p is not None])
             if params:
                 self.owners[id(module)] = index
         self.rows.append(Row(
@@ -248,12 +255,12 @@ class _Session(TorchDispatchMode):
         first = self.owners.setdefault(id(frame.module), index)
         params = [p for p in frame.module.parameters()]
         weights, biases = effect.weights, effect.biases
+        total, frozen = self._claim(params) if first == index else (0, 0)
         if first != index:
             weights = biases = 0
-        total = sum(p.numel() for p in params)
-        if first == index and total != weights + biases:  # torch holds what the spec does not (say so, count torch's)
+        elif total != weights + biases:  # tied to a weight counted elsewhere, or held beyond the spec: count torch's
             weights, biases = total, 0
-        b = self.batch
+        b = frame.input_shape[0] if frame.input_shape else self.batch  # frames or tokens folded into the batch count too
         self.rows.append(Row(
             index=index, path=frame.path, kind=spec.kind, depth=frame.path.count("."), input_shape=frame.input_shape[1:],
             output_shape=out_shape[1:], params=weights + biases, weights=weights, biases=biases, macs=effect.macs * b,
@@ -262,7 +269,7 @@ class _Session(TorchDispatchMode):
             receptive_field=None, formula=effect.formula, layer=repr(spec.resolved(frame.input_shape[1:])), name=spec.name,
             buffers=effect.buffers if first == index else 0, warnings=effect.warnings, parts=effect.parts,
             shared_with=None if first == index else first,
-            frozen=sum(p.numel() for p in params if not p.requires_grad) if first == index else 0,
+            frozen=frozen,
             spec=spec,
         ))
 
@@ -307,6 +314,15 @@ def _pool_spec(base: str, args: tuple[Any, ...], in_shape: Shape, out_shape: Sha
     return None
 
 
+class _Holder(nn.Module):
+    """Holds parameters no row claimed, so they can be counted on one row of their own."""
+
+    def __init__(self, params: list[torch.Tensor]) -> None:
+        super().__init__()
+        for i, p in enumerate(params):
+            self._parameters[str(i)] = p  # type: ignore[assignment]
+
+
 def _on_meta(module: nn.Module) -> nn.Module:
     """A copy of ``module`` whose parameters and buffers live on the meta device: no data copied."""
     memo: dict[int, Any] = {}
@@ -327,15 +343,25 @@ def from_torch(module: nn.Module, input_shape: Shape | str, batch: int = 1, dtyp
         raise ShapeError(f"batch must be a positive int, got {batch!r}")
     if not isinstance(dtype, str) or dtype not in DTYPE_BYTES:
         raise SpecError(f"unknown dtype {dtype!r}; use one of {', '.join(DTYPE_BYTES)}")
-    meta = _on_meta(module).eval()
+    if isinstance(module, torch.jit.ScriptModule):
+        raise SpecError("from_torch needs an eager nn.Module; a TorchScript module cannot be hooked layer by layer")
+    try:
+        meta = _on_meta(module).eval()
+    except Exception as error:  # a module holding tensors or objects that cannot be copied
+        raise SpecError(f"cannot copy {type(module).__name__} to the meta device to count it: "
+                        f"{(str(error) or type(error).__name__).splitlines()[0]}") from None
+    for sub in meta.modules():  # the user's own hooks stay on the user's module
+        sub._forward_hooks.clear()
+        sub._forward_pre_hooks.clear()
     names = {id(m): name for name, m in meta.named_modules()}
     weights = {id(t) for t in itertools.chain(meta.parameters(), meta.buffers())}
     session = _Session(batch, DTYPE_BYTES[dtype], names, weights)
     handles = []
     for sub in meta.modules():
-        handles.append(sub.register_forward_pre_hook(lambda m, args: session.enter(m, args)))
+        handles.append(sub.register_forward_pre_hook(lambda m, args, kwargs: session.enter(m, args, kwargs), with_kwargs=True))
         handles.append(sub.register_forward_hook(lambda m, args, out: session.leave(m, out)))
-    x = torch.empty(batch, *shape, device="meta")
+    floating = next((p.dtype for p in meta.parameters() if p.is_floating_point()), torch.float32)
+    x = torch.empty(batch, *shape, device="meta", dtype=floating)  # a .half() model takes half inputs
     try:
         with torch.no_grad(), session:
             meta(x)
@@ -347,6 +373,12 @@ def from_torch(module: nn.Module, input_shape: Shape | str, batch: int = 1, dtyp
     finally:
         for handle in handles:
             handle.remove()
+    unclaimed = {id(p): p for p in meta.parameters() if id(p) not in session.counted}
+    if unclaimed:  # modules that never ran, parameters read through another module's attribute, …
+        session._add("", "parameters", (batch,), (batch,), 0, 0, False, "parameters no operation in the forward pass used",
+                     module=_Holder(list(unclaimed.values())),
+                     warning=f"{sum(p.numel() for p in unclaimed.values()):,} parameters were not used by any "
+                             "layer that ran (an unused head, or weights read directly); they are counted here")
     return Report(model=type(module).__name__, input_shape=shape, batch=batch, dtype=dtype,
                   dtype_bytes=DTYPE_BYTES[dtype], rows=tuple(session.rows))
 

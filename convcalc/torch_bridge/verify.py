@@ -162,7 +162,7 @@ def verify_report(report: Report, module: torch.nn.Module, device: torch.device)
         call = calls[id(sub)]
         calls[id(sub)] += 1
         shapes = seen[id(sub)]
-        theirs_shape = shapes[call] if call < len(shapes) else None
+        theirs_shape = shapes[call] if call < len(shapes) else "not run"
         theirs_params = sum(p.numel() for p in sub.parameters()) if call == 0 else 0
         if row.kind in COUNTED and call == 0:  # a module called twice: both calls are summed on its first row
             flops = Check(ours_per_module[id(sub)], torch_flops(sub))
