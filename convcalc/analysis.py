@@ -9,15 +9,15 @@ Nothing here prints; rendering lives in :mod:`convcalc.rendering`.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
 from collections.abc import Callable, Iterable
-from math import gcd, lcm
+from dataclasses import dataclass, field, replace
 from functools import cached_property
+from math import gcd, lcm
 from typing import Any
 
 from .arithmetic import adaptive_window
 from .errors import ShapeError, SpecError
-from .layers.base import Block, Effect, Layer, Leaf, Part, Reach, Shape, fmt_shape, is_int, numel
+from .layers.base import Block, Effect, Layer, Leaf, Part, Reach, Shape, is_int, numel
 from .layers.blocks import Concat, Residual, Scale, Sequential
 
 #: Bytes per element of the dtypes a report can assume.

@@ -44,19 +44,13 @@ def parse_shape(text: str) -> Shape:
 
 # --- reading an input shape against a network ------------------------------------------------
 
-_CHANNEL_ARGS = ("in_channels", "channels", "num_features", "num_channels", "in_features")
-
-
 def first_channels(net: Layer) -> int | None:
     """The input channels the first layer of ``net`` declares, if it declares any."""
     layer: Any = net
     while True:
         if isinstance(layer, Leaf):
-            for arg in _CHANNEL_ARGS:
-                value = getattr(layer, arg, None)
-                if value is not None:
-                    return int(value)
-            return None
+            value = getattr(layer, layer.inferred, None) if layer.inferred else None
+            return None if value is None or layer.inferred == "in_features" else int(value)
         children = layer.children() if hasattr(layer, "children") else ()
         if not children:
             return None

@@ -142,12 +142,25 @@ class Effect:
 class Leaf(Layer, abstract=True):
     """A layer with no children: it computes its own :class:`Effect`."""
 
+    #: The constructor argument that may be ``None`` and is then taken from the input
+    #: (``in_channels``, …); ``in_features`` reads the last dim, the others the channels.
+    inferred: ClassVar[str | None] = None
+
+    @property
+    def open_size(self) -> str | None:
+        """The name of the size this layer still has to take from its input, if any."""
+        return self.inferred if self.inferred and getattr(self, self.inferred) is None else None
+
     def effect(self, shape: Shape) -> Effect:  # pragma: no cover - every leaf overrides it
         raise NotImplementedError
 
     def resolved(self, shape: Shape) -> Leaf:
-        """This layer with sizes left as ``None`` filled in from the incoming shape."""
-        return self
+        """This layer with a size left as ``None`` filled in from the incoming shape: the
+        channels (dim 0), or for ``in_features`` the last dim, as torch's Linear reads it."""
+        arg = self.open_size
+        if arg is None:
+            return self
+        return dataclasses.replace(self, **{arg: shape[-1] if arg == "in_features" else shape[0]})  # type: ignore[type-var]
 
 
 class Block(Layer, abstract=True):

@@ -8,7 +8,6 @@ FLOPs equal torch.utils.flop_counter.FlopCounterMode for these layers.
 
 from __future__ import annotations
 
-import dataclasses
 from math import gcd, isqrt, prod
 from typing import ClassVar
 
@@ -64,6 +63,8 @@ def _check_groups(layer: str, groups: int, in_channels: int | None, out_channels
 class _ConvNd(Leaf):
     """torch.nn.ConvNd: ``in_channels`` may be ``None`` (taken from the input)."""
 
+    inferred: ClassVar[str | None] = "in_channels"
+
     in_channels: int | None
     out_channels: int
     kernel_size: int | tuple[int, ...]
@@ -111,9 +112,6 @@ class _ConvNd(Leaf):
         if self.padding == "same":
             return tuple(same_padding(k, d) for k, d in zip(self.kernel_size, self.dilation))
         return tuple((p, p) for p in self.padding)  # type: ignore[union-attr]
-
-    def resolved(self, shape: Shape) -> _ConvNd:
-        return self if self.in_channels is not None else dataclasses.replace(self, in_channels=shape[0])
 
     def effect(self, shape: Shape) -> Effect:
         expect_spatial(self, shape, self.ndim)
@@ -166,6 +164,8 @@ class Conv3d(_ConvNd):
 class _ConvTransposeNd(Leaf):
     """torch.nn.ConvTransposeNd (argument order as torch: output_padding, groups, bias, dilation)."""
 
+    inferred: ClassVar[str | None] = "in_channels"
+
     in_channels: int | None
     out_channels: int
     kernel_size: int | tuple[int, ...]
@@ -204,9 +204,6 @@ class _ConvTransposeNd(Leaf):
                     f"(torch's rule); use at most {max(s, d) - 1}"
                 )
         _check_groups(n, self.groups, self.in_channels, self.out_channels)
-
-    def resolved(self, shape: Shape) -> _ConvTransposeNd:
-        return self if self.in_channels is not None else dataclasses.replace(self, in_channels=shape[0])
 
     def effect(self, shape: Shape) -> Effect:
         expect_spatial(self, shape, self.ndim)
@@ -257,6 +254,8 @@ class DepthwiseConv2d(Leaf):
     Params Cout·Πk (+Cout); MACs Cout·ΠO·Πk (seed 003: 2·Cout·Oh·Ow·kh·kw FLOPs).
     """
 
+    inferred: ClassVar[str | None] = "channels"
+
     channels: int | None
     kernel_size: int | tuple[int, int]
     stride: int | tuple[int, int] = 1
@@ -281,9 +280,6 @@ class DepthwiseConv2d(Leaf):
         except SpecError as error:
             raise SpecError(str(error).replace("Conv2d:", f"{self.name}:", 1)) from None
 
-    def resolved(self, shape: Shape) -> DepthwiseConv2d:
-        return self if self.channels is not None else dataclasses.replace(self, channels=shape[0])
-
     def effect(self, shape: Shape) -> Effect:
         expect_spatial(self, shape, 2)
         return self.as_conv(expect_channels(self, "channels", self.channels, shape)).effect(shape)
@@ -296,6 +292,8 @@ class SeparableConv2d(Leaf):
     As Keras' SeparableConv2D, the bias (if any) belongs to the pointwise conv;
     the depthwise conv has none. FLOPs 2·Cin·ΠO·Πk + 2·Cout·ΠO·Cin (seed 003).
     """
+
+    inferred: ClassVar[str | None] = "in_channels"
 
     in_channels: int | None
     out_channels: int
@@ -321,9 +319,6 @@ class SeparableConv2d(Leaf):
         except SpecError as error:
             raise SpecError(str(error).replace("DepthwiseConv2d:", f"{self.name}:", 1)) from None
         return depthwise, Conv2d(channels, self.out_channels, 1, bias=self.bias)
-
-    def resolved(self, shape: Shape) -> SeparableConv2d:
-        return self if self.in_channels is not None else dataclasses.replace(self, in_channels=shape[0])
 
     def effect(self, shape: Shape) -> Effect:
         expect_spatial(self, shape, 2)

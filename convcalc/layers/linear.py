@@ -7,16 +7,29 @@ FlopCounterMode. Flatten is a view: no FLOPs, no new tensor.
 
 from __future__ import annotations
 
-import dataclasses
 from math import prod
+from typing import ClassVar
 
 from ..errors import ShapeError, SpecError
-from .base import Effect, Leaf, Reach, Shape, check_bool, fmt_shape, freeze, is_int, positive_int, spec
+from .base import (
+    Effect,
+    Leaf,
+    Reach,
+    Shape,
+    check_bool,
+    fmt_shape,
+    freeze,
+    is_int,
+    positive_int,
+    spec,
+)
 
 
 @spec
 class Linear(Leaf):
     """torch.nn.Linear; ``in_features`` may be ``None`` (taken from the input's last dim)."""
+
+    inferred: ClassVar[str | None] = "in_features"
 
     in_features: int | None
     out_features: int
@@ -29,9 +42,6 @@ class Linear(Leaf):
             out_features=positive_int(self.name, "out_features", self.out_features),
             bias=check_bool(self.name, "bias", self.bias),
         )
-
-    def resolved(self, shape: Shape) -> Linear:
-        return self if self.in_features is not None else dataclasses.replace(self, in_features=shape[-1])
 
     def effect(self, shape: Shape) -> Effect:
         fin, fout = shape[-1], self.out_features

@@ -40,6 +40,7 @@ _RANKS = {1: (1, 2), 2: (3,), 3: (4,)}
 
 @spec
 class _BatchNorm(Leaf):
+    inferred: ClassVar[str | None] = "num_features"
     num_features: int | None
     eps: float = 1e-5
     momentum: float | None = 0.1
@@ -56,9 +57,6 @@ class _BatchNorm(Leaf):
             check_number(n, "momentum", self.momentum)
         check_bool(n, "affine", self.affine)
         check_bool(n, "track_running_stats", self.track_running_stats)
-
-    def resolved(self, shape: Shape) -> _BatchNorm:
-        return self if self.num_features is not None else dataclasses.replace(self, num_features=shape[0])
 
     def effect(self, shape: Shape) -> Effect:
         ranks = _RANKS[self.ndim]
@@ -147,15 +145,14 @@ class LayerNorm(Leaf):
 class LayerNorm2d(Leaf):
     """LayerNorm over the channels of a C×H×W input (torchvision's ConvNeXt): 2C parameters, 5 FLOPs per element."""
 
+    inferred: ClassVar[str | None] = "num_channels"
+
     num_channels: int | None
     eps: float = 1e-6
 
     def __post_init__(self) -> None:
         freeze(self, num_channels=positive_int(self.name, "num_channels", self.num_channels, optional=True))
         check_number(self.name, "eps", self.eps)
-
-    def resolved(self, shape: Shape) -> LayerNorm2d:
-        return self if self.num_channels is not None else replace(self, num_channels=shape[0])
 
     def effect(self, shape: Shape) -> Effect:
         if len(shape) < 2:

@@ -7,6 +7,8 @@ inference) allocate no activation memory; a channel shuffle copies.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from ..errors import ShapeError, SpecError
 from .base import (
     Effect,
@@ -112,15 +114,14 @@ class StochasticDepth(Leaf):
 class LayerScale(Leaf):
     """ConvNeXt's layer scale: x·γ with one learnt γ per channel (C parameters, 1 FLOP per element)."""
 
+    inferred: ClassVar[str | None] = "dim"
+
     dim: int | None
     init_value: float = 1e-6
 
     def __post_init__(self) -> None:
         freeze(self, dim=positive_int(self.name, "dim", self.dim, optional=True))
         check_number(self.name, "init_value", self.init_value)
-
-    def resolved(self, shape: Shape) -> LayerScale:
-        return self if self.dim is not None else LayerScale(shape[0], self.init_value)
 
     def effect(self, shape: Shape) -> Effect:
         c = expect_channels(self, "dim", self.dim, shape)

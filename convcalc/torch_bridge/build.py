@@ -274,9 +274,6 @@ class Scale(_Joined):
         return self.scale(x, gate)
 
 
-_INFERRED = ("in_channels", "channels", "in_features", "num_features", "num_channels", "dim")
-
-
 class _Builder:
     """Builds modules for a spec tree, one module per leaf object (a shared leaf stays shared)."""
 
@@ -287,9 +284,8 @@ class _Builder:
     def leaf(self, leaf: Leaf, path: str) -> nn.Module:
         if id(leaf) not in self.made:
             spec = self.resolved.get(path, leaf)
-            open_sizes = [a for a in _INFERRED if getattr(spec, a, 0) is None]
-            if open_sizes:
-                raise SpecError(f"{path or 'network'}: {spec!r} takes {open_sizes[0]} from its input; "
+            if spec.open_size:
+                raise SpecError(f"{path or 'network'}: {spec!r} takes {spec.open_size} from its input; "
                                 "give to_torch an input_shape to fill it in")
             try:
                 build = BUILDERS[spec.kind]

@@ -116,7 +116,8 @@ class _Frame:
     opaque: bool  # rows come from the module itself, not from what runs inside it
     input_shape: tuple[int, ...] = ()
     rows_before: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
+    inside: bool = False  # within a module that is one row: nothing here makes rows
+    shapes: list[tuple[int, ...]] = field(default_factory=list)  # every tensor argument (a join takes several)
 
 
 class _Session(TorchDispatchMode):
@@ -138,11 +139,11 @@ class _Session(TorchDispatchMode):
         shapes = [tuple(a.shape) for a in (*args, *(kwargs or {}).values()) if isinstance(a, torch.Tensor)]
         self.stack.append(_Frame(module, self.names.get(id(module), ""), spec, opaque and not inside_opaque,
                                  shapes[0] if shapes else (), rows_before=len(self.rows),
-                                 extra={"inside": inside_opaque, "shapes": shapes}))
+                                 inside=inside_opaque, shapes=shapes))
 
     def leave(self, module: nn.Module, output: Any) -> None:
         frame = self.stack.pop()
-        if frame.extra["inside"]:
+        if frame.inside:
             return
         out = _first_tensor(output)
         out_shape = tuple(out.shape) if out is not None else ()
@@ -167,7 +168,7 @@ class _Session(TorchDispatchMode):
         out = func(*args, **kwargs)
         if not self.stack:
             return out
-        if any(f.opaque or f.extra["inside"] for f in self.stack):  # inside a module that is one row
+        if any(f.opaque or f.inside for f in self.stack):  # inside a module that is one row
             return out
         self._functional(self.stack[-1], func.overloadpacket, args, kwargs, out)
         return out
@@ -245,7 +246,7 @@ class _Session(TorchDispatchMode):
         assert spec is not None
         try:
             if hasattr(spec, "join"):  # add, cat, mul: several inputs
-                shapes = [s[1:] for s in frame.extra["shapes"]]
+                shapes = [s[1:] for s in frame.shapes]
                 effect = spec.join(shapes, [f"input {i + 1}" for i in range(len(shapes))])
             else:
                 effect = spec.effect(frame.input_shape[1:])

@@ -132,18 +132,18 @@ def verify_report(report: Report, module: torch.nn.Module, device: torch.device)
     """Run ``module`` on ``device`` and hold each row of ``report`` to what torch saw."""
     seen: dict[int, list[tuple[int, ...]]] = defaultdict(list)
     names = {id(m): name for name, m in module.named_modules()}  # first name, as FlopCounterMode uses
-    handles = []
+    handles: dict[int, Any] = {}  # one hook per module, however many rows it serves
     for row in report.rows:
         sub = module.get_submodule(row.path)
-        if not any(h[0] == id(sub) for h in handles):
-            handle = sub.register_forward_hook(lambda m, i, out: seen[id(m)].append(tuple(_first_tensor(out).shape[1:])))
-            handles.append((id(sub), handle))
+        if id(sub) not in handles:
+            handles[id(sub)] = sub.register_forward_hook(
+                lambda m, i, out: seen[id(m)].append(tuple(_first_tensor(out).shape[1:])))
     x = torch.zeros(report.batch, *report.input_shape, device=device)
     try:
         with torch.no_grad(), FlopCounterMode(display=False) as counter:
             module(x)
     finally:
-        for _, handle in handles:
+        for handle in handles.values():
             handle.remove()
     flop_counts = counter.get_flop_counts()
     root = type(module).__name__
