@@ -152,16 +152,16 @@ def solve(size: int, kernel: int, stride: int | None, dilation: int, output: int
 
     Example: convcalc solve --input 7 --kernel 3 --stride 3
     """
-    from tabulate import tabulate
-
+    from .rendering import table_of
     from .solve import solve as find
 
     fits = find(size, kernel, stride, dilation, output, same)
     if not fits:
         raise ConvCalcError(f"no padding below the kernel and no stride gives output {output} from input {size} "
                             f"with kernel {kernel}")
-    rows = [[f.padding, f.stride, f.output if f.output >= 1 else "—", "yes" if f.fits else "no", f.working] for f in fits]
-    click.echo(tabulate(rows, headers=("padding", "stride", "output", "fits", "working"), disable_numparse=True))
+    rows = [{"padding": str(f.padding), "stride": f.stride, "output": f.output if f.output >= 1 else "—",
+             "fits": "yes" if f.fits else "no", "working": f.working} for f in fits]
+    click.echo(table_of(rows, "table", str))
 
 
 @cli.command()
