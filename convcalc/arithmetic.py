@@ -111,18 +111,20 @@ def adaptive_window(size: int, out: int, index: int) -> tuple[int, int]:
 
 def window_formula(
     size: int, kernel: int, stride: int, pad_left: int, pad_right: int, dilation: int, out: int,
-    ceil_mode: bool = False,
+    ceil_mode: bool = False, spaced: bool = False,
 ) -> str:
-    """The output-size formula with the numbers in, e.g. ``⌊(227+2·0−11)/4⌋+1 = 55``."""
-    pad = f"2·{pad_left}" if pad_left == pad_right else f"{pad_left}+{pad_right}"
-    reach = str(kernel) if dilation == 1 else f"{dilation}·({kernel}−1)−1"
-    inner = f"({size}+{pad}−{reach})/{stride}"
+    """The output-size formula with the numbers in: ``⌊(227+2·0−11)/4⌋+1 = 55`` in a report's
+    row, ``⌊(227 + 2·0 − 11)/4⌋ + 1 = 55`` (``spaced``) in the worked explanation."""
+    plus, minus = (" + ", " − ") if spaced else ("+", "−")
+    pad = f"2·{pad_left}" if pad_left == pad_right else f"{pad_left}{plus}{pad_right}"
+    reach = str(kernel) if dilation == 1 else f"{dilation}·({kernel}−1){minus}1"
+    inner = f"({size}{plus}{pad}{minus}{reach})/{stride}"
     if not ceil_mode:
-        return f"⌊{inner}⌋+1 = {out}"
+        return f"⌊{inner}⌋{plus}1 = {out}"
     raw = -(-(size + pad_left + pad_right - effective_kernel(kernel, dilation)) // stride) + 1
     if raw != out:
-        return f"⌈{inner}⌉+1 = {raw}, less the window that would start in the padding = {out}"
-    return f"⌈{inner}⌉+1 = {out}"
+        return f"⌈{inner}⌉{plus}1 = {raw}, less the window that would start in the padding = {out}"
+    return f"⌈{inner}⌉{plus}1 = {out}"
 
 
 def transposed_formula(

@@ -13,7 +13,7 @@ from functools import singledispatch
 from math import prod
 
 from .analysis import Row, analyze
-from .arithmetic import adaptive_reads, pool_output_size, transposed_output_size
+from .arithmetic import adaptive_reads, pool_output_size, transposed_output_size, window_formula
 from .layers import activation, conv, linear, normalization, pooling, tensor_ops
 from .layers.base import Leaf, Shape
 
@@ -34,10 +34,7 @@ def _dot(*values: object) -> str:
 
 
 def _size(i: int, k: int, s: int, pl: int, pr: int, d: int, out: int, ceil: bool = False) -> str:
-    pad = f"2·{pl}" if pl == pr else f"{pl} + {pr}"
-    reach = str(k) if d == 1 else f"{d}·({k}−1) − 1"
-    open_, close = ("⌈", "⌉") if ceil else ("⌊", "⌋")
-    return f"O = {open_}({i} + {pad} − {reach})/{s}{close} + 1 = {out}"
+    return "O = " + window_formula(i, k, s, pl, pr, d, out, ceil, spaced=True)
 
 
 def _output_lines(spatial: Shape, per_dim: list[str], rule: str, out: Shape) -> Lines:
