@@ -9,7 +9,7 @@ Nothing here prints; rendering lives in :mod:`convcalc.rendering`.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from math import gcd, lcm
@@ -105,6 +105,7 @@ class Report:
     dtype_bytes: int
     rows: tuple[Row, ...] = field(repr=False)
     notes: tuple[str, ...] = ()  # how the input was read, and the like
+    blocks: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)  # path -> block class name
 
     @cached_property
     def totals(self) -> Totals:
@@ -120,6 +121,46 @@ class Report:
             param_bytes=params * self.dtype_bytes,
             input_bytes=input_bytes,
             buffers=sum(r.buffers for r in rows),
+        )
+
+    def at_depth(self, depth: int) -> Report:
+        """The same report with every row nested deeper than ``depth`` merged into its enclosing block.
+
+        A merged row sums its leaves' parameters, MACs, FLOPs and activation bytes, takes the
+        output shape and receptive field of the block's last row (its join, where there is one),
+        keeps the index of its first leaf, and is named by the block's class (``kind`` in lower
+        case). Depth 0 is the top level: ``layer1`` for a ResNet. Totals do not change.
+        """
+        if not is_int(depth) or depth < 0:
+            raise SpecError(f"depth must be a whole number ≥ 0 (0 is the top level), got {depth!r}")
+        rows: list[Row] = []
+        group: list[Row] = []
+        key = ""
+        for r in self.rows:
+            k = ".".join(r.path.split(".")[: depth + 1]) if r.depth > depth else ""
+            if group and k != key:
+                rows.append(self._merged(key, depth, group))
+                group = []
+            if k:
+                key = k
+                group.append(r)
+            else:
+                rows.append(r)
+        if group:
+            rows.append(self._merged(key, depth, group))
+        return replace(self, rows=tuple(rows))
+
+    def _merged(self, path: str, depth: int, group: list[Row]) -> Row:
+        first, last = group[0], group[-1]
+        name = self.blocks.get(path, "Block")
+        return Row(
+            index=first.index, path=path, kind=name.lower(), depth=depth, input_shape=first.input_shape,
+            output_shape=last.output_shape, params=sum(r.params for r in group), weights=sum(r.weights for r in group),
+            biases=sum(r.biases for r in group), macs=sum(r.macs for r in group), flops=sum(r.flops for r in group),
+            activation_bytes=sum(r.activation_bytes for r in group), receptive_field=last.receptive_field,
+            formula=f"layers {first.index}–{last.index}", layer=f"{name}: {len(group)} layers", name=name,
+            buffers=sum(r.buffers for r in group), warnings=tuple(f"{r.where}: {w}" for r in group for w in r.warnings),
+            frozen=sum(r.frozen for r in group), unsupported=any(r.unsupported for r in group),
         )
 
     @property
@@ -390,6 +431,7 @@ class _Walk:
         self.rows: list[Row] = []
         self.owners: dict[int, int] = {}  # id(leaf with parameters) -> first row index
         self.sizes: dict[int, Leaf] = {}  # id(leaf) -> the leaf with its inferred sizes, which must not change
+        self.blocks: dict[str, str] = {}  # path -> class name of each block walked
 
     def layer(self, layer: Layer, shape: Shape, path: str, fld: _Field) -> tuple[Shape, _Field]:
         if isinstance(layer, Leaf):
@@ -404,6 +446,7 @@ class _Walk:
             except ShapeError as error:
                 raise error.located(_where(index, path, layer.name)) from None
             return self.row(layer, shown, shape, path, effect, fld)
+        self.blocks.setdefault(path, layer.name)
         if isinstance(layer, Sequential):
             for name, child in layer.children():
                 shape, fld = self.layer(child, shape, _child(path, name), fld)
@@ -490,4 +533,4 @@ def analyze(
     walk = _Walk(batch, DTYPE_BYTES[dtype])
     walk.layer(net, shape, "", _Field.start(shape))
     return Report(model=model, input_shape=shape, batch=batch, dtype=dtype, dtype_bytes=DTYPE_BYTES[dtype],
-                  rows=tuple(walk.rows), notes=tuple(notes))
+                  rows=tuple(walk.rows), notes=tuple(notes), blocks=walk.blocks)

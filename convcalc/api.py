@@ -70,20 +70,24 @@ def _named(text: str) -> Model | Spec:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def summary(net_or_name: Any, input_shape: Shape | str | None = None, batch: int = 1, dtype: str = "float32") -> Report:
+def summary(net_or_name: Any, input_shape: Shape | str | None = None, batch: int = 1, dtype: str = "float32",
+            depth: int | None = None) -> Report:
     """Per-layer shapes, parameters, MACs, FLOPs, activation memory and receptive fields.
 
     ``net_or_name`` is a zoo name (``"alexnet"``), a :class:`Model`, any layer
     spec, or a torch.nn.Module (then counted by :func:`from_torch`);
     ``input_shape`` is per sample, channels first (``(3, 224, 224)`` or
-    ``"3x224x224"``), defaulting to the model's own.
+    ``"3x224x224"``), defaulting to the model's own. With ``depth``, rows nested
+    deeper are merged into their block (:meth:`Report.at_depth`).
     """
     if is_torch_module(net_or_name):
         if input_shape is None:
             raise ShapeError(f"{type(net_or_name).__name__} is a torch module: give input_shape, e.g. (3, 224, 224)")
-        return from_torch(net_or_name, input_shape, batch=batch, dtype=dtype)
-    r = resolve(net_or_name, input_shape)
-    return analyze(r.net, r.shape, batch=batch, dtype=dtype, model=r.name, notes=r.notes)
+        report = from_torch(net_or_name, input_shape, batch=batch, dtype=dtype)
+    else:
+        r = resolve(net_or_name, input_shape)
+        report = analyze(r.net, r.shape, batch=batch, dtype=dtype, model=r.name, notes=r.notes)
+    return report if depth is None else report.at_depth(depth)
 
 
 def _bridge(part: str) -> Any:

@@ -53,27 +53,31 @@ DEVICE = click.option("--device", default="cpu", show_default=True, metavar="cpu
 @click.option("--input", "input_shape", metavar="CxHxW", help="Input shape per sample, channels first (default: the model's).")
 @click.option("--batch", type=int, default=1, show_default=True, help="Batch size (scales MACs, FLOPs and activations).")
 @click.option("--dtype", default="float32", show_default=True, help="Element type for memory figures.")
+@click.option("--depth", type=int, metavar="N",
+              help="Merge rows nested deeper than N into their block (0: top-level blocks only).")
 @click.option("--verify", "check", is_flag=True, help="Also run it in torch and compare every row (exit 1 on a mismatch).")
 @DEVICE
 @format_options
-def summary(model: str, input_shape: str | None, batch: int, dtype: str, check: bool, device: str, fmt: str, human: bool) -> int:
+def summary(model: str, input_shape: str | None, batch: int, dtype: str, depth: int | None, check: bool, device: str,
+            fmt: str, human: bool) -> int:
     """Per-layer table of MODEL: a name from `convcalc models`, a spec file, or package.module:Name
     for your own torch module, factory or convcalc network (give --input).
 
     Example: convcalc summary alexnet --format markdown
+    Example: convcalc summary resnet50 --depth 1
     """
     if device != "cpu" and not check:
         raise click.UsageError("--device is where --verify runs torch; add --verify")
     with contextlib.redirect_stdout(sys.stderr):  # what the user's own code prints stays off our output
         network = _network(model)
-        report = api.summary(network, input_shape, batch=batch, dtype=dtype)
+        report = api.summary(network, input_shape, batch=batch, dtype=dtype, depth=depth)
         verified = api.verify(network, input_shape, device=device, batch=batch) if check else None
     if fmt == "json" and verified is not None:
         click.echo(json.dumps({"summary": report.to_dict(), "verify": verified.to_dict()}, indent=2, ensure_ascii=False))
     else:
         click.echo(report.render(fmt, human=human))
         if verified is not None:
-            click.echo(f"\n{verified}")
+            click.echo(f"\n{verified.render(fmt, human=human)}")
     return 0 if verified is None or verified.ok else 1
 
 
@@ -82,9 +86,8 @@ def summary(model: str, input_shape: str | None, batch: int, dtype: str, check: 
 @click.option("--input", "input_shape", metavar="CxHxW", help="Input shape per sample (default: the model's).")
 @click.option("--batch", type=int, default=1, show_default=True, help="Batch size of the forward pass.")
 @DEVICE
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help="table for the terminal, json for scripts.")
-def verify_command(model: str, input_shape: str | None, batch: int, device: str, fmt: str) -> int:
+@format_options
+def verify_command(model: str, input_shape: str | None, batch: int, device: str, fmt: str, human: bool) -> int:
     """Build MODEL in torch, run it, and compare each row's shape, parameters and conv/linear FLOPs
     (FlopCounterMode) with convcalc's; exit 1 on any mismatch.
 
@@ -92,7 +95,7 @@ def verify_command(model: str, input_shape: str | None, batch: int, device: str,
     """
     with contextlib.redirect_stdout(sys.stderr):
         verified = api.verify(_network(model), input_shape, device=device, batch=batch)
-    click.echo(verified.to_json() if fmt == "json" else str(verified))
+    click.echo(verified.render(fmt, human=human))
     return 0 if verified.ok else 1
 
 
@@ -115,7 +118,7 @@ def layer(call: str, input_shape: str, explain: bool, dtype: str, fmt: str, huma
 
     spec = parse_layer(call)
     if explain:
-        click.echo(working(spec, input_shape, dtype=dtype))
+        click.echo(working(spec, input_shape, dtype=dtype, fmt=fmt))
         return
     report = api.summary(spec, input_shape, dtype=dtype)
     click.echo(layer_card(report, human) if fmt == "table" else report.render(fmt, human=human))

@@ -9,12 +9,19 @@ layer family.
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+from dataclasses import dataclass
 from functools import singledispatch
+from html import escape
 from math import prod
+from typing import Any
 
-from .analysis import Row, analyze
+from .analysis import Report, Row, analyze
 from .arithmetic import adaptive_reads, pool_output_size, transposed_output_size, window_formula
 from .layers import activation, conv, linear, normalization, pooling, tensor_ops
+from .errors import SpecError
 from .layers.base import Leaf, Shape
 
 CONVENTION = ("convention: 1 multiply-accumulate (MAC) = 1 multiplication + 1 addition = 2 FLOPs; bias additions "
@@ -189,9 +196,78 @@ def _reshape(layer: tensor_ops.Reshape, shape: Shape, row: Row) -> Lines:
     return _flatten(layer, shape, row)  # type: ignore[arg-type]
 
 
-def explain(layer: Leaf, input_shape: Shape | str, dtype: str = "float32") -> str:
+@dataclass(frozen=True)
+class Working:
+    """One layer's worked formulas: a title, (label, formula) lines, notes, warnings, the convention."""
+
+    title: str
+    lines: tuple[tuple[str, str], ...]
+    notes: tuple[str, ...]
+    warnings: tuple[str, ...]
+    report: Report
+
+    def to_dict(self) -> dict[str, Any]:
+        steps: list[dict[str, Any]] = []
+        for label, body in self.lines:  # an unlabelled line continues the step above it
+            if label or not steps:
+                steps.append({"quantity": label, "working": [body]})
+            else:
+                steps[-1]["working"].append(body)
+        return {"layer": self.title, "steps": steps, "notes": list(self.notes), "warnings": list(self.warnings),
+                "convention": CONVENTION, "report": self.report.to_dict()}
+
+    def render(self, fmt: str = "table") -> str:
+        """``table`` (aligned text), ``markdown``, ``latex``, ``html``, ``csv`` or ``json``."""
+        steps = self.to_dict()["steps"]
+        tail = [f"note: {n}" for n in self.notes] + [f"warning: {w}" for w in self.warnings]
+        if fmt == "table":
+            width = max(len(label) for label, _ in self.lines) + 2
+            text = [self.title, *(f"  {label:<{width}}{body}" for label, body in self.lines)]
+            return "\n".join([*text, *(f"  {t}" for t in tail), CONVENTION])
+        if fmt == "markdown":
+            text = [f"**{self.title}**", ""]
+            for step in steps:
+                text.append(f"- {step['quantity']}: " + "  \n  ".join(f"`{w}`" for w in step["working"]))
+            return "\n".join([*text, "", *(f"*{t}*  " for t in tail), f"*{CONVENTION}*"])
+        if fmt == "latex":
+            text = [rf"\paragraph{{{_latex(self.title)}}}", r"\begin{description}"]
+            for step in steps:
+                text.append(rf"  \item[{_latex(step['quantity'])}] " + r" \\ ".join(_latex(w) for w in step["working"]))
+            return "\n".join([*text, r"\end{description}", *(_latex(t) + r"\\" for t in tail), _latex(CONVENTION)])
+        if fmt == "html":
+            items = "".join(f"<dt>{escape(step['quantity'])}</dt>" + "".join(f"<dd>{escape(w)}</dd>" for w in step["working"])
+                            for step in steps)
+            extra = "".join(f"<p>{escape(t)}</p>" for t in tail)
+            return f"<p><strong>{escape(self.title)}</strong></p>\n<dl>{items}</dl>\n{extra}<p><em>{escape(CONVENTION)}</em></p>"
+        if fmt == "csv":
+            buffer = io.StringIO()
+            writer = csv.writer(buffer, lineterminator="\n")
+            writer.writerow(("quantity", "working"))
+            writer.writerows((step["quantity"], w) for step in steps for w in step["working"])
+            return buffer.getvalue()
+        if fmt == "json":
+            return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+        raise SpecError(f"unknown format {fmt!r}; use one of table, markdown, latex, html, csv, json")
+
+    def __str__(self) -> str:
+        return self.render("table")
+
+
+_LATEX = {"⌊": r"$\lfloor$", "⌋": r"$\rfloor$", "⌈": r"$\lceil$", "⌉": r"$\rceil$", "·": r"$\cdot$", "−": "$-$",
+          "×": r"$\times$", "Π": r"$\Pi$", "≥": r"$\geq$", "≤": r"$\leq$", "≠": r"$\neq$", "→": r"$\to$",
+          "√": r"$\surd$", "—": "---", "–": "--", "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$",
+          "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+
+
+def _latex(text: str) -> str:
+    """Plain LaTeX text for a line of working: specials escaped, the math signs as math (ASCII out)."""
+    out = "".join(_LATEX.get(ch, ch) for ch in text).replace("$$", "")  # neighbouring signs share one $…$
+    return out.encode("ascii", "replace").decode()
+
+
+def working_of(layer: Leaf, input_shape: Shape | str, dtype: str = "float32") -> Working:
     """The layer's output size, parameters, MACs, FLOPs, activation memory and receptive field for
-    one sample, each with its formula and the numbers in, then the counting convention used."""
+    one sample, each with its formula and the numbers in."""
     from .api import resolve
 
     if not isinstance(layer, Leaf):
@@ -210,11 +286,10 @@ def explain(layer: Leaf, input_shape: Shape | str, dtype: str = "float32") -> st
     lines.append(("", f"with the input ({_n(t.input_bytes)} bytes): {_n(t.activation_bytes)} bytes"))
     if row.receptive_field:
         lines.append(("receptive field", "×".join(map(str, row.receptive_field)) + " input positions"))
-    width = max(len(label) for label, _ in lines) + 2
-    text = [f"{row.layer} on input {'×'.join(map(str, shape))}"]
-    text += [f"  {label:<{width}}{body}" for label, body in lines]
-    text += [f"  note: {n}" for n in report.notes]
-    text += [f"  warning: {w}" for w in row.warnings]
-    text.append(CONVENTION)
-    return "\n".join(text)
+    return Working(f"{row.layer} on input {'×'.join(map(str, shape))}", tuple(lines), report.notes, row.warnings, report)
 
+
+def explain(layer: Leaf, input_shape: Shape | str, dtype: str = "float32", fmt: str = "table") -> str:
+    """The working of :func:`working_of` as text (``fmt`` ``table``), or in any other report format;
+    the counting convention comes last."""
+    return working_of(layer, input_shape, dtype).render(fmt)

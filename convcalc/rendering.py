@@ -10,17 +10,37 @@ import csv
 import io
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from .errors import SpecError
 
 if TYPE_CHECKING:
     from .analysis import Report, Row
+    from .torch_bridge.verify import Check, VerifyReport
 
 FORMATS = ("table", "markdown", "latex", "html", "csv", "json")
 _TABLEFMT = {"table": "simple", "markdown": "github", "latex": "latex_booktabs", "html": "html"}
 HEADERS = ("#", "path", "layer", "output", "params", "MACs", "FLOPs", "RF")
 _NUMERIC = (True, False, False, False, True, True, True, False)
+
+
+class _Glyphs(NamedTuple):
+    """The marks a table uses; LaTeX gets ASCII ones, which compile under any engine."""
+
+    times: str
+    none: str
+    part: str
+    ok: str
+    wrong: str
+    differs: str
+
+
+_UNICODE = _Glyphs("×", "—", "↳ ", "✓", "✗", " ≠ ")
+_ASCII = _Glyphs("x", "--", "- ", "yes", "NO", " vs torch ")
+
+
+def _glyphs(fmt: str) -> _Glyphs:
+    return _ASCII if fmt == "latex" else _UNICODE
 
 
 def count(n: int, human: bool = False) -> str:
@@ -47,16 +67,17 @@ def _shape(shape: tuple[int, ...], times: str) -> str:
     return times.join(map(str, shape))
 
 
-def _lines(report: Report, human: bool, times: str) -> list[list[str]]:
+def _lines(report: Report, human: bool, g: _Glyphs) -> list[list[str]]:
     lines = []
+    times = g.times
     for r in report.rows:
-        rf = "—" if r.receptive_field is None else _shape(r.receptive_field, times)
+        rf = g.none if r.receptive_field is None else _shape(r.receptive_field, times)
         layer = r.layer + (f" (shared with #{r.shared_with})" if r.shared_with else "")
         lines.append([str(r.index), r.path, layer, _shape(r.output_shape, times),
                       count(r.params, human), count(r.macs, human), count(r.flops, human), rf])
         for p in r.parts:  # a composite leaf shows its pieces beneath it, already in its sums
             b = report.batch
-            lines.append(["", f"  ↳ {p.name}", p.layer, _shape(p.output_shape, times), count(p.weights + p.biases, human),
+            lines.append(["", f"  {g.part}{p.name}", p.layer, _shape(p.output_shape, times), count(p.weights + p.biases, human),
                           count(p.macs * b, human), count(p.flops * b, human), ""])
     t = report.totals
     lines.append(["", "", "total", "", count(t.params, human), count(t.macs, human), count(t.flops, human), ""])
@@ -80,9 +101,10 @@ def table(report: Report, fmt: str = "table", human: bool = False) -> str:
     """A per-layer table with totals, in any tabulate format named in ``_TABLEFMT``."""
     from tabulate import tabulate
 
-    times = "x" if fmt == "latex" else "×"
+    g = _glyphs(fmt)
+    times = g.times
     body = tabulate(
-        _lines(report, human, times), headers=HEADERS, tablefmt=_TABLEFMT[fmt],
+        _lines(report, human, g), headers=HEADERS, tablefmt=_TABLEFMT[fmt],
         colalign=tuple("right" if n else "left" for n in _NUMERIC), disable_numparse=True,
     )
     if fmt in ("html", "latex"):
@@ -157,3 +179,69 @@ def layer_card(report: Report, human: bool = False) -> str:
     lines += [f"note: {n}" for n in report.notes]
     lines += [f"warning: {w}" for w in report.warnings]
     return "\n".join(lines)
+
+
+_VERIFY_HEADERS = ("#", "path", "kind", "output", "params", "FLOPs (conv, linear)", "ok")
+_VERIFY_NUMERIC = (True, False, False, False, True, True, False)
+_VERIFY_CSV = ("index", "path", "kind", "ok", "output_shape", "torch_output_shape", "params", "torch_params",
+               "flops", "torch_flops")
+
+
+def _checked(check: Check, shown: Callable[[object], str], g: _Glyphs) -> str:
+    """``760 ✓``, ``760 ≠ 750 ✗``, or just ``760`` where torch has no figure to hold it to."""
+    if check.theirs is None:
+        return shown(check.ours)
+    if check.ok:
+        return shown(check.ours) if g is _ASCII else f"{shown(check.ours)} {g.ok}"
+    return f"{shown(check.ours)}{g.differs}{shown(check.theirs)}" + ("" if g is _ASCII else f" {g.wrong}")
+
+
+def _plain(value: object) -> object:
+    """A figure as CSV writes it: shapes ``3x224x224``, missing ones empty."""
+    if value is None:
+        return ""
+    return "x".join(map(str, value)) if isinstance(value, tuple) else value
+
+
+def render_verify(v: VerifyReport, fmt: str = "table", human: bool = False) -> str:
+    """convcalc's rows beside torch's in one of :data:`FORMATS`."""
+    if fmt == "json":
+        return v.to_json()
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(_VERIFY_CSV)
+        for r in v.rows:
+            writer.writerow([r.index, r.path, r.kind, r.ok, *(_plain(x) for c in (r.shape, r.params, r.flops)
+                                                               for x in (c.ours, c.theirs))])
+        return buffer.getvalue()
+    if fmt not in _TABLEFMT:
+        raise SpecError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    from tabulate import tabulate
+
+    g = _glyphs(fmt)
+    times = g.times
+
+    def number(n: object) -> str:
+        return count(n, human) if isinstance(n, int) else str(n)
+
+    def shape(s: object) -> str:
+        return _shape(s, times) if isinstance(s, tuple) else str(s)
+
+    lines = [[str(r.index), r.path, r.kind, _checked(r.shape, shape, g), _checked(r.params, number, g),
+              _checked(r.flops, number, g) if r.flops.theirs is not None else g.none, g.ok if r.ok else g.wrong]
+             for r in v.rows]
+    body = tabulate(lines, headers=_VERIFY_HEADERS, tablefmt=_TABLEFMT[fmt], disable_numparse=True,
+                    colalign=tuple("right" if n else "left" for n in _VERIFY_NUMERIC))
+    if fmt in ("html", "latex"):
+        return body
+    wrong = sum(not r.ok for r in v.rows)
+    verdict = "all rows agree with torch" if v.ok else f"{wrong} rows disagree with torch"
+    title = (f"verify {v.model or 'network'}: input {_shape(v.input_shape, times)}, batch {v.batch}, "
+             f"on {v.device} (torch {v.torch_version})")
+    footer = [f"parameters  {_checked(v.params, number, g)}",
+              f"FLOPs of conv and linear layers (FlopCounterMode)  {_checked(v.flops, number, g)}",
+              f"{'ok' if v.ok else 'MISMATCH'}: {verdict}"]
+    if fmt == "table":
+        return f"{title}\n\n{body}\n\n" + "\n".join(footer)
+    return f"**{title}**\n\n{body}\n\n" + "  \n".join(footer)

@@ -381,5 +381,6 @@ def from_torch(module: nn.Module, input_shape: Shape | str, batch: int = 1, dtyp
                      warning=f"{sum(p.numel() for p in unclaimed.values()):,} parameters were not used by any "
                              "layer that ran (an unused head, or weights read directly); they are counted here")
     return Report(model=type(module).__name__, input_shape=shape, batch=batch, dtype=dtype,
-                  dtype_bytes=DTYPE_BYTES[dtype], rows=tuple(session.rows))
+                  dtype_bytes=DTYPE_BYTES[dtype], rows=tuple(session.rows),
+                  blocks={name: type(m).__name__ for name, m in meta.named_modules() if name})
 

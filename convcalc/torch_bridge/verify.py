@@ -38,11 +38,6 @@ class Check:
     def ok(self) -> bool:
         return self.theirs is None or self.ours == self.theirs
 
-    def shown(self, fmt: Any = str) -> str:
-        if self.theirs is None:
-            return f"{fmt(self.ours)}"
-        return f"{fmt(self.ours)} ✓" if self.ok else f"{fmt(self.ours)} ≠ {fmt(self.theirs)} ✗"
-
 
 @dataclass(frozen=True)
 class VerifyRow:
@@ -91,20 +86,14 @@ class VerifyReport:
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
 
-    def __str__(self) -> str:
-        from tabulate import tabulate
+    def render(self, fmt: str = "table", *, human: bool = False) -> str:
+        """The comparison as ``table``, ``markdown``, ``latex``, ``html``, ``csv`` or ``json`` text."""
+        from ..rendering import render_verify
 
-        lines = [[r.index, r.path, r.kind, r.shape.shown(lambda s: "×".join(map(str, s))), r.params.shown(lambda n: f"{n:,}"),
-                  r.flops.shown(lambda n: f"{n:,}") if r.flops.theirs is not None else "—", "✓" if r.ok else "✗"]
-                 for r in self.rows]
-        body = tabulate(lines, headers=("#", "path", "kind", "output", "params", "FLOPs (conv, linear)", "ok"),
-                        disable_numparse=True, colalign=("right", "left", "left", "left", "right", "right", "left"))
-        verdict = "all rows agree with torch" if self.ok else f"{sum(not r.ok for r in self.rows)} rows disagree with torch"
-        return (f"verify {self.model or 'network'}: input {'×'.join(map(str, self.input_shape))}, batch {self.batch}, "
-                f"on {self.device} (torch {self.torch_version})\n\n{body}\n\n"
-                f"parameters  {self.params.shown(lambda n: f'{n:,}')}\n"
-                f"FLOPs of conv and linear layers (FlopCounterMode)  {self.flops.shown(lambda n: f'{n:,}')}\n"
-                f"{'ok' if self.ok else 'MISMATCH'}: {verdict}")
+        return render_verify(self, fmt, human=human)
+
+    def __str__(self) -> str:
+        return self.render("table")
 
 
 def torch_device(device: str) -> torch.device:
