@@ -16,7 +16,7 @@ from math import gcd, lcm
 from typing import Any
 
 from .arithmetic import adaptive_window
-from .errors import ShapeError, SpecError
+from .errors import ConvCalcError, ShapeError, SpecError
 from .layers.base import Block, Effect, Layer, Leaf, Part, Reach, Shape, is_int, numel
 from .layers.blocks import Concat, Residual, Scale, Sequential
 
@@ -106,6 +106,7 @@ class Report:
     rows: tuple[Row, ...] = field(repr=False)
     notes: tuple[str, ...] = ()  # how the input was read, and the like
     blocks: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)  # path -> block class name
+    leaf_warnings: tuple[str, ...] | None = field(default=None, repr=False, compare=False)  # kept by at_depth
 
     @cached_property
     def totals(self) -> Totals:
@@ -148,7 +149,7 @@ class Report:
                 rows.append(r)
         if group:
             rows.append(self._merged(key, depth, group))
-        return replace(self, rows=tuple(rows))
+        return replace(self, rows=tuple(rows), leaf_warnings=self.warnings)
 
     def _merged(self, path: str, depth: int, group: list[Row]) -> Row:
         first, last = group[0], group[-1]
@@ -174,7 +175,9 @@ class Report:
 
     @property
     def warnings(self) -> tuple[str, ...]:
-        """Every row's warnings, each prefixed with the row it concerns."""
+        """Every row's warnings, each prefixed with the (leaf) row it concerns."""
+        if self.leaf_warnings is not None:
+            return self.leaf_warnings
         return tuple(f"{r.where}: {w}" for r in self.rows for w in r.warnings)
 
     def to_dict(self) -> dict[str, Any]:
@@ -207,6 +210,24 @@ class Report:
 
     def to_html(self) -> str:
         return self.render("html")
+
+    def to_dataframe(self) -> Any:
+        """The rows as a pandas DataFrame indexed by row number, one column per JSON key (shapes as
+        tuples; ``parts`` left out). Needs pandas, which convcalc does not depend on."""
+        try:
+            import pandas as pd
+        except ModuleNotFoundError:
+            raise ConvCalcError("to_dataframe needs pandas, which is not installed: pip install pandas") from None
+        records = []
+        for r in self.rows:
+            d = r.to_dict()
+            del d["parts"]
+            for key in ("input_shape", "output_shape", "receptive_field"):
+                d[key] = None if d[key] is None else tuple(d[key])
+            records.append(d)
+        columns = [k for k in Row.__dataclass_fields__ if k not in ("parts", "spec", "name", "frozen")]
+        return pd.DataFrame.from_records(records, columns=[c for c in columns if c in records[0]] if records else None,
+                                         index="index" if records else None)
 
     def _repr_html_(self) -> str:
         return self.to_html()

@@ -33,166 +33,22 @@ def format_options(command: Callable[..., Any]) -> Callable[..., Any]:
     )(command)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--debug", is_flag=True, help="Show the full traceback of unexpected errors.")
-def cli(debug: bool) -> None:
-    """Shapes, parameters, MACs, FLOPs, activation memory and receptive fields of CNNs, layer by layer."""
+class _Convcalc(click.Group):
+    """The command group, owning the exit status so that every caller (the console script,
+    ``python -m convcalc``, click's CliRunner) sees the same one-line errors and codes."""
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        code = _run(self, list(sys.argv[1:] if args is None else args), prog_name or "convcalc", extra)
+        if standalone_mode:
+            sys.exit(code)
+        return code
 
 
-def _network(model: str) -> object:
-    """A zoo name or spec file as it is, or the object ``package.module:Name`` names."""
-    return api.load(model) if ":" in model and not Path(model).is_file() else model
-
-
-DEVICE = click.option("--device", default="cpu", show_default=True, metavar="cpu|cuda|cuda:N|meta",
-                      help="Where torch runs the check (meta: shapes only, no memory).")
-
-
-@cli.command()
-@click.argument("model")
-@click.option("--input", "input_shape", metavar="CxHxW", help="Input shape per sample, channels first (default: the model's).")
-@click.option("--batch", type=int, default=1, show_default=True, help="Batch size (scales MACs, FLOPs and activations).")
-@click.option("--dtype", default="float32", show_default=True, help="Element type for memory figures.")
-@click.option("--depth", type=int, metavar="N",
-              help="Merge rows nested deeper than N into their block (0: top-level blocks only).")
-@click.option("--verify", "check", is_flag=True, help="Also run it in torch and compare every row (exit 1 on a mismatch).")
-@DEVICE
-@format_options
-def summary(model: str, input_shape: str | None, batch: int, dtype: str, depth: int | None, check: bool, device: str,
-            fmt: str, human: bool) -> int:
-    """Per-layer table of MODEL: a name from `convcalc models`, a spec file, or package.module:Name
-    for your own torch module, factory or convcalc network (give --input).
-
-    Example: convcalc summary alexnet --format markdown
-    Example: convcalc summary resnet50 --depth 1
-    """
-    if device != "cpu" and not check:
-        raise click.UsageError("--device is where --verify runs torch; add --verify")
-    with contextlib.redirect_stdout(sys.stderr):  # what the user's own code prints stays off our output
-        network = _network(model)
-        report = api.summary(network, input_shape, batch=batch, dtype=dtype, depth=depth)
-        verified = api.verify(network, input_shape, device=device, batch=batch) if check else None
-    if fmt == "json" and verified is not None:
-        click.echo(json.dumps({"summary": report.to_dict(), "verify": verified.to_dict()}, indent=2, ensure_ascii=False))
-    else:
-        click.echo(report.render(fmt, human=human))
-        if verified is not None:
-            click.echo(f"\n{verified.render(fmt, human=human)}")
-    return 0 if verified is None or verified.ok else 1
-
-
-@cli.command("verify")
-@click.argument("model")
-@click.option("--input", "input_shape", metavar="CxHxW", help="Input shape per sample (default: the model's).")
-@click.option("--batch", type=int, default=1, show_default=True, help="Batch size of the forward pass.")
-@DEVICE
-@format_options
-def verify_command(model: str, input_shape: str | None, batch: int, device: str, fmt: str, human: bool) -> int:
-    """Build MODEL in torch, run it, and compare each row's shape, parameters and conv/linear FLOPs
-    (FlopCounterMode) with convcalc's; exit 1 on any mismatch.
-
-    Example: convcalc verify resnet50 --device meta
-    """
-    with contextlib.redirect_stdout(sys.stderr):
-        verified = api.verify(_network(model), input_shape, device=device, batch=batch)
-    click.echo(verified.render(fmt, human=human))
-    return 0 if verified.ok else 1
-
-
-@cli.command()
-@click.argument("call")
-@click.option("--input", "input_shape", required=True, metavar="CxHxW",
-              help="Input shape, channels first (3x32x32); H×W×C (32x32x3) is read as CS231n writes it when unambiguous.")
-@click.option("--explain", is_flag=True, help="Show every formula with the numbers substituted.")
-@click.option("--dtype", default="float32", show_default=True, help="Element type for memory figures.")
-@format_options
-def layer(call: str, input_shape: str, explain: bool, dtype: str, fmt: str, human: bool) -> None:
-    """One layer, written as the lectures write it: its output shape, parameters, MACs, FLOPs,
-    activation memory and receptive field.
-
-    Example: convcalc layer "nn.Conv2d(3, 10, kernel_size=5, padding=2)" --input 3x32x32 --explain
-    """
-    from .explain import explain as working
-    from .parsing import parse_layer
-    from .rendering import layer_card
-
-    spec = parse_layer(call)
-    if explain:
-        click.echo(working(spec, input_shape, dtype=dtype, fmt=fmt))
-        return
-    report = api.summary(spec, input_shape, dtype=dtype)
-    click.echo(layer_card(report, human) if fmt == "table" else report.render(fmt, human=human))
-
-
-@cli.command()
-@click.argument("answers", type=click.Path(dir_okay=False, path_type=str))
-def check(answers: str) -> int:
-    """Mark the answers in a TOML file, each ✓ or ✗ with the true value and, where wrong, the working.
-    Exit 0 when all are right, 1 when any is wrong, 2 for a file that cannot be read.
-
-    Example: convcalc check examples/homework.toml
-    """
-    from .answers import check_file
-
-    marks = check_file(answers)
-    for mark in marks:
-        click.echo(str(mark))
-    wrong = sum(not m.ok for m in marks)
-    click.echo(f"\n{len(marks) - wrong} of {len(marks)} right" + (f", {wrong} wrong" if wrong else ""))
-    return 1 if wrong else 0
-
-
-@cli.command()
-@click.option("--input", "size", type=int, required=True, help="Input size along one spatial dim (e.g. 7).")
-@click.option("--kernel", type=int, required=True, help="Kernel size.")
-@click.option("--stride", type=int, help="Stride (default 1; left open with --output, every stride is tried).")
-@click.option("--dilation", type=int, default=1, show_default=True, help="Dilation.")
-@click.option("--output", type=int, help="The output size wanted: list the paddings and strides that give it.")
-@click.option("--same", is_flag=True, help="The padding that keeps the size (stride 1), as torch's padding='same'.")
-def solve(size: int, kernel: int, stride: int | None, dilation: int, output: int | None, same: bool) -> None:
-    """Which paddings (and strides) fit, and why the others don't: every real input element read,
-    or the last rows or columns dropped by torch's floor.
-
-    Example: convcalc solve --input 7 --kernel 3 --stride 3
-    """
-    from .rendering import table_of
-    from .solve import solve as find
-
-    fits = find(size, kernel, stride, dilation, output, same)
-    if not fits:
-        raise ConvCalcError(f"no padding below the kernel and no stride gives output {output} from input {size} "
-                            f"with kernel {kernel}")
-    rows = [{"padding": str(f.padding), "stride": f.stride, "output": f.output if f.output >= 1 else "—",
-             "fits": "yes" if f.fits else "no", "working": f.working} for f in fits]
-    click.echo(table_of(rows, "table", str))
-
-
-@cli.command()
-@click.argument("pattern", default="*")
-@format_options
-def models(pattern: str, fmt: str, human: bool) -> None:
-    """List the zoo (names matching the glob PATTERN) with input, parameters and MACs.
-
-    Example: convcalc models 'resnet*'
-    """
-    from . import models as zoo
-    from .rendering import count, table_of
-
-    rows = []
-    for name in zoo.list_models(pattern):
-        report = api.summary(name)
-        rows.append({"name": name, "input": "x".join(map(str, report.input_shape)),
-                     "params": report.totals.params, "macs": report.totals.macs})
-    if not rows:
-        raise ConvCalcError(f"no model matches {pattern!r}; `convcalc models` lists them all")
-    click.echo(table_of(rows, fmt, lambda v: count(v, human) if isinstance(v, int) else v))
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the exit status (0 fine, 1 a mismatch, 2 bad input, 3 a bug in convcalc)."""
-    args = list(sys.argv[1:] if argv is None else argv)
+def _run(group: click.Group, args: list[str], prog_name: str, extra: dict[str, Any]) -> int:
+    """Run the command; 0 fine, 1 a mismatch or wrong answer, 2 bad input, 3 a bug in convcalc, 130 interrupted."""
     try:
-        result = cli.main(args=args, prog_name="convcalc", standalone_mode=False)
+        result = click.Group.main(group, args=args, prog_name=prog_name, standalone_mode=False, **extra)
     except click.exceptions.NoArgsIsHelpError as help_shown:  # bare `convcalc`: show the help
         click.echo(help_shown.ctx.get_help() if help_shown.ctx else str(help_shown))
         return 0
@@ -217,3 +73,181 @@ def main(argv: Sequence[str] | None = None) -> int:
                    "rerun with --debug for the traceback and report it", err=True)
         return EXIT_BUG
     return result if isinstance(result, int) else 0
+
+
+@click.group("convcalc", cls=_Convcalc, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show the full traceback of unexpected errors.")
+def cli(debug: bool) -> None:
+    """Shapes, parameters, MACs, FLOPs, activation memory and receptive fields of CNNs, layer by layer."""
+
+
+def _network(model: str) -> object:
+    """A zoo name or spec file as it is, or the object ``package.module:Name`` names."""
+    return api.load(model) if ":" in model and not Path(model).is_file() else model
+
+
+def _emit(text: str) -> None:
+    """Print one document, ending in exactly one newline (CSV already ends in one)."""
+    click.echo(text, nl=not text.endswith("\n"))
+
+
+DEVICE = click.option("--device", default="cpu", show_default=True, metavar="cpu|cuda|cuda:N|meta",
+                      help="Where torch runs the check (meta: shapes only, no memory).")
+
+
+@cli.command()
+@click.argument("model")
+@click.option("--input", "input_shape", metavar="CxHxW", help="Input shape per sample, channels first (default: the model's).")
+@click.option("--batch", type=int, default=1, show_default=True, help="Batch size (scales MACs, FLOPs and activations).")
+@click.option("--dtype", default="float32", show_default=True, help="Element type for memory figures.")
+@click.option("--depth", type=int, metavar="N",
+              help="Merge rows nested deeper than N into their block (0: top-level blocks only).")
+@click.option("--verify", "check", is_flag=True, help="Also run it in torch and compare every row (exit 1 on a mismatch).")
+@DEVICE
+@format_options
+def summary(model: str, input_shape: str | None, batch: int, dtype: str, depth: int | None, check: bool, device: str,
+            fmt: str, human: bool) -> int:
+    """Per-layer table of MODEL: a name from `convcalc models`, a spec file, or package.module:Name
+    for your own torch module, factory or convcalc network (give --input).
+
+    \b
+    Examples:
+      convcalc summary alexnet --format markdown
+      convcalc summary resnet50 --depth 1 --human
+      convcalc summary examples/lenet_mnist.txt --verify
+    """
+    if device != "cpu" and not check:
+        raise click.UsageError("--device is where --verify runs torch; add --verify")
+    with contextlib.redirect_stdout(sys.stderr):  # what the user's own code prints stays off our output
+        network = _network(model)
+        report = api.summary(network, input_shape, batch=batch, dtype=dtype, depth=depth)
+        verified = api.verify(network, input_shape, device=device, batch=batch) if check else None
+    if fmt == "json" and verified is not None:
+        click.echo(json.dumps({"summary": report.to_dict(), "verify": verified.to_dict()}, indent=2, ensure_ascii=False))
+    else:
+        _emit(report.render(fmt, human=human))
+        if verified is not None:
+            _emit(f"\n{verified.render(fmt, human=human)}")
+    return 0 if verified is None or verified.ok else 1
+
+
+@cli.command("verify")
+@click.argument("model")
+@click.option("--input", "input_shape", metavar="CxHxW", help="Input shape per sample (default: the model's).")
+@click.option("--batch", type=int, default=1, show_default=True, help="Batch size of the forward pass.")
+@DEVICE
+@format_options
+def verify_command(model: str, input_shape: str | None, batch: int, device: str, fmt: str, human: bool) -> int:
+    """Build MODEL in torch, run it, and compare each row's shape, parameters and conv/linear FLOPs
+    (FlopCounterMode) with convcalc's; exit 1 on any mismatch.
+
+    \b
+    Example:
+      convcalc verify resnet50 --device meta
+    """
+    with contextlib.redirect_stdout(sys.stderr):
+        verified = api.verify(_network(model), input_shape, device=device, batch=batch)
+    _emit(verified.render(fmt, human=human))
+    return 0 if verified.ok else 1
+
+
+@cli.command()
+@click.argument("call")
+@click.option("--input", "input_shape", required=True, metavar="CxHxW",
+              help="Input shape, channels first (3x32x32); H×W×C (32x32x3) is read as CS231n writes it when unambiguous.")
+@click.option("--explain", is_flag=True, help="Show every formula with the numbers substituted.")
+@click.option("--dtype", default="float32", show_default=True, help="Element type for memory figures.")
+@format_options
+def layer(call: str, input_shape: str, explain: bool, dtype: str, fmt: str, human: bool) -> None:
+    """One layer, written as the lectures write it: its output shape, parameters, MACs, FLOPs,
+    activation memory and receptive field.
+
+    \b
+    Example:
+      convcalc layer "nn.Conv2d(3, 10, kernel_size=5, padding=2)" --input 3x32x32 --explain
+    """
+    from .explain import explain as working
+    from .parsing import parse_layer
+    from .rendering import layer_card
+
+    spec = parse_layer(call)
+    if explain:
+        _emit(working(spec, input_shape, dtype=dtype, fmt=fmt))
+        return
+    report = api.summary(spec, input_shape, dtype=dtype)
+    _emit(layer_card(report, human) if fmt == "table" else report.render(fmt, human=human))
+
+
+@cli.command()
+@click.argument("answers", type=click.Path(dir_okay=False, path_type=str))
+def check(answers: str) -> int:
+    """Mark the answers in a TOML file, each ✓ or ✗ with the true value and, where wrong, the working.
+    Exit 0 when all are right, 1 when any is wrong, 2 for a file that cannot be read.
+
+    \b
+    Example:
+      convcalc check examples/homework.toml
+    """
+    from .answers import check_file
+
+    marks = check_file(answers)
+    for mark in marks:
+        click.echo(str(mark))
+    wrong = sum(not m.ok for m in marks)
+    click.echo(f"\n{len(marks) - wrong} of {len(marks)} right" + (f", {wrong} wrong" if wrong else ""))
+    return 1 if wrong else 0
+
+
+@cli.command()
+@click.option("--input", "size", type=int, required=True, help="Input size along one spatial dim (e.g. 7).")
+@click.option("--kernel", type=int, required=True, help="Kernel size.")
+@click.option("--stride", type=int, help="Stride (default 1; left open with --output, every stride is tried).")
+@click.option("--dilation", type=int, default=1, show_default=True, help="Dilation.")
+@click.option("--output", type=int, help="The output size wanted: list the paddings and strides that give it.")
+@click.option("--same", is_flag=True, help="The padding that keeps the size (stride 1), as torch's padding='same'.")
+def solve(size: int, kernel: int, stride: int | None, dilation: int, output: int | None, same: bool) -> None:
+    """Which paddings (and strides) fit, and why the others don't: every real input element read,
+    or the last rows or columns dropped by torch's floor.
+
+    \b
+    Example:
+      convcalc solve --input 7 --kernel 3 --stride 3
+    """
+    from .rendering import table_of
+    from .solve import solve as find
+
+    fits = find(size, kernel, stride, dilation, output, same)
+    if not fits:
+        raise ConvCalcError(f"no padding below the kernel and no stride gives output {output} from input {size} "
+                            f"with kernel {kernel}")
+    rows = [{"padding": str(f.padding), "stride": f.stride, "output": f.output if f.output >= 1 else "—",
+             "fits": "yes" if f.fits else "no", "working": f.working} for f in fits]
+    click.echo(table_of(rows, "table", str))
+
+
+@cli.command()
+@click.argument("pattern", default="*")
+@format_options
+def models(pattern: str, fmt: str, human: bool) -> None:
+    """List the zoo (names matching the glob PATTERN) with input, parameters and MACs.
+
+    \b
+    Example:
+      convcalc models 'resnet*'
+    """
+    from . import models as zoo
+    from .rendering import count, table_of
+
+    rows = []
+    for name in zoo.list_models(pattern):
+        report = api.summary(name)
+        rows.append({"name": name, "input": "x".join(map(str, report.input_shape)),
+                     "params": report.totals.params, "macs": report.totals.macs})
+    if not rows:
+        raise ConvCalcError(f"no model matches {pattern!r}; `convcalc models` lists them all")
+    _emit(table_of(rows, fmt, lambda v: count(v, human) if isinstance(v, int) else v))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit status (0 fine, 1 a mismatch, 2 bad input, 3 a bug in convcalc)."""
+    return int(cli.main(argv, standalone_mode=False))

@@ -231,6 +231,7 @@ def render_verify(v: VerifyReport, fmt: str = "table", human: bool = False) -> s
     lines = [[str(r.index), r.path, r.kind, _checked(r.shape, shape, g), _checked(r.params, number, g),
               _checked(r.flops, number, g) if r.flops.theirs is not None else g.none, g.ok if r.ok else g.wrong]
              for r in v.rows]
+    lines.append(["", "", "total", "", _checked(v.params, number, g), _checked(v.flops, number, g), g.ok if v.ok else g.wrong])
     body = tabulate(lines, headers=_VERIFY_HEADERS, tablefmt=_TABLEFMT[fmt], disable_numparse=True,
                     colalign=tuple("right" if n else "left" for n in _VERIFY_NUMERIC))
     if fmt in ("html", "latex"):

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
 import os
+from collections.abc import Callable
+from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 # CI runs a bounded number of examples so the suite stays well inside its time;
@@ -16,3 +20,44 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.ge
 #: For the property tests the torch bridge must pass in CI: never fewer than 300 examples.
 AT_LEAST_300 = settings(max_examples=max(300, settings.default.max_examples), deadline=None,
                         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+
+
+# --- golden outputs --------------------------------------------------------------------------------
+#
+# tests/golden/ holds the exact text of tables and other outputs whose layout users rely on. A change
+# of layout fails those tests until someone looks at the difference and runs
+#   python -m pytest --update-goldens
+# which rewrites the files (and examples/notebook.ipynb's saved outputs). Nothing rewrites them otherwise.
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-goldens", action="store_true", default=False,
+                     help="rewrite tests/golden/* and the example notebook's outputs from the current code")
+
+
+@pytest.fixture
+def update_goldens(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-goldens"))
+
+
+@pytest.fixture
+def golden(update_goldens: bool) -> Callable[[str, str], None]:
+    """``golden(name, text)``: text must equal tests/golden/name (rewritten with --update-goldens)."""
+
+    def check(name: str, text: str) -> None:
+        path = GOLDEN / name
+        if update_goldens:
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            return
+        if not path.exists():
+            pytest.fail(f"no golden file {path}; run `python -m pytest --update-goldens` and review it")
+        expected = path.read_text(encoding="utf-8")
+        if text != expected:
+            diff = "".join(difflib.unified_diff(expected.splitlines(True), text.splitlines(True), "golden", "now"))
+            pytest.fail(f"{name} differs from its golden file (if the change is meant, run "
+                        f"`python -m pytest --update-goldens` and review the diff):\n{diff}")
+
+    return check

@@ -147,3 +147,87 @@ def test_separable_parts_are_visible_in_table_and_json() -> None:
     parts = json.loads(report.to_json())["rows"][0]["parts"]
     assert [p["name"] for p in parts] == ["depthwise", "pointwise"]
     assert sum(p["params"] for p in parts) == report.totals.params
+
+
+# --- depth: rows merged into their blocks ------------------------------------------------------
+
+
+def test_depth_0_of_resnet50_is_its_top_level_with_block_sums() -> None:
+    report = cc.summary("resnet50", depth=0)
+    assert [r.path for r in report.rows] == ["conv1", "bn1", "relu", "maxpool", "layer1", "layer2", "layer3", "layer4",
+                                           "avgpool", "flatten", "fc"]
+    layer1 = report.rows[4]
+    # By hand, torchvision's layer1: the first bottleneck 64·64 + 9·64·64 + 64·256 convs, 2·(64 + 64 + 256) BN,
+    # and a 64·256 downsample with BN 2·256 = 75,008; the other two 256·64 + 9·64·64 + 64·256 + 2·384 = 70,400 each.
+    assert layer1.params == 75_008 + 2 * 70_400 == 215_808
+    assert (layer1.kind, layer1.depth, layer1.input_shape, layer1.output_shape) == ("sequential", 0, (64, 56, 56),
+                                                                                   (256, 56, 56))
+    # rows per bottleneck: 3 × (conv, bn, relu) less the last relu = 8, the add and the relu after it = 10,
+    # plus the first one's shortcut conv and bn: 12 + 10 + 10
+    assert layer1.layer == "Sequential: 32 layers"
+    full = cc.summary("resnet50")
+    inside = [r for r in full.rows if r.path.startswith("layer1.")]
+    assert len(inside) == 32 and layer1.index == inside[0].index
+    assert layer1.receptive_field == inside[-1].receptive_field and layer1.macs == sum(r.macs for r in inside)
+
+
+@pytest.mark.parametrize("name", ["resnet50", "googlenet", "mobilenet_v3_small", "densenet121", "convnext_tiny"])
+def test_depth_never_changes_the_totals_or_the_output(name: str) -> None:
+    full = cc.summary(name)
+    for depth in range(5):
+        merged = full.at_depth(depth)
+        assert merged.totals == full.totals
+        assert merged.output_shape == full.output_shape
+        assert all(r.depth <= depth for r in merged.rows)
+        assert merged.warnings == full.warnings  # still named by the leaf that warns
+    deepest = max(r.depth for r in full.rows)
+    assert full.at_depth(deepest).rows == full.rows
+
+
+def test_depth_in_json_and_the_library_call_agree() -> None:
+    assert cc.summary("resnet18", depth=1).to_dict() == cc.summary("resnet18").at_depth(1).to_dict()
+
+
+@pytest.mark.parametrize("depth", [-1, 1.5, True, "1"])
+def test_bad_depth_is_refused(depth: object) -> None:
+    with pytest.raises(cc.SpecError, match="depth must be a whole number"):
+        cc.summary("lenet5").at_depth(depth)  # type: ignore[arg-type]
+
+
+def test_depth_names_torch_blocks_by_their_class() -> None:
+    torch = pytest.importorskip("torch")
+    from torch import nn
+
+    class Stem(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv = nn.Conv2d(3, 8, 3)
+            self.bn = nn.BatchNorm2d(8)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.bn(self.conv(x))
+
+    net = nn.Sequential(Stem(), nn.Flatten(), nn.Linear(8 * 6 * 6, 2))
+    rows = cc.summary(net, (3, 8, 8), depth=0).rows
+    assert [(r.path, r.kind) for r in rows] == [("0", "stem"), ("1", "flatten"), ("2", "linear")]
+    assert rows[0].params == 3 * 8 * 9 + 8 + 2 * 8  # conv weights and bias, BN weight and bias
+
+
+# --- to_dataframe ------------------------------------------------------------------------------
+
+
+def test_to_dataframe_has_one_row_per_layer(alexnet: cc.Report) -> None:
+    pytest.importorskip("pandas")
+    df = alexnet.to_dataframe()
+    assert list(df.index) == list(range(1, 22)) and df.index.name == "index"
+    assert int(df["params"].sum()) == 62_378_344 and int(df["macs"].sum()) == 1_135_256_096
+    assert df.loc[1, "output_shape"] == (96, 55, 55) and df.loc[1, "kind"] == "conv2d"
+    assert {"path", "kind", "depth", "flops", "activation_bytes", "receptive_field"} <= set(df.columns)
+
+
+def test_to_dataframe_without_pandas_says_how_to_get_it(alexnet: cc.Report, monkeypatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "pandas", None)  # import pandas now raises ModuleNotFoundError
+    with pytest.raises(cc.ConvCalcError, match="pip install pandas"):
+        alexnet.to_dataframe()
