@@ -235,6 +235,11 @@ class Report:
     def __str__(self) -> str:
         return self.render("table")
 
+    def __repr__(self) -> str:
+        t = self.totals
+        return (f"<Report {self.model or 'network'}: input {'×'.join(map(str, self.input_shape))}, batch {self.batch}, "
+                f"{len(self.rows)} rows, {t.params:,} params, {t.macs:,} MACs>")
+
 
 # --- receptive field ---------------------------------------------------------------------
 #
