@@ -129,17 +129,36 @@ def _where(node: ast.AST, line: int | None) -> dict[str, int | None]:
     return {"line": line, "column": getattr(node, "col_offset", -1) + 1}
 
 
+_ARITHMETIC: dict[type, Callable[[int, int], int]] = {
+    ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
+    ast.FloorDiv: lambda a, b: a // b,
+}
+_LARGEST = 10**30  # whole-number arithmetic in a spec stays below this, so no line can build a huge number
+
+
 def _literal(node: ast.AST, line: int | None) -> Any:
-    """A literal argument; anything that would need evaluating is refused."""
-    allowed = (ast.Constant, ast.Tuple, ast.List, ast.UnaryOp)
-    for sub in ast.walk(node):
-        if not isinstance(sub, (*allowed, ast.USub, ast.UAdd, ast.Load)):
-            raise SpecError(f"arguments must be literals such as 3, (3, 3), 'same' or True; "
-                            f"{ast.unparse(node)!r} is not one", **_where(node, line))
-    try:
-        return ast.literal_eval(node)
-    except ValueError:
-        raise SpecError(f"{ast.unparse(node)!r} is not a literal value", **_where(node, line)) from None
+    """A literal argument (numbers, strings, True/False/None, tuples and lists of them), or whole-number
+    arithmetic such as ``16 * 5 * 5`` as the tutorials write it; anything else is refused, never evaluated."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float, str, type(None))):
+        return node.value
+    if isinstance(node, (ast.Tuple, ast.List)):
+        values = [_literal(item, line) for item in node.elts]
+        return tuple(values) if isinstance(node, ast.Tuple) else values
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        value = _literal(node.operand, line)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return -value if isinstance(node.op, ast.USub) else value
+    if isinstance(node, ast.BinOp) and type(node.op) in _ARITHMETIC:
+        a, b = _literal(node.left, line), _literal(node.right, line)
+        if all(isinstance(v, int) and not isinstance(v, bool) for v in (a, b)):
+            if isinstance(node.op, ast.FloorDiv) and b == 0:
+                raise SpecError(f"{ast.unparse(node)!r} divides by zero", **_where(node, line))
+            value = _ARITHMETIC[type(node.op)](a, b)
+            if abs(value) < _LARGEST:
+                return value
+            raise SpecError(f"{ast.unparse(node)!r} is too large for a layer size", **_where(node, line))
+    raise SpecError(f"arguments must be literals such as 3, (3, 3), 'same' or True, or whole-number arithmetic "
+                    f"such as 16 * 5 * 5; {ast.unparse(node)!r} is not one", **_where(node, line))
 
 
 def _refuse_names(tree: ast.AST, line: int | None) -> None:

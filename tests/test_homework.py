@@ -88,6 +88,48 @@ def test_spec_text_is_refused_not_run(text: str, message: str, tmp_path, monkeyp
     assert not (tmp_path / "MARKER").exists()
 
 
+def test_whole_number_arithmetic_as_the_tutorials_write_it() -> None:
+    # PyTorch's tutorial LeNet: x.view(-1, 16 * 5 * 5) then nn.Linear(16 * 5 * 5, 120)
+    assert cc.parse_layer("nn.Linear(16 * 5 * 5, 120)") == cc.Linear(400, 120)
+    assert cc.parse_layer("nn.Conv2d(3, 64 // 2, 3 - 1 + 1)") == cc.Conv2d(3, 32, 3)
+    for text, message in [("nn.Linear(2 ** 10, 3)", "whole-number arithmetic"), ("nn.Linear(1 // 0, 3)", "divides by zero"),
+                          ("nn.Linear(10**9 * 10**9, 3)", "whole-number arithmetic"),
+                          ("nn.Linear(99999999999999999 * 99999999999999999, 3)", "too large"),
+                          ("nn.Conv2d(3, 8, 'a' * 3)", "whole-number arithmetic"), ("nn.Linear(2.0 * 3, 4)", "arithmetic")]:
+        with pytest.raises(cc.SpecError, match=message):
+            cc.parse_layer(text)
+
+
+def test_spec_text_is_never_compiled_to_code(monkeypatch, tmp_path) -> None:
+    """Proof that parsing runs nothing: while it parses, eval and exec raise, and compile may only
+    build syntax trees (which is what ast.parse asks of it), never code that could run."""
+    import ast
+    import builtins
+
+    real_compile = builtins.compile
+
+    def trees_only(source, filename, mode, flags=0, *args, **kwargs):
+        if not flags & ast.PyCF_ONLY_AST:
+            raise AssertionError(f"compiled {source!r} to code")
+        return real_compile(source, filename, mode, flags, *args, **kwargs)
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("evaluated spec text")
+
+    monkeypatch.setattr(builtins, "compile", trees_only)
+    monkeypatch.setattr(builtins, "eval", forbidden)
+    monkeypatch.setattr(builtins, "exec", forbidden)
+    monkeypatch.chdir(tmp_path)
+    spec = tmp_path / "net.txt"
+    spec.write_text("input 3x32x32\nnn.Conv2d(3, 8, 3, padding=1)\nF.relu(.)\nnn.MaxPool2d(2)\nx.view(-1, 8 * 16 * 16)\n"
+                    "nn.Linear(2048, 10)\n")
+    assert cc.summary(str(spec)).totals.params == 3 * 8 * 9 + 8 + 2048 * 10 + 10  # by hand: 230 + 20,490
+    for text in ["__import__('os').system('touch MARKER')", "open('MARKER', 'w')", "nn.Conv2d(3, 8, (lambda: 3)())"]:
+        with pytest.raises(cc.SpecError):
+            cc.parse_layer(text)
+    assert list(tmp_path.iterdir()) == [spec]
+
+
 def test_spec_file_errors_name_the_line(tmp_path) -> None:
     bad = tmp_path / "net.txt"
     bad.write_text("input 1x28x28\nnn.Conv2d(1, 8, 3)\nnn.Relu()\n")
