@@ -5,7 +5,7 @@ of every layer of a convolutional network, computed symbolically.
     >>> cc.summary("alexnet").totals.params
     62378344
 
-Importing convcalc imports neither torch nor click nor tabulate; ``to_torch``,
+Importing convcalc imports neither torch nor click; ``to_torch``,
 ``verify`` and ``from_torch`` import torch when first called.
 """
 

@@ -308,8 +308,11 @@ class _Axis:
             seen = _hull(seen, self.at(first + t * step))
         return seen
 
+    @cached_property
     def width(self) -> int:
         """The receptive field: the widest interval any existing position sees."""
+        if len(self.spans) == 1 and self.spans[0] is not None and self.extent > 0 and not self.bounded:
+            return self.spans[0][1] - self.spans[0][0] + 1
         return max((hi - lo + 1 for lo, hi in filter(None, self.spans[: self.extent])), default=0)
 
     def _outputs(self, extent: int, period: int, see: Callable[[int], Interval], shift: int) -> _Axis | None:
@@ -320,6 +323,11 @@ class _Axis:
 
     def window(self, kernel: int, stride: int, dilation: int, pad: int, extent: int) -> _Axis | None:
         """Output o reads positions o·S − P + j·D for j < K."""
+        if len(self.spans) == 1 and not self.bounded and self.spans[0] is not None and self.shift >= 0:
+            # Every position sees [lo + q·shift, hi + q·shift]: output 0 reads q = −P … −P + (K−1)·D.
+            lo, hi = self.spans[0]
+            return _Axis(((lo - pad * self.shift, hi + (dilation * (kernel - 1) - pad) * self.shift),),
+                         self.shift * stride, extent)
         period = len(self.spans) // gcd(len(self.spans), stride)
         return self._outputs(extent, period, lambda o: self.read(o * stride - pad, dilation, kernel),
                              self.shift * stride * period // len(self.spans))
@@ -362,6 +370,10 @@ class _Axis:
     def union(axes: list[_Axis]) -> _Axis | None:
         """Branches summed or concatenated position by position."""
         extent = axes[0].extent
+        first = axes[0]
+        if all(len(a.spans) == 1 and not a.bounded and a.shift == first.shift and a.spans[0] is not None for a in axes):
+            # one interval per axis, moving alike: the hull of the intervals (a residual block's add)
+            return _Axis(((min(a.spans[0][0] for a in axes), max(a.spans[0][1] for a in axes)),), first.shift, extent)
         if any(a.bounded for a in axes):
             if extent > _MAX_PERIOD:
                 return None
@@ -378,6 +390,18 @@ def _hull_all(intervals: Iterable[Interval]) -> Interval:
     for interval in intervals:
         seen = _hull(seen, interval)
     return seen
+
+
+_MOVES = {"window": _Axis.window, "transposed": _Axis.transposed, "adaptive": _Axis.adaptive}
+_PLAIN_LAYOUTS: dict[int, tuple[int | None, ...]] = {}
+
+
+def _plain_layout(n: int) -> tuple[int | None, ...]:
+    """Channels, then spatial dims 0 … n−1 in order: the layout the sliding windows need."""
+    layout = _PLAIN_LAYOUTS.get(n)
+    if layout is None:
+        layout = _PLAIN_LAYOUTS[n] = (None, *range(n))
+    return layout
 
 
 @dataclass(frozen=True)
@@ -399,24 +423,27 @@ class _Field:
         return _Field(tuple(_Axis(((0, 0),), 1, size) for size in shape[1:]), (None, *range(n)))
 
     def _with(self, axes: list[_Axis | None]) -> _Field:
-        return replace(self, mode="unknown") if any(a is None for a in axes) else replace(self, axes=tuple(axes))  # type: ignore[arg-type]
+        if any(a is None for a in axes):
+            return _Field(self.axes, self.layout, "unknown")
+        return _Field(tuple(axes), self.layout, self.mode)  # type: ignore[arg-type]
 
     def advance(self, reach: Reach, out: Shape) -> _Field:
-        if self.mode == "unknown" or reach.kind == "same":
+        kind = reach.kind
+        if kind == "same" or self.mode == "unknown":
             return self
-        if reach.kind == "flatten":
-            return replace(self, mode="mixed", layout=(None,) * len(out))
-        if reach.kind == "permute":
-            return replace(self, layout=tuple(self.layout[d] for d in reach.order))
-        if reach.kind == "dense":  # mixes the last dim: every position, once flattened into it
+        if kind == "flatten":
+            return _Field(self.axes, (None,) * len(out), "mixed")
+        if kind == "permute":
+            return _Field(self.axes, tuple(self.layout[d] for d in reach.order), self.mode)
+        if kind == "dense":  # mixes the last dim: every position, once flattened into it
             if self.mode == "mixed":
                 return self._with([a.dense() for a in self.axes])
             last = self.layout[-1]
             return self if last is None else self._with([a.dense() if i == last else a for i, a in enumerate(self.axes)])
-        if self.mode != "spatial" or len(reach.dims) != len(self.axes) or self.layout != (None, *range(len(self.axes))):
-            return replace(self, mode="unknown")
-        move = {"window": _Axis.window, "transposed": _Axis.transposed, "adaptive": _Axis.adaptive}[reach.kind]
-        return self._with([move(a, *dim, extent) for a, dim, extent in zip(self.axes, reach.dims, out[1:])])  # type: ignore[operator]
+        if self.mode != "spatial" or len(reach.dims) != len(self.axes) or self.layout != _plain_layout(len(self.axes)):
+            return _Field(self.axes, self.layout, "unknown")
+        move = _MOVES[kind]
+        return self._with([move(a, *dim, extent) for a, dim, extent in zip(self.axes, reach.dims, out[1:])])
 
     @staticmethod
     def union(fields: list[_Field], broadcast: bool = False) -> _Field:
@@ -424,7 +451,7 @@ class _Field:
         ``broadcast`` the second field is a gate whose size-1 dims spread over the first."""
         first = fields[0]
         if any(f.mode == "unknown" or f.layout != first.layout or len(f.axes) != len(first.axes) for f in fields):
-            return replace(first, mode="unknown")
+            return _Field(first.axes, first.layout, "unknown")
         mode = "mixed" if any(f.mode == "mixed" for f in fields) else "spatial"
         axes: list[_Axis | None] = []
         for i, axis in enumerate(first.axes):
@@ -433,10 +460,14 @@ class _Field:
                 axes.append(axis.broadcast(others[0].at(0)))
             else:
                 axes.append(_Axis.union([axis, *others]))
-        return replace(first._with(axes), mode=mode) if all(a is not None for a in axes) else replace(first, mode="unknown")
+        if any(a is None for a in axes):
+            return _Field(first.axes, first.layout, "unknown")
+        return _Field(tuple(axes), first.layout, mode)  # type: ignore[arg-type]
 
+    @cached_property
     def shown(self) -> tuple[int, ...] | None:
-        return None if self.mode == "unknown" else tuple(a.width() for a in self.axes)
+        """The receptive field per spatial dim, or None where it cannot be known (computed once)."""
+        return None if self.mode == "unknown" else tuple(a.width for a in self.axes)
 
 
 # --- the walk ----------------------------------------------------------------------------
@@ -458,20 +489,36 @@ class _Walk:
         self.owners: dict[int, int] = {}  # id(leaf with parameters) -> first row index
         self.sizes: dict[int, Leaf] = {}  # id(leaf) -> the leaf with its inferred sizes, which must not change
         self.blocks: dict[str, str] = {}  # path -> class name of each block walked
+        # (layer value, input shape) -> (effect, resolved layer, its repr): an effect is a pure function of
+        # both, so the 36 identical bottlenecks of a ResNet stage, or a 10,000-layer chain, are computed once
+        self.memo: dict[tuple[Leaf, Shape], tuple[Effect, Leaf, str]] = {}
+
+    def leaf(self, layer: Leaf, shape: Shape) -> tuple[Effect, Leaf, str]:
+        key = (layer, shape)
+        try:
+            known = self.memo.get(key)
+        except TypeError:  # a layer holding an unhashable value: compute it every time
+            known, key = None, None  # type: ignore[assignment]
+        if known is None:
+            effect = layer.effect(shape)  # first: it gives the clearest error for a shape that does not fit
+            shown = layer.resolved(shape)
+            known = (effect, shown, repr(shown))
+            if key is not None:
+                self.memo[key] = known
+        return known
 
     def layer(self, layer: Layer, shape: Shape, path: str, fld: _Field) -> tuple[Shape, _Field]:
         if isinstance(layer, Leaf):
             index = len(self.rows) + 1
             try:
-                effect = layer.effect(shape)
-                shown = layer.resolved(shape)
+                effect, shown, text = self.leaf(layer, shape)
                 first = self.sizes.setdefault(id(layer), shown)
                 if first != shown:
                     raise ShapeError(f"is used twice, as {first!r} and as {shown!r}; a shared layer has one size "
                                      "(give it explicitly, or use two layers)")
             except ShapeError as error:
                 raise error.located(_where(index, path, layer.name)) from None
-            return self.row(layer, shown, shape, path, effect, fld)
+            return self.row(layer, shown, text, shape, path, effect, fld)
         self.blocks.setdefault(path, layer.name)
         if isinstance(layer, Sequential):
             for name, child in layer.children():
@@ -508,10 +555,11 @@ class _Walk:
             effect = block.join.join(shapes, names)
         except ShapeError as error:
             raise error.located(_where(len(self.rows) + 1, _child(path, block.join_name), block.name)) from None
-        return self.row(block.join, block.join, shapes[0], _child(path, block.join_name), effect,
+        return self.row(block.join, block.join, repr(block.join), shapes[0], _child(path, block.join_name), effect,
                         _Field.union(fields, broadcast=isinstance(block, Scale)))
 
-    def row(self, leaf: Leaf, shown: Leaf, shape: Shape, path: str, effect: Effect, fld: _Field) -> tuple[Shape, _Field]:
+    def row(self, leaf: Leaf, shown: Leaf, text: str, shape: Shape, path: str, effect: Effect,
+            fld: _Field) -> tuple[Shape, _Field]:
         index = len(self.rows) + 1
         weights, biases, shared_with = effect.weights, effect.biases, None
         if weights or biases:
@@ -529,8 +577,8 @@ class _Walk:
             params=weights + biases, weights=weights, biases=biases,
             macs=effect.macs * b, flops=effect.flops * b,
             activation_bytes=((numel(out) if effect.new_tensor else 0) + effect.extra_elements) * b * self.dtype_bytes,
-            receptive_field=fld.shown(), formula=effect.formula,
-            layer=repr(shown), name=leaf.name, buffers=effect.buffers if shared_with is None else 0,
+            receptive_field=fld.shown, formula=effect.formula,
+            layer=text, name=leaf.name, buffers=effect.buffers if shared_with is None else 0,
             warnings=effect.warnings, parts=effect.parts, shared_with=shared_with, spec=shown,
         ))
         return out, fld

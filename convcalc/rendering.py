@@ -1,7 +1,7 @@
 """Reports as text: a terminal table, Markdown, LaTeX, HTML, CSV or JSON.
 
-tabulate is imported inside the one function that draws tables, so importing
-convcalc (or asking for JSON) never loads it.
+Grids are drawn by :mod:`convcalc.tables`; nothing here imports more than
+the standard library.
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
 from .errors import SpecError
+from .tables import GRIDS, grid
 
 if TYPE_CHECKING:
     from .analysis import Report, Row
     from .torch_bridge.verify import Check, VerifyReport
 
 FORMATS = ("table", "markdown", "latex", "html", "csv", "json")
-_TABLEFMT = {"table": "simple", "markdown": "github", "latex": "latex_booktabs", "html": "html"}
 HEADERS = ("#", "path", "layer", "output", "params", "MACs", "FLOPs", "RF")
 _NUMERIC = (True, False, False, False, True, True, True, False)
 
@@ -77,7 +77,7 @@ def _lines(report: Report, human: bool, g: _Glyphs) -> list[list[str]]:
                       count(r.params, human), count(r.macs, human), count(r.flops, human), rf])
         for p in r.parts:  # a composite leaf shows its pieces beneath it, already in its sums
             b = report.batch
-            lines.append(["", f"  {g.part}{p.name}", p.layer, _shape(p.output_shape, times), count(p.weights + p.biases, human),
+            lines.append(["", f"{g.part}{p.name}", p.layer, _shape(p.output_shape, times), count(p.weights + p.biases, human),
                           count(p.macs * b, human), count(p.flops * b, human), ""])
     t = report.totals
     lines.append(["", "", "total", "", count(t.params, human), count(t.macs, human), count(t.flops, human), ""])
@@ -98,15 +98,10 @@ def _footer(report: Report, human: bool) -> str:
 
 
 def table(report: Report, fmt: str = "table", human: bool = False) -> str:
-    """A per-layer table with totals, in any tabulate format named in ``_TABLEFMT``."""
-    from tabulate import tabulate
-
+    """A per-layer table with totals, as a terminal table, Markdown, LaTeX or HTML."""
     g = _glyphs(fmt)
     times = g.times
-    body = tabulate(
-        _lines(report, human, g), headers=HEADERS, tablefmt=_TABLEFMT[fmt],
-        colalign=tuple("right" if n else "left" for n in _NUMERIC), disable_numparse=True,
-    )
+    body = grid(_lines(report, human, g), HEADERS, fmt, _NUMERIC)
     if fmt in ("html", "latex"):
         return body
     title = f"{report.model or 'network'}: input {_shape(report.input_shape, times)}, batch {report.batch}, {report.dtype}"
@@ -141,7 +136,7 @@ def render(report: Report, fmt: str = "table", human: bool = False) -> str:
         return report.to_json()
     if fmt == "csv":
         return to_csv(report)
-    if fmt in _TABLEFMT:
+    if fmt in GRIDS:
         return table(report, fmt, human)
     raise SpecError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
 
@@ -157,11 +152,8 @@ def table_of(rows: list[dict[str, object]], fmt: str, shown: Callable[[object], 
         writer.writeheader()
         writer.writerows(rows)
         return buffer.getvalue()
-    from tabulate import tabulate
-
     numeric = [isinstance(v, int) for v in rows[0].values()] if rows else []
-    return tabulate([[shown(v) for v in r.values()] for r in rows], headers=headers, tablefmt=_TABLEFMT[fmt],
-                    colalign=tuple("right" if n else "left" for n in numeric), disable_numparse=True)
+    return grid([[shown(v) for v in r.values()] for r in rows], headers, fmt, numeric)
 
 
 def layer_card(report: Report, human: bool = False) -> str:
@@ -215,10 +207,8 @@ def render_verify(v: VerifyReport, fmt: str = "table", human: bool = False) -> s
             writer.writerow([r.index, r.path, r.kind, r.ok, *(_plain(x) for c in (r.shape, r.params, r.flops)
                                                                for x in (c.ours, c.theirs))])
         return buffer.getvalue()
-    if fmt not in _TABLEFMT:
+    if fmt not in GRIDS:
         raise SpecError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
-    from tabulate import tabulate
-
     g = _glyphs(fmt)
     times = g.times
 
@@ -232,8 +222,7 @@ def render_verify(v: VerifyReport, fmt: str = "table", human: bool = False) -> s
               _checked(r.flops, number, g) if r.flops.theirs is not None else g.none, g.ok if r.ok else g.wrong]
              for r in v.rows]
     lines.append(["", "", "total", "", _checked(v.params, number, g), _checked(v.flops, number, g), g.ok if v.ok else g.wrong])
-    body = tabulate(lines, headers=_VERIFY_HEADERS, tablefmt=_TABLEFMT[fmt], disable_numparse=True,
-                    colalign=tuple("right" if n else "left" for n in _VERIFY_NUMERIC))
+    body = grid(lines, _VERIFY_HEADERS, fmt, _VERIFY_NUMERIC)
     if fmt in ("html", "latex"):
         return body
     wrong = sum(not r.ok for r in v.rows)

@@ -106,6 +106,28 @@ def test_every_layer_type_has_a_case() -> None:
     assert set(LAYER_TYPES) - covered - structural - variants == set()
 
 
+@pytest.mark.parametrize("layer", [c[1] for c in CASES], ids=[c[0] for c in CASES])
+def test_layers_are_values(layer: cc.Layer) -> None:
+    """Equal when built from the same arguments, usable as dict keys, and immutable."""
+    import copy
+    import dataclasses
+
+    twin = copy.deepcopy(layer)
+    assert twin == layer and hash(twin) == hash(layer) and {layer: 1}[twin] == 1
+    assert twin != cc.Identity() or isinstance(layer, cc.Identity)
+    fields = [f for f in dataclasses.fields(layer) if f.init] if dataclasses.is_dataclass(layer) else []
+    for f in fields[:1]:
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(layer, f.name, getattr(layer, f.name))
+        changed = dataclasses.replace(layer, **{f.name: getattr(layer, f.name)})
+        assert changed == layer
+
+
+def test_equal_arguments_of_different_layer_types_differ() -> None:
+    assert cc.Conv1d(3, 4, 3) != cc.Conv2d(3, 4, 3) and cc.MaxPool2d(2) != cc.AvgPool2d(2)
+    assert cc.Conv2d(3, 4, 3) == cc.Conv2d(3, 4, (3, 3)) and cc.Conv2d(3, 4, 3) != cc.Conv2d(3, 4, 3, bias=False)
+
+
 def test_layer_repr_is_the_constructor_call() -> None:
     assert repr(cc.Conv2d(3, 10, 5, padding=2)) == "Conv2d(3, 10, 5, padding=2)"
     assert repr(cc.Conv2d(3, 10, (5, 3))) == "Conv2d(3, 10, (5, 3))"

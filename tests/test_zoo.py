@@ -136,3 +136,12 @@ def test_adaptive_models_take_other_inputs(name: str) -> None:
 def test_fixed_input_models_explain_other_inputs(name: str) -> None:
     with pytest.raises(cc.ShapeError, match=r"Linear: in_features=\d+ but the input's last dim is \d+"):
         cc.summary(name, input_shape=(3, 320, 320) if name != "lenet5" else (1, 48, 48))
+
+
+def test_published_models_are_built_once_and_variants_fresh() -> None:
+    assert cc.models.get("resnet50") is cc.models.get("resnet50")
+    ten = cc.models.get("resnet50", num_classes=10)
+    assert ten is not cc.models.get("resnet50", num_classes=10)
+    # torchvision's ResNet-50 fc: 2048·1000 + 1000; with 10 classes 2048·10 + 10
+    assert cc.summary("resnet50").totals.params - cc.summary(ten.net, ten.input_shape).totals.params == \
+        (2048 * 1000 + 1000) - (2048 * 10 + 10)

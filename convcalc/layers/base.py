@@ -21,8 +21,12 @@ Shape = tuple[int, ...]
 #: kind (torch's class name in lower case) -> layer class; filled by Layer.__init_subclass__.
 LAYER_TYPES: dict[str, type[Layer]] = {}
 
-#: Decorator for layer specs: immutable, hashable, compared by value, with Layer's torch-style repr.
-spec = dataclass(frozen=True, repr=False)
+#: Decorator for layer specs: immutable, with Layer's torch-style repr and Layer's value equality and
+#: hash (one pair for every layer type: a dataclass would write its own per class, which costs start-up).
+#: A subclass that only sets class constants (Conv2d of _ConvNd) needs no decorator of its own.
+spec = dataclass(frozen=True, repr=False, eq=False)
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 class Layer:
@@ -45,24 +49,56 @@ class Layer:
         """The class name as torch spells it (``Conv2d``)."""
         return type(self).__name__
 
+    def _values(self) -> tuple[Any, ...]:
+        """The constructor arguments as stored, in order: what equality and hashing compare
+        (computed once per layer; a spec never changes)."""
+        try:
+            return self.__dict__["_values_"]  # type: ignore[no-any-return]
+        except KeyError:
+            pass
+        cls = type(self)
+        names = _FIELD_NAMES.get(cls)
+        if names is None:
+            names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(self)) if dataclasses.is_dataclass(cls) else ()
+        values = self.__dict__["_values_"] = tuple(getattr(self, n) for n in names)
+        return values
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        return type(self) is type(other) and self._values() == other._values()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self), self._values()))
+
     def __repr__(self) -> str:
         """The constructor call, torch style: positional required arguments, then the
         keyword arguments that differ from their defaults (tuples of equal values shown once)."""
-        if not dataclasses.is_dataclass(self):
-            return f"{self.name}()"
         shown: list[str] = []
-        for f in dataclasses.fields(self):
-            if not f.init or not f.repr:
-                continue
-            value = getattr(self, f.name)
-            text = _show(value) if f.name in _PER_DIM else repr(value)
-            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+        for name, required, default, per_dim in _repr_plan(type(self)):
+            value = getattr(self, name)
+            text = _show(value) if per_dim else repr(value)
+            if required:
                 shown.append(text)
-            elif _same_value(value, f.default):
-                continue
-            else:
-                shown.append(f"{f.name}={text}")
+            elif not _same_value(value, default):
+                shown.append(f"{name}={text}")
         return f"{self.name}({', '.join(shown)})"
+
+
+_REPR_PLANS: dict[type, tuple[tuple[str, bool, Any, bool], ...]] = {}
+
+
+def _repr_plan(cls: type) -> tuple[tuple[str, bool, Any, bool], ...]:
+    """Per class, once: (name, required, default, given per dim) of each argument repr shows."""
+    plan = _REPR_PLANS.get(cls)
+    if plan is None:
+        fields = dataclasses.fields(cls) if dataclasses.is_dataclass(cls) else ()
+        plan = _REPR_PLANS[cls] = tuple(
+            (f.name, f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING, f.default,
+             f.name in _PER_DIM)
+            for f in fields if f.init and f.repr
+        )
+    return plan
 
 
 #: Arguments given per spatial dim, where torch takes one int for all: shown once when all agree.

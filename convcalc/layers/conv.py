@@ -145,17 +145,14 @@ class _ConvNd(Leaf):
         )
 
 
-@spec
 class Conv1d(_ConvNd):
     ndim: ClassVar[int] = 1
 
 
-@spec
 class Conv2d(_ConvNd):
     ndim: ClassVar[int] = 2
 
 
-@spec
 class Conv3d(_ConvNd):
     ndim: ClassVar[int] = 3
 
@@ -232,17 +229,14 @@ class _ConvTransposeNd(Leaf):
         )
 
 
-@spec
 class ConvTranspose1d(_ConvTransposeNd):
     ndim: ClassVar[int] = 1
 
 
-@spec
 class ConvTranspose2d(_ConvTransposeNd):
     ndim: ClassVar[int] = 2
 
 
-@spec
 class ConvTranspose3d(_ConvTransposeNd):
     ndim: ClassVar[int] = 3
 

@@ -73,17 +73,14 @@ class _BatchNorm(Leaf):
         )
 
 
-@spec
 class BatchNorm1d(_BatchNorm):
     ndim: ClassVar[int] = 1
 
 
-@spec
 class BatchNorm2d(_BatchNorm):
     ndim: ClassVar[int] = 2
 
 
-@spec
 class BatchNorm3d(_BatchNorm):
     ndim: ClassVar[int] = 3
 

@@ -127,17 +127,14 @@ class _MaxPoolNd(_Pool):
         return prod(self.kernel_size) - 1
 
 
-@spec
 class MaxPool1d(_MaxPoolNd):
     ndim: ClassVar[int] = 1
 
 
-@spec
 class MaxPool2d(_MaxPoolNd):
     ndim: ClassVar[int] = 2
 
 
-@spec
 class MaxPool3d(_MaxPoolNd):
     ndim: ClassVar[int] = 3
 
@@ -163,17 +160,14 @@ class _AvgPoolNd(_Pool):
         return prod(self.kernel_size)
 
 
-@spec
 class AvgPool1d(_AvgPoolNd):
     ndim: ClassVar[int] = 1
 
 
-@spec
 class AvgPool2d(_AvgPoolNd):
     ndim: ClassVar[int] = 2
 
 
-@spec
 class AvgPool3d(_AvgPoolNd):
     ndim: ClassVar[int] = 3
     input_at_least_kernel: ClassVar[bool] = True
@@ -215,17 +209,14 @@ class _AdaptivePoolNd(Leaf):
         return Effect(output_shape=(shape[0], *out), flops=flops, formula=formula, reach=reach)
 
 
-@spec
 class AdaptiveAvgPool1d(_AdaptivePoolNd):
     ndim: ClassVar[int] = 1
 
 
-@spec
 class AdaptiveAvgPool2d(_AdaptivePoolNd):
     ndim: ClassVar[int] = 2
 
 
-@spec
 class AdaptiveAvgPool3d(_AdaptivePoolNd):
     ndim: ClassVar[int] = 3
 
@@ -242,17 +233,14 @@ class _AdaptiveMaxPoolNd(_AdaptivePoolNd):
         check_bool(self.name, "return_indices", self.return_indices)
 
 
-@spec
 class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
     ndim: ClassVar[int] = 1
 
 
-@spec
 class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
     ndim: ClassVar[int] = 2
 
 
-@spec
 class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
     ndim: ClassVar[int] = 3
 

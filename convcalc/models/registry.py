@@ -77,6 +77,22 @@ def suggest(name: str, known: list[str]) -> list[str]:
 
 def get(name: str, **overrides: Any) -> Model:
     """Build a zoo model; ``overrides`` go to its builder (``num_classes=10``), ``input_shape`` to the model."""
+    if not overrides:  # the model as published: built once, then shared (layer specs are immutable values)
+        return _as_published(name)
+    return _build(name, overrides)
+
+
+_PUBLISHED: dict[str, Model] = {}
+
+
+def _as_published(name: str) -> Model:
+    model = _PUBLISHED.get(name)
+    if model is None:
+        model = _PUBLISHED[name] = _build(name, {})
+    return model
+
+
+def _build(name: str, overrides: dict[str, Any]) -> Model:
     e = entry(name)
     overrides_given = set(overrides)
     input_shape = check_input(overrides.pop("input_shape", e.input_shape))
