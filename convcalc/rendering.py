@@ -102,10 +102,18 @@ def table(report: Report, fmt: str = "table", human: bool = False) -> str:
     g = _glyphs(fmt)
     times = g.times
     body = grid(_lines(report, human, g), HEADERS, fmt, _NUMERIC)
+    title = f"{report.model or 'network'}: input {_shape(report.input_shape, times)}, batch {report.batch}, {report.dtype}"
+    return _framed(fmt, title, body, _footer(report, human).split("\n"))
+
+
+def _framed(fmt: str, title: str, body: str, footer: list[str]) -> str:
+    """A grid with its title above and summary lines below: as they are for the terminal, bold
+    title and hard line breaks for Markdown; HTML and LaTeX get the bare grid, to drop into a page."""
     if fmt in ("html", "latex"):
         return body
-    title = f"{report.model or 'network'}: input {_shape(report.input_shape, times)}, batch {report.batch}, {report.dtype}"
-    return f"{title}\n\n{body}\n\n{_footer(report, human)}" if fmt == "table" else f"**{title}**\n\n{body}\n\n" + _footer(report, human).replace("\n", "  \n")
+    if fmt == "table":
+        return f"{title}\n\n{body}\n\n" + "\n".join(footer)
+    return f"**{title}**\n\n{body}\n\n" + "  \n".join(footer)
 
 
 _CSV_KEYS = ("index", "path", "kind", "depth", "layer", "input_shape", "output_shape", "params", "weights", "biases",
@@ -223,8 +231,6 @@ def render_verify(v: VerifyReport, fmt: str = "table", human: bool = False) -> s
              for r in v.rows]
     lines.append(["", "", "total", "", _checked(v.params, number, g), _checked(v.flops, number, g), g.ok if v.ok else g.wrong])
     body = grid(lines, _VERIFY_HEADERS, fmt, _VERIFY_NUMERIC)
-    if fmt in ("html", "latex"):
-        return body
     wrong = sum(not r.ok for r in v.rows)
     verdict = "all rows agree with torch" if v.ok else f"{wrong} rows disagree with torch"
     title = (f"verify {v.model or 'network'}: input {_shape(v.input_shape, times)}, batch {v.batch}, "
@@ -232,6 +238,4 @@ def render_verify(v: VerifyReport, fmt: str = "table", human: bool = False) -> s
     footer = [f"parameters  {_checked(v.params, number, g)}",
               f"FLOPs of conv and linear layers (FlopCounterMode)  {_checked(v.flops, number, g)}",
               f"{'ok' if v.ok else 'MISMATCH'}: {verdict}"]
-    if fmt == "table":
-        return f"{title}\n\n{body}\n\n" + "\n".join(footer)
-    return f"**{title}**\n\n{body}\n\n" + "  \n".join(footer)
+    return _framed(fmt, title, body, footer)
