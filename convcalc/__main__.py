@@ -1,5 +1,5 @@
 """``python -m convcalc`` runs the command line."""
 
-from .cli import main
+from .fastpath import main
 
 raise SystemExit(main())

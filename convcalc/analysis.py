@@ -8,17 +8,19 @@ Nothing here prints; rendering lives in :mod:`convcalc.rendering`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
 from functools import cached_property
 from math import gcd, lcm
-from typing import Any
 
 from .arithmetic import adaptive_window
 from .errors import ConvCalcError, ShapeError, SpecError
 from .layers.base import Block, Effect, Layer, Leaf, Part, Reach, Shape, is_int, numel
 from .layers.blocks import Concat, Residual, Scale, Sequential
+from .records import field, record, replace
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never evaluated
+    from typing import Any
 
 #: Bytes per element of the dtypes a report can assume.
 DTYPE_BYTES = {
@@ -27,7 +29,7 @@ DTYPE_BYTES = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class Row:
     """One leaf layer as it runs: where it sits, the shapes, and what it costs (whole batch)."""
 
@@ -87,10 +89,10 @@ class Row:
         }
 
 
-_ROW_FIELDS = tuple(Row.__dataclass_fields__)
+_ROW_FIELDS = tuple(Row.__record_fields__)
 
 
-@dataclass(frozen=True)
+@record
 class Totals:
     """Sums over the rows. ``activation_bytes`` = ``input_bytes`` + the rows' new tensors."""
 
@@ -107,7 +109,7 @@ class Totals:
         return dict(self.__dict__)
 
 
-@dataclass(frozen=True)
+@record
 class Report:
     """Per-layer rows and totals for one network, input shape, batch and dtype."""
 
@@ -204,6 +206,8 @@ class Report:
         }
 
     def to_json(self, indent: int | None = 2) -> str:
+        import json  # loaded when asked for: the table path never needs it
+
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
 
     def render(self, fmt: str = "table", *, human: bool = False) -> str:
@@ -238,7 +242,7 @@ class Report:
             for key in ("input_shape", "output_shape", "receptive_field"):
                 d[key] = None if d[key] is None else tuple(d[key])
             records.append(d)
-        columns = [k for k in Row.__dataclass_fields__ if k not in ("parts", "spec", "name", "frozen")]
+        columns = [k for k in Row.__record_fields__ if k not in ("parts", "spec", "name", "frozen")]
         return pd.DataFrame.from_records(records, columns=[c for c in columns if c in records[0]] if records else None,
                                          index="index" if records else None)
 
@@ -272,7 +276,10 @@ def _hull(a: Interval, b: Interval) -> Interval:
     return min(a[0], b[0]), max(a[1], b[1])
 
 
-@dataclass(frozen=True)
+_set = object.__setattr__
+
+
+@record
 class _Axis:
     """What each position along one dim sees.
 
@@ -287,6 +294,13 @@ class _Axis:
     shift: int
     extent: int
     bounded: bool = False
+
+    def __init__(self, spans: tuple[Interval, ...], shift: int, extent: int, bounded: bool = False) -> None:
+        # written out: the walk makes hundreds per network, and this is twice as fast as the generic one
+        _set(self, "spans", spans)
+        _set(self, "shift", shift)
+        _set(self, "extent", extent)
+        _set(self, "bounded", bounded)
 
     def at(self, q: int) -> Interval:
         if self.bounded:
@@ -417,7 +431,7 @@ def _plain_layout(n: int) -> tuple[int | None, ...]:
     return layout
 
 
-@dataclass(frozen=True)
+@record
 class _Field:
     """The receptive field along every spatial dim of the network input.
 
@@ -429,6 +443,11 @@ class _Field:
     axes: tuple[_Axis, ...]
     layout: tuple[int | None, ...]
     mode: str = "spatial"
+
+    def __init__(self, axes: tuple[_Axis, ...], layout: tuple[int | None, ...], mode: str = "spatial") -> None:
+        _set(self, "axes", axes)  # written out, as _Axis's
+        _set(self, "layout", layout)
+        _set(self, "mode", mode)
 
     @staticmethod
     def start(shape: Shape) -> _Field:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 from .analysis import Report, Row
 from .api import resolve
 from .errors import ConvCalcError, ShapeError, SpecError
+from .records import record
 
 QUANTITIES = ("output_shape", "params", "macs", "flops", "activation_bytes", "receptive_field")
 KEYS = ("id", "spec", "model", "input", "layer", "batch", *QUANTITIES)
@@ -33,7 +33,7 @@ _UNITS = {"": 1, "k": 10**3, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "t
 _AMOUNT = re.compile(r"(?P<number>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(?P<unit>[A-Za-z]*)")
 
 
-@dataclass(frozen=True)
+@record
 class Amount:
     """An answer's value and how precisely it was given: ``3.3M`` is 3,300,000 ± 50,000."""
 
@@ -89,7 +89,7 @@ def parse_shape_answer(value: Any, where: str) -> tuple[int, ...]:
     raise AnswersError(f"{where}: give a shape as [32, 24, 24] or '32x24x24', got {value!r}")
 
 
-@dataclass(frozen=True)
+@record
 class Mark:
     """One answer, marked: ``ok``, the given and the true value, and the working for a wrong one."""
 
@@ -146,7 +146,7 @@ def _network_working(report: Report, quantity: str) -> str:
 
 
 def _layer_working(row: Row, quantity: str) -> str:
-    from .explain import working
+    from .working import working
 
     if row.spec is None:
         return row.formula

@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import importlib
-import inspect
 import os
 import re
 import sys
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from types import FunctionType
 
 from .analysis import Report, analyze, check_input
 from .errors import ShapeError, SpecError, TorchUnavailableError
 from .layers.base import Layer, Shape
 from .models import Model, get
 from .parsing import Spec, read_input, read_spec_file
+from .records import record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never evaluated
+    from typing import Any
 
 
-@dataclass(frozen=True)
+@record
 class Resolved:
     """What a user named, made concrete: the network, its input, its name, and how the input was read."""
 
@@ -37,8 +39,8 @@ def resolve(net_or_name: Any, input_shape: Shape | str | None = None, required: 
     """
     name: str | None = None
     default: Any = None
-    if isinstance(net_or_name, (str, Path)):
-        net_or_name = _named(str(net_or_name))
+    if isinstance(net_or_name, (str, os.PathLike)):
+        net_or_name = _named(os.fspath(net_or_name))
     if isinstance(net_or_name, Model):
         name, default, net = net_or_name.name, net_or_name.input_shape, net_or_name.net
     elif isinstance(net_or_name, Spec):
@@ -62,9 +64,9 @@ def _named(text: str) -> Model | Spec:
     """A zoo model by name, else a spec file by path."""
     from .models import registry
 
-    if text in registry.list_models():
+    if text in registry.list_models():  # every name: no glob to match
         return get(text)
-    if Path(text).is_file() or text.endswith((".txt", ".spec")):
+    if os.path.isfile(text) or text.endswith((".txt", ".spec")):
         return read_spec_file(text)
     registry.entry(text)  # raises UnknownModelError with close names
     raise AssertionError("unreachable")  # pragma: no cover
@@ -154,7 +156,7 @@ def load(reference: str) -> Any:
         target = getattr(module, name)
     except AttributeError:
         raise SpecError(f"{module_name} has no {name!r}") from None
-    if not (inspect.isclass(target) or inspect.isfunction(target)):
+    if not isinstance(target, (type, FunctionType)):
         return target  # an instance (model = Net() in the module) is used as it is
     try:
         return target()

@@ -18,6 +18,7 @@ import click
 
 from . import api
 from .errors import ConvCalcError
+from .fastpath import reader_left
 from .rendering import FORMATS
 
 EXIT_BAD_INPUT = 2
@@ -59,7 +60,7 @@ def _run(group: click.Group, args: list[str], prog_name: str, extra: dict[str, A
         click.echo("error: interrupted", err=True)
         return 130
     except BrokenPipeError:  # `convcalc … | head`: the reader has what it wanted
-        return 0
+        return reader_left()
     except OSError as error:  # stdout unwritable (a full disk, a closed terminal)
         click.echo(f"error: cannot write the output: {error}", err=True)
         return 1
@@ -166,7 +167,7 @@ def layer(call: str, input_shape: str, explain: bool, dtype: str, fmt: str, huma
     Example:
       convcalc layer "nn.Conv2d(3, 10, kernel_size=5, padding=2)" --input 3x32x32 --explain
     """
-    from .explain import explain as working
+    from .working import explain as working
     from .parsing import parse_layer
     from .rendering import layer_card
 
@@ -214,7 +215,7 @@ def solve(size: int, kernel: int, stride: int | None, dilation: int, output: int
       convcalc solve --input 7 --kernel 3 --stride 3
     """
     from .rendering import table_of
-    from .solve import solve as find
+    from .solving import solve as find
 
     fits = find(size, kernel, stride, dilation, output, same)
     if not fits:

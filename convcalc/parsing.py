@@ -9,17 +9,26 @@ is evaluated, imported or looked up; anything else is a SpecError with its line.
 from __future__ import annotations
 
 import ast
-import difflib
-import inspect
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable, Iterable
 
 from . import layers as L
+from . import records
 from .errors import ShapeError, SpecError
 from .layers.base import LAYER_TYPES, Layer, Leaf, Shape
+from .records import record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never evaluated
+    from pathlib import Path
+    from typing import Any
+
+
+def _close(word: str, choices: Iterable[str], n: int = 1) -> list[str]:
+    """difflib's close matches, for suggestions in errors (difflib loads only when one is made)."""
+    import difflib
+
+    return difflib.get_close_matches(word, list(choices), n=n)
 
 _SEPARATORS = re.compile(r"\s*[x×X*,]\s*")
 _DIGITS = re.compile(r"[0-9]{1,1000}")  # ASCII digits only (str.isdigit also takes ² and ①)
@@ -79,7 +88,7 @@ _PLACEHOLDERS = {"x", "_", "input", "inp", "out", "h"}
 _DOT_ARGUMENT = re.compile(r"\(\s*\.\s*(?=[,)])")  # F.relu(.) as the lectures write it: "." is the input
 
 
-@dataclass(frozen=True)
+@record
 class _Functional:
     """A functional call: the layer it is, and its arguments after the input, in its own order."""
 
@@ -170,24 +179,29 @@ def _refuse_names(tree: ast.AST, line: int | None) -> None:
 
 def _build(cls: Callable[..., Leaf], name: str, args: list[Any], kwargs: dict[str, Any], node: ast.AST,
            line: int | None) -> Leaf:
-    try:
+    names = records.init_parameters(cls)
+    if names is None:  # a hand-written constructor (SqueezeExcitation): ask inspect, off the fast path
+        import inspect
+
         signature = inspect.signature(cls)
-    except (TypeError, ValueError):  # pragma: no cover - every layer class has one
-        signature = None
-    if signature is not None:
-        names = [p for p in signature.parameters]
-        for key in kwargs:
-            if key not in names:
-                close = difflib.get_close_matches(key, names, n=1)
-                hint = f"; did you mean {close[0]}?" if close else f"; it takes {', '.join(names) or 'no arguments'}"
-                raise SpecError(f"{name} has no argument {key!r}{hint}", **_where(node, line))
-        if len(args) > len(names):
-            raise SpecError(f"{name} takes at most {len(names)} arguments ({', '.join(names)}), got {len(args)}",
-                            **_where(node, line))
+        names = tuple(signature.parameters)
         try:
             signature.bind(*args, **kwargs)
+            problem = None
         except TypeError as error:
-            raise SpecError(f"{name}: {error}", **_where(node, line)) from None
+            problem = str(error)
+    else:
+        problem = records.bind_error(cls, args, kwargs)  # type: ignore[arg-type]
+    for key in kwargs:
+        if key not in names:
+            close = _close(key, names, n=1)
+            hint = f"; did you mean {close[0]}?" if close else f"; it takes {', '.join(names) or 'no arguments'}"
+            raise SpecError(f"{name} has no argument {key!r}{hint}", **_where(node, line))
+    if len(args) > len(names):
+        raise SpecError(f"{name} takes at most {len(names)} arguments ({', '.join(names)}), got {len(args)}",
+                        **_where(node, line))
+    if problem:
+        raise SpecError(f"{name}: {problem}", **_where(node, line))
     try:
         return cls(*args, **kwargs)
     except SpecError as error:
@@ -229,7 +243,7 @@ def _call(node: ast.Call, line: int | None) -> Leaf:
             kwargs = dict(zip(functional.params, positional))
             for k in node.keywords:
                 if k.arg not in functional.params:
-                    close = difflib.get_close_matches(k.arg, functional.params, n=1)
+                    close = _close(k.arg, functional.params, n=1)
                     hint = f"; did you mean {close[0]}?" if close else f"; it takes {', '.join(functional.params)}"
                     raise SpecError(f"{func} has no argument {k.arg!r}{hint}", **_where(k, line))
                 kwargs[k.arg] = _literal(k.value, line)
@@ -245,7 +259,7 @@ def _call(node: ast.Call, line: int | None) -> Leaf:
         known = sorted({c.__name__ for k, c in LAYER_TYPES.items() if k not in _NOT_FROM_TEXT}
                        | (set() if func.startswith(("nn.", "torch.nn.")) else set(FUNCTIONALS)))
         lowered = {k.lower(): k for k in known}
-        close = difflib.get_close_matches(name.split(".")[-1].lower(), list(lowered), n=1)
+        close = _close(name.split(".")[-1].lower(), list(lowered), n=1)
         hint = f"; did you mean {lowered[close[0]]}?" if close else ""
         raise SpecError(f"{func} is not a layer convcalc knows{hint}", **_where(node, line))
     args = [_literal(a, line) for a in node.args]
@@ -303,7 +317,7 @@ _VGG_ITEM = re.compile(r"(?:conv(?P<k>\d+)-(?P<c>\d+)|(?P<pool>maxpool)|fc-(?P<f
 MAX_SPEC_BYTES = 1_000_000
 
 
-@dataclass(frozen=True)
+@record
 class Spec:
     """A network read from text, with the input its ``input`` line gives (if any)."""
 
@@ -389,6 +403,8 @@ def _vgg_notation(lines: list[tuple[int, str]]) -> Layer:
 
 def read_spec_file(path: str | Path) -> Spec:
     """A spec file: text, at most 1 MB; missing, empty, binary and unreadable files are SpecErrors."""
+    from pathlib import Path  # pathlib costs milliseconds at import; only spec files need it
+
     p = Path(path)
     try:
         data = p.read_bytes()

@@ -6,15 +6,14 @@ the standard library.
 
 from __future__ import annotations
 
-import csv
 import io
-import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, NamedTuple
 
 from .errors import SpecError
+from .records import record
 from .tables import GRIDS, grid
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .analysis import Report, Row
     from .torch_bridge.verify import Check, VerifyReport
@@ -24,7 +23,8 @@ HEADERS = ("#", "path", "layer", "output", "params", "MACs", "FLOPs", "RF")
 _NUMERIC = (True, False, False, False, True, True, True, False)
 
 
-class _Glyphs(NamedTuple):
+@record
+class _Glyphs:
     """The marks a table uses; LaTeX gets ASCII ones, which compile under any engine."""
 
     times: str
@@ -122,6 +122,8 @@ _CSV_KEYS = ("index", "path", "kind", "depth", "layer", "input_shape", "output_s
 
 def to_csv(report: Report) -> str:
     """One line per row, shapes written ``3x224x224``; no totals line (sum the columns)."""
+    import csv  # csv and json load only for the formats that need them: a table is the common case
+
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(_CSV_KEYS)
@@ -152,9 +154,13 @@ def render(report: Report, fmt: str = "table", human: bool = False) -> str:
 def table_of(rows: list[dict[str, object]], fmt: str, shown: Callable[[object], str]) -> str:
     """A plain list of records (e.g. the zoo listing) in any of :data:`FORMATS`."""
     if fmt == "json":
+        import json
+
         return json.dumps(rows, indent=2, ensure_ascii=False)
     headers = list(rows[0]) if rows else []
     if fmt == "csv":
+        import csv
+
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, headers, lineterminator="\n")
         writer.writeheader()
@@ -208,6 +214,8 @@ def render_verify(v: VerifyReport, fmt: str = "table", human: bool = False) -> s
     if fmt == "json":
         return v.to_json()
     if fmt == "csv":
+        import csv
+
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(_VERIFY_CSV)

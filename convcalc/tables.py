@@ -10,7 +10,6 @@ a third of the whole command's start-up.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from html import escape
 
 #: The grid formats, by the name the ``--format`` option uses.
 GRIDS = ("table", "markdown", "latex", "html")
@@ -52,6 +51,8 @@ def grid(rows: Sequence[Sequence[str]], headers: Sequence[str], fmt: str, right:
         out = [f"\\begin{{tabular}}{{{columns}}}", "\\toprule", tex(head), "\\midrule", *map(tex, body),
                "\\bottomrule", "\\end{tabular}"]
     elif fmt == "html":
+        from html import escape  # html loads its entity table at import: only HTML output pays
+
         def tr(tag: str, cells: list[str]) -> str:
             shown = "".join(f"<{tag}{_RIGHT if r else ''}>{escape(c)}</{tag}>" for c, r in zip(cells, right))
             return f"<tr>{shown.rstrip()}</tr>"

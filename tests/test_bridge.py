@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import AT_LEAST_300
-from hypothesis import assume, given
+from hypothesis import given
 from hypothesis import strategies as st
 
 import convcalc as cc
@@ -291,10 +291,10 @@ def test_cli_verify_exits_1_on_a_mismatch(capsys, monkeypatch) -> None:
     original = cc.Linear.effect
 
     def miscount(self, shape):  # type: ignore[no-untyped-def]
-        import dataclasses
+        from convcalc.records import replace
 
         effect = original(self, shape)
-        return dataclasses.replace(effect, weights=effect.weights + 1)
+        return replace(effect, weights=effect.weights + 1)
 
     monkeypatch.setattr(cc.Linear, "effect", miscount)
     code, out, _ = run(capsys, "verify", "lenet5")

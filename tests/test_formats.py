@@ -16,8 +16,8 @@ import io
 import json
 import re
 import shlex
-from pathlib import Path
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -221,7 +221,7 @@ def test_verify_shows_a_disagreement_in_every_format(monkeypatch) -> None:
     real = Conv2d.effect
 
     def off_by_one(self, shape):  # a planted bug: one parameter too many on every conv
-        from dataclasses import replace
+        from convcalc.records import replace
 
         e = real(self, shape)
         return replace(e, biases=e.biases + 1)

@@ -110,16 +110,17 @@ def test_every_layer_type_has_a_case() -> None:
 def test_layers_are_values(layer: cc.Layer) -> None:
     """Equal when built from the same arguments, usable as dict keys, and immutable."""
     import copy
-    import dataclasses
+
+    from convcalc import records
 
     twin = copy.deepcopy(layer)
     assert twin == layer and hash(twin) == hash(layer) and {layer: 1}[twin] == 1
     assert twin != cc.Identity() or isinstance(layer, cc.Identity)
-    fields = [f for f in dataclasses.fields(layer) if f.init] if dataclasses.is_dataclass(layer) else []
+    fields = [f for f in records.fields(layer) if f.init] if records.is_record(layer) else []
     for f in fields[:1]:
-        with pytest.raises(dataclasses.FrozenInstanceError):
+        with pytest.raises(records.FrozenInstanceError):
             setattr(layer, f.name, getattr(layer, f.name))
-        changed = dataclasses.replace(layer, **{f.name: getattr(layer, f.name)})
+        changed = records.replace(layer, **{f.name: getattr(layer, f.name)})
         assert changed == layer
 
 

@@ -6,10 +6,13 @@ activation memory; dropout at inference returns its input unchanged.
 
 from __future__ import annotations
 
-from typing import ClassVar
 
 from ..errors import ShapeError, SpecError
 from .base import Effect, Leaf, Shape, check_bool, check_number, elementwise, is_int, spec
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never evaluated
+    from typing import ClassVar
 
 
 class _Pointwise(Leaf):

@@ -1,6 +1,6 @@
 """What every layer spec shares: the type registry, argument checks, and the Effect record.
 
-A layer spec is a frozen dataclass with torch's constructor signature. A *leaf*
+A layer spec is a frozen record (:mod:`convcalc.records`) with torch's constructor signature. A *leaf*
 knows one thing: given the per-sample input shape (channels first, no batch),
 what comes out and what it costs — its :meth:`Leaf.effect`. A *block*
 (Sequential, Residual, Concat) only names its children; the analysis walks it.
@@ -8,13 +8,16 @@ what comes out and what it costs — its :meth:`Leaf.effect`. A *block*
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
-from dataclasses import dataclass
 from math import prod
-from typing import Any, ClassVar, Literal
 
+from .. import records
 from ..errors import ShapeError, SpecError
+from ..records import record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never evaluated
+    from typing import Any, ClassVar, Literal
 
 Shape = tuple[int, ...]
 
@@ -22,9 +25,9 @@ Shape = tuple[int, ...]
 LAYER_TYPES: dict[str, type[Layer]] = {}
 
 #: Decorator for layer specs: immutable, with Layer's torch-style repr and Layer's value equality and
-#: hash (one pair for every layer type: a dataclass would write its own per class, which costs start-up).
+#: hash (one pair for every layer type: written once here, not per class).
 #: A subclass that only sets class constants (Conv2d of _ConvNd) needs no decorator of its own.
-spec = dataclass(frozen=True, repr=False, eq=False)
+spec = record(repr=False, eq=False)
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
@@ -59,7 +62,7 @@ class Layer:
         cls = type(self)
         names = _FIELD_NAMES.get(cls)
         if names is None:
-            names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(self)) if dataclasses.is_dataclass(cls) else ()
+            names = _FIELD_NAMES[cls] = tuple(cls.__record_fields__) if records.is_record(cls) else ()
         values = self.__dict__["_values_"] = tuple(getattr(self, n) for n in names)
         return values
 
@@ -92,9 +95,9 @@ def _repr_plan(cls: type) -> tuple[tuple[str, bool, Any, bool], ...]:
     """Per class, once: (name, required, default, given per dim) of each argument repr shows."""
     plan = _REPR_PLANS.get(cls)
     if plan is None:
-        fields = dataclasses.fields(cls) if dataclasses.is_dataclass(cls) else ()
+        fields = records.fields(cls) if records.is_record(cls) else ()
         plan = _REPR_PLANS[cls] = tuple(
-            (f.name, f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING, f.default,
+            (f.name, f.required, f.default,
              f.name in _PER_DIM)
             for f in fields if f.init and f.repr
         )
@@ -117,7 +120,7 @@ def _same_value(value: Any, default: Any) -> bool:
     return bool(value == default)
 
 
-@dataclass(frozen=True)
+@record
 class Reach:
     """Which input positions each output position of a leaf reads, for the receptive field.
 
@@ -137,7 +140,7 @@ class Reach:
 SAME = Reach()
 
 
-@dataclass(frozen=True)
+@record
 class Part:
     """A visible piece of a composite leaf (the depthwise and pointwise halves of a separable conv)."""
 
@@ -151,7 +154,7 @@ class Part:
     formula: str
 
 
-@dataclass(frozen=True)
+@record
 class Effect:
     """What a leaf does to one sample: the shape out and what it costs.
 
@@ -196,7 +199,7 @@ class Leaf(Layer, abstract=True):
         arg = self.open_size
         if arg is None:
             return self
-        return dataclasses.replace(self, **{arg: shape[-1] if arg == "in_features" else shape[0]})  # type: ignore[type-var]
+        return records.replace(self, **{arg: shape[-1] if arg == "in_features" else shape[0]})  # type: ignore[type-var]
 
 
 class Block(Layer, abstract=True):
@@ -253,7 +256,7 @@ def check_number(layer: str, arg: str, value: Any) -> float:
 
 
 def freeze(obj: Any, **values: Any) -> None:
-    """Set normalised values on a frozen dataclass from its ``__post_init__``."""
+    """Set normalised values on a frozen record from its ``__post_init__``."""
     for key, value in values.items():
         object.__setattr__(obj, key, value)
 

@@ -10,11 +10,14 @@ FLOP per element, a row of kind ``mul``: squeeze-and-excitation).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
 
 from ..errors import ShapeError, SpecError
+from ..records import record
 from .base import Block, Effect, Layer, Leaf, Shape, fmt_shape, freeze, is_int, numel, spec
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never evaluated
+    from typing import Any
 
 
 def _named(owner: str, items: tuple[Any, ...], reserved: str = "") -> tuple[tuple[str, ...], tuple[Layer, ...]]:
@@ -154,7 +157,7 @@ class Concat(Block):
     join_name = "cat"
 
 
-@dataclass(frozen=True, repr=False, init=False)
+@record(init=False, repr=False)
 class Scale(Block):
     """``x · f(x)``: the layers run in order on x and their output (C×1×1, say) scales x."""
 
@@ -177,7 +180,7 @@ class Scale(Block):
     join_name = "scale"
 
 
-@dataclass(frozen=True, repr=False, init=False)
+@record(init=False, repr=False)
 class SqueezeExcitation(Scale):
     """Squeeze-and-excitation as torchvision builds it: global average pool, 1×1 conv to
     ``squeeze_channels``, activation, 1×1 conv back, scale activation, then x times the result."""

@@ -9,7 +9,6 @@ FLOPs equal torch.utils.flop_counter.FlopCounterMode for these layers.
 from __future__ import annotations
 
 from math import gcd, isqrt, prod
-from typing import ClassVar
 
 from ..arithmetic import (
     conv_output_size,
@@ -39,6 +38,10 @@ from .base import (
     spec,
 )
 from .window import fit_error, tail_warnings, window_reach
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never evaluated
+    from typing import ClassVar
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 

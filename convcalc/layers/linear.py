@@ -8,7 +8,6 @@ FlopCounterMode. Flatten is a view: no FLOPs, no new tensor.
 from __future__ import annotations
 
 from math import prod
-from typing import ClassVar
 
 from ..errors import ShapeError, SpecError
 from .base import (
@@ -23,6 +22,10 @@ from .base import (
     positive_int,
     spec,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never evaluated
+    from typing import ClassVar
 
 
 @spec

@@ -14,12 +14,10 @@ element (torch.nn.functional.local_response_norm).
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import replace
 from math import prod
-from typing import ClassVar
 
 from ..errors import ShapeError, SpecError
+from ..records import replace
 from .base import (
     Effect,
     Leaf,
@@ -34,6 +32,10 @@ from .base import (
     positive_int,
     spec,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never evaluated
+    from typing import ClassVar
 
 _RANKS = {1: (1, 2), 2: (3,), 3: (4,)}
 
@@ -65,7 +67,7 @@ class _BatchNorm(Leaf):
             raise ShapeError(f"expects a {want} input per sample, got {fmt_shape(shape)} ({len(shape)}-d)")
         c = expect_channels(self, "num_features", self.num_features, shape)
         base = elementwise(shape, 2, formula="γ·(x−μ)/σ+β: 2 per element")
-        return dataclasses.replace(
+        return replace(
             base,
             weights=c if self.affine else 0,
             biases=c if self.affine else 0,

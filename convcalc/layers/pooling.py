@@ -8,12 +8,11 @@ Pools have no parameters and no MACs. FLOPs (seed 003, DESIGN.md):
 
 from __future__ import annotations
 
-import dataclasses
 from math import prod
-from typing import Any, ClassVar
 
 from ..arithmetic import adaptive_reads, pool_output_size, window_formula
 from ..errors import ShapeError, SpecError
+from ..records import field
 from .base import (
     Effect,
     Leaf,
@@ -29,6 +28,10 @@ from .base import (
     spec,
 )
 from .window import fit_error, tail_warnings, window_reach
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never evaluated
+    from typing import Any, ClassVar
 
 
 class _Pool(Leaf):
@@ -249,4 +252,4 @@ class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
 class GlobalAvgPool2d(AdaptiveAvgPool2d):
     """Average over all of H×W: the same as ``AdaptiveAvgPool2d(1)``, output C×1×1."""
 
-    output_size: int | None | tuple[int | None, ...] = dataclasses.field(default=1, init=False)
+    output_size: int | None | tuple[int | None, ...] = field(default=1, init=False)

@@ -7,7 +7,6 @@ inference) allocate no activation memory; a channel shuffle copies.
 
 from __future__ import annotations
 
-from typing import ClassVar
 
 from ..errors import ShapeError, SpecError
 from .base import (
@@ -25,6 +24,10 @@ from .base import (
     positive_int,
     spec,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never evaluated
+    from typing import ClassVar
 
 
 @spec

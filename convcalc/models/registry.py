@@ -6,20 +6,20 @@ publishes, so a test can hold every model to that figure.
 
 from __future__ import annotations
 
-import difflib
-import fnmatch
-import inspect
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
 
 from ..analysis import check_input
 from ..errors import SpecError, UnknownModelError
 from ..layers.base import Layer, Shape
+from ..records import record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never evaluated
+    from typing import Any
 
 
-@dataclass(frozen=True)
+@record
 class Model:
     """A named network with the input it expects."""
 
@@ -29,7 +29,7 @@ class Model:
     source: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class Entry:
     name: str
     build: Callable[..., Layer | tuple[Layer, Shape]]
@@ -44,6 +44,16 @@ _REGISTRY: dict[str, Entry] = {}
 Builder = Callable[..., "Layer | tuple[Layer, Shape]"]
 
 
+def _cleandoc(doc: str) -> str:
+    """A docstring without its indentation, as ``inspect.cleandoc`` gives it (without importing inspect)."""
+    lines = doc.expandtabs().strip().splitlines()
+    if not lines:
+        return ""
+    rest = [line for line in lines[1:] if line.strip()]
+    margin = min((len(line) - len(line.lstrip()) for line in rest), default=0)
+    return "\n".join([lines[0].strip(), *(line[margin:].rstrip() for line in lines[1:])])
+
+
 def register(*, input_shape: Shape, params: int) -> Callable[[Builder], Builder]:
     """Register a builder under its function name, with its default input and published parameter count."""
 
@@ -51,7 +61,7 @@ def register(*, input_shape: Shape, params: int) -> Callable[[Builder], Builder]
         name = build.__name__
         if name in _REGISTRY:
             raise ValueError(f"model {name!r} is registered twice")
-        doc = inspect.getdoc(build) or ""
+        doc = _cleandoc(build.__doc__ or "")
         _REGISTRY[name] = Entry(name, build, tuple(input_shape), params, doc)
         return build
 
@@ -70,6 +80,8 @@ def entry(name: str) -> Entry:
 
 def suggest(name: str, known: list[str]) -> list[str]:
     """Up to three known names close to ``name``, dropping any clearly worse than the best."""
+    import difflib  # only for the suggestions of an error
+
     scored = sorted(((difflib.SequenceMatcher(None, name.lower(), k).ratio(), k) for k in known), reverse=True)
     best = scored[0][0] if scored else 0.0
     return [k for score, k in scored[:3] if score >= 0.6 and score >= best - 0.1]
@@ -96,8 +108,13 @@ def _build(name: str, overrides: dict[str, Any]) -> Model:
     e = entry(name)
     overrides_given = set(overrides)
     input_shape = check_input(overrides.pop("input_shape", e.input_shape))
-    accepted = inspect.signature(e.build).parameters
-    unknown = sorted(set(overrides) - set(accepted))
+    if overrides:
+        import inspect  # only when options are given: inspect costs milliseconds at import
+
+        accepted = inspect.signature(e.build).parameters
+        unknown = sorted(set(overrides) - set(accepted))
+    else:
+        unknown = []
     if unknown:
         takes = ", ".join(accepted) or "no options"
         raise SpecError(f"model {name!r} does not take {', '.join(unknown)}; it takes input_shape, {takes}")
@@ -116,4 +133,8 @@ def list_models(pattern: str = "*") -> list[str]:
     """Model names matching a glob, in natural order (resnet18 < resnet50 < resnet101)."""
     if not isinstance(pattern, str):
         raise SpecError(f"a model pattern must be text such as 'resnet*', got {pattern!r}")
+    if pattern == "*":
+        return sorted(_REGISTRY, key=_natural)
+    import fnmatch  # loaded for a real pattern only
+
     return sorted((n for n in _REGISTRY if fnmatch.fnmatchcase(n, pattern)), key=_natural)

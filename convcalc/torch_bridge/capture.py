@@ -21,7 +21,7 @@ from __future__ import annotations
 import copy
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
@@ -33,6 +33,7 @@ from .. import layers as cc
 from ..analysis import DTYPE_BYTES, Report, Row, check_input
 from ..errors import ConvCalcError, ShapeError, SpecError
 from ..layers.base import Leaf, Shape, numel
+from ..records import replace
 
 
 def _pick(m: nn.Module, *names: str) -> list[Any]:

@@ -7,15 +7,15 @@ flooring the division, and the last rows or columns are never read (CS231n's "do
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from fractions import Fraction
 
 from .arithmetic import conv_output_size, effective_kernel, same_padding, unread_tail
 from .errors import SpecError
 from .layers.base import is_int
+from .records import record
 
 
-@dataclass(frozen=True)
+@record
 class Fit:
     """One padding and stride: the output it gives and whether every input element is read."""
 

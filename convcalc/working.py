@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass
 from functools import singledispatch
 from html import escape
 from math import prod
@@ -20,9 +19,10 @@ from typing import Any
 
 from .analysis import Report, Row, analyze
 from .arithmetic import adaptive_reads, pool_output_size, transposed_output_size, window_formula
-from .layers import activation, conv, linear, normalization, pooling, tensor_ops
 from .errors import SpecError
+from .layers import activation, conv, linear, normalization, pooling, tensor_ops
 from .layers.base import Leaf, Shape
+from .records import record
 
 CONVENTION = ("convention: 1 multiply-accumulate (MAC) = 1 multiplication + 1 addition = 2 FLOPs; bias additions "
               "are not counted (the lectures' \"# products\" are MACs); conv and linear FLOPs equal torch's "
@@ -196,7 +196,7 @@ def _reshape(layer: tensor_ops.Reshape, shape: Shape, row: Row) -> Lines:
     return _flatten(layer, shape, row)  # type: ignore[arg-type]
 
 
-@dataclass(frozen=True)
+@record
 class Working:
     """One layer's worked formulas: a title, (label, formula) lines, notes, warnings, the convention."""
 
