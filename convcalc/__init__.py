@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # what the names below are, for type checkers (at run time th
     from .analysis import DTYPE_BYTES, Report, Row, Totals, analyze  # noqa: F401
     from .api import from_torch, summary, to_torch, verify  # noqa: F401
     from .errors import (  # noqa: F401
-        ConvCalcError, DeviceError, ShapeError, SpecError, TorchUnavailableError, UnknownModelError)
+        AnswersError, ConvCalcError, DeviceError, ShapeError, SpecError, TorchUnavailableError, UnknownModelError)
     from .layers import *  # noqa: F403
     from .models import Model  # noqa: F401
     from .parsing import parse_layer, parse_shape, parse_spec  # noqa: F401
@@ -47,7 +47,7 @@ _HOME: dict[str, str] = {
     "analyze": ".analysis", "Report": ".analysis", "Row": ".analysis", "Totals": ".analysis",
     "DTYPE_BYTES": ".analysis", "models": "", "Model": ".models", "explain": ".working", "solve": ".solving",
     "parse_layer": ".parsing", "parse_shape": ".parsing", "parse_spec": ".parsing",
-    **dict.fromkeys(("ConvCalcError", "ShapeError", "SpecError", "UnknownModelError", "DeviceError",
+    **dict.fromkeys(("ConvCalcError", "ShapeError", "SpecError", "AnswersError", "UnknownModelError", "DeviceError",
                      "TorchUnavailableError"), ".errors"),
     **dict.fromkeys(_LAYERS, ".layers"),
 }

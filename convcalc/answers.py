@@ -16,15 +16,12 @@ from typing import Any
 
 from .analysis import Report, Row
 from .api import resolve
-from .errors import ConvCalcError, ShapeError, SpecError
+from .errors import AnswersError, ShapeError, SpecError
+from .parsing import read_user_file
 from .records import record
 
 QUANTITIES = ("output_shape", "params", "macs", "flops", "activation_bytes", "receptive_field")
 KEYS = ("id", "spec", "model", "input", "layer", "batch", *QUANTITIES)
-
-
-class AnswersError(ConvCalcError, ValueError):
-    """An answers file that cannot be read: bad TOML, unknown keys, values of the wrong type."""
 
 
 _UNITS = {"": 1, "k": 10**3, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "thousand": 10**3, "million": 10**6,
@@ -227,12 +224,9 @@ def check_question(question: dict[str, Any], number: int) -> list[Mark]:
 def check_file(path: str | Path) -> list[Mark]:
     """Every answer in an answers file, marked; AnswersError for a file that cannot be read."""
     p = Path(path)
+    text = read_user_file(p, "an answers file (TOML)", AnswersError)
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise AnswersError(f"no such file: {p}") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise AnswersError(f"cannot read {p}: {error}") from None
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise AnswersError(f"{p} is not valid TOML: {error}") from None
     questions = data.get("question")
@@ -245,6 +239,9 @@ def check_file(path: str | Path) -> list[Mark]:
     for number, question in enumerate(questions, 1):
         if not isinstance(question, dict):
             raise AnswersError(f"{p}: question {number} is not a table")
-        marks += check_question(question, number)
+        try:
+            marks += check_question(question, number)
+        except AnswersError as error:
+            raise AnswersError(f"{p}: {error}") from None
     return marks
 

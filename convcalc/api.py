@@ -66,7 +66,7 @@ def _named(text: str) -> Model | Spec:
 
     if text in registry.list_models():  # every name: no glob to match
         return get(text)
-    if os.path.isfile(text) or text.endswith((".txt", ".spec")):
+    if os.path.exists(text) or text.endswith((".txt", ".spec")):
         return read_spec_file(text)
     registry.entry(text)  # raises UnknownModelError with close names
     raise AssertionError("unreachable")  # pragma: no cover

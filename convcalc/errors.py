@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["ConvCalcError", "ShapeError", "SpecError", "UnknownModelError", "DeviceError", "TorchUnavailableError"]
+__all__ = ["ConvCalcError", "ShapeError", "SpecError", "AnswersError", "UnknownModelError", "DeviceError",
+           "TorchUnavailableError"]
 
 
 class ConvCalcError(Exception):
@@ -47,6 +48,12 @@ class SpecError(ConvCalcError, ValueError):
         if line is not None:
             prefix = f"line {line}" + (f", column {column}" if column is not None else "") + ": "
         super().__init__(prefix + message)
+
+
+class AnswersError(ConvCalcError, ValueError):
+    """An answers file (``convcalc check``) that cannot be used: unreadable, not TOML, unknown
+    keys, values of the wrong type, a layer that does not exist. Messages name the file and
+    the question."""
 
 
 class UnknownModelError(ConvCalcError, KeyError):

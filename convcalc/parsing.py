@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 
 from . import layers as L
 from . import records
-from .errors import ShapeError, SpecError
+from .errors import ConvCalcError, ShapeError, SpecError
 from .layers.base import LAYER_TYPES, Layer, Leaf, Shape
 from .records import record
 
@@ -401,27 +401,38 @@ def _vgg_notation(lines: list[tuple[int, str]]) -> Layer:
     return L.Sequential(*layers)
 
 
-def read_spec_file(path: str | Path) -> Spec:
-    """A spec file: text, at most 1 MB; missing, empty, binary and unreadable files are SpecErrors."""
-    from pathlib import Path  # pathlib costs milliseconds at import; only spec files need it
+def read_user_file(path: str | Path, what: str, error: type[ConvCalcError], limit: int = MAX_SPEC_BYTES) -> str:
+    """The text of a file the user named, or ``error`` saying why not: missing, a directory,
+    unreadable, larger than ``limit`` bytes (never read whole), binary, or not UTF-8."""
+    from pathlib import Path  # pathlib costs milliseconds at import; only files need it
 
     p = Path(path)
     try:
-        data = p.read_bytes()
+        with p.open("rb") as stream:
+            data = stream.read(limit + 1)
     except FileNotFoundError:
-        raise SpecError(f"no such file: {p}") from None
+        raise error(f"no such file: {p}") from None
     except IsADirectoryError:
-        raise SpecError(f"{p} is a directory, not a spec file") from None
-    except OSError as error:
-        raise SpecError(f"cannot read {p}: {error.strerror or error}") from None
-    if len(data) > MAX_SPEC_BYTES:
-        raise SpecError(f"{p} is {len(data):,} bytes; a spec file is at most {MAX_SPEC_BYTES:,}")
+        raise error(f"{p} is a directory, not {what}") from None
+    except OSError as problem:
+        raise error(f"cannot read {p}: {problem.strerror or problem}") from None
+    if len(data) > limit:
+        raise error(f"{p} is larger than {limit:,} bytes; {what} is at most that") from None
     if b"\0" in data:
-        raise SpecError(f"{p} is a binary file, not a spec")
+        raise error(f"{p} is a binary file, not {what}")
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise SpecError(f"{p} is not UTF-8 text (byte {error.start})") from None
+        return data.decode("utf-8")
+    except UnicodeDecodeError as problem:
+        raise error(f"{p} is not UTF-8 text (byte {problem.start} is 0x{data[problem.start]:02x}); "
+                    f"{what} is plain text") from None
+
+
+def read_spec_file(path: str | Path) -> Spec:
+    """A spec file: text, at most 1 MB; missing, empty, binary and unreadable files are SpecErrors."""
+    from pathlib import Path
+
+    p = Path(path)
+    text = read_user_file(p, "a spec file", SpecError)
     try:
         return parse_spec(text, name=p.name)
     except SpecError as error:

@@ -278,7 +278,7 @@ def test_concat_spatial_mismatch() -> None:
         (lambda: cc.Conv2d(1, 1, 3, dilation=0), r"Conv2d: dilation must be positive"),
         (lambda: cc.Conv2d(1, 1, 3.0), r"Conv2d: kernel_size must be ints, got 3.0"),
         (lambda: cc.Conv2d(1, 1, True), r"Conv2d: kernel_size must be ints, got True"),
-        (lambda: cc.Conv2d(1, 1, (3, 3, 3)), r"Conv2d: kernel_size needs 1 or 2 values for a 2-d layer"),
+        (lambda: cc.Conv2d(1, 1, (3, 3, 3)), r"Conv2d: kernel_size needs one int or 2 values for a 2-d layer"),
         (lambda: cc.Conv2d(0, 1, 3), r"Conv2d: in_channels must be a positive int, got 0"),
         (lambda: cc.Conv2d(1, 1, 3, stride=2, padding="same"), r"padding='same' needs stride 1"),
         (lambda: cc.Conv2d(1, 1, 3, padding="full"), r"padding must be an int, a tuple, 'same' or 'valid'"),
@@ -359,3 +359,15 @@ def test_huge_inputs_are_exact() -> None:
     row = cc.summary(cc.Conv2d(3, 64, 3), (3, 10**8, 10**8)).rows[0]
     assert row.output_shape == (64, 10**8 - 2, 10**8 - 2)
     assert row.macs == 64 * (10**8 - 2) ** 2 * 27
+
+
+def test_a_one_tuple_stands_for_every_dim_as_in_torch() -> None:
+    """torch 2.13 reads stride=(2,) on a Conv2d, and kernel_size=(3,) on a MaxPool2d, as the same
+    value for every dim (found by benchmarks/fuzz.py); a conv's kernel_size=(3,) it refuses."""
+    # (5 − 3) // 2 + 1 = 2 a side
+    assert cc.summary(cc.Conv2d(1, 1, 3, stride=(2,)), (1, 5, 5)).rows[0].output_shape == (1, 2, 2)
+    # kernel 3, stride defaults to the kernel: (5 − 3) // 3 + 1 = 1 a side
+    assert cc.summary(cc.MaxPool2d((3,)), (1, 5, 5)).rows[0].output_shape == (1, 1, 1)
+    assert cc.ConvTranspose3d(1, 1, 3, padding=(1,)).padding == (1, 1, 1)
+    with pytest.raises(cc.SpecError, match=r"kernel_size needs one int or 2 values"):
+        cc.Conv2d(1, 1, (3,))

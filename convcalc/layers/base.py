@@ -220,11 +220,18 @@ def is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def int_tuple(layer: str, arg: str, value: Any, ndim: int, minimum: int) -> tuple[int, ...]:
-    """``value`` (an int or a tuple of ``ndim`` ints, each ≥ ``minimum``) as a tuple of ``ndim`` ints."""
+def int_tuple(layer: str, arg: str, value: Any, ndim: int, minimum: int, *, one_for_all: bool = True) -> tuple[int, ...]:
+    """``value`` (an int or a tuple of ``ndim`` ints, each ≥ ``minimum``) as a tuple of ``ndim`` ints.
+
+    A 1-tuple stands for every dim, as torch reads it (``stride=(2,)`` on a Conv2d), except
+    where torch refuses one (a conv's kernel_size: ``one_for_all=False``).
+    """
     items = value if isinstance(value, (tuple, list)) else (value,) * ndim
+    if len(items) == 1 and ndim > 1 and one_for_all:
+        items = tuple(items) * ndim
     if len(items) != ndim:
-        raise SpecError(f"{layer}: {arg} needs 1 or {ndim} values for a {ndim}-d layer, got {value!r}")
+        counts = f"1 or {ndim} values" if one_for_all or ndim == 1 else f"one int or {ndim} values"
+        raise SpecError(f"{layer}: {arg} needs {counts} for a {ndim}-d layer, got {value!r}")
     for item in items:
         if not is_int(item):
             raise SpecError(f"{layer}: {arg} must be {'an int' if ndim == 1 else 'ints'}, got {value!r}")

@@ -61,9 +61,25 @@ class Sequential(Block):
         return f"Sequential({inner})"
 
 
+class _Join(Leaf):
+    """A join step of a block (the sum of a Residual, the concat of a Concat, the gate of a Scale):
+    the walk calls :meth:`join` with every branch's shape; on its own it has no input to take."""
+
+    _block = ""
+
+    def join(self, shapes: list[Shape], names: list[str]) -> Effect:  # pragma: no cover - each join overrides it
+        raise NotImplementedError
+
+    def effect(self, shape: Shape) -> Effect:
+        raise ShapeError(f"{self.name} joins the branches of a {self._block} block and cannot stand on its own; "
+                         f"write cc.{self._block}(…) instead")
+
+
 @spec
-class Add(Leaf):
+class Add(_Join):
     """The residual join ``body(x) + shortcut(x)``: 1 FLOP per output element."""
+
+    _block = "Residual"
 
     def join(self, shapes: list[Shape], names: list[str]) -> Effect:
         first = shapes[0]
@@ -77,8 +93,10 @@ class Add(Leaf):
 
 
 @spec
-class Cat(Leaf):
+class Cat(_Join):
     """The concat join along channels (torch.cat(dim=1)): no FLOPs, but a new tensor."""
+
+    _block = "Concat"
 
     def join(self, shapes: list[Shape], names: list[str]) -> Effect:
         first = shapes[0]
@@ -93,8 +111,10 @@ class Cat(Leaf):
 
 
 @spec
-class Mul(Leaf):
+class Mul(_Join):
     """The gate of a Scale block, ``x · gate``: 1 FLOP per element of x; the gate broadcasts (C×1×1)."""
+
+    _block = "Scale"
 
     def join(self, shapes: list[Shape], names: list[str]) -> Effect:
         x, gate = shapes

@@ -84,6 +84,11 @@ class Flatten(Leaf):
         rank = len(shape) + 1  # torch's dims include the batch
         start = self.start_dim + rank if self.start_dim < 0 else self.start_dim
         end = self.end_dim + rank if self.end_dim < 0 else self.end_dim
+        if start == 0 and 0 <= end < rank:
+            raise ShapeError(
+                f"start_dim={self.start_dim} is the batch dim of a {rank}-d batch (batch plus {fmt_shape(shape)}); "
+                f"convcalc keeps the batch apart (use start_dim={1 if self.start_dim >= 0 else 1 - rank})"
+            )
         if not (1 <= start < rank and 1 <= end < rank) or start > end:
             raise ShapeError(
                 f"start_dim={self.start_dim}, end_dim={self.end_dim} do not name dims of a {rank}-d batch "

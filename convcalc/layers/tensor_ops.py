@@ -68,6 +68,9 @@ class ChannelShuffle(Leaf):
         freeze(self, groups=positive_int(self.name, "groups", self.groups))
 
     def effect(self, shape: Shape) -> Effect:
+        if len(shape) < 2:  # torch: "channel_shuffle expects input to have at least 3 dimensions"
+            raise ShapeError(f"expects channels and at least one spatial dim per sample (C×L, C×H×W, …), "
+                             f"got {fmt_shape(shape)} ({len(shape)}-d)")
         if shape[0] % self.groups:
             raise ShapeError(f"groups={self.groups} does not divide the input's {shape[0]} channels")
         return elementwise(shape, 0, formula=f"{shape[0]} channels in {self.groups} groups, interleaved")
