@@ -142,3 +142,28 @@ def test_a_short_fuzz_run_against_torch_finds_no_disagreement_and_no_crash() -> 
     assert result["disagree"] == 0 and result["crash"] == 0
     # both sides of legality are exercised, not one
     assert result["agree"] > 100 and result["both refuse"] > 100
+
+
+TOKENS = st.sampled_from([
+    "summary", "layer", "check", "solve", "models", "verify", "alexnet", "lenet5", "nope", "--input", "--batch",
+    "--dtype", "--depth", "--format", "--human", "--explain", "--kernel", "--stride", "--output", "--same",
+    "3x32x32", "0x1x1", "-1", "0", "2", "x", "json", "latex", "nn.Conv2d(3, 8, 3)", "nn.Conv2d(3, 8", "F.relu(x)",
+    "examples/homework.toml", "examples/lenet_mnist.txt", "pkg.mod:Net", "--", "-", "=", "--input=3x8x8",
+])
+
+
+@settings(deadline=5000, max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(argv=st.lists(TOKENS, max_size=6))
+def test_no_command_line_makes_a_traceback(argv: list[str]) -> None:
+    """Random argument lists through the console script: exit 0, 1 (a wrong answer or a
+    mismatch) or 2 (bad input), one error line at most, and never the exit 3 of a bug."""
+    import contextlib
+    import io
+
+    from convcalc import fastpath
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), contextlib.chdir(ROOT):
+        code = fastpath.main([a for a in argv if a != "verify"])  # verify would build torch modules: slow
+    assert code in (0, 1, 2), (argv, code, err.getvalue())
+    assert "Traceback" not in err.getvalue() and err.getvalue().count("\n") <= 1, err.getvalue()
