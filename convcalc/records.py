@@ -141,33 +141,26 @@ def _make_init(cls: type, all_fields: tuple[Field, ...]) -> Callable[..., None]:
     factories = {f.name: f.default_factory for f in all_fields if f.init and f.default_factory is not MISSING}
     fixed = tuple((f.name, f.default, f.default_factory) for f in all_fields if not f.init)
     post_init = hasattr(cls, "__post_init__")
-    count = len(names)
     set_ = object.__setattr__
+    # For each number of positional arguments after which every field left has a plain default:
+    # the (name, default) pairs to set. The common calls take this path and nothing else.
+    tails = {given: tuple((n, defaults[n]) for n in names[given:]) for given in range(len(names) + 1)
+             if all(n in defaults for n in names[given:])}
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        given = len(args)
-        if given > count:
-            raise TypeError(f"{type(self).__name__}() takes {count} positional arguments but {given} were given")
+        tail = None if kwargs else tails.get(len(args))
+        if tail is None:
+            problem = bind_error(type(self), args, kwargs)
+            if problem:
+                raise TypeError(f"{type(self).__name__}() {problem}")
+            tail = tuple((n, kwargs[n] if n in kwargs else defaults[n] if n in defaults else factories[n]())
+                         for n in names[len(args):])
         for name, value in zip(names, args):
             set_(self, name, value)
-        for name in names[given:] if kwargs or given < count else ():
-            if name in kwargs:
-                set_(self, name, kwargs.pop(name))
-            elif name in defaults:
-                set_(self, name, defaults[name])
-            elif name in factories:
-                set_(self, name, factories[name]())
-            else:
-                raise TypeError(f"{type(self).__name__}() missing required argument: {name!r}")
-        if kwargs:
-            name = next(iter(kwargs))
-            how = "multiple values for" if name in names else "an unexpected keyword"
-            raise TypeError(f"{type(self).__name__}() got {how} argument {name!r}")
+        for name, value in tail:
+            set_(self, name, value)
         for name, default, factory in fixed:
-            if default is not MISSING:
-                set_(self, name, default)
-            elif factory is not MISSING:
-                set_(self, name, factory())
+            set_(self, name, default if factory is MISSING else factory())
         if post_init:
             self.__post_init__()
 
