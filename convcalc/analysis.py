@@ -22,6 +22,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never evaluated
     from typing import Any
 
+    from .profiles import Primitives, Profile
+
 #: Bytes per element of the dtypes a report can assume.
 DTYPE_BYTES = {
     "float64": 8, "double": 8, "float32": 4, "float": 4, "float16": 2, "half": 2,
@@ -55,6 +57,9 @@ class Row:
     shared_with: int | None = None
     frozen: int = 0
     unsupported: bool = False
+    batch: int = 1  # how many samples ran through it: the report's batch (from_torch: the leading dim torch gave)
+    call: str = "module"  # "module": torch runs it as an nn.Module; else the call a forward makes ("F.relu", "+")
+    registrations: int = 1  # places in the module tree holding this layer (2: one module shared by two parents)
     spec: Leaf | None = field(default=None, repr=False, compare=False)
 
     @classmethod
@@ -66,6 +71,14 @@ class Row:
         row = object.__new__(cls)
         row.__dict__.update(values)
         return row
+
+    @cached_property
+    def primitives(self) -> Primitives:
+        """Conv/linear MACs, bias additions, normalised, activated and pooled elements, elementwise
+        additions and products: the counts every other tool's total is a sum of (whole batch)."""
+        from .profiles import primitives
+
+        return primitives(self)
 
     @property
     def where(self) -> str:
@@ -81,6 +94,7 @@ class Row:
             "receptive_field": None if self.receptive_field is None else list(self.receptive_field),
             "formula": self.formula, "layer": self.layer, "buffers": self.buffers,
             "shared_with": self.shared_with, "unsupported": self.unsupported, "warnings": list(self.warnings),
+            "call": self.call, "primitives": self.primitives.to_dict(),
             "parts": [
                 {"name": p.name, "layer": p.layer, "output_shape": list(p.output_shape), "params": p.weights + p.biases,
                  "weights": p.weights, "biases": p.biases, "macs": p.macs, "flops": p.flops, "formula": p.formula}
@@ -122,6 +136,31 @@ class Report:
     notes: tuple[str, ...] = ()  # how the input was read, and the like
     blocks: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)  # path -> block class name
     leaf_warnings: tuple[str, ...] | None = field(default=None, repr=False, compare=False)  # kept by at_depth
+    leaf_rows: tuple[Row, ...] | None = field(default=None, repr=False, compare=False)  # kept by at_depth
+
+    @property
+    def leaves(self) -> tuple[Row, ...]:
+        """The leaf rows, also after :meth:`at_depth` merged them into blocks."""
+        return self.rows if self.leaf_rows is None else self.leaf_rows
+
+    def profiles(self) -> dict[str, int]:
+        """What each other tool prints for this network (whole batch): ``paper`` (conv and linear
+        MACs), ``torch`` (FlopCounterMode), ``fvcore``, ``torchinfo``, ``thop`` and ``ptflops``;
+        each tool's rule is in :mod:`convcalc.profiles` and the README."""
+        return {name: p.total for name, p in self.comparison.items()}
+
+    @cached_property
+    def comparison(self) -> dict[str, Profile]:
+        """Each profile with its total and the labelled terms it is made of (traps marked)."""
+        from .profiles import profiles
+
+        return profiles(self)
+
+    def keras_params(self) -> dict[str, int]:
+        """Parameters as Keras counts them: batch-norm running statistics are non-trainable parameters."""
+        from .profiles import keras_params
+
+        return keras_params(self)
 
     @cached_property
     def totals(self) -> Totals:
@@ -164,20 +203,26 @@ class Report:
                 rows.append(r)
         if group:
             rows.append(self._merged(key, depth, group))
-        return replace(self, rows=tuple(rows), leaf_warnings=self.warnings)
+        return replace(self, rows=tuple(rows), leaf_warnings=self.warnings, leaf_rows=self.leaves)
 
     def _merged(self, path: str, depth: int, group: list[Row]) -> Row:
         first, last = group[0], group[-1]
         name = self.blocks.get(path, "Block")
-        return Row(
+        merged = Row(
             index=first.index, path=path, kind=name.lower(), depth=depth, input_shape=first.input_shape,
             output_shape=last.output_shape, params=sum(r.params for r in group), weights=sum(r.weights for r in group),
             biases=sum(r.biases for r in group), macs=sum(r.macs for r in group), flops=sum(r.flops for r in group),
             activation_bytes=sum(r.activation_bytes for r in group), receptive_field=last.receptive_field,
             formula=f"layers {first.index}–{last.index}", layer=f"{name}: {len(group)} layers", name=name,
             buffers=sum(r.buffers for r in group), warnings=tuple(f"{r.where}: {w}" for r in group for w in r.warnings),
-            frozen=sum(r.frozen for r in group), unsupported=any(r.unsupported for r in group),
+            frozen=sum(r.frozen for r in group), unsupported=any(r.unsupported for r in group), batch=first.batch,
+            call="module" if any(r.call == "module" for r in group) else "function",
         )
+        total = group[0].primitives
+        for r in group[1:]:
+            total = total + r.primitives
+        merged.__dict__["primitives"] = total  # the block's counts are its leaves' (the cached property's slot)
+        return merged
 
     @property
     def output_shape(self) -> Shape:
@@ -201,6 +246,7 @@ class Report:
             "dtype": self.dtype, "dtype_bytes": self.dtype_bytes,
             "rows": [r.to_dict() for r in self.rows],
             "totals": self.totals.to_dict(),
+            "profiles": self.profiles(),
             "warnings": list(self.warnings),
             "notes": list(self.notes),
         }
@@ -513,6 +559,10 @@ def _child(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
 
 
+#: How torch code writes each join: the call a join row's ``call`` names.
+_JOIN_CALLS = {"add": "+", "mul": "*", "cat": "torch.cat"}
+
+
 class _Walk:
     def __init__(self, batch: int, dtype_bytes: int) -> None:
         self.batch = batch
@@ -524,6 +574,26 @@ class _Walk:
         # (layer value, input shape) -> (effect, resolved layer, its repr): an effect is a pure function of
         # both, so the 36 identical bottlenecks of a ResNet stage, or a 10,000-layer chain, are computed once
         self.memo: dict[tuple[Leaf, Shape], tuple[Effect, Leaf, str]] = {}
+        self.uses: dict[int, list[int]] = {}  # id(leaf) -> the rows it made: a leaf used twice is one module in two places
+
+    def finish(self, functional: Mapping[str, str]) -> tuple[Row, ...]:
+        """The rows, each told how torch holds its layer: in how many places of the module tree, and
+        for the layers the torch source calls as functions, that call (``functional`` maps a glob
+        over ``path:kind`` to it: ``{"*:relu": "F.relu", "avgpool:*": "F.adaptive_avg_pool2d"}``)."""
+        rows = self.rows
+        for places in self.uses.values():
+            if len(places) > 1:
+                for i in places:
+                    rows[i] = replace(rows[i], registrations=len(places))
+        if functional:
+            from fnmatch import fnmatchcase  # only for a zoo model that declares its functional calls
+
+            for i, r in enumerate(rows):
+                if r.call == "module":
+                    call = next((c for glob, c in functional.items() if fnmatchcase(f"{r.path}:{r.kind}", glob)), None)
+                    if call is not None:
+                        rows[i] = replace(r, call=call)
+        return tuple(rows)
 
     def leaf(self, layer: Leaf, shape: Shape) -> tuple[Effect, Leaf, str]:
         key = (layer, shape)
@@ -588,10 +658,10 @@ class _Walk:
         except ShapeError as error:
             raise error.located(_where(len(self.rows) + 1, _child(path, block.join_name), block.name)) from None
         return self.row(block.join, block.join, repr(block.join), shapes[0], _child(path, block.join_name), effect,
-                        _Field.union(fields, broadcast=isinstance(block, Scale)))
+                        _Field.union(fields, broadcast=isinstance(block, Scale)), call=_JOIN_CALLS[block.join.kind])
 
     def row(self, leaf: Leaf, shown: Leaf, text: str, shape: Shape, path: str, effect: Effect,
-            fld: _Field) -> tuple[Shape, _Field]:
+            fld: _Field, call: str = "module") -> tuple[Shape, _Field]:
         index = len(self.rows) + 1
         weights, biases, shared_with = effect.weights, effect.biases, None
         if weights or biases:
@@ -612,8 +682,10 @@ class _Walk:
             receptive_field=fld.shown, formula=effect.formula,
             layer=text, name=leaf.name, buffers=effect.buffers if shared_with is None else 0,
             warnings=effect.warnings, parts=effect.parts, shared_with=shared_with, spec=shown, frozen=0,
-            unsupported=False,
+            unsupported=False, batch=b, call=call, registrations=1,
         ))
+        if call == "module":
+            self.uses.setdefault(id(leaf), []).append(index - 1)
         return out, fld
 
 
@@ -627,9 +699,14 @@ def check_input(input_shape: Any) -> Shape:
 
 def analyze(
     net: Layer, input_shape: Shape, batch: int = 1, dtype: str = "float32", model: str | None = None,
-    notes: tuple[str, ...] = (),
+    notes: tuple[str, ...] = (), functional: Mapping[str, str] | None = None,
 ) -> Report:
-    """Walk ``net`` for one ``input_shape`` (per sample, channels first) and count every leaf."""
+    """Walk ``net`` for one ``input_shape`` (per sample, channels first) and count every leaf.
+
+    ``functional`` maps globs over ``path:kind`` to the function call the torch source of the
+    network makes in a ``forward`` instead of running a module (torchvision's MobileNetV2 pools with
+    ``F.adaptive_avg_pool2d``): tools that hook modules do not see those (:mod:`convcalc.profiles`).
+    """
     shape = check_input(input_shape)
     if not is_int(batch) or batch < 1:
         raise ShapeError(f"batch must be a positive int, got {batch!r}")
@@ -640,4 +717,4 @@ def analyze(
     walk = _Walk(batch, DTYPE_BYTES[dtype])
     walk.layer(net, shape, "", _Field.start(shape))
     return Report(model=model, input_shape=shape, batch=batch, dtype=dtype, dtype_bytes=DTYPE_BYTES[dtype],
-                  rows=tuple(walk.rows), notes=tuple(notes), blocks=walk.blocks)
+                  rows=walk.finish(functional or {}), notes=tuple(notes), blocks=walk.blocks)

@@ -13,10 +13,11 @@ from .errors import ShapeError, SpecError, TorchUnavailableError
 from .layers.base import Layer, Shape
 from .models import Model, get
 from .parsing import Spec, read_input, read_spec_file
-from .records import record
+from .records import field, record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never evaluated
+    from collections.abc import Mapping
     from typing import Any
 
 
@@ -28,6 +29,7 @@ class Resolved:
     shape: Shape | None
     name: str | None
     notes: tuple[str, ...] = ()
+    functional: Mapping[str, str] = field(default_factory=dict)  # a zoo model's layers its torch original calls as functions
 
 
 def resolve(net_or_name: Any, input_shape: Shape | str | None = None, required: bool = True) -> Resolved:
@@ -39,10 +41,12 @@ def resolve(net_or_name: Any, input_shape: Shape | str | None = None, required: 
     """
     name: str | None = None
     default: Any = None
+    functional: Mapping[str, str] | None = None
     if isinstance(net_or_name, (str, os.PathLike)):
         net_or_name = _named(os.fspath(net_or_name))
     if isinstance(net_or_name, Model):
         name, default, net = net_or_name.name, net_or_name.input_shape, net_or_name.net
+        functional = net_or_name.functional
     elif isinstance(net_or_name, Spec):
         name, default, net = net_or_name.name, net_or_name.input_text, net_or_name.net
     else:
@@ -53,11 +57,11 @@ def resolve(net_or_name: Any, input_shape: Shape | str | None = None, required: 
         shape, note = read_input(net, shape)
         notes = (note,) if note else ()
     if shape is None and not required:
-        return Resolved(net, None, name)
+        return Resolved(net, None, name, functional=functional)
     if shape is None:
         what = f"{name} gives" if name else f"{type(net).__name__} has"
         raise ShapeError(f"{what} no input shape; give one, e.g. 3x224x224 (or an 'input' line in a spec file)")
-    return Resolved(net, check_input(shape), name, notes)
+    return Resolved(net, check_input(shape), name, notes, functional)
 
 
 def _named(text: str) -> Model | Spec:
@@ -88,7 +92,7 @@ def summary(net_or_name: Any, input_shape: Shape | str | None = None, batch: int
         report = from_torch(net_or_name, input_shape, batch=batch, dtype=dtype)
     else:
         r = resolve(net_or_name, input_shape)
-        report = analyze(r.net, r.shape, batch=batch, dtype=dtype, model=r.name, notes=r.notes)
+        report = analyze(r.net, r.shape, batch=batch, dtype=dtype, model=r.name, notes=r.notes, functional=r.functional)
     return report if depth is None else report.at_depth(depth)
 
 

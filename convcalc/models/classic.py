@@ -14,10 +14,11 @@ from ..layers import (
     Sequential,
 )
 from ..layers.base import Layer
-from .registry import register
+from .registry import TORCH_FLATTEN, register
 
 
-@register(input_shape=(1, 32, 32), params=61_706)
+@register(input_shape=(1, 32, 32), params=61_706,
+          functional={"*:relu": "F.relu", "*:maxpool2d": "F.max_pool2d", **TORCH_FLATTEN})
 def lenet5(num_classes: int = 10) -> Layer:
     """LeNet-5 as PyTorch's "Neural Networks" tutorial defines it (LeCun et al. 1998, simplified).
 
@@ -35,7 +36,7 @@ def lenet5(num_classes: int = 10) -> Layer:
     })
 
 
-@register(input_shape=(3, 227, 227), params=62_378_344)
+@register(input_shape=(3, 227, 227), params=62_378_344, functional=TORCH_FLATTEN)
 def alexnet(num_classes: int = 1000) -> Layer:
     """AlexNet as CS231n's lecture 5 tabulates it (seed 002): one tower, 227×227 input.
 
@@ -65,7 +66,7 @@ def _alexnet_classifier(num_classes: int) -> Sequential:
     )
 
 
-@register(input_shape=(3, 224, 224), params=61_100_840)
+@register(input_shape=(3, 224, 224), params=61_100_840, functional=TORCH_FLATTEN)
 def alexnet_torchvision(num_classes: int = 1000) -> Layer:
     """AlexNet as torchvision defines it ("One weird trick", Krizhevsky 2014): 224×224 input,
     convs 64-192-384-256-256, an adaptive 6×6 average pool, dropout. 61,100,840 parameters
@@ -84,7 +85,7 @@ def alexnet_torchvision(num_classes: int = 1000) -> Layer:
     })
 
 
-@register(input_shape=(3, 227, 227), params=60_965_224)
+@register(input_shape=(3, 227, 227), params=60_965_224, functional=TORCH_FLATTEN)
 def alexnet_2012(num_classes: int = 1000) -> Layer:
     """AlexNet as Krizhevsky, Sutskever and Hinton (NIPS 2012, Figure 2 and section 3) drew it,
     its two GPUs as one graph: conv2, conv4 and conv5 see only their own GPU's half of the

@@ -44,7 +44,7 @@ def convnext(stages: list[tuple[int, int | None, int]], num_classes: int, drop_p
                        "classifier": Sequential(LayerNorm2d(last), Flatten(), Linear(last, num_classes))})
 
 
-@register(input_shape=(3, 224, 224), params=28_589_128)
+@register(input_shape=(3, 224, 224), params=28_589_128, functional={"*.layer_scale:*": "*"})
 def convnext_tiny(num_classes: int = 1000) -> Layer:
     """ConvNeXt-T as torchvision defines it: stages (96, 192, 384, 768) of (3, 3, 9, 3) blocks;
     28,589,128 parameters (4.46 GFLOPS in its docs)."""

@@ -17,7 +17,7 @@ from ..layers import (
     Sequential,
 )
 from ..layers.base import Layer
-from .registry import register
+from .registry import TORCH_FLATTEN, register
 
 
 def dense_layer(cin: int, growth: int, bn_size: int) -> Concat:
@@ -57,7 +57,8 @@ def densenet(growth: int, blocks: tuple[int, ...], init: int, bn_size: int = 4, 
     })
 
 
-@register(input_shape=(3, 224, 224), params=7_978_856)
+@register(input_shape=(3, 224, 224), params=7_978_856,
+          functional={"relu:*": "F.relu", "avgpool:*": "F.adaptive_avg_pool2d", **TORCH_FLATTEN})
 def densenet121(num_classes: int = 1000) -> Layer:
     """DenseNet-121 as torchvision defines it: growth 32, blocks (6, 12, 24, 16), 64 initial
     features, bottleneck 4×; 7,978,856 parameters (torchvision's docs: 2.83 GFLOPS)."""

@@ -18,7 +18,7 @@ from ..layers import (
 )
 from ..layers.base import Layer
 from .common import conv_bn
-from .registry import register
+from .registry import TORCH_FLATTEN, register
 
 
 def basic(cin: int, cout: int, kernel: int | tuple[int, int], stride: int = 1, padding: int | tuple[int, int] = 0) -> Sequential:
@@ -51,7 +51,7 @@ def inception_v1(cin: int, c1: int, c3r: int, c3: int, c5r: int, c5: int, proj: 
     })
 
 
-@register(input_shape=(3, 224, 224), params=6_624_904)
+@register(input_shape=(3, 224, 224), params=6_624_904, functional={"*:relu": "F.relu", **TORCH_FLATTEN})
 def googlenet(num_classes: int = 1000) -> Layer:
     """GoogLeNet (Inception v1) as torchvision defines it: batch norm after every conv, no auxiliary
     heads; 6,624,904 parameters (torchvision's docs: 1.5 GFLOPS)."""
@@ -123,7 +123,8 @@ def inception_e(cin: int) -> Concat:
     })
 
 
-@register(input_shape=(3, 299, 299), params=23_834_568)
+@register(input_shape=(3, 299, 299), params=23_834_568, functional={
+    "*:relu": "F.relu", "*.branch_pool.0:avgpool2d": "F.avg_pool2d", "*.branch_pool:maxpool2d": "F.max_pool2d", **TORCH_FLATTEN})
 def inception_v3(num_classes: int = 1000) -> Layer:
     """Inception v3 as torchvision defines it, without the auxiliary classifier: 23,834,568
     parameters (torchvision's 27,161,264 with it, less the AuxLogits head's 3,326,696:

@@ -21,13 +21,13 @@ from ..layers import (
 )
 from ..layers.base import Layer, Shape
 from .common import conv_bn, make_divisible
-from .registry import register
+from .registry import TORCH_FLATTEN, register
 
 # --- MobileNet v1: the paper's Table 1, one (stride, output channels) row per depthwise-separable layer ---
 MOBILENET_V1_TABLE = [(1, 64), (2, 128), (1, 128), (2, 256), (1, 256), (2, 512)] + [(1, 512)] * 5 + [(2, 1024), (1, 1024)]
 
 
-@register(input_shape=(3, 224, 224), params=4_231_976)
+@register(input_shape=(3, 224, 224), params=4_231_976, functional=TORCH_FLATTEN)
 def mobilenet_v1(num_classes: int = 1000, width_mult: float = 1.0, resolution: int = 224) -> tuple[Layer, Shape]:
     """MobileNet v1 (Howard et al. 2017, Table 1): a 3×3/2 conv, 13 depthwise-separable layers,
     global average pool, FC; batch norm and ReLU after every conv. ``width_mult`` is the paper's
@@ -61,7 +61,8 @@ def inverted_residual_v2(cin: int, cout: int, stride: int, expand: int) -> Layer
     return Residual(body) if stride == 1 and cin == cout else body
 
 
-@register(input_shape=(3, 224, 224), params=3_504_872)
+@register(input_shape=(3, 224, 224), params=3_504_872,
+          functional={"avgpool:*": "F.adaptive_avg_pool2d", **TORCH_FLATTEN})
 def mobilenet_v2(num_classes: int = 1000, width_mult: float = 1.0) -> Layer:
     """MobileNet v2 as torchvision defines it (the paper's Table 2): 3,504,872 parameters at width
     1.0 (torchvision's docs; 0.30 GFLOPS)."""
@@ -120,13 +121,13 @@ def mobilenet_v3(table: list, last_channel: int, num_classes: int) -> Layer:  # 
     })
 
 
-@register(input_shape=(3, 224, 224), params=5_483_032)
+@register(input_shape=(3, 224, 224), params=5_483_032, functional=TORCH_FLATTEN)
 def mobilenet_v3_large(num_classes: int = 1000) -> Layer:
     """MobileNet v3 Large as torchvision defines it: 5,483,032 parameters (0.22 GFLOPS in its docs)."""
     return mobilenet_v3(MOBILENET_V3_LARGE, 1280, num_classes)
 
 
-@register(input_shape=(3, 224, 224), params=2_542_856)
+@register(input_shape=(3, 224, 224), params=2_542_856, functional=TORCH_FLATTEN)
 def mobilenet_v3_small(num_classes: int = 1000) -> Layer:
     """MobileNet v3 Small as torchvision defines it: 2,542,856 parameters (0.06 GFLOPS in its docs)."""
     return mobilenet_v3(MOBILENET_V3_SMALL, 1024, num_classes)
@@ -150,7 +151,7 @@ def mbconv(expand: int, kernel: int, stride: int, cin: int, cout: int, drop: flo
     return Sequential(layers)
 
 
-@register(input_shape=(3, 224, 224), params=5_288_548)
+@register(input_shape=(3, 224, 224), params=5_288_548, functional=TORCH_FLATTEN)
 def efficientnet_b0(num_classes: int = 1000) -> Layer:
     """EfficientNet-B0 as torchvision defines it: MBConv blocks with squeeze-and-excitation and SiLU;
     stochastic depth is the identity at inference. 5,288,548 parameters (0.39 GFLOPS in its docs)."""

@@ -7,12 +7,12 @@ publishes, so a test can hold every model to that figure.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from ..analysis import check_input
 from ..errors import SpecError, UnknownModelError
 from ..layers.base import Layer, Shape
-from ..records import record
+from ..records import field, record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never evaluated
@@ -27,6 +27,7 @@ class Model:
     net: Layer
     input_shape: Shape
     source: str = ""
+    functional: Mapping[str, str] = field(default_factory=dict)  # glob over path:kind -> the call its torch original makes
 
 
 @record
@@ -36,9 +37,13 @@ class Entry:
     input_shape: Shape
     params: int
     source: str
+    functional: Mapping[str, str] = field(default_factory=dict)
 
 
 _REGISTRY: dict[str, Entry] = {}
+
+#: The one call most torchvision forwards make: ``torch.flatten(x, 1)`` before the classifier.
+TORCH_FLATTEN = {"flatten:*": "torch.flatten"}
 
 
 Builder = Callable[..., "Layer | tuple[Layer, Shape]"]
@@ -54,15 +59,18 @@ def _cleandoc(doc: str) -> str:
     return "\n".join([lines[0].strip(), *(line[margin:].rstrip() for line in lines[1:])])
 
 
-def register(*, input_shape: Shape, params: int) -> Callable[[Builder], Builder]:
-    """Register a builder under its function name, with its default input and published parameter count."""
+def register(*, input_shape: Shape, params: int, functional: Mapping[str, str] | None = None) -> Callable[[Builder], Builder]:
+    """Register a builder under its function name, with its default input and published parameter count.
+
+    ``functional`` maps globs over ``path:kind`` to the call the torch original makes in a
+    ``forward`` instead of running a module (``{"avgpool:*": "F.adaptive_avg_pool2d"}``)."""
 
     def decorate(build: Builder) -> Builder:
         name = build.__name__
         if name in _REGISTRY:
             raise ValueError(f"model {name!r} is registered twice")
         doc = _cleandoc(build.__doc__ or "")
-        _REGISTRY[name] = Entry(name, build, tuple(input_shape), params, doc)
+        _REGISTRY[name] = Entry(name, build, tuple(input_shape), params, doc, dict(functional or {}))
         return build
 
     return decorate
@@ -122,7 +130,7 @@ def _build(name: str, overrides: dict[str, Any]) -> Model:
     if isinstance(built, tuple):  # (network, the input it was built for): a resolution option
         built, shape = built
         input_shape = shape if "input_shape" not in overrides_given else input_shape
-    return Model(name, built, input_shape, e.source)
+    return Model(name, built, input_shape, e.source, e.functional)
 
 
 def _natural(name: str) -> list[Any]:

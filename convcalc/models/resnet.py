@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..layers import AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Flatten, Linear, MaxPool2d, ReLU, Residual, Sequential
 from ..layers.base import Layer
-from .registry import register
+from .registry import TORCH_FLATTEN, register
 
 
 def basic_block(inplanes: int, planes: int, stride: int, groups: int = 1, base_width: int = 64) -> Residual:
@@ -62,45 +62,45 @@ def resnet(block, counts: tuple[int, int, int, int], num_classes: int = 1000, gr
     })
 
 
-@register(input_shape=(3, 224, 224), params=11_689_512)
+@register(input_shape=(3, 224, 224), params=11_689_512, functional=TORCH_FLATTEN)
 def resnet18(num_classes: int = 1000) -> Layer:
     """ResNet-18 as torchvision defines it: basic blocks (2, 2, 2, 2); 11,689,512 parameters."""
     return resnet(basic_block, (2, 2, 2, 2), num_classes)
 
 
-@register(input_shape=(3, 224, 224), params=21_797_672)
+@register(input_shape=(3, 224, 224), params=21_797_672, functional=TORCH_FLATTEN)
 def resnet34(num_classes: int = 1000) -> Layer:
     """ResNet-34 as torchvision defines it: basic blocks (3, 4, 6, 3); 21,797,672 parameters."""
     return resnet(basic_block, (3, 4, 6, 3), num_classes)
 
 
-@register(input_shape=(3, 224, 224), params=25_557_032)
+@register(input_shape=(3, 224, 224), params=25_557_032, functional=TORCH_FLATTEN)
 def resnet50(num_classes: int = 1000) -> Layer:
     """ResNet-50 as torchvision defines it (v1.5): bottlenecks (3, 4, 6, 3); 25,557,032 parameters
     and 4,089,184,256 MACs (torchvision's docs: 4.09 GFLOPS)."""
     return resnet(bottleneck, (3, 4, 6, 3), num_classes)
 
 
-@register(input_shape=(3, 224, 224), params=44_549_160)
+@register(input_shape=(3, 224, 224), params=44_549_160, functional=TORCH_FLATTEN)
 def resnet101(num_classes: int = 1000) -> Layer:
     """ResNet-101 as torchvision defines it (v1.5): bottlenecks (3, 4, 23, 3); 44,549,160 parameters."""
     return resnet(bottleneck, (3, 4, 23, 3), num_classes)
 
 
-@register(input_shape=(3, 224, 224), params=60_192_808)
+@register(input_shape=(3, 224, 224), params=60_192_808, functional=TORCH_FLATTEN)
 def resnet152(num_classes: int = 1000) -> Layer:
     """ResNet-152 as torchvision defines it (v1.5): bottlenecks (3, 8, 36, 3); 60,192,808 parameters."""
     return resnet(bottleneck, (3, 8, 36, 3), num_classes)
 
 
-@register(input_shape=(3, 224, 224), params=25_028_904)
+@register(input_shape=(3, 224, 224), params=25_028_904, functional=TORCH_FLATTEN)
 def resnext50_32x4d(num_classes: int = 1000) -> Layer:
     """ResNeXt-50 32×4d as torchvision defines it: ResNet-50 with 32 groups of width 4 in each
     3×3; 25,028,904 parameters."""
     return resnet(bottleneck, (3, 4, 6, 3), num_classes, groups=32, width_per_group=4)
 
 
-@register(input_shape=(3, 224, 224), params=68_883_240)
+@register(input_shape=(3, 224, 224), params=68_883_240, functional=TORCH_FLATTEN)
 def wide_resnet50_2(num_classes: int = 1000) -> Layer:
     """Wide ResNet-50-2 as torchvision defines it: ResNet-50 with bottlenecks twice as wide
     (width per group 128); 68,883,240 parameters."""

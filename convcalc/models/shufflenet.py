@@ -44,7 +44,8 @@ def shuffle_unit(cin: int, cout: int, stride: int) -> Sequential:
     return Sequential({"split": branches, "shuffle": ChannelShuffle(2)})
 
 
-@register(input_shape=(3, 224, 224), params=2_278_604)
+@register(input_shape=(3, 224, 224), params=2_278_604,
+          functional={"avgpool:*": "x.mean", "flatten:*": "x.mean", "*.shuffle:*": "channel_shuffle"})
 def shufflenet_v2_x1_0(num_classes: int = 1000) -> Layer:
     """ShuffleNet v2 1.0× as torchvision defines it: stages of 4, 8, 4 units with 116, 232, 464
     channels; 2,278,604 parameters (0.14 GFLOPS in its docs)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..layers import AdaptiveAvgPool2d, Concat, Conv2d, Dropout, Flatten, MaxPool2d, ReLU, Sequential
 from ..layers.base import Layer
-from .registry import register
+from .registry import TORCH_FLATTEN, register
 
 
 def fire(cin: int, squeeze: int, expand1x1: int, expand3x3: int) -> Sequential:
@@ -39,13 +39,13 @@ def squeezenet(version: str, num_classes: int) -> Layer:
     })
 
 
-@register(input_shape=(3, 224, 224), params=1_248_424)
+@register(input_shape=(3, 224, 224), params=1_248_424, functional=TORCH_FLATTEN)
 def squeezenet1_0(num_classes: int = 1000) -> Layer:
     """SqueezeNet 1.0 as torchvision defines it: 1,248,424 parameters (0.82 GFLOPS in its docs)."""
     return squeezenet("1_0", num_classes)
 
 
-@register(input_shape=(3, 224, 224), params=1_235_496)
+@register(input_shape=(3, 224, 224), params=1_235_496, functional=TORCH_FLATTEN)
 def squeezenet1_1(num_classes: int = 1000) -> Layer:
     """SqueezeNet 1.1 as torchvision defines it: 1,235,496 parameters (0.35 GFLOPS in its docs)."""
     return squeezenet("1_1", num_classes)

@@ -22,7 +22,7 @@ from ..layers import (
     Sequential,
 )
 from ..layers.base import Layer
-from .registry import register
+from .registry import TORCH_FLATTEN, register
 
 # Table 1 of the paper, column by column ("conv<receptive field>-<channels>").
 TABLE1 = {
@@ -72,56 +72,56 @@ def _vgg(column: str, batch_norm: bool, num_classes: int, adaptive: bool = True)
     })
 
 
-@register(input_shape=(3, 224, 224), params=132_863_336)
+@register(input_shape=(3, 224, 224), params=132_863_336, functional=TORCH_FLATTEN)
 def vgg11(num_classes: int = 1000) -> Layer:
     """VGG-11 (Table 1, column A) as torchvision defines it: 132,863,336 parameters."""
     return _vgg("A", False, num_classes)
 
 
-@register(input_shape=(3, 224, 224), params=132_868_840)
+@register(input_shape=(3, 224, 224), params=132_868_840, functional=TORCH_FLATTEN)
 def vgg11_bn(num_classes: int = 1000) -> Layer:
     """VGG-11 with batch norm as torchvision defines it: 132,868,840 parameters."""
     return _vgg("A", True, num_classes)
 
 
-@register(input_shape=(3, 224, 224), params=133_047_848)
+@register(input_shape=(3, 224, 224), params=133_047_848, functional=TORCH_FLATTEN)
 def vgg13(num_classes: int = 1000) -> Layer:
     """VGG-13 (Table 1, column B) as torchvision defines it: 133,047,848 parameters."""
     return _vgg("B", False, num_classes)
 
 
-@register(input_shape=(3, 224, 224), params=133_053_736)
+@register(input_shape=(3, 224, 224), params=133_053_736, functional=TORCH_FLATTEN)
 def vgg13_bn(num_classes: int = 1000) -> Layer:
     """VGG-13 with batch norm as torchvision defines it: 133,053,736 parameters."""
     return _vgg("B", True, num_classes)
 
 
-@register(input_shape=(3, 224, 224), params=138_357_544)
+@register(input_shape=(3, 224, 224), params=138_357_544, functional=TORCH_FLATTEN)
 def vgg16(num_classes: int = 1000) -> Layer:
     """VGG-16 (Table 1, column D) as torchvision defines it: 138,357,544 parameters and
     15,470,264,320 MACs (torchvision's docs: 15.47 GFLOPS; the paper's Table 2: 138 M)."""
     return _vgg("D", False, num_classes)
 
 
-@register(input_shape=(3, 224, 224), params=138_365_992)
+@register(input_shape=(3, 224, 224), params=138_365_992, functional=TORCH_FLATTEN)
 def vgg16_bn(num_classes: int = 1000) -> Layer:
     """VGG-16 with batch norm as torchvision defines it: 138,365,992 parameters."""
     return _vgg("D", True, num_classes)
 
 
-@register(input_shape=(3, 224, 224), params=143_667_240)
+@register(input_shape=(3, 224, 224), params=143_667_240, functional=TORCH_FLATTEN)
 def vgg19(num_classes: int = 1000) -> Layer:
     """VGG-19 (Table 1, column E) as torchvision defines it: 143,667,240 parameters."""
     return _vgg("E", False, num_classes)
 
 
-@register(input_shape=(3, 224, 224), params=143_678_248)
+@register(input_shape=(3, 224, 224), params=143_678_248, functional=TORCH_FLATTEN)
 def vgg19_bn(num_classes: int = 1000) -> Layer:
     """VGG-19 with batch norm as torchvision defines it: 143,678,248 parameters."""
     return _vgg("E", True, num_classes)
 
 
-@register(input_shape=(3, 224, 224), params=132_863_336)
+@register(input_shape=(3, 224, 224), params=132_863_336, functional=TORCH_FLATTEN)
 def vgg_a_lrn(num_classes: int = 1000) -> Layer:
     """The paper's column A-LRN (Table 1): VGG-11 with local response normalisation after the
     first conv, at the paper's fixed 224×224 input. LRN has no weights, so the count is A's:
@@ -129,7 +129,7 @@ def vgg_a_lrn(num_classes: int = 1000) -> Layer:
     return _vgg("A-LRN", False, num_classes, adaptive=False)
 
 
-@register(input_shape=(3, 224, 224), params=133_638_952)
+@register(input_shape=(3, 224, 224), params=133_638_952, functional=TORCH_FLATTEN)
 def vgg_c(num_classes: int = 1000) -> Layer:
     """The paper's column C (Table 1): VGG-16 with the third conv of stages 3–5 a 1×1 conv.
     By hand from D's 138,357,544: conv1-256 saves 256·256·8 = 524,288 and each conv1-512

@@ -131,6 +131,7 @@ class _Session(TorchDispatchMode):
         self.rows: list[Row] = []
         self.owners: dict[int, int] = {}  # module id -> first row carrying its parameters
         self.counted: set[int] = set()  # ids of parameter tensors a row has counted (tied weights count once)
+        self.places: dict[int, int] = {}  # module id -> how many places in the module tree hold it
 
     # --- module hooks ---
     def enter(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any] | None = None) -> None:
@@ -156,7 +157,7 @@ class _Session(TorchDispatchMode):
                 self._direct_params(frame.module)[0] and self.owners.get(id(frame.module)) is None):
             # a module whose work made no row (or whose parameters no row carries yet)
             self._add(frame.path, type(frame.module).__name__.lower(), frame.input_shape, out_shape, 0, 0, False,
-                      "no operations", module=frame.module)
+                      "no operations", module=frame.module, call="module")
         if unknown_leaf and self.stack:  # (the root itself is the user's model, not an unknown layer)
             name = type(frame.module).__name__
             first = self.rows[frame.rows_before]
@@ -205,7 +206,7 @@ class _Session(TorchDispatchMode):
         elif (spec := _pool_spec(base, args, in_shape, out_shape)) is not None:
             effect = spec.effect(in_shape[1:])
             self._add(frame.path, spec.kind, in_shape, out_shape, 0, effect.flops * in_shape[0], True, effect.formula,
-                      module=frame.module)
+                      module=frame.module, spec=spec)
         elif base == "mean":
             self._add(frame.path, "mean", in_shape, out_shape, 0, numel(in_shape), True, "mean in forward: 1 per element read",
                       module=frame.module)
@@ -226,7 +227,7 @@ class _Session(TorchDispatchMode):
 
     def _add(self, path: str, kind: str, in_shape: Shape, out_shape: Shape, macs: int, flops: int, new_tensor: bool,
              formula: str, module: nn.Module, warning: str | None = None, direct: bool = True,
-             unsupported: bool = False) -> None:
+             unsupported: bool = False, call: str = "function", spec: Leaf | None = None) -> None:
         index = len(self.rows) + 1
         params = frozen = 0
         shared_with = None
@@ -239,7 +240,8 @@ class _Session(TorchDispatchMode):
             output_shape=tuple(out_shape[1:]), params=params, weights=params, biases=0, macs=macs, flops=flops,
             activation_bytes=(numel(out_shape) if new_tensor else 0) * self.dtype_bytes, receptive_field=None,
             formula=formula, layer=kind, name=kind, warnings=(warning,) if warning else (), shared_with=shared_with,
-            frozen=frozen, unsupported=unsupported,
+            frozen=frozen, unsupported=unsupported, batch=in_shape[0] if in_shape else self.batch, call=call,
+            registrations=self.places.get(id(module), 1), spec=spec,
         ))
 
     def _leaf_row(self, frame: _Frame, out_shape: Shape) -> None:
@@ -271,7 +273,7 @@ class _Session(TorchDispatchMode):
             receptive_field=None, formula=effect.formula, layer=repr(spec.resolved(frame.input_shape[1:])), name=spec.name,
             buffers=effect.buffers if first == index else 0, warnings=effect.warnings, parts=effect.parts,
             shared_with=None if first == index else first,
-            frozen=frozen,
+            frozen=frozen, batch=b, call="module", registrations=self.places.get(id(frame.module), 1),
             spec=spec,
         ))
 
@@ -325,6 +327,23 @@ class _Holder(nn.Module):
             self._parameters[str(i)] = p  # type: ignore[assignment]
 
 
+def _places(root: nn.Module, limit: int = 100_000) -> dict[int, int]:
+    """Module id -> the number of places in the tree that hold it, as ``nn.Module.apply`` visits them
+    (a module shared by two parents: 2). Only ids held more than once are kept; a tree whose
+    walk would exceed ``limit`` visits (sharing nested many levels deep) is not counted."""
+    visits: dict[int, int] = {}
+    stack = [root]
+    walked = 0
+    while stack and walked < limit:
+        module = stack.pop()
+        walked += 1
+        visits[id(module)] = visits.get(id(module), 0) + 1
+        stack.extend({id(c): c for c in module._modules.values() if c is not None}.values())  # as children(): once per parent
+    if stack:
+        return {}
+    return {key: n for key, n in visits.items() if n > 1}
+
+
 def _on_meta(module: nn.Module) -> nn.Module:
     """A copy of ``module`` whose parameters and buffers live on the meta device: no data copied."""
     memo: dict[int, Any] = {}
@@ -358,6 +377,7 @@ def from_torch(module: nn.Module, input_shape: Shape | str, batch: int = 1, dtyp
     names = {id(m): name for name, m in meta.named_modules()}
     weights = {id(t) for t in itertools.chain(meta.parameters(), meta.buffers())}
     session = _Session(batch, DTYPE_BYTES[dtype], names, weights)
+    session.places = _places(meta)
     handles = []
     for sub in meta.modules():
         handles.append(sub.register_forward_pre_hook(lambda m, args, kwargs: session.enter(m, args, kwargs), with_kwargs=True))

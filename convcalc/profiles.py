@@ -1,0 +1,485 @@
+"""What other tools print for a network, and why.
+
+Every FLOP or MAC total that torchinfo, fvcore, thop, ptflops or torch's own
+FlopCounterMode prints is a fixed sum over a few primitive counts per layer:
+conv and linear multiply-accumulates, bias additions, normalised elements,
+activation elements, pooling reads and elements, elementwise additions and
+products. This module counts those primitives for each row of a report
+(:func:`primitives`) and turns them into each tool's figure by that tool's own
+rules (:data:`PROFILES`), term by term, so that a comparison can say where
+every difference from the paper figure comes from (:func:`compare`).
+
+Each rule was read from the tool's source at the version named in
+:data:`VERSIONS` and is held to the tool itself in the tests. Two facts beyond
+the layer's arithmetic decide what a tool sees:
+
+- ``row.call``: ``module`` for a layer torch runs as an ``nn.Module`` (hooks see
+  it), ``function`` for work done in a ``forward`` (``x + y``,
+  ``F.adaptive_avg_pool2d``): module-hook tools (torchinfo, thop, ptflops) miss
+  most of those;
+- ``row.registrations``: how many places in the module tree hold the module
+  (2 for one module shared by two parents): thop and ptflops walk the tree, so
+  they count such a module once per place (thop also hooks it once per place).
+
+All figures are for the whole batch. ptflops always runs a batch of one; its
+profile is that figure times the batch.
+"""
+
+from __future__ import annotations
+
+from math import prod
+
+from .records import record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never evaluated
+    from collections.abc import Callable
+    from typing import Any
+
+    from .analysis import Report, Row
+
+#: The primitive counts, in the order tables and JSON show them.
+PRIMITIVES = ("macs", "bias_adds", "norm_elements", "activation_elements", "pool_reads", "pool_inputs",
+              "pool_outputs", "add_elements", "mul_elements")
+
+#: Column headers of the ``--breakdown`` table, one per primitive.
+PRIMITIVE_HEADERS = ("MACs", "bias adds", "norm elems", "act elems", "pool reads", "pool in", "pool out", "adds", "muls")
+
+
+@record
+class Primitives:
+    """The primitive counts of one row (whole batch).
+
+    ``macs``: conv, linear and matmul multiply-accumulates. ``bias_adds``: one per output
+    element of a conv or linear layer with a bias. ``norm_elements``: elements a
+    normalisation layer normalises (its input). ``activation_elements``: elements an
+    activation function (softmax included) computes. ``pool_reads``: window reads of a pool,
+    a window per output (padding included, as the nominal kernel; adaptive pools: their real
+    windows); ``pool_inputs`` and ``pool_outputs``: a pool's input and output elements.
+    ``add_elements``: elementwise additions (residual adds). ``mul_elements``: elementwise
+    products (squeeze-and-excitation gates, layer scale).
+    """
+
+    macs: int = 0
+    bias_adds: int = 0
+    norm_elements: int = 0
+    activation_elements: int = 0
+    pool_reads: int = 0
+    pool_inputs: int = 0
+    pool_outputs: int = 0
+    add_elements: int = 0
+    mul_elements: int = 0
+
+    def __add__(self, other: Primitives) -> Primitives:
+        return Primitives(*(getattr(self, k) + getattr(other, k) for k in PRIMITIVES))
+
+    def to_dict(self) -> dict[str, int]:
+        return {k: getattr(self, k) for k in PRIMITIVES}
+
+
+# --- what each row is, in the terms the tools care about -----------------------------------
+
+_FAMILIES: dict[type, str] = {}
+
+
+def _family_table() -> dict[type, str]:
+    """Layer class -> family, built on first use (every layer type is listed; a test holds it to that)."""
+    if not _FAMILIES:
+        from . import layers as L
+        from .layers import activation, conv, normalization, pooling
+
+        groups: dict[str, tuple[type, ...]] = {
+            "conv": (conv._ConvNd, L.DepthwiseConv2d),
+            "convtranspose": (conv._ConvTransposeNd,),
+            "separable": (L.SeparableConv2d,),
+            "linear": (L.Linear,),
+            "batchnorm": (normalization._BatchNorm,),
+            "layernorm": (L.LayerNorm,),
+            "layernorm2d": (L.LayerNorm2d,),
+            "lrn": (L.LocalResponseNorm,),
+            "activation": (L.ReLU, L.ReLU6, L.LeakyReLU, L.Sigmoid, L.Tanh, L.Hardsigmoid, L.Hardswish, L.SiLU, L.GELU),
+            "softmax": (L.Softmax,),
+            "maxpool": (pooling._MaxPoolNd,),
+            "avgpool": (pooling._AvgPoolNd,),
+            "adaptivemaxpool": (pooling._AdaptiveMaxPoolNd,),
+            "adaptiveavgpool": (L.AdaptiveAvgPool1d, L.AdaptiveAvgPool2d, L.AdaptiveAvgPool3d),
+            "add": (L.Add,),
+            "mul": (L.Mul, L.LayerScale),
+            "none": (L.Cat, L.Dropout, L.Flatten, L.Identity, L.Permute, L.ChannelShuffle, L.Chunk,
+                     L.StochasticDepth, L.Reshape, activation.Dropout),
+        }
+        for family, classes in groups.items():
+            for cls in classes:
+                _FAMILIES[cls] = family
+    return _FAMILIES
+
+
+def layer_family(cls: type) -> str | None:
+    """The family a layer class counts as (``conv``, ``batchnorm``, …), None if unknown."""
+    table = _family_table()
+    for base in cls.__mro__:
+        if base in table:
+            return table[base]
+    return None
+
+
+#: kinds of the rows from_torch makes for work done in a forward body (aten op names)
+_FUNCTION_KINDS = {
+    "add": "add", "sub": "add", "mul": "mul", "div": "mul", "softmax": "softmax", "log_softmax": "softmax",
+    "bmm": "matmul", "mm": "matmul", "matmul": "matmul", "baddbmm": "matmul", "einsum": "matmul", "linear": "linear",
+    "mean": "mean",
+}
+_ACTIVATIONS = {"relu", "sigmoid", "tanh", "gelu", "silu", "hardswish", "hardsigmoid", "leaky_relu", "hardtanh", "elu",
+                "mish", "softplus", "clamp", "clamp_min", "clamp_max"}
+
+
+#: Calls a forward body may make that run aten's mean rather than a pool (no tool charges it).
+_MEAN_CALLS = {"x.mean", "torch.mean"}
+
+
+def family(row: Row) -> str:
+    """What a row is, for counting: its layer's family, or for an op from a forward body, the op's."""
+    if row.call in _MEAN_CALLS:
+        return "mean"
+    if row.spec is not None:
+        return layer_family(type(row.spec)) or "none"
+    kind = row.kind
+    if kind.startswith("conv"):
+        return "convtranspose" if "transpose" in kind else "conv"
+    if "batch_norm" in kind:
+        return "batchnorm"
+    if "layer_norm" in kind:
+        return "layernorm"
+    if "group_norm" in kind:
+        return "groupnorm"
+    if kind in _ACTIVATIONS:
+        return "activation"
+    return _FUNCTION_KINDS.get(kind, "none")
+
+
+def _elements(shape: tuple[int, ...], batch: int) -> int:
+    return prod(shape) * batch
+
+
+def primitives(row: Row) -> Primitives:
+    """The primitive counts of one leaf row (whole batch)."""
+    fam = family(row)
+    spec, b = row.spec, row.batch
+    n_in, n_out = _elements(row.input_shape, b), _elements(row.output_shape, b)
+    if fam in ("conv", "convtranspose", "linear", "matmul"):
+        return Primitives(macs=row.macs, bias_adds=n_out if getattr(spec, "bias", False) else 0)
+    if fam == "separable":
+        return Primitives(macs=row.macs, bias_adds=n_out if spec.bias else 0)  # type: ignore[union-attr]
+    if fam in ("batchnorm", "layernorm", "layernorm2d", "lrn", "groupnorm"):
+        return Primitives(norm_elements=n_in)
+    if fam in ("activation", "softmax"):
+        return Primitives(activation_elements=n_out)
+    if fam in ("maxpool", "avgpool"):
+        return Primitives(pool_reads=n_out * prod(spec.kernel_size), pool_inputs=n_in, pool_outputs=n_out)  # type: ignore[union-attr]
+    if fam in ("adaptivemaxpool", "adaptiveavgpool", "mean"):
+        return Primitives(pool_reads=_adaptive_reads(row) * b, pool_inputs=n_in, pool_outputs=n_out)
+    if fam == "add":
+        return Primitives(add_elements=row.flops)
+    if fam == "mul":
+        return Primitives(mul_elements=row.flops)
+    return Primitives()
+
+
+def _adaptive_reads(row: Row) -> int:
+    """Σ of the real adaptive windows for one sample: torch's window o spans ⌊o·I/O⌋ … ⌈(o+1)·I/O⌉−1."""
+    from .arithmetic import adaptive_reads
+
+    channels, spatial_in, spatial_out = row.input_shape[0], row.input_shape[1:], row.output_shape[1:]
+    if len(spatial_out) != len(spatial_in):  # a mean that dropped the reduced dims: one window of everything
+        return prod(row.input_shape)
+    return channels * prod(adaptive_reads(i, o) for i, o in zip(spatial_in, spatial_out))
+
+
+# --- the profiles: each tool's rule, row by row, as labelled terms --------------------------
+
+Term = tuple[str, int]  # (what it is, how much it adds); labels starting with "!" are the traps
+
+#: The version of each tool a profile reproduces.
+VERSIONS = {
+    "paper": "torchvision's model tables; the papers' multiply-adds",
+    "torch": "torch.utils.flop_counter.FlopCounterMode (torch 2.13)",
+    "fvcore": "fvcore 0.1.5.post20221221, FlopCountAnalysis(...).total(), model in eval mode",
+    "torchinfo": "torchinfo 1.8.0, summary(...).total_mult_adds",
+    "thop": "thop 0.1.1.post2209072238, profile(...)[0]",
+    "ptflops": "ptflops 0.7.5, get_model_complexity_info(..., backend='pytorch'), count_functional on (the default)",
+}
+
+#: One line per profile: what it adds up (the README's recipe table says the same at length).
+RECIPES = {
+    "paper": "conv and linear multiply-accumulates only",
+    "torch": "2 FLOPs per conv, linear and matmul multiply-accumulate; nothing else",
+    "fvcore": "MACs; batch norm 2 per element (1 without affine); layer norm 5 per element; 2-d adaptive average "
+              "pool 1 per input element; nothing else (traced, so functional ops count)",
+    "torchinfo": "per leaf module call: each weight and bias element once per output position (conv) or once per "
+                 "sample (everything else); modules only",
+    "thop": "MACs of conv (on output positions) and linear; norms 4 per element (2 without affine); average pool "
+            "1 per output, adaptive average pool (window+1) per output; softmax; modules only",
+    "ptflops": "MACs plus biases; ReLU-family activations, pools and norms by element (several twice: the module "
+               "hook and the patched F.* call both count); F.* and torch.add/mul calls; functional convs and "
+               "operators (+, *) not at all",
+}
+
+
+def _paper(row: Row, ctx: _Context) -> list[Term]:
+    return [("conv and linear MACs", row.macs)] if row.macs else []
+
+
+def _torch(row: Row, ctx: _Context) -> list[Term]:
+    return [("2 FLOPs per multiply-accumulate", 2 * row.macs)] if row.macs else []
+
+
+def _fvcore(row: Row, ctx: _Context) -> list[Term]:
+    fam, p, spec = family(row), ctx.primitives(row), row.spec
+    if p.macs:
+        return [("conv and linear MACs", p.macs)]
+    if fam == "batchnorm":
+        affine = getattr(spec, "affine", True)
+        return [(f"batch norm, {2 if affine else 1} per element", p.norm_elements * (2 if affine else 1))]
+    if fam in ("layernorm", "layernorm2d", "groupnorm"):
+        affine = getattr(spec, "elementwise_affine", True)
+        return [(f"layer and group norm, {5 if affine else 4} per element", p.norm_elements * (5 if affine else 4))]
+    if fam == "adaptiveavgpool" and len(row.input_shape) == 3:
+        return [("2-d adaptive average pool, 1 per input element", p.pool_inputs)]
+    return []
+
+
+def _torchinfo(row: Row, ctx: _Context) -> list[Term]:
+    if row.call != "module":
+        return _missed(row, ctx, "torchinfo")
+    fam, b = family(row), row.batch
+    weights, biases = ctx.own_params(row)
+    if fam in ("conv", "convtranspose", "separable"):
+        positions = b * prod(row.output_shape[1:])  # "Conv" in the class name: every parameter at every output position
+        terms = [("conv and linear MACs", row.macs)]
+        counted = weights * positions  # (a separable conv's two convs share its output positions: its 1×1 keeps them)
+        if counted != row.macs:
+            terms.append((_transposed_trap(row, counted), counted - row.macs))
+        if biases:
+            terms.append(("conv biases, once per output position", biases * positions))
+        return terms
+    if fam == "linear":
+        counted, terms = weights * b, [("conv and linear MACs", row.macs)]
+        if counted != row.macs:
+            label = (f"!{row.where}: Linear on a {len(row.input_shape) + 1}-d input charged once per sample, "
+                     f"not once per position ({_ratio(counted, row.macs)} its MACs)")
+            terms.append((label, counted - row.macs))
+        if biases:
+            terms.append(("linear biases, once per sample", biases * b))
+        return terms
+    if fam in ("batchnorm", "layernorm", "layernorm2d") and weights + biases:  # a weight and a bias, once per sample
+        name = "batch norm" if fam == "batchnorm" else "layer norm"
+        return [(f"{name} weights and biases, once per sample", (weights + biases) * b)]
+    return []
+
+
+def _thop(row: Row, ctx: _Context) -> list[Term]:
+    if row.call != "module":
+        return _missed(row, ctx, "thop")
+    fam, spec, p = family(row), row.spec, ctx.primitives(row)
+    terms: list[Term] = []
+    if fam in ("conv", "separable", "linear"):
+        terms = [("conv and linear MACs", p.macs)]
+    elif fam == "convtranspose":  # output elements × (input channels / groups) × Πk
+        counted = _elements(row.output_shape, row.batch) * (row.input_shape[0] // spec.groups) * prod(spec.kernel_size)  # type: ignore[union-attr]
+        terms = [("conv and linear MACs", p.macs), (_transposed_trap(row, counted), counted - p.macs)]
+    elif fam in ("batchnorm", "layernorm"):
+        affine = getattr(spec, "affine", getattr(spec, "elementwise_affine", True))
+        name = "batch norm" if fam == "batchnorm" else "layer norm"
+        terms = [(f"{name}, {4 if affine else 2} per element", p.norm_elements * (4 if affine else 2))]
+    elif fam == "avgpool":
+        terms = [("average pool, 1 per output", p.pool_outputs)]
+    elif fam == "adaptiveavgpool":  # thop divides the sizes as floats and truncates the total
+        window = 1.0
+        for i, o in zip(row.input_shape[1:], row.output_shape[1:]):
+            window *= i / o
+        terms = [("adaptive average pool, window + 1 per output", int((window + 1) * p.pool_outputs))]
+    elif fam == "softmax":
+        dim = _softmax_dim(row)
+        features = row.input_shape[dim]
+        terms = [("softmax, 3n − 1 per row of n", p.activation_elements // features * (3 * features - 1))]
+    return _shared(row, terms, row.registrations ** 2, "thop hooks it once per place and counts it once per place")
+
+
+def _ptflops(row: Row, ctx: _Context) -> list[Term]:
+    fam, spec, p = family(row), row.spec, ctx.primitives(row)
+    module: list[Term] = []
+    function: list[Term] = []
+    if row.call == "module":
+        kind = type(spec).__name__ if spec is not None else ""
+        if fam in ("conv", "convtranspose", "separable", "linear"):
+            module = [("conv and linear MACs", p.macs)] + ([("conv and linear biases, 1 per output", p.bias_adds)] if p.bias_adds else [])
+        elif fam == "activation" and kind in ("ReLU", "ReLU6", "LeakyReLU", "GELU"):
+            module = [("activations, 1 per element (module hook)", p.activation_elements)]
+        elif fam in ("maxpool", "avgpool", "adaptivemaxpool", "adaptiveavgpool"):
+            module = [("pools, 1 per input element (module hook)", p.pool_inputs)]
+        elif fam == "batchnorm":
+            affine = spec.affine  # type: ignore[union-attr]
+            module = [(f"batch norm, {2 if affine else 1} per element", p.norm_elements * (2 if affine else 1))]
+        elif fam == "layernorm":  # ptflops looks for `affine`, which LayerNorm does not have
+            module = [("layer norm, 1 per element", p.norm_elements)]
+        module = _shared(row, module, row.registrations, "ptflops counts it once per place")
+        # what nn modules call through the F.* functions ptflops patches: counted a second time
+        if kind in ("ReLU", "GELU", "SiLU"):
+            function = [("activations, 1 per element (patched F.relu/gelu/silu)", p.activation_elements)]
+        elif fam in ("maxpool", "avgpool", "adaptivemaxpool", "adaptiveavgpool"):
+            function = [("pools, 1 per input element (patched F.*_pool)", p.pool_inputs)]
+        elif fam == "softmax":
+            function = [("softmax, 1 per element (patched F.softmax)", p.activation_elements)]
+        elif fam == "lrn":  # F.local_response_norm: two Tensor.mul, one Tensor.add and an avg_pool over padded channels
+            padded = row.batch * (row.input_shape[0] + spec.size - 1) * prod(row.input_shape[1:])  # type: ignore[union-attr]
+            function = [("local response norm's Tensor.mul/add and avg_pool calls", 3 * p.norm_elements + padded)]
+    elif _patched_by_ptflops(row, fam):
+        if fam == "activation":
+            function = [("activations, 1 per element (patched F.relu/gelu/silu)", p.activation_elements)]
+        elif fam == "softmax":
+            function = [("softmax, 1 per element (patched F.softmax)", p.activation_elements)]
+        elif fam == "matmul":
+            function = [("conv and linear MACs", p.macs)]
+        elif fam == "add":
+            function = [("torch.add calls, 1 per element", p.add_elements)]
+        elif fam == "mul":
+            function = [("torch.mul calls, 1 per element", p.mul_elements)]
+        else:
+            function = [("pools, 1 per input element (patched F.*_pool)", p.pool_inputs)]
+    elif fam in ("conv", "convtranspose", "linear") and p.macs:
+        function = [("conv and linear MACs", p.macs), (f"!{row.where}: a functional {row.kind} is not counted", -p.macs)]
+    return module + function
+
+
+#: The torch functions ptflops 0.7.5 wraps while it counts: each call adds its input's elements
+#: (matmuls: their MACs). F.linear and F.conv* are not among them; operators (+, *) never are.
+_PTFLOPS_PATCHED = {"F.relu", "F.prelu", "F.elu", "F.relu6", "F.gelu", "F.silu", "F.softmax", "F.avg_pool1d",
+                    "F.avg_pool2d", "F.avg_pool3d", "F.max_pool1d", "F.max_pool2d", "F.max_pool3d",
+                    "F.adaptive_avg_pool1d", "F.adaptive_avg_pool2d", "F.adaptive_avg_pool3d", "F.adaptive_max_pool1d",
+                    "F.adaptive_max_pool2d", "F.adaptive_max_pool3d", "torch.matmul", "torch.mm", "torch.bmm",
+                    "torch.addmm", "torch.baddbmm", "torch.add", "torch.mul"}
+_PTFLOPS_FAMILIES = {"activation", "softmax", "matmul", "maxpool", "avgpool", "adaptivemaxpool", "adaptiveavgpool"}
+
+
+def _patched_by_ptflops(row: Row, fam: str) -> bool:
+    """Whether ptflops sees a call made in a forward body. from_torch's rows (``function``: only the aten
+    op is known) are taken as written the usual way: F.relu, F.max_pool2d, torch.matmul and x + y."""
+    if row.call == "function":
+        return fam in _PTFLOPS_FAMILIES and (fam != "activation" or row.kind in ("relu", "gelu", "silu", "elu"))
+    return row.call in _PTFLOPS_PATCHED and fam != "none"
+
+
+def _missed(row: Row, ctx: _Context, tool: str) -> list[Term]:
+    """Work done in a forward body, which module hooks never see: only a conv or matmul is worth naming."""
+    macs = ctx.primitives(row).macs
+    if not macs:
+        return []
+    return [("conv and linear MACs", macs), (f"!{row.where}: a functional {row.kind} is not counted", -macs)]
+
+
+def _shared(row: Row, terms: list[Term], times: int, why: str) -> list[Term]:
+    """A module held at several places in the module tree: the tool multiplies what it counts."""
+    if times == 1 or not terms:
+        return terms
+    extra = sum(amount for _, amount in terms) * (times - 1)
+    label = f"!{row.where}: one module held at {row.registrations} places; {why} ({times}× its cost)"
+    return [*terms, (label, extra)] if extra else terms
+
+
+def _transposed_trap(row: Row, counted: int) -> str:
+    return (f"!{row.where}: a transposed conv charged at every output position, not input position "
+            f"({_ratio(counted, row.macs)} its MACs)")
+
+
+def _ratio(counted: int, macs: int) -> str:
+    if not macs:
+        return "charged where nothing is computed"
+    r = counted / macs
+    return f"{r:.3g}×" if r >= 1 else f"1/{1 / r:.3g} of"
+
+
+def _softmax_dim(row: Row) -> int:
+    """The dim of the per-sample shape softmax runs over (torch's implicit choice for dim=None)."""
+    dim = getattr(row.spec, "dim", None)
+    rank = len(row.input_shape) + 1
+    if dim is None:
+        dim = 0 if rank in (0, 1, 3) else 1
+    dim = dim % rank
+    return max(dim - 1, 0)
+
+
+@record
+class _Context:
+    rows: tuple[Any, ...]
+
+    def primitives(self, row: Row) -> Primitives:
+        return row.primitives
+
+    def own_params(self, row: Row) -> tuple[int, int]:
+        """(weights, biases) the layer itself holds, as its module's ``named_parameters`` lists them: also
+        on a second use of it, and also where a weight is tied to another module's (rows count it once)."""
+        if row.spec is None or row.spec.open_size is not None:
+            return row.weights, row.biases
+        effect = row.spec.effect(row.input_shape)
+        return effect.weights, effect.biases
+
+
+PROFILES: dict[str, Callable[[Row, _Context], list[Term]]] = {
+    "paper": _paper, "torch": _torch, "fvcore": _fvcore, "torchinfo": _torchinfo, "thop": _thop, "ptflops": _ptflops,
+}
+
+
+# --- totals and the comparison -------------------------------------------------------------
+
+
+@record
+class Profile:
+    """One tool's total for a network, and the terms it is made of (label -> amount)."""
+
+    name: str
+    total: int
+    terms: dict[str, int]
+    traps: dict[str, int]
+    recipe: str
+    version: str
+
+    def difference(self, paper: int) -> float | None:
+        """The total's difference from ``paper`` in percent (None when paper is 0)."""
+        return None if paper == 0 else (self.total - paper) / paper * 100
+
+    def reason(self, paper: int) -> str:
+        """Where the difference from the paper figure comes from, in one sentence."""
+        if self.name == "paper":
+            return "conv and linear multiply-accumulates: the figure papers and torchvision publish"
+        if self.name == "torch":
+            return "2 FLOPs per multiply-accumulate, as FlopCounterMode counts; it charges nothing else"
+        extra = [(label, amount) for label, amount in self.terms.items() if label != "conv and linear MACs" and amount]
+        parts = [f"{label} {amount:+,}" for label, amount in extra]
+        parts += [f"{label[1:]} {amount:+,}" for label, amount in self.traps.items()]
+        return "; ".join(parts) if parts else "the same sum as the paper figure"
+
+
+def profiles(report: Report) -> dict[str, Profile]:
+    """Every profile of a report, computed over its leaf rows."""
+    rows = report.leaves
+    ctx = _Context(rows)
+    out: dict[str, Profile] = {}
+    for name, rule in PROFILES.items():
+        terms: dict[str, int] = {}
+        traps: dict[str, int] = {}
+        for row in rows:
+            for label, amount in rule(row, ctx):
+                bucket = traps if label.startswith("!") else terms
+                bucket[label] = bucket.get(label, 0) + amount
+        total = sum(terms.values()) + sum(traps.values())
+        out[name] = Profile(name, total, terms, traps, RECIPES[name], VERSIONS[name])
+    return out
+
+
+def keras_params(report: Report) -> dict[str, int]:
+    """Parameters as Keras' summary gives them: batch-norm running statistics (2 per channel) are
+    non-trainable parameters there, and frozen torch parameters are non-trainable too."""
+    rows = report.leaves
+    stats = sum(r.buffers for r in rows if family(r) == "batchnorm")
+    t = report.totals
+    return {"total": t.params + stats, "trainable": t.trainable_params, "non_trainable": t.params - t.trainable_params + stats}
