@@ -156,6 +156,15 @@ class Report:
 
         return profiles(self)
 
+    def primitives(self) -> Primitives:
+        """The primitive counts summed over every leaf (whole batch)."""
+        from .profiles import Primitives
+
+        total = Primitives()
+        for r in self.leaves:
+            total = total + r.primitives
+        return total
+
     def keras_params(self) -> dict[str, int]:
         """Parameters as Keras counts them: batch-norm running statistics are non-trainable parameters."""
         from .profiles import keras_params

@@ -103,11 +103,17 @@ DEVICE = click.option("--device", default="cpu", show_default=True, metavar="cpu
 @click.option("--dtype", default="float32", show_default=True, help="Element type for memory figures.")
 @click.option("--depth", type=int, metavar="N",
               help="Merge rows nested deeper than N into their block (0: top-level blocks only).")
+@click.option("--breakdown", is_flag=True,
+              help="Per layer, the primitive counts every tool's total is made of (MACs, bias adds, norm, activation, "
+                   "pool and elementwise elements) instead of the usual columns.")
+@click.option("--compare", is_flag=True,
+              help="What torchinfo, fvcore, thop, ptflops and FlopCounterMode print for it, beside the paper figure, "
+                   "and where each difference comes from.")
 @click.option("--verify", "check", is_flag=True, help="Also run it in torch and compare every row (exit 1 on a mismatch).")
 @DEVICE
 @format_options
-def summary(model: str, input_shape: str | None, batch: int, dtype: str, depth: int | None, check: bool, device: str,
-            fmt: str, human: bool) -> int:
+def summary(model: str, input_shape: str | None, batch: int, dtype: str, depth: int | None, breakdown: bool,
+            compare: bool, check: bool, device: str, fmt: str, human: bool) -> int:
     """Per-layer table of MODEL: a name from `convcalc models`, a spec file, or package.module:Name
     for your own torch module, factory or convcalc network (give --input).
 
@@ -115,6 +121,7 @@ def summary(model: str, input_shape: str | None, batch: int, dtype: str, depth: 
     Examples:
       convcalc summary alexnet --format markdown
       convcalc summary resnet50 --depth 1 --human
+      convcalc summary resnet50 --compare
       convcalc summary examples/lenet_mnist.txt --verify
     """
     if device != "cpu" and not check:
@@ -123,10 +130,20 @@ def summary(model: str, input_shape: str | None, batch: int, dtype: str, depth: 
         network = _network(model)
         report = api.summary(network, input_shape, batch=batch, dtype=dtype, depth=depth)
         verified = api.verify(network, input_shape, device=device, batch=batch) if check else None
-    if fmt == "json" and verified is not None:
-        click.echo(json.dumps({"summary": report.to_dict(), "verify": verified.to_dict()}, indent=2, ensure_ascii=False))
+    if fmt == "json":
+        from .rendering import comparison_dict
+
+        document = report.to_dict()
+        if compare:
+            document.update({k: v for k, v in comparison_dict(report).items() if k in ("comparison", "keras_params")})
+        click.echo(json.dumps(document if verified is None else {"summary": document, "verify": verified.to_dict()},
+                              indent=2, ensure_ascii=False))
     else:
-        _emit(report.render(fmt, human=human))
+        from .rendering import breakdown as primitive_table, comparison
+
+        views = ([primitive_table(report, fmt, human)] if breakdown else []) + (
+            [comparison(report, fmt, human)] if compare else [])
+        _emit("\n\n".join(views) if views else report.render(fmt, human=human))
         if verified is not None:
             _emit(f"\n{verified.render(fmt, human=human)}")
     return 0 if verified is None or verified.ok else 1

@@ -197,7 +197,12 @@ def _adaptive_reads(row: Row) -> int:
 
 # --- the profiles: each tool's rule, row by row, as labelled terms --------------------------
 
-Term = tuple[str, int]  # (what it is, how much it adds); labels starting with "!" are the traps
+Term = tuple[str, int]  # (what it is, how much it adds)
+
+
+def _trap(what: str, row: Row, detail: str = "") -> str:
+    """The label of a trap term: ``!what|where (detail)``; terms with the same ``what`` add up."""
+    return f"!{what}|{row.where}" + (f", {detail}" if detail else "")
 
 #: The version of each tool a profile reproduces.
 VERSIONS = {
@@ -226,7 +231,7 @@ RECIPES = {
 
 
 def _paper(row: Row, ctx: _Context) -> list[Term]:
-    return [("conv and linear MACs", row.macs)] if row.macs else []
+    return [(_MACS, row.macs)] if row.macs else []
 
 
 def _torch(row: Row, ctx: _Context) -> list[Term]:
@@ -236,7 +241,7 @@ def _torch(row: Row, ctx: _Context) -> list[Term]:
 def _fvcore(row: Row, ctx: _Context) -> list[Term]:
     fam, p, spec = family(row), ctx.primitives(row), row.spec
     if p.macs:
-        return [("conv and linear MACs", p.macs)]
+        return [(_MACS, p.macs)]
     if fam == "batchnorm":
         affine = getattr(spec, "affine", True)
         return [(f"batch norm, {2 if affine else 1} per element", p.norm_elements * (2 if affine else 1))]
@@ -255,7 +260,7 @@ def _torchinfo(row: Row, ctx: _Context) -> list[Term]:
     weights, biases = ctx.own_params(row)
     if fam in ("conv", "convtranspose", "separable"):
         positions = b * prod(row.output_shape[1:])  # "Conv" in the class name: every parameter at every output position
-        terms = [("conv and linear MACs", row.macs)]
+        terms = [(_MACS, row.macs)]
         counted = weights * positions  # (a separable conv's two convs share its output positions: its 1×1 keeps them)
         if counted != row.macs:
             terms.append((_transposed_trap(row, counted), counted - row.macs))
@@ -263,10 +268,10 @@ def _torchinfo(row: Row, ctx: _Context) -> list[Term]:
             terms.append(("conv biases, once per output position", biases * positions))
         return terms
     if fam == "linear":
-        counted, terms = weights * b, [("conv and linear MACs", row.macs)]
+        counted, terms = weights * b, [(_MACS, row.macs)]
         if counted != row.macs:
-            label = (f"!{row.where}: Linear on a {len(row.input_shape) + 1}-d input charged once per sample, "
-                     f"not once per position ({_ratio(counted, row.macs)} its MACs)")
+            label = _trap(f"Linear on a {len(row.input_shape) + 1}-d input charged once per sample, not once per "
+                          "position", row, f"{_ratio(counted, row.macs)} its MACs")
             terms.append((label, counted - row.macs))
         if biases:
             terms.append(("linear biases, once per sample", biases * b))
@@ -283,10 +288,10 @@ def _thop(row: Row, ctx: _Context) -> list[Term]:
     fam, spec, p = family(row), row.spec, ctx.primitives(row)
     terms: list[Term] = []
     if fam in ("conv", "separable", "linear"):
-        terms = [("conv and linear MACs", p.macs)]
+        terms = [(_MACS, p.macs)]
     elif fam == "convtranspose":  # output elements × (input channels / groups) × Πk
         counted = _elements(row.output_shape, row.batch) * (row.input_shape[0] // spec.groups) * prod(spec.kernel_size)  # type: ignore[union-attr]
-        terms = [("conv and linear MACs", p.macs), (_transposed_trap(row, counted), counted - p.macs)]
+        terms = [(_MACS, p.macs), (_transposed_trap(row, counted), counted - p.macs)]
     elif fam in ("batchnorm", "layernorm"):
         affine = getattr(spec, "affine", getattr(spec, "elementwise_affine", True))
         name = "batch norm" if fam == "batchnorm" else "layer norm"
@@ -312,7 +317,7 @@ def _ptflops(row: Row, ctx: _Context) -> list[Term]:
     if row.call == "module":
         kind = type(spec).__name__ if spec is not None else ""
         if fam in ("conv", "convtranspose", "separable", "linear"):
-            module = [("conv and linear MACs", p.macs)] + ([("conv and linear biases, 1 per output", p.bias_adds)] if p.bias_adds else [])
+            module = [(_MACS, p.macs)] + ([("conv and linear biases, 1 per output", p.bias_adds)] if p.bias_adds else [])
         elif fam == "activation" and kind in ("ReLU", "ReLU6", "LeakyReLU", "GELU"):
             module = [("activations, 1 per element (module hook)", p.activation_elements)]
         elif fam in ("maxpool", "avgpool", "adaptivemaxpool", "adaptiveavgpool"):
@@ -339,7 +344,7 @@ def _ptflops(row: Row, ctx: _Context) -> list[Term]:
         elif fam == "softmax":
             function = [("softmax, 1 per element (patched F.softmax)", p.activation_elements)]
         elif fam == "matmul":
-            function = [("conv and linear MACs", p.macs)]
+            function = [(_MACS, p.macs)]
         elif fam == "add":
             function = [("torch.add calls, 1 per element", p.add_elements)]
         elif fam == "mul":
@@ -347,7 +352,7 @@ def _ptflops(row: Row, ctx: _Context) -> list[Term]:
         else:
             function = [("pools, 1 per input element (patched F.*_pool)", p.pool_inputs)]
     elif fam in ("conv", "convtranspose", "linear") and p.macs:
-        function = [("conv and linear MACs", p.macs), (f"!{row.where}: a functional {row.kind} is not counted", -p.macs)]
+        function = [(_MACS, p.macs), (_trap(f"a functional {row.kind} is not counted", row), -p.macs)]
     return module + function
 
 
@@ -374,7 +379,7 @@ def _missed(row: Row, ctx: _Context, tool: str) -> list[Term]:
     macs = ctx.primitives(row).macs
     if not macs:
         return []
-    return [("conv and linear MACs", macs), (f"!{row.where}: a functional {row.kind} is not counted", -macs)]
+    return [(_MACS, macs), (_trap(f"a functional {row.kind} is not counted", row), -macs)]
 
 
 def _shared(row: Row, terms: list[Term], times: int, why: str) -> list[Term]:
@@ -382,20 +387,22 @@ def _shared(row: Row, terms: list[Term], times: int, why: str) -> list[Term]:
     if times == 1 or not terms:
         return terms
     extra = sum(amount for _, amount in terms) * (times - 1)
-    label = f"!{row.where}: one module held at {row.registrations} places; {why} ({times}× its cost)"
+    label = _trap(f"a module held at {row.registrations} places: {why}", row, f"{times}× its cost")
     return [*terms, (label, extra)] if extra else terms
 
 
 def _transposed_trap(row: Row, counted: int) -> str:
-    return (f"!{row.where}: a transposed conv charged at every output position, not input position "
-            f"({_ratio(counted, row.macs)} its MACs)")
+    return _trap("a transposed conv charged at every output position, not input position", row,
+                 f"{_ratio(counted, row.macs)} its MACs")
 
 
 def _ratio(counted: int, macs: int) -> str:
     if not macs:
         return "charged where nothing is computed"
     r = counted / macs
-    return f"{r:.3g}×" if r >= 1 else f"1/{1 / r:.3g} of"
+    if r >= 1:
+        return f"{r:.3g}×"
+    return f"1/{round(1 / r):,} of" if 1 / r >= 10 else f"1/{1 / r:.3g} of"
 
 
 def _softmax_dim(row: Row) -> int:
@@ -433,13 +440,27 @@ PROFILES: dict[str, Callable[[Row, _Context], list[Term]]] = {
 
 
 @record
+class Trap:
+    """A known way a tool goes wrong, met in this network: what it adds (or misses) and where."""
+
+    what: str
+    amount: int
+    layers: tuple[str, ...]  # each layer it concerns, with the factor where there is one
+
+    def __str__(self) -> str:
+        first = self.layers[0]
+        where = first if len(self.layers) == 1 else f"{len(self.layers)} layers, e.g. {first}"
+        return f"trap: {self.what}, at {where}: {self.amount:+,}"
+
+
+@record
 class Profile:
-    """One tool's total for a network, and the terms it is made of (label -> amount)."""
+    """One tool's total for a network, the terms it is made of (label -> amount) and the traps met."""
 
     name: str
     total: int
     terms: dict[str, int]
-    traps: dict[str, int]
+    traps: tuple[Trap, ...]
     recipe: str
     version: str
 
@@ -447,16 +468,18 @@ class Profile:
         """The total's difference from ``paper`` in percent (None when paper is 0)."""
         return None if paper == 0 else (self.total - paper) / paper * 100
 
-    def reason(self, paper: int) -> str:
+    def reason(self) -> str:
         """Where the difference from the paper figure comes from, in one sentence."""
         if self.name == "paper":
             return "conv and linear multiply-accumulates: the figure papers and torchvision publish"
         if self.name == "torch":
             return "2 FLOPs per multiply-accumulate, as FlopCounterMode counts; it charges nothing else"
-        extra = [(label, amount) for label, amount in self.terms.items() if label != "conv and linear MACs" and amount]
-        parts = [f"{label} {amount:+,}" for label, amount in extra]
-        parts += [f"{label[1:]} {amount:+,}" for label, amount in self.traps.items()]
+        parts = [f"{label} {amount:+,}" for label, amount in self.terms.items() if label != _MACS and amount]
+        parts += [str(t) for t in self.traps]
         return "; ".join(parts) if parts else "the same sum as the paper figure"
+
+
+_MACS = "conv and linear MACs"
 
 
 def profiles(report: Report) -> dict[str, Profile]:
@@ -466,13 +489,19 @@ def profiles(report: Report) -> dict[str, Profile]:
     out: dict[str, Profile] = {}
     for name, rule in PROFILES.items():
         terms: dict[str, int] = {}
-        traps: dict[str, int] = {}
+        traps: dict[str, list[Any]] = {}  # what -> [amount, layers]
         for row in rows:
             for label, amount in rule(row, ctx):
-                bucket = traps if label.startswith("!") else terms
-                bucket[label] = bucket.get(label, 0) + amount
-        total = sum(terms.values()) + sum(traps.values())
-        out[name] = Profile(name, total, terms, traps, RECIPES[name], VERSIONS[name])
+                if label.startswith("!"):
+                    what, where = label[1:].split("|", 1)
+                    trap = traps.setdefault(what, [0, []])
+                    trap[0] += amount
+                    trap[1].append(where)
+                else:
+                    terms[label] = terms.get(label, 0) + amount
+        found = tuple(Trap(what, amount, tuple(layers)) for what, (amount, layers) in traps.items())
+        total = sum(terms.values()) + sum(t.amount for t in found)
+        out[name] = Profile(name, total, terms, found, RECIPES[name], VERSIONS[name])
     return out
 
 

@@ -7,7 +7,7 @@ the standard library.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 
 from .errors import SpecError
 from .records import record
@@ -122,13 +122,17 @@ _CSV_KEYS = ("index", "path", "kind", "depth", "layer", "input_shape", "output_s
 
 def to_csv(report: Report) -> str:
     """One line per row, shapes written ``3x224x224``; no totals line (sum the columns)."""
+    return csv_text(_CSV_KEYS, (_csv_row(r) for r in report.rows))
+
+
+def csv_text(header: Sequence[object], rows: Iterable[Sequence[object]]) -> str:
+    """A header line and one line per row, as the csv module writes them."""
     import csv  # csv and json load only for the formats that need them: a table is the common case
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(_CSV_KEYS)
-    for r in report.rows:
-        writer.writerow(_csv_row(r))
+    writer.writerow(header)
+    writer.writerows(rows)
     return buffer.getvalue()
 
 
@@ -214,15 +218,8 @@ def render_verify(v: VerifyReport, fmt: str = "table", human: bool = False) -> s
     if fmt == "json":
         return v.to_json()
     if fmt == "csv":
-        import csv
-
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(_VERIFY_CSV)
-        for r in v.rows:
-            writer.writerow([r.index, r.path, r.kind, r.ok, *(_plain(x) for c in (r.shape, r.params, r.flops)
-                                                               for x in (c.ours, c.theirs))])
-        return buffer.getvalue()
+        return csv_text(_VERIFY_CSV, ([r.index, r.path, r.kind, r.ok, *(_plain(x) for c in (r.shape, r.params, r.flops)
+                                                                      for x in (c.ours, c.theirs))] for r in v.rows))
     if fmt not in GRIDS:
         raise SpecError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     g = _glyphs(fmt)
@@ -247,3 +244,93 @@ def render_verify(v: VerifyReport, fmt: str = "table", human: bool = False) -> s
               f"FLOPs of conv and linear layers (FlopCounterMode)  {_checked(v.flops, number, g)}",
               f"{'ok' if v.ok else 'MISMATCH'}: {verdict}"]
     return _framed(fmt, title, body, footer)
+
+
+# --- the breakdown into primitive counts, and the comparison with other tools -----------------
+
+
+def breakdown(report: Report, fmt: str = "table", human: bool = False) -> str:
+    """Per layer: how torch runs it (a module, or the call a forward makes) and its primitive counts."""
+    from .profiles import PRIMITIVE_HEADERS, PRIMITIVES
+
+    if fmt == "json":
+        return report.to_json()
+    if fmt == "csv":
+        return csv_text(("index", "path", "kind", "call", *PRIMITIVES),
+                        ((r.index, r.path, r.kind, r.call, *(getattr(r.primitives, k) for k in PRIMITIVES)) for r in report.rows))
+    if fmt not in GRIDS:
+        raise SpecError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    lines = []
+    for r in report.rows:
+        p = r.primitives
+        lines.append([str(r.index), r.path, r.name, r.call, *(count(getattr(p, k), human) for k in PRIMITIVES)])
+    totals = report.primitives()
+    lines.append(["", "", "total", "", *(count(getattr(totals, k), human) for k in PRIMITIVES)])
+    headers = ("#", "path", "layer", "call", *PRIMITIVE_HEADERS)
+    body = grid(lines, headers, fmt, (True, False, False, False, *(True,) * len(PRIMITIVES)))
+    g = _glyphs(fmt)
+    title = (f"{report.model or 'network'}: primitive counts per layer, input {_shape(report.input_shape, g.times)}, "
+             f"batch {report.batch}")
+    footer = ["call: module = torch runs the layer as an nn.Module (hooks see it); otherwise the call its forward makes",
+              "every other tool's total is a sum of these columns: see --compare"]
+    return _framed(fmt, title, body, footer)
+
+
+def comparison(report: Report, fmt: str = "table", human: bool = False) -> str:
+    """Every profile's total beside the paper figure, the difference in percent, and where it comes from."""
+    profiles = report.comparison
+    paper = profiles["paper"].total
+    keras = report.keras_params()
+    if fmt == "json":
+        import json
+
+        return json.dumps(comparison_dict(report), indent=2, ensure_ascii=False)
+    rows = []
+    for name, p in profiles.items():
+        diff = p.difference(paper)
+        rows.append({"profile": name, "total": p.total, "vs paper": _percent(diff),
+                     "where the difference comes from": p.reason()})
+    if fmt == "csv":
+        return table_of(rows, "csv", str)
+    if fmt not in GRIDS:
+        raise SpecError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    g = _glyphs(fmt)
+    shown = [[r["profile"], count(r["total"], human), r["vs paper"]] for r in rows]
+    body = grid(shown, ("profile", "total", "vs paper"), fmt, (False, True, True))
+    title = (f"{report.model or 'network'}: what each tool prints, input {_shape(report.input_shape, g.times)}, "
+             f"batch {report.batch}")
+    footer = [f"{r['profile']}: {r['where the difference comes from']}" for r in rows]
+    t = report.totals
+    footer.append(f"convcalc: {count(t.flops, human)} FLOPs by its own convention (every add, compare and multiply; "
+                  "see the README)")
+    footer.append(f"keras: {count(keras['total'], human)} parameters ({count(keras['trainable'], human)} trainable, "
+                  f"{count(keras['non_trainable'], human)} non-trainable: batch-norm running statistics count there); "
+                  f"torch: {count(t.params, human)}")
+    footer.append("versions: " + "; ".join(f"{name} = {p.version}" for name, p in profiles.items() if name != "paper"))
+    return _framed(fmt, title, body, footer)
+
+
+def _percent(diff: float | None) -> str:
+    """``+0.55%``; a difference too small for two decimals keeps two significant digits (``+0.0013%``)."""
+    if diff is None:
+        return "—"
+    if diff and abs(diff) < 0.01:
+        return f"{diff:+.2g}%"
+    return f"{diff:+.2f}%"
+
+
+def comparison_dict(report: Report) -> dict[str, object]:
+    """The comparison as JSON-ready data: each profile's total, difference, reason, terms and traps."""
+    profiles = report.comparison
+    paper = profiles["paper"].total
+    return {
+        "model": report.model, "input_shape": list(report.input_shape), "batch": report.batch,
+        "profiles": report.profiles(),
+        "comparison": {
+            name: {"total": p.total, "difference_percent": p.difference(paper), "reason": p.reason(),
+                   "recipe": p.recipe, "version": p.version, "terms": p.terms,
+                   "traps": [{"what": t.what, "amount": t.amount, "layers": list(t.layers)} for t in p.traps]}
+            for name, p in profiles.items()
+        },
+        "keras_params": report.keras_params(),
+    }

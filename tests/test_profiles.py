@@ -1,0 +1,305 @@
+"""Profiles: what each other tool prints for a network, reproduced from convcalc's primitive counts.
+
+Evidence, independent of convcalc:
+- the figures each tool printed for torchvision's networks, as published in issue 8 (torchinfo 1.8.0,
+  fvcore 0.1.5, thop 0.1.1, FlopCounterMode);
+- hand derivations written beside the tests;
+- the tools themselves, run on tests/torch_reference.py's networks and on small probe networks
+  wherever they are installed (the `tools` extra; CI installs it).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+import convcalc as cc
+from convcalc.cli import cli
+from convcalc.layers.base import LAYER_TYPES, Leaf
+from convcalc.profiles import PRIMITIVES, Primitives, layer_family
+
+# Issue 8's table: each tool's total for the torchvision network at 1×3×224×224.
+PUBLISHED = {
+    "alexnet_torchvision": {"torchinfo": 714_682_664, "fvcore": 714_197_696, "thop": 714_206_912, "torch": 1_428_376_960},
+    "vgg16": {"torchinfo": 15_483_821_032, "fvcore": 15_470_289_408, "thop": 15_470_314_496, "torch": 30_940_528_640},
+    "resnet50": {"torchinfo": 4_089_238_376, "fvcore": 4_111_512_576, "thop": 4_133_742_592, "torch": 8_178_368_512},
+    "mobilenet_v2": {"torchinfo": 300_809_384, "fvcore": 314_193_216, "thop": 327_486_720, "torch": 601_548_544},
+}
+
+
+@pytest.mark.parametrize("name", sorted(PUBLISHED))
+def test_profiles_reproduce_the_published_figures(name: str) -> None:
+    profiles = cc.summary(name, (3, 224, 224)).profiles()
+    for tool, figure in PUBLISHED[name].items():
+        assert profiles[tool] == figure, tool
+    # FlopCounterMode charges 2 per conv/linear multiply-accumulate and nothing else: paper = torch / 2
+    assert profiles["paper"] * 2 == PUBLISHED[name]["torch"]
+
+
+@pytest.mark.parametrize("name", sorted(PUBLISHED))
+def test_compare_prints_each_published_figure(name: str) -> None:
+    result = CliRunner().invoke(cli, ["summary", name, "--input", "3x224x224", "--compare", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.output)
+    assert set(document["profiles"]) == {"paper", "torch", "fvcore", "torchinfo", "thop", "ptflops"}
+    assert all(type(v) is int for v in document["profiles"].values())
+    for tool, figure in PUBLISHED[name].items():
+        assert document["profiles"][tool] == figure
+        assert document["comparison"][tool]["total"] == figure
+    text = CliRunner().invoke(cli, ["summary", name, "--input", "3x224x224", "--compare"]).output
+    for tool, figure in PUBLISHED[name].items():
+        assert f"{figure:,}" in text
+        assert any(line.startswith(f"{tool}: ") for line in text.splitlines())  # the sentence on why
+
+
+def test_resnet50_differences_by_hand() -> None:
+    """ResNet-50's batch norms, counted by hand: the stem's 64 channels; per bottleneck width, width
+    and 4·planes, plus 4·planes for each stage's downsample:
+    stage 1: 3·(64+64+256)+256 = 1,408; stage 2: 4·(128+128+512)+512 = 3,584;
+    stage 3: 6·(256+256+1024)+1024 = 10,240; stage 4: 3·(512+512+2048)+2048 = 11,264 — 26,560 in all.
+    torchinfo charges each BN weight and bias once (2·26,560) and the fc bias once (1,000); thop's
+    adaptive pool is (49+1)·2048 = 102,400 and fvcore's 2048·7·7 = 100,352. The batch-norm
+    elements then follow from fvcore's and thop's published totals: 2 and 4 per element."""
+    report = cc.summary("resnet50")
+    p = report.profiles()
+    assert p["torchinfo"] - p["paper"] == 2 * 26_560 + 1_000
+    bn_fvcore = PUBLISHED["resnet50"]["fvcore"] - PUBLISHED["resnet50"]["torch"] // 2 - 2048 * 7 * 7
+    bn_thop = PUBLISHED["resnet50"]["thop"] - PUBLISHED["resnet50"]["torch"] // 2 - (49 + 1) * 2048
+    assert bn_thop == 2 * bn_fvcore  # 4 per element against 2: one count of elements under both
+    assert report.primitives().norm_elements == bn_fvcore // 2
+    assert report.keras_params() == {"total": 25_557_032 + 2 * 26_560, "trainable": 25_557_032,
+                                     "non_trainable": 2 * 26_560}
+
+
+def test_every_leaf_type_has_a_family() -> None:
+    leaves = {k: cls for k, cls in LAYER_TYPES.items() if issubclass(cls, Leaf)}
+    assert len(leaves) > 40
+    assert [k for k, cls in leaves.items() if layer_family(cls) is None] == []
+
+
+def test_primitives_by_hand() -> None:
+    """Conv2d(3, 8, 3, padding=1) on 3×8×8, batch 2: MACs 2·8·64·27 = 27,648; bias adds 2·8·64 = 1,024.
+    BatchNorm: 1,024 elements. ReLU: 1,024. MaxPool2d(2): 2·8·16 = 256 outputs, 4 reads each, 1,024 in.
+    The residual add: 2·8·4·4 = 256 additions."""
+    net = cc.Sequential(cc.Conv2d(3, 8, 3, padding=1), cc.BatchNorm2d(8), cc.ReLU(), cc.MaxPool2d(2),
+                        cc.Residual(cc.Sequential(cc.Conv2d(8, 8, 1, bias=False))))
+    report = cc.summary(net, (3, 8, 8), batch=2)
+    rows: dict[str, Primitives] = {}
+    for r in report.rows:
+        rows.setdefault(r.kind, r.primitives)  # the first of each kind
+    assert rows["conv2d"].to_dict() == dict.fromkeys(PRIMITIVES, 0) | {"macs": 27_648, "bias_adds": 1_024}
+    assert rows["batchnorm2d"].norm_elements == 1_024
+    assert rows["relu"].activation_elements == 1_024
+    assert (rows["maxpool2d"].pool_reads, rows["maxpool2d"].pool_inputs, rows["maxpool2d"].pool_outputs) == (1_024, 1_024, 256)
+    assert rows["add"].add_elements == 256
+    assert [r.call for r in report.rows][-1] == "+"
+
+
+def test_json_rows_carry_primitives_and_depth_keeps_them() -> None:
+    report = cc.summary("resnet18")
+    document = report.to_dict()
+    assert document["profiles"] == report.profiles()
+    assert all(set(r["primitives"]) == set(PRIMITIVES) for r in document["rows"])
+    merged = report.at_depth(0)
+    assert merged.profiles() == report.profiles()
+    for key in PRIMITIVES:
+        assert sum(getattr(r.primitives, key) for r in merged.rows) == getattr(report.primitives(), key)
+
+
+def test_breakdown_table_and_csv() -> None:
+    runner = CliRunner()
+    text = runner.invoke(cli, ["summary", "resnet18", "--breakdown"]).output
+    assert "bias adds" in text and "pool reads" in text
+    total = cc.summary("resnet18").primitives()
+    assert f"{total.add_elements:,}" in text  # 8 residual adds
+    rows = runner.invoke(cli, ["summary", "mobilenet_v2", "--breakdown", "--format", "csv", "--depth", "0"]).output.splitlines()
+    assert rows[0].split(",")[4:] == list(PRIMITIVES)
+    assert "avgpool,adaptiveavgpool2d,F.adaptive_avg_pool2d" in rows[2]
+    both = runner.invoke(cli, ["summary", "lenet5", "--breakdown", "--compare"])
+    assert both.exit_code == 0 and "primitive counts" in both.output and "what each tool prints" in both.output
+
+
+# --- the traps, derived by hand -------------------------------------------------------------
+
+
+def test_transposed_conv_trap() -> None:
+    """ConvTranspose2d(8, 4, 4, stride=2, padding=1) on 8×16×16 gives 4×32×32. True MACs: every input
+    position meets 4·16 weights: 8·256·4·16 = 131,072. torchinfo charges every parameter (512 + 4)
+    at every output position: 516·1024 = 528,384; thop charges output elements × 8 × 16 = 524,288."""
+    report = cc.summary(cc.ConvTranspose2d(8, 4, 4, stride=2, padding=1), (8, 16, 16))
+    p = report.profiles()
+    assert (p["paper"], p["torchinfo"], p["thop"], p["fvcore"]) == (131_072, 528_384, 524_288, 131_072)
+    trap = report.comparison["torchinfo"].traps[0]
+    assert "transposed conv" in trap.what and "4× its MACs" in trap.layers[0]
+
+
+def test_linear_on_nd_input_trap() -> None:
+    """Linear(32, 64) on 100×32 per sample, batch 2: 2·100·32·64 = 409,600 MACs; torchinfo charges
+    its 2,112 parameters once per sample: 4,224 (about 1/97 of the MACs)."""
+    report = cc.summary(cc.Linear(32, 64), (100, 32), batch=2)
+    p = report.profiles()
+    assert (p["paper"], p["torchinfo"], p["thop"], p["fvcore"]) == (409_600, 4_224, 409_600, 409_600)
+    assert "Linear on a 3-d input" in report.comparison["torchinfo"].traps[0].what
+
+
+def test_shared_layer_trap() -> None:
+    """One Conv2d(8, 8, 3, padding=1) object in two Sequentials: one torch module held in two places.
+    Each use: 8·256·72 = 147,456 MACs and 2,048 bias adds. thop hooks it once per place and counts it
+    once per place: 2 calls · 2 hooks · 2 visits = 8·147,456 = 1,179,648. ptflops counts its two calls
+    once per place: 4·(147,456 + 2,048) = 598,016."""
+    conv = cc.Conv2d(8, 8, 3, padding=1)
+    report = cc.summary(cc.Sequential({"a": cc.Sequential(conv), "b": cc.Sequential(conv)}), (8, 16, 16))
+    assert [r.registrations for r in report.rows] == [2, 2]
+    p = report.profiles()
+    assert (p["paper"], p["thop"], p["ptflops"], p["torchinfo"]) == (294_912, 1_179_648, 598_016, 2 * (147_456 + 2_048))
+
+
+# --- the tools themselves --------------------------------------------------------------------
+
+torch = pytest.importorskip("torch")
+from other_tools import TOOLS  # noqa: E402
+from torch import nn  # noqa: E402
+from torch.nn import functional as F  # noqa: E402
+from torch_reference import BUILDERS, INPUTS  # noqa: E402
+
+
+@pytest.mark.parametrize("tool", sorted(TOOLS))
+@pytest.mark.parametrize("name", sorted(BUILDERS))
+def test_every_zoo_profile_matches_the_tools(name: str, tool: str) -> None:
+    """Each tool run on the torchvision-equivalent network prints what convcalc's profile says
+    (FlopCounterMode on the meta device: it needs shapes only)."""
+    expected = cc.summary(name).profiles()[tool]
+    device = "meta" if tool == "torch" else "cpu"
+    with torch.device(device):
+        module, x = BUILDERS[name](), torch.randn(1, *INPUTS[name])
+    assert TOOLS[tool](module, x) == expected
+
+
+class _Shared(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        conv = nn.Conv2d(8, 8, 3, padding=1)
+        self.a, self.b = nn.Sequential(conv, nn.ReLU()), nn.Sequential(conv, nn.ReLU())
+
+    def forward(self, x):  # type: ignore[no-untyped-def]
+        return self.b(self.a(x))
+
+
+class _Twice(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(8, 8, 3, padding=1)
+
+    def forward(self, x):  # type: ignore[no-untyped-def]
+        return self.conv(self.conv(x))
+
+
+class _Tied(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.a, self.b = nn.Linear(16, 16), nn.Linear(16, 16)
+        self.b.weight = self.a.weight
+
+    def forward(self, x):  # type: ignore[no-untyped-def]
+        return self.b(self.a(x))
+
+
+class _FunctionalConv(nn.Module):
+    """A functional conv inside a module with a child (so no tool takes the module for a leaf)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(8, 8, 3, 3))
+        self.act = nn.ReLU()
+
+    def forward(self, x):  # type: ignore[no-untyped-def]
+        return self.act(F.conv2d(x, self.weight, padding=1))
+
+
+class _Residual(nn.Module):
+    def __init__(self, inplace: bool) -> None:
+        super().__init__()
+        self.conv, self.inplace = nn.Conv2d(8, 8, 3, padding=1, bias=False), inplace
+
+    def forward(self, x):  # type: ignore[no-untyped-def]
+        y = self.conv(x)
+        if self.inplace:
+            y += x
+            return y
+        return y + x
+
+
+class _FunctionalOps(nn.Module):
+    def forward(self, x):  # type: ignore[no-untyped-def]
+        return F.max_pool2d(F.relu(x), 2)
+
+
+PROBES = {
+    "conv_transpose": (lambda: nn.ConvTranspose2d(8, 4, 4, stride=2, padding=1), (8, 16, 16)),
+    "conv_transpose_1d": (lambda: nn.ConvTranspose1d(8, 4, 3, stride=2), (8, 16)),
+    "linear_3d": (lambda: nn.Linear(32, 64), (100, 32)),
+    "shared": (_Shared, (8, 16, 16)),
+    "called_twice": (_Twice, (8, 16, 16)),
+    "tied": (_Tied, (16,)),
+    "functional_conv": (_FunctionalConv, (8, 16, 16)),
+    "residual_plus": (lambda: _Residual(False), (8, 16, 16)),
+    "residual_inplace": (lambda: _Residual(True), (8, 16, 16)),
+    "functional_ops": (_FunctionalOps, (8, 16, 16)),
+    "conv1d": (lambda: nn.Conv1d(8, 4, 3), (8, 16)),
+    "conv3d": (lambda: nn.Conv3d(8, 4, 3), (8, 5, 6, 6)),
+    "depthwise": (lambda: nn.Conv2d(8, 8, 3, groups=8), (8, 16, 16)),
+    "softmax": (lambda: nn.Softmax(dim=1), (8, 16, 16)),
+    "max_pool": (lambda: nn.MaxPool2d(3, 2, 1), (8, 16, 16)),
+    "avg_pool": (lambda: nn.AvgPool2d(3, 2, 1), (8, 16, 16)),
+    "max_pool_1d": (lambda: nn.MaxPool1d(3, 2), (8, 16)),
+    "avg_pool_3d": (lambda: nn.AvgPool3d(2), (8, 4, 6, 6)),
+    "adaptive_avg_uneven": (lambda: nn.AdaptiveAvgPool2d(5), (8, 16, 16)),
+    "adaptive_avg_1d": (lambda: nn.AdaptiveAvgPool1d(5), (8, 16)),
+    "adaptive_avg_3d": (lambda: nn.AdaptiveAvgPool3d(2), (8, 4, 6, 6)),
+    "adaptive_max": (lambda: nn.AdaptiveMaxPool2d(5), (8, 16, 16)),
+    "batch_norm": (lambda: nn.BatchNorm2d(8), (8, 16, 16)),
+    "batch_norm_plain": (lambda: nn.BatchNorm2d(8, affine=False), (8, 16, 16)),
+    "batch_norm_1d": (lambda: nn.BatchNorm1d(8), (8,)),
+    "layer_norm": (lambda: nn.LayerNorm(16), (8, 16, 16)),
+    "layer_norm_plain": (lambda: nn.LayerNorm(16, elementwise_affine=False), (8, 16, 16)),
+    "local_response_norm": (lambda: nn.LocalResponseNorm(5), (8, 16, 16)),
+    **{name.lower(): (getattr(nn, name), (8, 16, 16)) for name in (
+        "ReLU", "ReLU6", "SiLU", "GELU", "Hardswish", "Hardsigmoid", "Sigmoid", "Tanh", "LeakyReLU", "Identity",
+        "Flatten", "Dropout", "ChannelShuffle")},
+}
+PROBES["channelshuffle"] = (lambda: nn.ChannelShuffle(2), (8, 16, 16))
+
+
+@pytest.mark.parametrize("name", sorted(PROBES))
+def test_probe_profiles_match_the_tools(name: str) -> None:
+    """One layer or one trap at a time, counted by from_torch and by every tool."""
+    make, shape = PROBES[name]
+    profiles = cc.from_torch(make(), shape).profiles()
+    x = torch.randn(1, *shape)
+    for tool, run in TOOLS.items():
+        torch.manual_seed(0)
+        assert run(make(), x) == profiles[tool], tool
+
+
+@pytest.mark.parametrize("name", ["resnet18", "mobilenet_v3_small", "squeezenet1_1"])
+def test_profiles_scale_with_the_batch(name: str) -> None:
+    """Every tool but ptflops counts the batch it is given; ptflops always counts one sample."""
+    one, four = cc.summary(name).profiles(), cc.summary(name, batch=4).profiles()
+    assert four == {k: 4 * v for k, v in one.items()}
+    x = torch.randn(4, *INPUTS[name])
+    for tool, run in TOOLS.items():
+        if tool != "ptflops":
+            assert run(BUILDERS[name](), x) == four[tool], tool
+
+
+def test_a_spec_network_with_a_shared_layer_matches_the_tools() -> None:
+    """The same Conv2d object used in two blocks: to_torch holds one module in two places."""
+    conv = cc.Conv2d(8, 8, 3, padding=1)
+    net = cc.Sequential({"a": cc.Sequential(conv, cc.ReLU()), "b": cc.Sequential(conv, cc.ReLU()),
+                        "up": cc.ConvTranspose2d(8, 4, 4, stride=2, padding=1)})
+    profiles = cc.summary(net, (8, 16, 16)).profiles()
+    x = torch.randn(1, 8, 16, 16)
+    for tool, run in TOOLS.items():
+        assert run(cc.to_torch(net, (8, 16, 16)), x) == profiles[tool], tool
