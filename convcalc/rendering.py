@@ -295,11 +295,17 @@ def comparison(report: Report, fmt: str = "table", human: bool = False) -> str:
     if fmt not in GRIDS:
         raise SpecError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     g = _glyphs(fmt)
-    shown = [[r["profile"], count(r["total"], human), r["vs paper"]] for r in rows]
-    body = grid(shown, ("profile", "total", "vs paper"), fmt, (False, True, True))
+    why = "where the difference comes from"
+    if fmt == "table":  # the sentences go beneath, where a terminal has the width for them
+        shown = [[r["profile"], count(r["total"], human), r["vs paper"]] for r in rows]
+        body = grid(shown, ("profile", "total", "vs paper"), fmt, (False, True, True))
+        footer = [f"{r['profile']}: {r[why]}" for r in rows]
+    else:  # a document keeps them in the table, since HTML and LaTeX drop the lines beneath
+        shown = [[r["profile"], count(r["total"], human), r["vs paper"], r[why]] for r in rows]
+        body = grid(shown, ("profile", "total", "vs paper", why), fmt, (False, True, True, False))
+        footer = []
     title = (f"{report.model or 'network'}: what each tool prints, input {_shape(report.input_shape, g.times)}, "
              f"batch {report.batch}")
-    footer = [f"{r['profile']}: {r['where the difference comes from']}" for r in rows]
     t = report.totals
     footer.append(f"convcalc: {count(t.flops, human)} FLOPs by its own convention (every add, compare and multiply; "
                   "see the README)")

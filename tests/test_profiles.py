@@ -117,6 +117,8 @@ def test_breakdown_table_and_csv() -> None:
     rows = runner.invoke(cli, ["summary", "mobilenet_v2", "--breakdown", "--format", "csv", "--depth", "0"]).output.splitlines()
     assert rows[0].split(",")[4:] == list(PRIMITIVES)
     assert "avgpool,adaptiveavgpool2d,F.adaptive_avg_pool2d" in rows[2]
+    html = runner.invoke(cli, ["summary", "resnet50", "--compare", "--format", "html"]).output
+    assert "where the difference comes from" in html and "batch norm, 4 per element +44,455,936" in html
     both = runner.invoke(cli, ["summary", "lenet5", "--breakdown", "--compare"])
     assert both.exit_code == 0 and "primitive counts" in both.output and "what each tool prints" in both.output
 
