@@ -305,3 +305,17 @@ def test_a_spec_network_with_a_shared_layer_matches_the_tools() -> None:
     x = torch.randn(1, 8, 16, 16)
     for tool, run in TOOLS.items():
         assert run(cc.to_torch(net, (8, 16, 16)), x) == profiles[tool], tool
+
+
+def test_the_parameter_traps_the_readme_names() -> None:
+    """Tied and shared weights change no FLOP count, but torchinfo's and thop's parameter totals count
+    them again: a Linear(16, 16) pair sharing one 256-element weight has 256 + 2·16 = 288 parameters;
+    a Conv2d(8, 8, 3) (584 parameters) held by two parents is 584."""
+    torchinfo = pytest.importorskip("torchinfo")
+    thop = pytest.importorskip("thop")
+    assert cc.from_torch(_Tied(), (16,)).totals.params == 288
+    assert cc.from_torch(_Shared(), (8, 16, 16)).totals.params == 584
+    with torch.no_grad():
+        assert torchinfo.summary(_Tied(), input_data=torch.randn(1, 16), verbose=0).total_params == 2 * 272
+        assert torchinfo.summary(_Shared(), input_data=torch.randn(1, 8, 16, 16), verbose=0).total_params == 3 * 584
+        assert thop.profile(_Tied(), inputs=(torch.randn(1, 16),), verbose=False)[1] == 2 * 272
