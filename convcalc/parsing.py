@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 from collections.abc import Callable, Iterable
 
 from . import layers as L
@@ -271,7 +272,9 @@ def _statement(text: str, line: int | None = None) -> tuple[str | None, Leaf]:
     """``nn.Conv2d(1, 32, 5)``, or ``self.conv1 = nn.Conv2d(1, 32, 5)`` (the name becomes the path)."""
     source = _DOT_ARGUMENT.sub("(_", text.strip())
     try:
-        tree = ast.parse(source, mode="exec")
+        with warnings.catch_warnings():  # Python's SyntaxWarnings (`3if`) would print beside our one-line error
+            warnings.simplefilter("ignore", SyntaxWarning)
+            tree = ast.parse(source, mode="exec")
     except SyntaxError as error:
         opened, closed = source.count("(") + source.count("["), source.count(")") + source.count("]")
         problem = "unbalanced brackets" if opened != closed else f"not a call ({error.msg})"

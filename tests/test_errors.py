@@ -232,7 +232,8 @@ def test_an_internal_error_is_reported_as_a_bug(capsys: pytest.CaptureFixture[st
 def test_no_traceback_from_a_real_process(tmp_path: Path) -> None:
     """The installed entry point, in a fresh interpreter: a bad input is one line and exit 2."""
     script = "import sys; from convcalc.fastpath import main; sys.exit(main(sys.argv[1:]))"
-    for argv in (["summary", "alexnet", "--input", "3x1x1"], ["layer", "nn.Conv2d(3, 8, 0)", "--input", "3x8x8"]):
+    for argv in (["summary", "alexnet", "--input", "3x1x1"], ["layer", "nn.Conv2d(3, 8, 0)", "--input", "3x8x8"],
+                 ["layer", "nn.Conv2d(3, 8, 3)if 1else 2", "--input", "3x8x8"]):  # Python's own SyntaxWarning stays quiet
         done = subprocess.run([sys.executable, "-c", script, *argv], capture_output=True, text=True, cwd=ROOT,
                               check=False)
         assert done.returncode == 2 and done.stdout == "" and done.stderr.count("\n") == 1, done.stderr
