@@ -86,7 +86,7 @@ def _family_table() -> dict[type, str]:
     """Layer class -> family, built on first use (every layer type is listed; a test holds it to that)."""
     if not _FAMILIES:
         from . import layers as L
-        from .layers import activation, conv, normalization, pooling
+        from .layers import conv, normalization, pooling
 
         groups: dict[str, tuple[type, ...]] = {
             "conv": (conv._ConvNd, L.DepthwiseConv2d),
@@ -106,7 +106,7 @@ def _family_table() -> dict[type, str]:
             "add": (L.Add,),
             "mul": (L.Mul, L.LayerScale),
             "none": (L.Cat, L.Dropout, L.Flatten, L.Identity, L.Permute, L.ChannelShuffle, L.Chunk,
-                     L.StochasticDepth, L.Reshape, activation.Dropout),
+                     L.StochasticDepth, L.Reshape),
         }
         for family, classes in groups.items():
             for cls in classes:
@@ -230,16 +230,16 @@ RECIPES = {
 }
 
 
-def _paper(row: Row, ctx: _Context) -> list[Term]:
+def _paper(row: Row) -> list[Term]:
     return [(_MACS, row.macs)] if row.macs else []
 
 
-def _torch(row: Row, ctx: _Context) -> list[Term]:
+def _torch(row: Row) -> list[Term]:
     return [("2 FLOPs per multiply-accumulate", 2 * row.macs)] if row.macs else []
 
 
-def _fvcore(row: Row, ctx: _Context) -> list[Term]:
-    fam, p, spec = family(row), ctx.primitives(row), row.spec
+def _fvcore(row: Row) -> list[Term]:
+    fam, p, spec = family(row), row.primitives, row.spec
     if p.macs:
         return [(_MACS, p.macs)]
     if fam == "batchnorm":
@@ -253,11 +253,11 @@ def _fvcore(row: Row, ctx: _Context) -> list[Term]:
     return []
 
 
-def _torchinfo(row: Row, ctx: _Context) -> list[Term]:
+def _torchinfo(row: Row) -> list[Term]:
     if row.call != "module":
-        return _missed(row, ctx, "torchinfo")
+        return _missed(row)
     fam, b = family(row), row.batch
-    weights, biases = ctx.own_params(row)
+    weights, biases = _own_params(row)
     if fam in ("conv", "convtranspose", "separable"):
         positions = b * prod(row.output_shape[1:])  # "Conv" in the class name: every parameter at every output position
         terms = [(_MACS, row.macs)]
@@ -282,10 +282,10 @@ def _torchinfo(row: Row, ctx: _Context) -> list[Term]:
     return []
 
 
-def _thop(row: Row, ctx: _Context) -> list[Term]:
+def _thop(row: Row) -> list[Term]:
     if row.call != "module":
-        return _missed(row, ctx, "thop")
-    fam, spec, p = family(row), row.spec, ctx.primitives(row)
+        return _missed(row)
+    fam, spec, p = family(row), row.spec, row.primitives
     terms: list[Term] = []
     if fam in ("conv", "separable", "linear"):
         terms = [(_MACS, p.macs)]
@@ -310,8 +310,8 @@ def _thop(row: Row, ctx: _Context) -> list[Term]:
     return _shared(row, terms, row.registrations ** 2, "thop hooks it once per place and counts it once per place")
 
 
-def _ptflops(row: Row, ctx: _Context) -> list[Term]:
-    fam, spec, p = family(row), row.spec, ctx.primitives(row)
+def _ptflops(row: Row) -> list[Term]:
+    fam, spec, p = family(row), row.spec, row.primitives
     module: list[Term] = []
     function: list[Term] = []
     if row.call == "module":
@@ -374,9 +374,9 @@ def _patched_by_ptflops(row: Row, fam: str) -> bool:
     return row.call in _PTFLOPS_PATCHED and fam != "none"
 
 
-def _missed(row: Row, ctx: _Context, tool: str) -> list[Term]:
+def _missed(row: Row) -> list[Term]:
     """Work done in a forward body, which module hooks never see: only a conv or matmul is worth naming."""
-    macs = ctx.primitives(row).macs
+    macs = row.primitives.macs
     if not macs:
         return []
     return [(_MACS, macs), (_trap(f"a functional {row.kind} is not counted", row), -macs)]
@@ -415,23 +415,16 @@ def _softmax_dim(row: Row) -> int:
     return max(dim - 1, 0)
 
 
-@record
-class _Context:
-    rows: tuple[Any, ...]
-
-    def primitives(self, row: Row) -> Primitives:
-        return row.primitives
-
-    def own_params(self, row: Row) -> tuple[int, int]:
-        """(weights, biases) the layer itself holds, as its module's ``named_parameters`` lists them: also
-        on a second use of it, and also where a weight is tied to another module's (rows count it once)."""
-        if row.spec is None or row.spec.open_size is not None:
-            return row.weights, row.biases
-        effect = row.spec.effect(row.input_shape)
-        return effect.weights, effect.biases
+def _own_params(row: Row) -> tuple[int, int]:
+    """(weights, biases) the layer itself holds, as its module's ``named_parameters`` lists them: also on
+    a second use of it, and also where a weight is tied to another module's (rows count those once)."""
+    if row.spec is None or row.spec.open_size is not None:
+        return row.weights, row.biases
+    effect = row.spec.effect(row.input_shape)
+    return effect.weights, effect.biases
 
 
-PROFILES: dict[str, Callable[[Row, _Context], list[Term]]] = {
+PROFILES: dict[str, Callable[[Row], list[Term]]] = {
     "paper": _paper, "torch": _torch, "fvcore": _fvcore, "torchinfo": _torchinfo, "thop": _thop, "ptflops": _ptflops,
 }
 
@@ -485,13 +478,12 @@ _MACS = "conv and linear MACs"
 def profiles(report: Report) -> dict[str, Profile]:
     """Every profile of a report, computed over its leaf rows."""
     rows = report.leaves
-    ctx = _Context(rows)
     out: dict[str, Profile] = {}
     for name, rule in PROFILES.items():
         terms: dict[str, int] = {}
         traps: dict[str, list[Any]] = {}  # what -> [amount, layers]
         for row in rows:
-            for label, amount in rule(row, ctx):
+            for label, amount in rule(row):
                 if label.startswith("!"):
                     what, where = label[1:].split("|", 1)
                     trap = traps.setdefault(what, [0, []])

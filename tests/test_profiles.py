@@ -79,6 +79,11 @@ def test_every_leaf_type_has_a_family() -> None:
     assert [k for k, cls in leaves.items() if layer_family(cls) is None] == []
 
 
+def test_zoo_models_hold_each_layer_once() -> None:
+    """As torchvision builds them: no module sits in two places (thop and ptflops would multiply it)."""
+    assert [(n, r.path) for n in cc.models.list() for r in cc.summary(n).rows if r.registrations != 1] == []
+
+
 def test_primitives_by_hand() -> None:
     """Conv2d(3, 8, 3, padding=1) on 3×8×8, batch 2: MACs 2·8·64·27 = 27,648; bias adds 2·8·64 = 1,024.
     BatchNorm: 1,024 elements. ReLU: 1,024. MaxPool2d(2): 2·8·16 = 256 outputs, 4 reads each, 1,024 in.

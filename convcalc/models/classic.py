@@ -96,11 +96,11 @@ def alexnet_2012(num_classes: int = 1000) -> Layer:
     conv4 384·192·3²+384 = 663,936; conv5 256·192·3²+256 = 442,624; FCs 37,752,832 +
     16,781,312 + 4,097,000: 60,965,224 (a torch construction in the tests agrees). The paper's
     224×224 input gives 54.25 after conv1; 227 makes the arithmetic whole, as is customary."""
-    lrn = LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=2.0)
+    lrn = lambda: LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=2.0)  # noqa: E731  (two modules, as in torch)
     return Sequential({
         "features": Sequential(
-            Conv2d(3, 96, 11, stride=4), ReLU(inplace=True), lrn, MaxPool2d(3, 2),
-            Conv2d(96, 256, 5, padding=2, groups=2), ReLU(inplace=True), lrn, MaxPool2d(3, 2),
+            Conv2d(3, 96, 11, stride=4), ReLU(inplace=True), lrn(), MaxPool2d(3, 2),
+            Conv2d(96, 256, 5, padding=2, groups=2), ReLU(inplace=True), lrn(), MaxPool2d(3, 2),
             Conv2d(256, 384, 3, padding=1), ReLU(inplace=True),
             Conv2d(384, 384, 3, padding=1, groups=2), ReLU(inplace=True),
             Conv2d(384, 256, 3, padding=1, groups=2), ReLU(inplace=True), MaxPool2d(3, 2),
