@@ -158,12 +158,7 @@ class Report:
 
     def primitives(self) -> Primitives:
         """The primitive counts summed over every leaf (whole batch)."""
-        from .profiles import Primitives
-
-        total = Primitives()
-        for r in self.leaves:
-            total = total + r.primitives
-        return total
+        return _summed(self.leaves)
 
     def keras_params(self) -> dict[str, int]:
         """Parameters as Keras counts them: batch-norm running statistics are non-trainable parameters."""
@@ -227,10 +222,7 @@ class Report:
             frozen=sum(r.frozen for r in group), unsupported=any(r.unsupported for r in group), batch=first.batch,
             call="module" if any(r.call == "module" for r in group) else "function",
         )
-        total = group[0].primitives
-        for r in group[1:]:
-            total = total + r.primitives
-        merged.__dict__["primitives"] = total  # the block's counts are its leaves' (the cached property's slot)
+        merged.__dict__["primitives"] = _summed(group)  # the block's counts are its leaves' (the cached property's slot)
         return merged
 
     @property
@@ -311,6 +303,13 @@ class Report:
         t = self.totals
         return (f"<Report {self.model or 'network'}: input {'×'.join(map(str, self.input_shape))}, batch {self.batch}, "
                 f"{len(self.rows)} rows, {t.params:,} params, {t.macs:,} MACs>")
+
+
+def _summed(rows: Iterable[Row]) -> Primitives:
+    """The rows' primitive counts added up."""
+    from .profiles import Primitives
+
+    return sum((r.primitives for r in rows), Primitives())
 
 
 # --- receptive field ---------------------------------------------------------------------
