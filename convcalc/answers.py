@@ -14,9 +14,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .analysis import Report, Row
+from .report import Report, Row
 from .api import resolve
 from .errors import AnswersError, ShapeError, SpecError
+from .layers.base import Step
 from .parsing import read_user_file
 from .records import record
 
@@ -122,11 +123,23 @@ def _row(report: Report, layer: Any, where: str) -> Row | None:
     raise AnswersError(f"{where}: layer is a row number or a path, got {layer!r}")
 
 
+_STEP_OF = {"params": "parameters", "macs": "MACs", "flops": "FLOPs"}
+
+
+def _steps(row: Row) -> tuple[Step, ...]:
+    """The worked steps of a row's layer (its class writes them), or none for a row with no layer spec."""
+    if row.spec is None:
+        return ()
+    shape = row.input_shape
+    return row.spec.explain(shape, row.spec.effect(shape))
+
+
 def _substituted(row: Row, quantity: str) -> str:
     """A row's figure as its formula with the numbers in (``3·3·256·512 + 512``), else the figure."""
-    working = _layer_working(row, quantity) if row.spec is not None else ""
-    parts = working.split(" = ")
-    return f"({parts[-2]})" if len(parts) >= 3 and "+" in parts[-2] else parts[-2] if len(parts) >= 3 else f"{getattr(row, quantity):,}"
+    step = next((s for s in _steps(row) if s.quantity == _STEP_OF.get(quantity) and s.substituted), None)
+    if step is None:
+        return f"{getattr(row, quantity):,}"
+    return f"({step.substituted})" if "+" in step.substituted else step.substituted
 
 
 def _network_working(report: Report, quantity: str) -> str:
@@ -143,20 +156,17 @@ def _network_working(report: Report, quantity: str) -> str:
 
 
 def _layer_working(row: Row, quantity: str) -> str:
-    from .working import working
-
-    if row.spec is None:
-        return row.formula
-    lines = working(row.spec, row.input_shape, row)
-    if quantity == "output_shape":
-        found = [text for label, text in lines if "O =" in text or label == "output"]
-    else:
-        label_of = {"params": "parameters", "macs": "MACs", "flops": "FLOPs"}.get(quantity)
-        found = [text for label, text in lines if label == label_of]
     if quantity == "activation_bytes":
         return f"{'·'.join(map(str, row.output_shape))} elements × bytes per element = {row.activation_bytes:,}"
     if quantity == "receptive_field":
         return "each layer adds (effective kernel − 1) × the product of the strides before it"
+    if row.spec is None:
+        return row.formula
+    steps = _steps(row)
+    if quantity == "output_shape":
+        found = [s.text() for s in steps if "O =" in s.text() or s.quantity == "output"]
+    else:
+        found = [s.text() for s in steps if s.quantity == _STEP_OF.get(quantity)]
     return "; ".join(found) or row.formula
 
 
@@ -185,7 +195,7 @@ def check_question(question: dict[str, Any], number: int) -> list[Mark]:
             r = resolve(spec, question.get("input"))
         else:
             r = resolve(question["model"], question.get("input"))
-        from .analysis import analyze
+        from .walk import analyze
 
         report = analyze(r.net, r.shape, batch=batch, model=r.name, notes=r.notes)
     except SpecError as error:

@@ -8,7 +8,9 @@ import re
 import sys
 from types import FunctionType
 
-from .analysis import Report, analyze, check_input
+from .inputs import check_input
+from .report import Report
+from .walk import analyze
 from .errors import ShapeError, SpecError, TorchUnavailableError
 from .layers.base import Layer, Shape
 from .models import Model, get

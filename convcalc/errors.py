@@ -21,7 +21,7 @@ class ConvCalcError(Exception):
 class ShapeError(ConvCalcError, ValueError):
     """A layer cannot take the shape that reaches it (kernel too large, channel mismatch, …).
 
-    Raised by a layer with only the detail; the analysis adds where it happened
+    Raised by a layer with only the detail; the walk adds where it happened
     (``layer 3 (features.6) Conv2d: …``) through :meth:`located`.
     """
 

@@ -93,36 +93,38 @@ _DOT_ARGUMENT = re.compile(r"\(\s*\.\s*(?=[,)])")  # F.relu(.) as the lectures w
 class _Functional:
     """A functional call: the layer it is, and its arguments after the input, in its own order."""
 
-    layer: Callable[..., Leaf]
+    layer: type[Leaf]
     params: tuple[str, ...]
     dropped: tuple[str, ...] = ()  # arguments that change nothing we count (F.dropout's training)
 
 
-def _functionals() -> dict[str, _Functional]:
+def _text_types() -> list[type[Leaf]]:
+    """The layer types spec text may name: every registered leaf but the joins of blocks."""
+    return [cls for cls in LAYER_TYPES.values() if issubclass(cls, Leaf) and cls.in_text]
+
+
+def functionals() -> dict[str, _Functional]:
+    """``max_pool2d`` -> MaxPool2d and its argument order: derived from the classes' ``functional`` forms."""
     table: dict[str, _Functional] = {}
-    for n in (1, 2, 3):
-        table[f"max_pool{n}d"] = _Functional(getattr(L, f"MaxPool{n}d"), ("kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices"))
-        table[f"avg_pool{n}d"] = _Functional(getattr(L, f"AvgPool{n}d"), ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad")
-                                             + (("divisor_override",) if n > 1 else ()))
-        table[f"adaptive_avg_pool{n}d"] = _Functional(getattr(L, f"AdaptiveAvgPool{n}d"), ("output_size",))
-        table[f"adaptive_max_pool{n}d"] = _Functional(getattr(L, f"AdaptiveMaxPool{n}d"), ("output_size", "return_indices"))
-    for name, cls in (("relu", L.ReLU), ("relu6", L.ReLU6), ("silu", L.SiLU), ("hardswish", L.Hardswish), ("hardsigmoid", L.Hardsigmoid)):
-        table[name] = _Functional(cls, ("inplace",))
-    table.update({
-        "sigmoid": _Functional(L.Sigmoid, ()), "tanh": _Functional(L.Tanh, ()),
-        "leaky_relu": _Functional(L.LeakyReLU, ("negative_slope", "inplace")),
-        "gelu": _Functional(L.GELU, ("approximate",)), "softmax": _Functional(L.Softmax, ("dim",)),
-        "dropout": _Functional(L.Dropout, ("p", "training", "inplace"), dropped=("training",)),
-        "local_response_norm": _Functional(L.LocalResponseNorm, ("size", "alpha", "beta", "k")),
-        "flatten": _Functional(L.Flatten, ("start_dim", "end_dim")),
-    })
+    for cls in _text_types():
+        for name, params in cls.functional_forms().items():
+            if name in table:
+                raise TypeError(f"the functional {name!r} is declared by both {table[name].layer.__name__} and {cls.__name__}")
+            table[name] = _Functional(cls, params, tuple(p for p in cls.functional_ignored if p in params))
     return table
 
 
-FUNCTIONALS = _functionals()
+def layer_names() -> dict[str, type[Leaf]]:
+    """The names spec text may call a layer by (its class name, and its aliases) -> the class."""
+    names: dict[str, type[Leaf]] = {}
+    for cls in _text_types():
+        for name in (cls.__name__, *cls.aliases):
+            names[name] = cls
+    return names
+
+
 _MODULE_PREFIXES = ("nn.", "torch.nn.", "cc.", "convcalc.")
 _FUNCTION_PREFIXES = ("F.", "torch.nn.functional.", "nn.functional.", "torch.")
-_NOT_FROM_TEXT = {"add", "cat", "mul", "sequential", "residual", "concat", "scale", "squeezeexcitation"}
 
 
 def _dotted(node: ast.AST) -> str | None:
@@ -178,7 +180,7 @@ def _refuse_names(tree: ast.AST, line: int | None) -> None:
             raise SpecError(f"{name!r}: names with double underscores are never accepted", **_where(node, line))
 
 
-def _build(cls: Callable[..., Leaf], name: str, args: list[Any], kwargs: dict[str, Any], node: ast.AST,
+def _build(cls: type[Leaf], name: str, args: list[Any], kwargs: dict[str, Any], node: ast.AST,
            line: int | None) -> Leaf:
     names = records.init_parameters(cls)
     if names is None:  # a hand-written constructor (SqueezeExcitation): ask inspect, off the fast path
@@ -229,10 +231,11 @@ def _call(node: ast.Call, line: int | None) -> Leaf:
         if method == "flatten":
             return _build(L.Flatten, "Flatten", args, kwargs, node, line)
         raise SpecError(f"{func}(…) is not a layer convcalc knows; use a call such as nn.Conv2d(…)", **_where(node, line))
+    known_functions = functionals()
     for prefix in _FUNCTION_PREFIXES:
         short = func[len(prefix):] if func.startswith(prefix) else None
-        if short in FUNCTIONALS:
-            functional = FUNCTIONALS[short]
+        if short in known_functions:
+            functional = known_functions[short]
             first = node.args[0] if node.args else None
             if not (isinstance(first, ast.Name) and first.id in _PLACEHOLDERS):
                 raise SpecError(f"{func}(…) takes the input first, written '.' or x, e.g. {func}(., …)",
@@ -255,17 +258,17 @@ def _call(node: ast.Call, line: int | None) -> Leaf:
     for prefix in _MODULE_PREFIXES:
         if name.startswith(prefix):
             name = name[len(prefix):]
-    cls = LAYER_TYPES.get(name.lower())
-    if cls is None or cls.__name__ != name or name.lower() in _NOT_FROM_TEXT:
-        known = sorted({c.__name__ for k, c in LAYER_TYPES.items() if k not in _NOT_FROM_TEXT}
-                       | (set() if func.startswith(("nn.", "torch.nn.")) else set(FUNCTIONALS)))
+    names = layer_names()
+    cls = names.get(name)
+    if cls is None:
+        known = sorted(set(names) | (set() if func.startswith(("nn.", "torch.nn.")) else set(known_functions)))
         lowered = {k.lower(): k for k in known}
         close = _close(name.split(".")[-1].lower(), list(lowered), n=1)
         hint = f"; did you mean {lowered[close[0]]}?" if close else ""
         raise SpecError(f"{func} is not a layer convcalc knows{hint}", **_where(node, line))
     args = [_literal(a, line) for a in node.args]
     kwargs = {k.arg: _literal(k.value, line) for k in node.keywords}
-    return _build(cls, cls.__name__, args, kwargs, node, line)
+    return _build(cls, name, args, kwargs, node, line)
 
 
 def _statement(text: str, line: int | None = None) -> tuple[str | None, Leaf]:

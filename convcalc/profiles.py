@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from math import prod
 
+from .layers.base import Leaf, Primitives
 from .records import record
 
 TYPE_CHECKING = False
@@ -36,91 +37,27 @@ if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never 
     from collections.abc import Callable
     from typing import Any
 
-    from .analysis import Report, Row
+    from .report import Report, Row
 
-#: The primitive counts, in the order tables and JSON show them.
-PRIMITIVES = ("macs", "bias_adds", "norm_elements", "activation_elements", "pool_reads", "pool_inputs",
-              "pool_outputs", "add_elements", "mul_elements")
-
-#: Column headers of the ``--breakdown`` table, one per primitive.
+#: Column headers of the ``--breakdown`` table, one per primitive (:data:`PRIMITIVES`).
 PRIMITIVE_HEADERS = ("MACs", "bias adds", "norm elems", "act elems", "pool reads", "pool in", "pool out", "adds", "muls")
-
-
-@record
-class Primitives:
-    """The primitive counts of one row (whole batch).
-
-    ``macs``: conv, linear and matmul multiply-accumulates. ``bias_adds``: one per output
-    element of a conv or linear layer with a bias. ``norm_elements``: elements a
-    normalisation layer normalises (its input). ``activation_elements``: elements an
-    activation function (softmax included) computes. ``pool_reads``: window reads of a pool,
-    a window per output (padding included, as the nominal kernel; adaptive pools: their real
-    windows); ``pool_inputs`` and ``pool_outputs``: a pool's input and output elements.
-    ``add_elements``: elementwise additions (residual adds). ``mul_elements``: elementwise
-    products (squeeze-and-excitation gates, layer scale).
-    """
-
-    macs: int = 0
-    bias_adds: int = 0
-    norm_elements: int = 0
-    activation_elements: int = 0
-    pool_reads: int = 0
-    pool_inputs: int = 0
-    pool_outputs: int = 0
-    add_elements: int = 0
-    mul_elements: int = 0
-
-    def __add__(self, other: Primitives) -> Primitives:
-        return Primitives(*(getattr(self, k) + getattr(other, k) for k in PRIMITIVES))
-
-    def to_dict(self) -> dict[str, int]:
-        return {k: getattr(self, k) for k in PRIMITIVES}
 
 
 # --- what each row is, in the terms the tools care about -----------------------------------
 
-_FAMILIES: dict[type, str] = {}
+
+#: The families the tools' rules below are written for. Every built-in layer class declares one
+#: (a test holds them to it); a type the user declares is ``custom``, which no tool knows.
+FAMILIES = frozenset({
+    "conv", "convtranspose", "separable", "linear", "batchnorm", "layernorm", "layernorm2d", "lrn", "activation",
+    "softmax", "maxpool", "avgpool", "adaptivemaxpool", "adaptiveavgpool", "add", "mul", "none",
+})
 
 
-def _family_table() -> dict[type, str]:
-    """Layer class -> family, built on first use (every layer type is listed; a test holds it to that)."""
-    if not _FAMILIES:
-        from . import layers as L
-        from .layers import conv, normalization, pooling
-
-        groups: dict[str, tuple[type, ...]] = {
-            "conv": (conv._ConvNd, L.DepthwiseConv2d),
-            "convtranspose": (conv._ConvTransposeNd,),
-            "separable": (L.SeparableConv2d,),
-            "linear": (L.Linear,),
-            "batchnorm": (normalization._BatchNorm,),
-            "layernorm": (L.LayerNorm,),
-            "layernorm2d": (L.LayerNorm2d,),
-            "lrn": (L.LocalResponseNorm,),
-            "activation": (L.ReLU, L.ReLU6, L.LeakyReLU, L.Sigmoid, L.Tanh, L.Hardsigmoid, L.Hardswish, L.SiLU, L.GELU),
-            "softmax": (L.Softmax,),
-            "maxpool": (pooling._MaxPoolNd,),
-            "avgpool": (pooling._AvgPoolNd,),
-            "adaptivemaxpool": (pooling._AdaptiveMaxPoolNd,),
-            "adaptiveavgpool": (L.AdaptiveAvgPool1d, L.AdaptiveAvgPool2d, L.AdaptiveAvgPool3d),
-            "add": (L.Add,),
-            "mul": (L.Mul, L.LayerScale),
-            "none": (L.Cat, L.Dropout, L.Flatten, L.Identity, L.Permute, L.ChannelShuffle, L.Chunk,
-                     L.StochasticDepth, L.Reshape),
-        }
-        for family, classes in groups.items():
-            for cls in classes:
-                _FAMILIES[cls] = family
-    return _FAMILIES
-
-
-def layer_family(cls: type) -> str | None:
-    """The family a layer class counts as (``conv``, ``batchnorm``, …), None if unknown."""
-    table = _family_table()
-    for base in cls.__mro__:
-        if base in table:
-            return table[base]
-    return None
+def layer_family(cls: type[Leaf]) -> str:
+    """The family a layer class counts as (``conv``, ``batchnorm``, …): declared on the class;
+    ``custom`` for a type no tool knows (one the user declared)."""
+    return cls.family
 
 
 #: kinds of the rows from_torch makes for work done in a forward body (aten op names)
@@ -142,7 +79,7 @@ def family(row: Row) -> str:
     if row.call in _MEAN_CALLS:
         return "mean"
     if row.spec is not None:
-        return layer_family(type(row.spec)) or "none"
+        return type(row.spec).family
     kind = row.kind
     if kind.startswith("conv"):
         return "convtranspose" if "transpose" in kind else "conv"
@@ -161,22 +98,18 @@ def _elements(shape: tuple[int, ...], batch: int) -> int:
     return prod(shape) * batch
 
 
-def primitives(row: Row) -> Primitives:
-    """The primitive counts of one leaf row (whole batch)."""
-    fam = family(row)
-    spec, b = row.spec, row.batch
+def op_primitives(row: Row) -> Primitives:
+    """The primitive counts of a row ``from_torch`` saw only as an aten op in a forward body (whole batch);
+    a layer's own rows count through :meth:`Leaf.primitives`."""
+    fam, b = family(row), row.batch
     n_in, n_out = _elements(row.input_shape, b), _elements(row.output_shape, b)
     if fam in ("conv", "convtranspose", "linear", "matmul"):
-        return Primitives(macs=row.macs, bias_adds=n_out if getattr(spec, "bias", False) else 0)
-    if fam == "separable":
-        return Primitives(macs=row.macs, bias_adds=n_out if spec.bias else 0)  # type: ignore[union-attr]
-    if fam in ("batchnorm", "layernorm", "layernorm2d", "lrn", "groupnorm"):
+        return Primitives(macs=row.macs)
+    if fam in ("batchnorm", "layernorm", "groupnorm"):
         return Primitives(norm_elements=n_in)
     if fam in ("activation", "softmax"):
         return Primitives(activation_elements=n_out)
-    if fam in ("maxpool", "avgpool"):
-        return Primitives(pool_reads=n_out * prod(spec.kernel_size), pool_inputs=n_in, pool_outputs=n_out)  # type: ignore[union-attr]
-    if fam in ("adaptivemaxpool", "adaptiveavgpool", "mean"):
+    if fam == "mean":
         return Primitives(pool_reads=_adaptive_reads(row) * b, pool_inputs=n_in, pool_outputs=n_out)
     if fam == "add":
         return Primitives(add_elements=row.flops)
@@ -456,6 +389,7 @@ class Profile:
     traps: tuple[Trap, ...]
     recipe: str
     version: str
+    unknown: tuple[str, ...] = ()  # rows of a layer type of the user's own, which this tool's rule does not know
 
     def difference(self, paper: int) -> float | None:
         """The total's difference from ``paper`` in percent (None when paper is 0)."""
@@ -463,26 +397,38 @@ class Profile:
 
     def reason(self) -> str:
         """Where the difference from the paper figure comes from, in one sentence."""
+        unknown = ""
+        if self.unknown:
+            first = self.unknown[0] if len(self.unknown) == 1 else f"{len(self.unknown)} layers, e.g. {self.unknown[0]}"
+            unknown = f"; a layer type of your own, which {self.name} does not know, counted as 0: {first}"
         if self.name == "paper":
             return "conv and linear multiply-accumulates: the figure papers and torchvision publish"
         if self.name == "torch":
-            return "2 FLOPs per multiply-accumulate, as FlopCounterMode counts; it charges nothing else"
+            return "2 FLOPs per multiply-accumulate, as FlopCounterMode counts; it charges nothing else" + unknown
         parts = [f"{label} {amount:+,}" for label, amount in self.terms.items() if label != _MACS and amount]
         parts += [str(t) for t in self.traps]
-        return "; ".join(parts) if parts else "the same sum as the paper figure"
+        return ("; ".join(parts) if parts else "the same sum as the paper figure") + unknown
 
 
 _MACS = "conv and linear MACs"
 
 
 def profiles(report: Report) -> dict[str, Profile]:
-    """Every profile of a report, computed over its leaf rows."""
+    """Every profile of a report, computed over its leaf rows.
+
+    A row of a layer type the user declared (family ``custom``) counts in ``paper`` by its MACs, as
+    every row does; no other tool knows such a type, so those profiles count it as 0 and say so.
+    """
     rows = report.leaves
     out: dict[str, Profile] = {}
     for name, rule in PROFILES.items():
         terms: dict[str, int] = {}
         traps: dict[str, list[Any]] = {}  # what -> [amount, layers]
+        unknown: list[str] = []
         for row in rows:
+            if name != "paper" and family(row) == "custom":
+                unknown.append(row.where)
+                continue
             for label, amount in rule(row):
                 if label.startswith("!"):
                     what, where = label[1:].split("|", 1)
@@ -493,7 +439,7 @@ def profiles(report: Report) -> dict[str, Profile]:
                     terms[label] = terms.get(label, 0) + amount
         found = tuple(Trap(what, amount, tuple(layers)) for what, (amount, layers) in traps.items())
         total = sum(terms.values()) + sum(t.amount for t in found)
-        out[name] = Profile(name, total, terms, found, RECIPES[name], VERSIONS[name])
+        out[name] = Profile(name, total, terms, found, RECIPES[name], VERSIONS[name], tuple(unknown))
     return out
 
 

@@ -15,7 +15,7 @@ from .tables import GRIDS, grid
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from .analysis import Report, Row
+    from .report import Report, Row
     from .torch_bridge.verify import Check, VerifyReport
 
 FORMATS = ("table", "markdown", "latex", "html", "csv", "json")
@@ -251,7 +251,8 @@ def render_verify(v: VerifyReport, fmt: str = "table", human: bool = False) -> s
 
 def breakdown(report: Report, fmt: str = "table", human: bool = False) -> str:
     """Per layer: how torch runs it (a module, or the call a forward makes) and its primitive counts."""
-    from .profiles import PRIMITIVE_HEADERS, PRIMITIVES
+    from .layers.base import PRIMITIVES
+    from .profiles import PRIMITIVE_HEADERS
 
     if fmt == "json":
         return report.to_json()
@@ -335,7 +336,8 @@ def comparison_dict(report: Report) -> dict[str, object]:
         "comparison": {
             name: {"total": p.total, "difference_percent": p.difference(paper), "reason": p.reason(),
                    "recipe": p.recipe, "version": p.version, "terms": p.terms,
-                   "traps": [{"what": t.what, "amount": t.amount, "layers": list(t.layers)} for t in p.traps]}
+                   "traps": [{"what": t.what, "amount": t.amount, "layers": list(t.layers)} for t in p.traps],
+                   **({"unknown_layers": list(p.unknown)} if p.unknown else {})}
             for name, p in profiles.items()
         },
         "keras_params": report.keras_params(),

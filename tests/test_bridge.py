@@ -22,19 +22,12 @@ nn = torch.nn
 F = torch.nn.functional
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
-from convcalc.torch_bridge.build import BUILDERS, builds  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 BLOCKS = {"sequential", "residual", "concat", "scale", "squeezeexcitation"}
 #: Large models are verified on the meta device: the same shapes, parameters and FLOPs, no arithmetic.
 ON_META = {"vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn", "vgg_a_lrn", "vgg_c",
            "wide_resnet50_2", "resnet152", "resnet101", "alexnet", "alexnet_2012", "alexnet_torchvision"}
-
-
-def test_every_layer_kind_has_exactly_one_builder() -> None:
-    assert set(LAYER_TYPES) - BLOCKS == set(BUILDERS)
-    with pytest.raises(TypeError, match="registered twice"):
-        builds("conv2d")(lambda spec: nn.Identity())
 
 
 @pytest.mark.parametrize("name", cc.models.list())

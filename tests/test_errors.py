@@ -216,12 +216,12 @@ def test_huge_inputs_give_exact_integers() -> None:
 
 def test_an_internal_error_is_reported_as_a_bug(capsys: pytest.CaptureFixture[str],
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    from convcalc import analysis
+    from convcalc import walk
 
     def broken(*args: object, **kwargs: object) -> None:
         raise ZeroDivisionError("planted")
 
-    monkeypatch.setattr(analysis._Walk, "leaf", broken)
+    monkeypatch.setattr(walk._Walk, "leaf", broken)
     code, out, err = run(["summary", "lenet5"], capsys)
     assert code == 3 and out == "" and err.count("\n") == 1
     assert "internal error (ZeroDivisionError: planted)" in err and "--debug" in err

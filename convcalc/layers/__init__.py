@@ -1,49 +1,26 @@
-"""Layer specs: immutable descriptions with torch's constructor signatures.
+"""Layer specs: immutable descriptions with torch's constructor signatures, one class per layer type.
 
-``LAYER_TYPES`` maps each kind (``conv2d``, ``maxpool2d``, …) to its class.
+``LAYER_TYPES`` maps each kind (``conv2d``, ``maxpool2d``, …) to its class; the classes register
+themselves when their module is imported, and this package's names are derived from that registry.
 """
 
-from .activation import GELU, Dropout, Hardsigmoid, Hardswish, LeakyReLU, ReLU, ReLU6, Sigmoid, SiLU, Softmax, Tanh
-from .base import LAYER_TYPES, Block, Effect, Layer, Leaf, Part, Reach, Shape
-from .blocks import Add, Cat, Concat, Mul, Residual, Scale, Sequential, SqueezeExcitation
-from .conv import (
-    Conv1d,
-    Conv2d,
-    Conv3d,
-    ConvTranspose1d,
-    ConvTranspose2d,
-    ConvTranspose3d,
-    DepthwiseConv2d,
-    SeparableConv2d,
-)
-from .linear import Flatten, Linear
-from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, LayerNorm, LayerNorm2d, LocalResponseNorm
-from .pooling import (
-    AdaptiveAvgPool1d,
-    AdaptiveAvgPool2d,
-    AdaptiveAvgPool3d,
-    AdaptiveMaxPool1d,
-    AdaptiveMaxPool2d,
-    AdaptiveMaxPool3d,
-    AvgPool1d,
-    AvgPool2d,
-    AvgPool3d,
-    GlobalAvgPool2d,
-    MaxPool1d,
-    MaxPool2d,
-    MaxPool3d,
-)
-from .tensor_ops import ChannelShuffle, Chunk, Identity, LayerScale, Permute, Reshape, StochasticDepth
+from . import activation, blocks, conv, linear, normalization, pooling, tensor_ops  # each defines its layer types
+from .base import LAYER_TYPES, Block, Branch, Effect, Join, Layer, Leaf, Part, Primitives, Reach, Shape, Step, Structure, layer
 
-__all__ = [
-    "LAYER_TYPES", "Layer", "Leaf", "Block", "Effect", "Part", "Reach", "Shape",
-    "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d",
-    "DepthwiseConv2d", "SeparableConv2d",
-    "MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d",
-    "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d",
-    "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "GlobalAvgPool2d",
-    "Linear", "Flatten", "ReLU", "ReLU6", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "Hardsigmoid", "Hardswish",
-    "SiLU", "GELU", "Dropout", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "LayerNorm2d",
-    "LocalResponseNorm", "Identity", "Permute", "ChannelShuffle", "Chunk", "StochasticDepth", "LayerScale", "Reshape",
-    "Sequential", "Residual", "Concat", "Scale", "SqueezeExcitation", "Add", "Cat", "Mul",
-]
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # the layer classes by name, for type checkers (at run time: from the registry below)
+    from .activation import *  # noqa: F403
+    from .blocks import *  # noqa: F403
+    from .conv import *  # noqa: F403
+    from .linear import *  # noqa: F403
+    from .normalization import *  # noqa: F403
+    from .pooling import *  # noqa: F403
+    from .tensor_ops import *  # noqa: F403
+
+_MODULES = (activation, blocks, conv, linear, normalization, pooling, tensor_ops)
+#: The built-in layer types by class name (what ``cc.Conv2d`` and spec text's ``nn.Conv2d`` name).
+BUILT_IN = {cls.__name__: cls for cls in LAYER_TYPES.values() if any(cls.__module__ == m.__name__ for m in _MODULES)}
+globals().update(BUILT_IN)
+
+__all__ = ["LAYER_TYPES", "Layer", "Leaf", "Block", "Join", "Effect", "Part", "Reach", "Shape", "Primitives", "Step",
+           "Structure", "Branch", "layer", *sorted(BUILT_IN)]

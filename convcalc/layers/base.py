@@ -3,7 +3,7 @@
 A layer spec is a frozen record (:mod:`convcalc.records`) with torch's constructor signature. A *leaf*
 knows one thing: given the per-sample input shape (channels first, no batch),
 what comes out and what it costs — its :meth:`Leaf.effect`. A *block*
-(Sequential, Residual, Concat) only names its children; the analysis walks it.
+(Sequential, Residual, Concat, Scale) declares how its children connect; the walk follows that.
 """
 
 from __future__ import annotations
@@ -17,7 +17,12 @@ from ..records import record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never evaluated
-    from typing import Any, ClassVar, Literal
+    from collections.abc import Mapping
+    from typing import Any, ClassVar, Literal, Protocol, TypeVar
+
+    L = TypeVar("L", bound="Leaf")
+else:
+    Protocol = object
 
 Shape = tuple[int, ...]
 
@@ -42,8 +47,9 @@ class Layer:
         if abstract or cls.__name__.startswith("_"):
             return  # a base or shared implementation, not a layer type of its own
         kind = cls.__name__.lower()
-        if kind in LAYER_TYPES:
-            raise TypeError(f"layer kind {kind!r} is registered twice ({LAYER_TYPES[kind]!r} and {cls!r})")
+        known = LAYER_TYPES.get(kind)
+        if known is not None and not _redefined(known, cls):
+            raise TypeError(f"layer kind {kind!r} is registered twice ({known!r} and {cls!r})")
         cls.kind = kind
         LAYER_TYPES[kind] = cls
 
@@ -86,6 +92,13 @@ class Layer:
             elif not _same_value(value, default):
                 shown.append(f"{name}={text}")
         return f"{self.name}({', '.join(shown)})"
+
+
+def _redefined(known: type, cls: type) -> bool:
+    """A class defined again under the same module and name (a notebook cell run twice) replaces
+    the old one; any other clash of kinds is an error."""
+    same = (known.__module__, known.__qualname__) == (cls.__module__, cls.__qualname__)
+    return same and not cls.__module__.startswith("convcalc.")
 
 
 _REPR_PLANS: dict[type, tuple[tuple[str, bool, Any, bool], ...]] = {}
@@ -158,7 +171,7 @@ class Part:
 class Effect:
     """What a leaf does to one sample: the shape out and what it costs.
 
-    ``macs`` and ``flops`` are per sample; the analysis multiplies by the batch.
+    ``macs`` and ``flops`` are per sample; the walk multiplies by the batch.
     ``new_tensor`` is False for views (flatten), in-place activations and
     inference-time dropout, which allocate no activation memory;
     ``extra_elements`` counts intermediate tensors a composite leaf makes.
@@ -178,12 +191,120 @@ class Effect:
     extra_elements: int = 0
 
 
+@record
+class Primitives:
+    """The primitive counts of one row (whole batch): what every other tool's total is a sum of.
+
+    ``macs``: conv, linear and matmul multiply-accumulates. ``bias_adds``: one per output
+    element of a conv or linear layer with a bias. ``norm_elements``: elements a
+    normalisation layer normalises (its input). ``activation_elements``: elements an
+    activation function (softmax included) computes. ``pool_reads``: window reads of a pool,
+    a window per output (padding included, as the nominal kernel; adaptive pools: their real
+    windows); ``pool_inputs`` and ``pool_outputs``: a pool's input and output elements.
+    ``add_elements``: elementwise additions (residual adds). ``mul_elements``: elementwise
+    products (squeeze-and-excitation gates, layer scale).
+    """
+
+    macs: int = 0
+    bias_adds: int = 0
+    norm_elements: int = 0
+    activation_elements: int = 0
+    pool_reads: int = 0
+    pool_inputs: int = 0
+    pool_outputs: int = 0
+    add_elements: int = 0
+    mul_elements: int = 0
+
+    def __add__(self, other: Primitives) -> Primitives:
+        return Primitives(*(getattr(self, k) + getattr(other, k) for k in PRIMITIVES))
+
+    def to_dict(self) -> dict[str, int]:
+        return {k: getattr(self, k) for k in PRIMITIVES}
+
+
+#: The primitive counts, in the order tables and JSON show them.
+PRIMITIVES = tuple(Primitives.__record_fields__)
+
+
+class Ran(Protocol):
+    """What a layer's :meth:`Leaf.primitives` reads of the row it made (a report's Row is one)."""
+
+    input_shape: Shape
+    output_shape: Shape
+    batch: int
+    macs: int
+    flops: int
+
+
+@record
+class Step:
+    """One step of a worked formula: ``params = kh·kw·Cin·Cout + Cout = 5·5·3·10 + 10 = 760``.
+
+    ``quantity`` names what is computed (``parameters``, ``MACs``; empty: the step goes on
+    from the one above), ``symbolic`` the formula in symbols, ``substituted`` the same with
+    the numbers in, ``value`` what it comes to, ``note`` an aside. Readers (``convcalc
+    check``) take the fields; :meth:`text` writes the line.
+    """
+
+    quantity: str
+    symbolic: str
+    substituted: str = ""
+    value: int | str | None = None
+    note: str = ""
+
+    def text(self) -> str:
+        parts = [self.symbolic] + ([self.substituted] if self.substituted else [])
+        if self.value is not None:
+            parts.append(f"{self.value:,}" if isinstance(self.value, int) else self.value)
+        return " = ".join(parts) + (f"  ({self.note})" if self.note else "")
+
+
+def dims_text(shape: Shape) -> str:
+    """``(10, 32, 32)`` -> ``10×32×32``, as worked formulas write a shape."""
+    return "×".join(map(str, shape))
+
+
 class Leaf(Layer, abstract=True):
-    """A layer with no children: it computes its own :class:`Effect`."""
+    """A layer with no children: it computes its own :class:`Effect`.
+
+    Everything convcalc knows about a layer type is declared on its class: its names in spec
+    text (the class name, ``aliases`` and the ``functional`` forms), its :meth:`effect`, its
+    :meth:`primitives` (what other tools count), its worked formula (:meth:`explain`) and its
+    torch binding (``torch``, :meth:`torch_kwargs`, :meth:`from_module`). Every registry is
+    derived from these classes.
+    """
 
     #: The constructor argument that may be ``None`` and is then taken from the input
     #: (``in_channels``, …); ``in_features`` reads the last dim, the others the channels.
     inferred: ClassVar[str | None] = None
+    #: Other names spec text may call it by (besides the class name).
+    aliases: ClassVar[tuple[str, ...]] = ()
+    #: Functional forms: ``F.max_pool2d`` -> the arguments after the input, in the function's order.
+    functional: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+    #: Functional arguments that change nothing convcalc counts (``F.dropout``'s ``training``).
+    functional_ignored: ClassVar[tuple[str, ...]] = ()
+    #: Whether spec text may name it (the joins of blocks may not).
+    in_text: ClassVar[bool] = True
+    #: What other tools count it as (:mod:`convcalc.profiles`); ``custom`` is a type none of them knows.
+    family: ClassVar[str] = "custom"
+    #: The torch module it is: a class or ``"package.module:Name"`` (``torch.nn.Conv2d`` for
+    #: ``"torch.nn:Conv2d"``); ``None`` when it is built as another layer (:meth:`torch_equivalent`).
+    torch: ClassVar[Any] = None
+    #: More torch classes read back as this layer (``nn.Dropout2d`` is a Dropout at inference).
+    torch_also: ClassVar[tuple[str, ...]] = ()
+    #: Whether torch's FlopCounterMode counts its FLOPs (2 per multiply-accumulate); verify holds those.
+    flop_counter: ClassVar[bool] = False
+
+    @classmethod
+    def functional_forms(cls) -> dict[str, tuple[str, ...]]:
+        """The functional names of this type (``max_pool2d``: ``{n}`` in a declared name is the dims)."""
+        n = getattr(cls, "ndim", "")
+        return {name.format(n=n): params for name, params in cls.functional.items()}
+
+    @classmethod
+    def torch_class(cls) -> Any:
+        """The declared torch module: a class, or its ``"package.module:Name"`` (``{name}``: this class's name)."""
+        return cls.torch.format(name=cls.__name__) if isinstance(cls.torch, str) else cls.torch
 
     @property
     def open_size(self) -> str | None:
@@ -199,17 +320,131 @@ class Leaf(Layer, abstract=True):
         arg = self.open_size
         if arg is None:
             return self
-        return records.replace(self, **{arg: shape[-1] if arg == "in_features" else shape[0]})  # type: ignore[type-var]
+        return records.replace(self, **{arg: shape[-1] if arg == "in_features" else shape[0]})
+
+    def primitives(self, ran: Ran) -> Primitives:
+        """The primitive counts of one run of this layer (whole batch); nothing by default."""
+        return Primitives()
+
+    def explain(self, shape: Shape, effect: Effect) -> tuple[Step, ...]:
+        """The worked formulas of this layer on a ``shape`` input; by default the figures of its effect."""
+        out = dims_text(effect.output_shape)
+        return (Step("output", out, note=effect.formula),
+                Step("parameters", "params", value=effect.weights + effect.biases),
+                Step("FLOPs", "FLOPs", value=effect.flops))
+
+    # --- the torch binding: spec fields are torch's constructor arguments ---
+
+    def torch_equivalent(self) -> Leaf | None:
+        """Another layer torch builds this one as (a depthwise conv is a grouped Conv2d), or None."""
+        return None
+
+    def torch_kwargs(self) -> dict[str, Any]:
+        """The arguments of the torch module's constructor: by default every field, by name."""
+        return {name: getattr(self, name) for name in records.init_parameters(type(self)) or ()}
+
+    @classmethod
+    def from_module(cls, module: Any) -> Leaf:
+        """This layer read back from a torch module: each field from the attribute of its name
+        (a ``bias`` flag from whether the module holds a bias tensor)."""
+        values: dict[str, Any] = {}
+        for f in records.fields(cls):
+            if not f.init:
+                continue
+            value = getattr(module, f.name, f.default)
+            if isinstance(f.default, bool) and not isinstance(value, bool):
+                value = value is not None  # a parameter, or None where the module has none
+            values[f.name] = value
+        return cls(**values)
 
 
 class Block(Layer, abstract=True):
-    """A layer made of named children; the analysis walks them."""
+    """A layer made of named children. Its :meth:`structure` says how they connect; the shape
+    walk and the torch builder both read that one declaration."""
 
-    def children(self) -> tuple[tuple[str, Layer], ...]:  # pragma: no cover - every block overrides it
+    def structure(self) -> Structure:  # pragma: no cover - every block overrides it
         raise NotImplementedError
+
+    def children(self) -> tuple[tuple[str, Layer], ...]:
+        """Every child, by name, in the order they run."""
+        return self.structure().children()
 
     def __iter__(self) -> Iterator[Layer]:
         return (layer for _, layer in self.children())
+
+
+Chain = tuple[tuple[str, Layer], ...]  # named layers that run one after another
+
+
+@record
+class Branch:
+    """One path through a block: ``layers`` run in order on the block's input (none: the input itself)."""
+
+    name: str
+    layers: Chain = ()
+
+
+@record
+class Structure:
+    """How a block connects its children.
+
+    A chain: ``layers`` in order. Branches: each of ``branches`` runs on the block's input,
+    ``join`` (a join leaf: add, cat, mul) combines what they give under the name ``join_name``,
+    then ``after`` runs on the result (ResNet's ReLU after the sum).
+    """
+
+    layers: Chain = ()
+    branches: tuple[Branch, ...] = ()
+    join: Join | None = None
+    join_name: str = ""
+    after: Chain = ()
+
+    def children(self) -> Chain:
+        if self.join is None:
+            return self.layers
+        return tuple(child for b in self.branches for child in b.layers) + self.after
+
+
+class Join(Leaf, abstract=True):
+    """A join step of a block (the sum of a Residual, the concat of a Concat, the gate of a Scale):
+    the walk calls :meth:`join` with every branch's shape; on its own it has no input to take."""
+
+    in_text: ClassVar[bool] = False
+    torch: ClassVar[Any] = None
+    #: The block class that makes it, for the message when it stands alone.
+    block: ClassVar[str] = ""
+    #: How torch code writes it in a forward (``+``): the call its rows name.
+    call: ClassVar[str] = ""
+    #: Whether the second input broadcasts over the first (a gate): the receptive field spreads with it.
+    broadcast: ClassVar[bool] = False
+
+    def join(self, shapes: list[Shape], names: list[str]) -> Effect:  # pragma: no cover - each join overrides it
+        raise NotImplementedError
+
+    def effect(self, shape: Shape) -> Effect:
+        raise ShapeError(f"{self.name} joins the branches of a {self.block} block and cannot stand on its own; "
+                         f"write cc.{self.block}(…) instead")
+
+
+def layer(cls: type[L] | None = None, *, torch: Any = None) -> Any:
+    """Declare a layer type of your own: ``@cc.layer(torch=MyModule)`` on a :class:`Leaf` subclass
+    whose annotated fields are its constructor arguments and whose :meth:`Leaf.effect` says what it
+    does. It then works wherever a built-in layer does: summaries, spec text, explain, profiles,
+    ``to_torch`` (``MyModule(**fields)``), ``verify`` and ``from_torch`` (fields read back from
+    the module's attributes of the same names). ``torch`` is a class or ``"package.module:Name"``.
+    """
+
+    def declare(cls: type[L]) -> type[L]:
+        if not (isinstance(cls, type) and issubclass(cls, Leaf)) or issubclass(cls, Join):
+            raise TypeError(f"@cc.layer declares a layer type: a subclass of cc.Leaf, got {cls!r}")
+        if "effect" not in vars(cls) and cls.effect is Leaf.effect:
+            raise TypeError(f"{cls.__name__} needs an effect(self, shape) method returning cc.Effect")
+        made: type[L] = spec(cls)
+        if torch is not None:
+            made.torch = torch
+        return made
+
+    return declare if cls is None else declare(cls)
 
 
 # --- argument checks shared by the constructors ------------------------------------------

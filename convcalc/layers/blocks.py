@@ -13,11 +13,27 @@ from collections.abc import Mapping
 
 from ..errors import ShapeError, SpecError
 from ..records import record
-from .base import Block, Effect, Layer, Leaf, Shape, fmt_shape, freeze, is_int, numel, spec
+from .base import (
+    Block,
+    Branch,
+    Effect,
+    Join,
+    Layer,
+    Leaf,
+    Primitives,
+    Ran,
+    Shape,
+    Structure,
+    fmt_shape,
+    freeze,
+    is_int,
+    numel,
+    spec,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never evaluated
-    from typing import Any
+    from typing import Any, ClassVar
 
 
 def _named(owner: str, items: tuple[Any, ...], reserved: str = "") -> tuple[tuple[str, ...], tuple[Layer, ...]]:
@@ -47,8 +63,8 @@ class Sequential(Block):
         names, items = _named("Sequential", layers)
         freeze(self, layers=items, names=names)
 
-    def children(self) -> tuple[tuple[str, Layer], ...]:
-        return tuple(zip(self.names, self.layers))
+    def structure(self) -> Structure:
+        return Structure(layers=tuple(zip(self.names, self.layers)))
 
     def __len__(self) -> int:
         return len(self.layers)
@@ -61,25 +77,20 @@ class Sequential(Block):
         return f"Sequential({inner})"
 
 
-class _Join(Leaf):
-    """A join step of a block (the sum of a Residual, the concat of a Concat, the gate of a Scale):
-    the walk calls :meth:`join` with every branch's shape; on its own it has no input to take."""
-
-    _block = ""
-
-    def join(self, shapes: list[Shape], names: list[str]) -> Effect:  # pragma: no cover - each join overrides it
-        raise NotImplementedError
-
-    def effect(self, shape: Shape) -> Effect:
-        raise ShapeError(f"{self.name} joins the branches of a {self._block} block and cannot stand on its own; "
-                         f"write cc.{self._block}(…) instead")
+_JOINS = "convcalc.torch_bridge.modules:{name}"
 
 
 @spec
-class Add(_Join):
+class Add(Join):
     """The residual join ``body(x) + shortcut(x)``: 1 FLOP per output element."""
 
-    _block = "Residual"
+    block: ClassVar[str] = "Residual"
+    call: ClassVar[str] = "+"
+    family: ClassVar[str] = "add"
+    torch: ClassVar[Any] = _JOINS
+
+    def primitives(self, ran: Ran) -> Primitives:
+        return Primitives(add_elements=ran.flops)
 
     def join(self, shapes: list[Shape], names: list[str]) -> Effect:
         first = shapes[0]
@@ -93,10 +104,13 @@ class Add(_Join):
 
 
 @spec
-class Cat(_Join):
+class Cat(Join):
     """The concat join along channels (torch.cat(dim=1)): no FLOPs, but a new tensor."""
 
-    _block = "Concat"
+    block: ClassVar[str] = "Concat"
+    call: ClassVar[str] = "torch.cat"
+    family: ClassVar[str] = "none"
+    torch: ClassVar[Any] = _JOINS
 
     def join(self, shapes: list[Shape], names: list[str]) -> Effect:
         first = shapes[0]
@@ -111,10 +125,17 @@ class Cat(_Join):
 
 
 @spec
-class Mul(_Join):
+class Mul(Join):
     """The gate of a Scale block, ``x · gate``: 1 FLOP per element of x; the gate broadcasts (C×1×1)."""
 
-    _block = "Scale"
+    block: ClassVar[str] = "Scale"
+    call: ClassVar[str] = "*"
+    family: ClassVar[str] = "mul"
+    torch: ClassVar[Any] = _JOINS
+    broadcast: ClassVar[bool] = True
+
+    def primitives(self, ran: Ran) -> Primitives:
+        return Primitives(mul_elements=ran.flops)
 
     def join(self, shapes: list[Shape], names: list[str]) -> Effect:
         x, gate = shapes
@@ -142,15 +163,10 @@ class Residual(Block):
         if self.body is None:
             raise SpecError("Residual: body is required")
 
-    def branches(self) -> tuple[tuple[str, Layer], ...]:
-        """The two paths that are summed (an identity shortcut is no layer)."""
-        return (("body", self.body),) + ((("shortcut", self.shortcut),) if self.shortcut is not None else ())
-
-    def children(self) -> tuple[tuple[str, Layer], ...]:
-        return self.branches() + ((("activation", self.activation),) if self.activation is not None else ())
-
-    join = Add()
-    join_name = "add"
+    def structure(self) -> Structure:
+        shortcut = Branch("identity") if self.shortcut is None else Branch("shortcut", (("shortcut", self.shortcut),))
+        return Structure(branches=(Branch("body", (("body", self.body),)), shortcut), join=_ADD, join_name="add",
+                         after=(("activation", self.activation),) if self.activation is not None else ())
 
 
 @spec
@@ -166,15 +182,13 @@ class Concat(Block):
             raise SpecError("Concat: needs at least one branch")
         freeze(self, branches=items, names=names)
 
-    def children(self) -> tuple[tuple[str, Layer], ...]:
-        return tuple(zip(self.names, self.branches))
+    def structure(self) -> Structure:
+        return Structure(branches=tuple(Branch(n, ((n, b),)) for n, b in zip(self.names, self.branches)), join=_CAT,
+                         join_name="cat")
 
     def __repr__(self) -> str:
         inner = ", ".join(repr(b) if n == str(i) else f"{n}={b!r}" for i, (n, b) in enumerate(self.children()))
         return f"Concat({inner})"
-
-    join = Cat()
-    join_name = "cat"
 
 
 @record(init=False, repr=False)
@@ -190,14 +204,12 @@ class Scale(Block):
             raise SpecError(f"{self.name}: needs at least one layer to compute the gate")
         freeze(self, layers=items, names=names)
 
-    def children(self) -> tuple[tuple[str, Layer], ...]:
-        return tuple(zip(self.names, self.layers))
+    def structure(self) -> Structure:
+        return Structure(branches=(Branch("x"), Branch("gate", tuple(zip(self.names, self.layers)))), join=_MUL,
+                         join_name="scale")
 
     def __repr__(self) -> str:
         return f"{self.name}({', '.join(f'{n}={layer!r}' for n, layer in self.children())})"
-
-    join = Mul()
-    join_name = "scale"
 
 
 @record(init=False, repr=False)
@@ -218,3 +230,7 @@ class SqueezeExcitation(Scale):
             "fc2": Conv2d(squeeze_channels, input_channels, 1),
             "scale_activation": scale_activation if scale_activation is not None else Sigmoid(),
         })
+
+
+#: The one join object of each block type (a join has no arguments: every Residual's sum is alike).
+_ADD, _CAT, _MUL = Add(), Cat(), Mul()

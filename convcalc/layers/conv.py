@@ -18,11 +18,15 @@ from ..arithmetic import (
     transposed_output_size,
     window_formula,
 )
+from .. import records
 from ..errors import ShapeError, SpecError
 from .base import (
     Effect,
     Leaf,
     Part,
+    Primitives,
+    Ran,
+    Step,
     Reach,
     Shape,
     check_bool,
@@ -37,11 +41,12 @@ from .base import (
     positive_int,
     spec,
 )
+from .steps import AXES, dot, output_steps, window_size
 from .window import fit_error, tail_warnings, window_reach
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never evaluated
-    from typing import ClassVar
+    from typing import Any, ClassVar
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -62,11 +67,23 @@ def _check_groups(layer: str, groups: int, in_channels: int | None, out_channels
             raise SpecError(f"{layer}: groups={groups} does not divide {arg}={value}{fits}")
 
 
+class _MacLayer(Leaf):
+    """What convolutions share as other tools count them: their MACs, and a bias addition per output element."""
+
+    family: ClassVar[str] = "conv"
+    flop_counter: ClassVar[bool] = True
+    bias: bool
+
+    def primitives(self, ran: Ran) -> Primitives:
+        return Primitives(macs=ran.macs, bias_adds=numel(ran.output_shape) * ran.batch if self.bias else 0)
+
+
 @spec
-class _ConvNd(Leaf):
+class _ConvNd(_MacLayer):
     """torch.nn.ConvNd: ``in_channels`` may be ``None`` (taken from the input)."""
 
     inferred: ClassVar[str | None] = "in_channels"
+    torch: ClassVar[Any] = "torch.nn:{name}"
 
     in_channels: int | None
     out_channels: int
@@ -147,6 +164,27 @@ class _ConvNd(Leaf):
             warnings=tail_warnings(spatial, k, s, tuple(l for l, _ in pads), d, out),  # type: ignore[arg-type]
         )
 
+    def explain(self, shape: Shape, effect: Effect) -> tuple[Step, ...]:
+        spatial, out = shape[1:], effect.output_shape
+        per_dim = [window_size(i, k, s, l, r, d, o) for i, k, s, (l, r), d, o in
+                   zip(spatial, self.kernel_size, self.stride, self.pads(), self.dilation, out[1:])]  # type: ignore[call-overload]
+        rule = ("O = ⌊(I + 2P − K)/S⌋ + 1" if all(d == 1 for d in self.dilation)  # type: ignore[union-attr]
+                else "O = ⌊(I + 2P − D·(K−1) − 1)/S⌋ + 1")
+        cin, cout, g, k = shape[0], self.out_channels, self.groups, tuple(self.kernel_size)  # type: ignore[arg-type]
+        cin_g = cin if g == 1 else f"({cin}/{g})"
+        sym_k = "·".join(f"k{a[0]}" for a in AXES[len(k)])
+        sym_o = "·".join(f"O{a[0]}" for a in AXES[len(k)])
+        sym_c = "Cin" if g == 1 else "(Cin/g)"
+        products = dot(cout, *out[1:], cin_g, *k)
+        return (
+            *output_steps(spatial, per_dim, rule, out),
+            Step("parameters", f"params = {sym_k}·{sym_c}·Cout{' + Cout' if self.bias else ''}",
+                 dot(*k, cin_g, cout) + (f" + {cout}" if self.bias else ""), effect.weights + effect.biases,
+                 f"{effect.weights:,} weights, {effect.biases:,} biases"),
+            Step("MACs", f"MACs = Cout·{sym_o}·{sym_c}·{sym_k}", products, effect.macs),
+            Step("FLOPs", f"FLOPs = 2·Cout·{sym_o}·{sym_c}·{sym_k}", f"2·{products}", effect.flops),
+        )
+
 
 class Conv1d(_ConvNd):
     ndim: ClassVar[int] = 1
@@ -161,10 +199,12 @@ class Conv3d(_ConvNd):
 
 
 @spec
-class _ConvTransposeNd(Leaf):
+class _ConvTransposeNd(_MacLayer):
     """torch.nn.ConvTransposeNd (argument order as torch: output_padding, groups, bias, dilation)."""
 
     inferred: ClassVar[str | None] = "in_channels"
+    family: ClassVar[str] = "convtranspose"
+    torch: ClassVar[Any] = "torch.nn:{name}"
 
     in_channels: int | None
     out_channels: int
@@ -231,6 +271,22 @@ class _ConvTransposeNd(Leaf):
             reach=Reach("transposed", tuple((k, s, d, p) for _, k, s, p, _, d in dims)),
         )
 
+    def explain(self, shape: Shape, effect: Effect) -> tuple[Step, ...]:
+        spatial, out = shape[1:], effect.output_shape
+        per_dim = [f"O = ({i} − 1)·{s} − 2·{p} + {d}·({k} − 1) + {op} + 1 = {transposed_output_size(i, k, s, p, op, d)}"
+                   for i, k, s, p, op, d in zip(spatial, self.kernel_size, self.stride, self.padding,  # type: ignore[call-overload]
+                                                self.output_padding, self.dilation)]
+        cin, cout, g, k = shape[0], self.out_channels, self.groups, tuple(self.kernel_size)  # type: ignore[arg-type]
+        cout_g = cout if g == 1 else f"({cout}/{g})"
+        return (
+            *output_steps(spatial, per_dim, "O = (I − 1)·S − 2P + D·(K − 1) + output_padding + 1", out),
+            Step("parameters", f"params = Cin·Cout·Πk{' + Cout' if self.bias else ''}",
+                 dot(cin, cout_g, *k) + (f" + {cout}" if self.bias else ""), effect.weights + effect.biases),
+            Step("MACs", "MACs = Cin·ΠI·Cout·Πk", dot(cin, *spatial, cout_g, *k), effect.macs,
+                 "each input element meets every kernel weight once"),
+            Step("FLOPs", "FLOPs = 2·MACs", value=effect.flops),
+        )
+
 
 class ConvTranspose1d(_ConvTransposeNd):
     ndim: ClassVar[int] = 1
@@ -245,7 +301,7 @@ class ConvTranspose3d(_ConvTransposeNd):
 
 
 @spec
-class DepthwiseConv2d(Leaf):
+class DepthwiseConv2d(_MacLayer):
     """A depthwise conv: ``Conv2d(C, C·multiplier, k, groups=C)``; each channel is filtered on its own.
 
     Params Cout·Πk (+Cout); MACs Cout·ΠO·Πk (seed 003: 2·Cout·Oh·Ow·kh·kw FLOPs).
@@ -281,9 +337,16 @@ class DepthwiseConv2d(Leaf):
         expect_spatial(self, shape, 2)
         return self.as_conv(expect_channels(self, "channels", self.channels, shape)).effect(shape)
 
+    def explain(self, shape: Shape, effect: Effect) -> tuple[Step, ...]:
+        return (Step("depthwise", f"a Conv2d with groups = channels = {shape[0]}: each channel is filtered on its own"),
+                *self.as_conv(shape[0]).explain(shape, effect))
+
+    def torch_equivalent(self) -> Leaf | None:
+        return self.as_conv(self.channels) if self.channels is not None else None
+
 
 @spec
-class SeparableConv2d(Leaf):
+class SeparableConv2d(_MacLayer):
     """Depthwise k×k conv then pointwise 1×1 conv, reported as one unit with both parts visible.
 
     As Keras' SeparableConv2D, the bias (if any) belongs to the pointwise conv;
@@ -291,6 +354,8 @@ class SeparableConv2d(Leaf):
     """
 
     inferred: ClassVar[str | None] = "in_channels"
+    family: ClassVar[str] = "separable"
+    torch: ClassVar[Any] = "convcalc.torch_bridge.modules:SeparableConv2d"
 
     in_channels: int | None
     out_channels: int
@@ -339,3 +404,15 @@ class SeparableConv2d(Leaf):
             extra_elements=numel(dw.output_shape),  # the depthwise result is a tensor of its own
         )
 
+    def explain(self, shape: Shape, effect: Effect) -> tuple[Step, ...]:
+        steps = [Step("", "depthwise k×k conv, then pointwise 1×1 conv; the unit's figures are their sums")]
+        depthwise, pointwise = self.parts(shape[0])
+        dw = depthwise.effect(shape)
+        for label, part, part_shape, part_effect in (("depthwise", depthwise, shape, dw),
+                                                      ("pointwise", pointwise, dw.output_shape, pointwise.effect(dw.output_shape))):
+            steps.append(Step(label, repr(part)))
+            steps += [records.replace(s, quantity=f"  {s.quantity}" if s.quantity else "")
+                      for s in part.explain(part_shape, part_effect)]
+        params = effect.weights + effect.biases
+        steps.append(Step("total", f"params = {params:,}, MACs = {effect.macs:,}, FLOPs = {effect.flops:,}"))
+        return tuple(steps)

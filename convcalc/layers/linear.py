@@ -13,8 +13,11 @@ from ..errors import ShapeError, SpecError
 from .base import (
     Effect,
     Leaf,
+    Primitives,
+    Ran,
     Reach,
     Shape,
+    Step,
     check_bool,
     fmt_shape,
     freeze,
@@ -25,7 +28,8 @@ from .base import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never evaluated
-    from typing import ClassVar
+    from collections.abc import Mapping
+    from typing import Any, ClassVar
 
 
 @spec
@@ -33,6 +37,9 @@ class Linear(Leaf):
     """torch.nn.Linear; ``in_features`` may be ``None`` (taken from the input's last dim)."""
 
     inferred: ClassVar[str | None] = "in_features"
+    family: ClassVar[str] = "linear"
+    flop_counter: ClassVar[bool] = True
+    torch: ClassVar[Any] = "torch.nn:Linear"
 
     in_features: int | None
     out_features: int
@@ -65,10 +72,27 @@ class Linear(Leaf):
             reach=Reach("dense"),  # each output reads the whole last dim
         )
 
+    def primitives(self, ran: Ran) -> Primitives:
+        return Primitives(macs=ran.macs, bias_adds=prod(ran.output_shape) * ran.batch if self.bias else 0)
+
+    def explain(self, shape: Shape, effect: Effect) -> tuple[Step, ...]:
+        fin, fout = shape[-1], self.out_features
+        positions = prod(shape[:-1])
+        at = f"·{positions}" if positions > 1 else ""
+        return (Step("output", f"{'×'.join(map(str, effect.output_shape))}  (the last dim {fin} → {fout})"),
+                Step("parameters", f"params = in·out{' + out' if self.bias else ''}",
+                     f"{fin}·{fout}" + (f" + {fout}" if self.bias else ""), effect.weights + effect.biases),
+                Step("MACs", f"MACs = in·out{'·positions' if at else ''}", f"{fin}·{fout}{at}", effect.macs),
+                Step("FLOPs", "FLOPs = 2·MACs", value=effect.flops))
+
 
 @spec
 class Flatten(Leaf):
     """torch.nn.Flatten: dims counted as torch counts them, with the batch as dim 0."""
+
+    family: ClassVar[str] = "none"
+    functional: ClassVar[Mapping[str, tuple[str, ...]]] = {"flatten": ("start_dim", "end_dim")}
+    torch: ClassVar[Any] = "torch.nn:Flatten"
 
     start_dim: int = 1
     end_dim: int = -1
@@ -102,3 +126,7 @@ class Flatten(Leaf):
             formula=f"{'·'.join(map(str, merged))} = {prod(merged)}",
             reach=Reach("flatten") if end >= 2 else Reach(),
         )
+
+    def explain(self, shape: Shape, effect: Effect) -> tuple[Step, ...]:
+        return (Step("output", f"{effect.formula}: {'×'.join(map(str, effect.output_shape))} (a view: no copy, no FLOPs)"),
+                Step("parameters", "params = 0"))

@@ -21,7 +21,10 @@ from ..records import replace
 from .base import (
     Effect,
     Leaf,
+    Primitives,
+    Ran,
     Shape,
+    Step,
     check_bool,
     check_number,
     elementwise,
@@ -29,20 +32,32 @@ from .base import (
     fmt_shape,
     freeze,
     is_int,
+    numel,
     positive_int,
     spec,
 )
+from .steps import dot
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never evaluated
-    from typing import ClassVar
+    from collections.abc import Mapping
+    from typing import Any, ClassVar
 
 _RANKS = {1: (1, 2), 2: (3,), 3: (4,)}
 
 
+class _Norm(Leaf):
+    """Normalisations, as other tools count them: by the elements they normalise (their input)."""
+
+    def primitives(self, ran: Ran) -> Primitives:
+        return Primitives(norm_elements=numel(ran.input_shape) * ran.batch)
+
+
 @spec
-class _BatchNorm(Leaf):
+class _BatchNorm(_Norm):
     inferred: ClassVar[str | None] = "num_features"
+    family: ClassVar[str] = "batchnorm"
+    torch: ClassVar[Any] = "torch.nn:{name}"
     num_features: int | None
     eps: float = 1e-5
     momentum: float | None = 0.1
@@ -74,6 +89,12 @@ class _BatchNorm(Leaf):
             buffers=2 * c if self.track_running_stats else 0,
         )
 
+    def explain(self, shape: Shape, effect: Effect) -> tuple[Step, ...]:
+        c, params = shape[0], effect.weights + effect.biases
+        return (Step("output", "×".join(map(str, effect.output_shape)) + " (unchanged)"),
+                Step("parameters", "params = 2·C", f"2·{c}", params, "γ and β; the running mean and variance are buffers"),
+                Step("FLOPs", "FLOPs = 2·C·ΠI", f"2·{dot(*shape)}", effect.flops, "a scale and a shift per element"))
+
 
 class BatchNorm1d(_BatchNorm):
     ndim: ClassVar[int] = 1
@@ -88,8 +109,12 @@ class BatchNorm3d(_BatchNorm):
 
 
 @spec
-class LocalResponseNorm(Leaf):
+class LocalResponseNorm(_Norm):
     """torch.nn.LocalResponseNorm (AlexNet's "response normalization" across channels)."""
+
+    family: ClassVar[str] = "lrn"
+    functional: ClassVar[Mapping[str, tuple[str, ...]]] = {"local_response_norm": ("size", "alpha", "beta", "k")}
+    torch: ClassVar[Any] = "torch.nn:LocalResponseNorm"
 
     size: int
     alpha: float = 1e-4
@@ -109,8 +134,11 @@ class LocalResponseNorm(Leaf):
 
 
 @spec
-class LayerNorm(Leaf):
+class LayerNorm(_Norm):
     """torch.nn.LayerNorm over the trailing ``normalized_shape`` dims."""
+
+    family: ClassVar[str] = "layernorm"
+    torch: ClassVar[Any] = "torch.nn:LayerNorm"
 
     normalized_shape: int | tuple[int, ...]
     eps: float = 1e-5
@@ -141,8 +169,11 @@ class LayerNorm(Leaf):
 
 
 @spec
-class LayerNorm2d(Leaf):
+class LayerNorm2d(_Norm):
     """LayerNorm over the channels of a C×H×W input (torchvision's ConvNeXt): 2C parameters, 5 FLOPs per element."""
+
+    family: ClassVar[str] = "layernorm2d"
+    torch: ClassVar[Any] = "convcalc.torch_bridge.modules:LayerNorm2d"
 
     inferred: ClassVar[str | None] = "num_channels"
 

@@ -16,7 +16,10 @@ from ..records import field
 from .base import (
     Effect,
     Leaf,
+    Primitives,
+    Ran,
     Reach,
+    Step,
     Shape,
     check_bool,
     expect_spatial,
@@ -25,12 +28,15 @@ from .base import (
     int_tuple,
     is_int,
     join_formulas,
+    numel,
     spec,
 )
+from .steps import dot, output_steps, window_size
 from .window import fit_error, tail_warnings, window_reach
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never evaluated
+    from collections.abc import Mapping
     from typing import Any, ClassVar
 
 
@@ -38,6 +44,7 @@ class _Pool(Leaf):
     """What max and average pools share: torch's argument rules and its output-size rule."""
 
     ndim: ClassVar[int] = 2
+    torch: ClassVar[Any] = "torch.nn:{name}"
     #: AvgPool3d alone refuses an input smaller than its kernel, padding or not (torch's pool3d_shape_check).
     input_at_least_kernel: ClassVar[bool] = False
     kernel_size: Any
@@ -97,6 +104,23 @@ class _Pool(Leaf):
             warnings=tail_warnings(spatial, k, s, p, d, out),
         )
 
+    def primitives(self, ran: Ran) -> Primitives:
+        outputs = numel(ran.output_shape) * ran.batch
+        return Primitives(pool_reads=outputs * prod(self.kernel_size), pool_inputs=numel(ran.input_shape) * ran.batch,
+                          pool_outputs=outputs)
+
+    def explain(self, shape: Shape, effect: Effect) -> tuple[Step, ...]:
+        spatial, out, c, kernel = shape[1:], effect.output_shape, shape[0], tuple(self.kernel_size)
+        per_dim = [window_size(i, k, s, p, p, d, pool_output_size(i, k, s, p, d, self.ceil_mode), self.ceil_mode)
+                   for i, k, s, p, d in zip(spatial, self.kernel_size, self.strides, self.padding, self.dilations)]
+        if self.ceil_mode:
+            per_dim = [p + "  (ceil_mode: a last window may hang over the end, if it starts inside)" for p in per_dim]
+        return (*output_steps(spatial, per_dim, "O = ⌊(I + 2P − K)/S⌋ + 1 (stride defaults to the kernel size)", out),
+                Step("parameters", "params = 0 (pooling learns nothing)"), self.flops_step(c, out, kernel, effect.flops))
+
+    def flops_step(self, c: int, out: Shape, kernel: tuple[int, ...], flops: int) -> Step:  # pragma: no cover - both pools override it
+        raise NotImplementedError
+
 
 def fmt_half(kernel: tuple[int, ...]) -> str:
     halves = tuple(k // 2 for k in kernel)
@@ -106,6 +130,10 @@ def fmt_half(kernel: tuple[int, ...]) -> str:
 @spec
 class _MaxPoolNd(_Pool):
     """torch.nn.MaxPoolNd; FLOPs C·ΠO·(Πk−1) comparisons."""
+
+    family: ClassVar[str] = "maxpool"
+    functional: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "max_pool{n}d": ("kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices")}
 
     kernel_size: int | tuple[int, ...]
     stride: int | tuple[int, ...] | None = None
@@ -129,6 +157,9 @@ class _MaxPoolNd(_Pool):
     def window_cost(self) -> int:
         return prod(self.kernel_size) - 1
 
+    def flops_step(self, c: int, out: Shape, kernel: tuple[int, ...], flops: int) -> Step:
+        return Step("FLOPs", "FLOPs = C·ΠO·(Πk − 1) comparisons", f"{dot(c, *out[1:])}·({dot(*kernel)} − 1)", flops)
+
 
 class MaxPool1d(_MaxPoolNd):
     ndim: ClassVar[int] = 1
@@ -146,6 +177,10 @@ class MaxPool3d(_MaxPoolNd):
 class _AvgPoolNd(_Pool):
     """torch.nn.AvgPoolNd; FLOPs C·ΠO·Πk (Πk−1 additions and one division per window)."""
 
+    family: ClassVar[str] = "avgpool"
+    functional: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "avg_pool{n}d": ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override")}
+
     kernel_size: int | tuple[int, ...]
     stride: int | tuple[int, ...] | None = None
     padding: int | tuple[int, ...] = 0
@@ -162,9 +197,21 @@ class _AvgPoolNd(_Pool):
     def window_cost(self) -> int:
         return prod(self.kernel_size)
 
+    def flops_step(self, c: int, out: Shape, kernel: tuple[int, ...], flops: int) -> Step:
+        return Step("FLOPs", "FLOPs = C·ΠO·Πk", dot(c, *out[1:], *kernel), flops,
+                    "Πk − 1 additions and one division per window")
+
+    def torch_kwargs(self) -> dict[str, Any]:
+        kwargs = super().torch_kwargs()
+        if self.ndim == 1:  # torch's AvgPool1d takes no divisor_override
+            del kwargs["divisor_override"]
+        return kwargs
+
 
 class AvgPool1d(_AvgPoolNd):
     ndim: ClassVar[int] = 1
+    functional: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "avg_pool1d": ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad")}
 
 
 class AvgPool2d(_AvgPoolNd):
@@ -188,6 +235,9 @@ class _AdaptivePoolNd(Leaf):
 
     ndim: ClassVar[int] = 2
     comparisons: ClassVar[bool] = False  # max: window−1 comparisons; avg: window additions+division
+    family: ClassVar[str] = "adaptiveavgpool"
+    functional: ClassVar[Mapping[str, tuple[str, ...]]] = {"adaptive_avg_pool{n}d": ("output_size",)}
+    torch: ClassVar[Any] = "torch.nn:{name}"
 
     def __post_init__(self) -> None:
         n, nd = self.name, self.ndim
@@ -211,6 +261,29 @@ class _AdaptivePoolNd(Leaf):
         reach = Reach("adaptive", tuple(zip(spatial, out)))
         return Effect(output_shape=(shape[0], *out), flops=flops, formula=formula, reach=reach)
 
+    def primitives(self, ran: Ran) -> Primitives:
+        c, spatial_in, spatial_out = ran.input_shape[0], ran.input_shape[1:], ran.output_shape[1:]
+        reads = c * prod(adaptive_reads(i, o) for i, o in zip(spatial_in, spatial_out))
+        return Primitives(pool_reads=reads * ran.batch, pool_inputs=numel(ran.input_shape) * ran.batch,
+                          pool_outputs=numel(ran.output_shape) * ran.batch)
+
+    def explain(self, shape: Shape, effect: Effect) -> tuple[Step, ...]:
+        spatial, out = shape[1:], effect.output_shape
+        reads = [adaptive_reads(i, o) for i, o in zip(spatial, out[1:])]
+        if self.comparisons:
+            flops = Step("FLOPs", "FLOPs = C·(Πreads − ΠO) comparisons", f"{shape[0]}·({dot(*reads)} − {dot(*out[1:])})",
+                         effect.flops)
+        else:
+            flops = Step("FLOPs", "FLOPs = C·Πreads", dot(shape[0], *reads), effect.flops)
+        return (Step("output size", f"output {'×'.join(map(str, out))}: window i covers ⌊i·I/O⌋ … ⌈(i+1)·I/O⌉ − 1"),
+                Step("", "elements read per dim: I + O − gcd(I, O)", value=", ".join(map(str, reads))), flops)
+
+    def torch_kwargs(self) -> dict[str, Any]:
+        kwargs = super().torch_kwargs()
+        if self.ndim == 1:  # torch's 1-d adaptive pools take one int
+            kwargs["output_size"] = self.output_size[0]  # type: ignore[index]
+        return kwargs
+
 
 class AdaptiveAvgPool1d(_AdaptivePoolNd):
     ndim: ClassVar[int] = 1
@@ -230,6 +303,8 @@ class _AdaptiveMaxPoolNd(_AdaptivePoolNd):
     return_indices: bool = False
 
     comparisons: ClassVar[bool] = True
+    family: ClassVar[str] = "adaptivemaxpool"
+    functional: ClassVar[Mapping[str, tuple[str, ...]]] = {"adaptive_max_pool{n}d": ("output_size", "return_indices")}
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -253,3 +328,9 @@ class GlobalAvgPool2d(AdaptiveAvgPool2d):
     """Average over all of H×W: the same as ``AdaptiveAvgPool2d(1)``, output C×1×1."""
 
     output_size: int | None | tuple[int | None, ...] = field(default=1, init=False)
+
+    torch: ClassVar[Any] = None
+    functional: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+
+    def torch_equivalent(self) -> Leaf | None:
+        return AdaptiveAvgPool2d(1)

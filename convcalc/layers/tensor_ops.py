@@ -12,8 +12,11 @@ from ..errors import ShapeError, SpecError
 from .base import (
     Effect,
     Leaf,
+    Primitives,
+    Ran,
     Reach,
     Shape,
+    Step,
     check_number,
     elementwise,
     expect_channels,
@@ -27,12 +30,15 @@ from .base import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never evaluated
-    from typing import ClassVar
+    from typing import Any, ClassVar
 
 
 @spec
 class Identity(Leaf):
     """torch.nn.Identity: passes its input through."""
+
+    family: ClassVar[str] = "none"
+    torch: ClassVar[Any] = "torch.nn:Identity"
 
     def effect(self, shape: Shape) -> Effect:
         return elementwise(shape, 0, new_tensor=False, formula="identity")
@@ -41,6 +47,9 @@ class Identity(Leaf):
 @spec
 class Permute(Leaf):
     """Reorders dims, torch-style with the batch as dim 0 (torchvision's ``Permute([0, 2, 3, 1])``)."""
+
+    family: ClassVar[str] = "none"
+    torch: ClassVar[Any] = "convcalc.torch_bridge.modules:{name}"
 
     dims: tuple[int, ...]
 
@@ -62,6 +71,9 @@ class Permute(Leaf):
 class ChannelShuffle(Leaf):
     """torch.nn.ChannelShuffle (ShuffleNet): interleaves the channels of ``groups`` groups; a copy, no FLOPs."""
 
+    family: ClassVar[str] = "none"
+    torch: ClassVar[Any] = "torch.nn:ChannelShuffle"
+
     groups: int
 
     def __post_init__(self) -> None:
@@ -79,6 +91,9 @@ class ChannelShuffle(Leaf):
 @spec
 class Chunk(Leaf):
     """Chunk ``index`` of ``x.chunk(chunks, dim=1)``: a view of some of the channels (ShuffleNet's split)."""
+
+    family: ClassVar[str] = "none"
+    torch: ClassVar[Any] = "convcalc.torch_bridge.modules:{name}"
 
     chunks: int
     index: int
@@ -102,6 +117,9 @@ class Chunk(Leaf):
 class StochasticDepth(Leaf):
     """torchvision's StochasticDepth: drops whole residual branches in training, the identity at inference."""
 
+    family: ClassVar[str] = "none"
+    torch: ClassVar[Any] = "convcalc.torch_bridge.modules:{name}"
+
     p: float
     mode: str = "row"
 
@@ -120,6 +138,9 @@ class StochasticDepth(Leaf):
 class LayerScale(Leaf):
     """ConvNeXt's layer scale: x·γ with one learnt γ per channel (C parameters, 1 FLOP per element)."""
 
+    family: ClassVar[str] = "mul"
+    torch: ClassVar[Any] = "convcalc.torch_bridge.modules:{name}"
+
     inferred: ClassVar[str | None] = "dim"
 
     dim: int | None
@@ -134,10 +155,16 @@ class LayerScale(Leaf):
         base = elementwise(shape, 1, formula="γ·x, one γ per channel")
         return Effect(output_shape=base.output_shape, weights=c, flops=base.flops, formula=base.formula)
 
+    def primitives(self, ran: Ran) -> Primitives:
+        return Primitives(mul_elements=ran.flops)
+
 
 @spec
 class Reshape(Leaf):
     """``x.view(-1, …)`` / ``x.reshape(-1, …)``: a new per-sample shape (one size may be -1); a view."""
+
+    family: ClassVar[str] = "none"
+    torch: ClassVar[Any] = "convcalc.torch_bridge.modules:{name}"
 
     shape: tuple[int, ...]
 
@@ -155,3 +182,7 @@ class Reshape(Leaf):
                              f"use ({total},) or -1")
         return Effect(output_shape=out, new_tensor=False, formula=f"{'·'.join(map(str, shape))} = {total} → {fmt_shape(out)}",
                       reach=Reach("flatten") if len(shape) > 1 else Reach())
+
+    def explain(self, shape: Shape, effect: Effect) -> tuple[Step, ...]:
+        return (Step("output", f"{effect.formula}: {'×'.join(map(str, effect.output_shape))} (a view: no copy, no FLOPs)"),
+                Step("parameters", "params = 0"))

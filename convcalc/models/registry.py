@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
-from ..analysis import check_input
+from ..inputs import check_input
 from ..errors import SpecError, UnknownModelError
 from ..layers.base import Layer, Shape
 from ..records import field, record

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import copy
 import itertools
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,65 +29,46 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import flop_registry
 
 from .. import layers as cc
-from ..analysis import DTYPE_BYTES, Report, Row, check_input
 from ..errors import ConvCalcError, ShapeError, SpecError
-from ..layers.base import Leaf, Shape, numel
+from ..inputs import check_batch, check_input, dtype_bytes
+from ..layers.base import LAYER_TYPES, Leaf, Reach, Shape, numel
+from ..receptive import Field
 from ..records import replace
+from ..report import Report
+from ..walk import Rows
+from .build import resolve, torch_module_of
 
 
-def _pick(m: nn.Module, *names: str) -> list[Any]:
-    return [getattr(m, n) for n in names]
+def readers() -> dict[type, type[Leaf]]:
+    """torch module class -> the layer type that reads it back (:meth:`Leaf.from_module`), derived from
+    every registered layer's binding, the user's own included; convcalc's own modules carry their spec."""
+    table: dict[type, type[Leaf]] = {}
+    for cls in LAYER_TYPES.values():
+        if not issubclass(cls, Leaf):
+            continue
+        try:
+            targets = [torch_module_of(cls), *(resolve(t) for t in cls.torch_also)]
+        except SpecError:  # a user's binding that does not load: to_torch says so; here it is just unknown
+            continue
+        for target in targets:
+            if isinstance(target, type) and not getattr(target, "convcalc_layer", False):
+                table.setdefault(target, cls)
+    return table
 
 
-#: torch module class -> the convcalc spec that counts it (exact classes: a subclass may change forward).
-CONVERTERS: dict[type, Callable[[Any], Leaf]] = {}
-for _n in (1, 2, 3):
-    CONVERTERS[getattr(nn, f"Conv{_n}d")] = lambda m, c=getattr(cc, f"Conv{_n}d"): c(
-        *_pick(m, "in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "groups"),
-        bias=m.bias is not None, padding_mode=m.padding_mode)
-    CONVERTERS[getattr(nn, f"ConvTranspose{_n}d")] = lambda m, c=getattr(cc, f"ConvTranspose{_n}d"): c(
-        *_pick(m, "in_channels", "out_channels", "kernel_size", "stride", "padding", "output_padding", "groups"),
-        bias=m.bias is not None, dilation=m.dilation)
-    CONVERTERS[getattr(nn, f"MaxPool{_n}d")] = lambda m, c=getattr(cc, f"MaxPool{_n}d"): c(
-        *_pick(m, "kernel_size", "stride", "padding", "dilation", "return_indices", "ceil_mode"))
-    CONVERTERS[getattr(nn, f"AvgPool{_n}d")] = lambda m, c=getattr(cc, f"AvgPool{_n}d"): c(
-        *_pick(m, "kernel_size", "stride", "padding", "ceil_mode", "count_include_pad"),
-        getattr(m, "divisor_override", None))
-    CONVERTERS[getattr(nn, f"AdaptiveAvgPool{_n}d")] = lambda m, c=getattr(cc, f"AdaptiveAvgPool{_n}d"): c(m.output_size)
-    CONVERTERS[getattr(nn, f"AdaptiveMaxPool{_n}d")] = lambda m, c=getattr(cc, f"AdaptiveMaxPool{_n}d"): c(
-        m.output_size, m.return_indices)
-    CONVERTERS[getattr(nn, f"BatchNorm{_n}d")] = lambda m, c=getattr(cc, f"BatchNorm{_n}d"): c(
-        *_pick(m, "num_features", "eps", "momentum", "affine", "track_running_stats"))
-for _cls in (nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d, nn.AlphaDropout):
-    CONVERTERS[_cls] = lambda m: cc.Dropout(m.p, m.inplace)
-for _name in ("ReLU", "ReLU6", "Hardsigmoid", "Hardswish", "SiLU"):
-    CONVERTERS[getattr(nn, _name)] = lambda m, c=getattr(cc, _name): c(inplace=m.inplace)
-CONVERTERS.update({
-    nn.Linear: lambda m: cc.Linear(m.in_features, m.out_features, m.bias is not None),
-    nn.Flatten: lambda m: cc.Flatten(m.start_dim, m.end_dim),
-    nn.Sigmoid: lambda m: cc.Sigmoid(),
-    nn.Tanh: lambda m: cc.Tanh(),
-    nn.LeakyReLU: lambda m: cc.LeakyReLU(m.negative_slope, m.inplace),
-    nn.GELU: lambda m: cc.GELU(m.approximate),
-    nn.Softmax: lambda m: cc.Softmax(m.dim),
-    nn.LayerNorm: lambda m: cc.LayerNorm(tuple(m.normalized_shape), m.eps, m.elementwise_affine, m.bias is not None),
-    nn.LocalResponseNorm: lambda m: cc.LocalResponseNorm(m.size, m.alpha, m.beta, m.k),
-    nn.Identity: lambda m: cc.Identity(),
-    nn.ChannelShuffle: lambda m: cc.ChannelShuffle(m.groups),
-})
+def spec_of(module: nn.Module, table: dict[type, type[Leaf]]) -> Leaf | None:
+    """The convcalc spec of a module convcalc knows (its own modules carry theirs), else None.
 
-
-def spec_of(module: nn.Module) -> Leaf | None:
-    """The convcalc spec of a module convcalc knows (its own modules carry theirs), else None."""
+    A subclass of a known module counts as it only when it keeps that module's ``forward``."""
     spec = getattr(module, "convcalc_spec", None)
     if spec is not None:
         return spec  # type: ignore[no-any-return]
-    convert = next((CONVERTERS[c] for c in type(module).__mro__ if c in CONVERTERS and type(module).forward is c.forward), None)
-    if convert is None:
+    reader = next((table[c] for c in type(module).__mro__ if c in table and type(module).forward is c.forward), None)
+    if reader is None:
         return None
     try:
-        return convert(module)
-    except ConvCalcError:
+        return reader.from_module(module)
+    except (ConvCalcError, TypeError):
         return None
 
 
@@ -118,30 +98,54 @@ class _Frame:
     input_shape: tuple[int, ...] = ()
     rows_before: int = 0
     inside: bool = False  # within a module that is one row: nothing here makes rows
-    shapes: list[tuple[int, ...]] = field(default_factory=list)  # every tensor argument (a join takes several)
+    inputs: list[torch.Tensor] = field(default_factory=list)  # every tensor argument (a join takes several)
 
 
 class _Session(TorchDispatchMode):
-    """One forward pass: module hooks keep the stack of running modules; every aten op comes here."""
+    """One forward pass: module hooks keep the stack of running modules; every aten op comes here.
 
-    def __init__(self, batch: int, dtype_bytes: int, names: dict[int, str], weights: set[int]) -> None:
+    Rows are made by :class:`convcalc.walk.Rows`, as for a spec network. Each tensor the pass makes
+    carries its receptive field (keyed by the tensor, kept alive for the pass), so a row's field
+    follows the data, through branches and joins, as the walk's does.
+    """
+
+    def __init__(self, batch: int, dtype_bytes: int, names: dict[int, str], weights: set[int],
+                 table: dict[type, type[Leaf]]) -> None:
         super().__init__()
-        self.batch, self.dtype_bytes, self.names, self.weights = batch, dtype_bytes, names, weights
+        self.batch, self.names, self.weights, self.table = batch, names, weights, table
         self.stack: list[_Frame] = []
-        self.rows: list[Row] = []
-        self.owners: dict[int, int] = {}  # module id -> first row carrying its parameters
+        self.out = Rows(batch, dtype_bytes)
+        self.rows = self.out.rows
+        self.owners = self.out.owners  # module id -> first row carrying its parameters
         self.counted: set[int] = set()  # ids of parameter tensors a row has counted (tied weights count once)
         self.places: dict[int, int] = {}  # module id -> how many places in the module tree hold it
+        self.fields: dict[int, tuple[torch.Tensor, Field]] = {}  # id(tensor) -> (the tensor, its receptive field)
+
+    # --- receptive fields, per tensor ---
+    def start(self, x: torch.Tensor) -> None:
+        self.fields[id(x)] = (x, Field.start(tuple(x.shape[1:])))
+
+    def field_of(self, tensors: list[torch.Tensor], broadcast: bool = False) -> Field:
+        """What the inputs see together (one input: its field); unknown for tensors the pass did not follow."""
+        found = [self.fields[id(t)][1] for t in tensors if id(t) in self.fields]
+        if not found or len(found) < len([t for t in tensors if id(t) not in self.weights]):
+            return Field.unknown()
+        return found[0] if len(found) == 1 else Field.union(found, broadcast=broadcast)
+
+    def mark(self, output: Any, fld: Field) -> None:
+        result = _first_tensor(output)
+        if result is not None:
+            self.fields[id(result)] = (result, fld)
 
     # --- module hooks ---
     def enter(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any] | None = None) -> None:
-        spec = spec_of(module)
+        spec = spec_of(module, self.table)
         inside_opaque = any(f.opaque for f in self.stack)
         opaque = spec is not None
-        shapes = [tuple(a.shape) for a in (*args, *(kwargs or {}).values()) if isinstance(a, torch.Tensor)]
+        tensors = [a for a in (*args, *(kwargs or {}).values()) if isinstance(a, torch.Tensor)]
         self.stack.append(_Frame(module, self.names.get(id(module), ""), spec, opaque and not inside_opaque,
-                                 shapes[0] if shapes else (), rows_before=len(self.rows),
-                                 inside=inside_opaque, shapes=shapes))
+                                 tuple(tensors[0].shape) if tensors else (), rows_before=len(self.rows),
+                                 inside=inside_opaque, inputs=tensors))
 
     def leave(self, module: nn.Module, output: Any) -> None:
         frame = self.stack.pop()
@@ -150,7 +154,7 @@ class _Session(TorchDispatchMode):
         out = _first_tensor(output)
         out_shape = tuple(out.shape) if out is not None else ()
         if frame.opaque:
-            self._leaf_row(frame, out_shape)
+            self._leaf_row(frame, out_shape, output)
             return
         unknown_leaf = not any(True for _ in frame.module.children())
         if (unknown_leaf and len(self.rows) == frame.rows_before) or (
@@ -188,31 +192,54 @@ class _Session(TorchDispatchMode):
         result = _first_tensor(out)
         in_shape, out_shape = tuple(first.shape), tuple(result.shape) if result is not None else ()
         inplace = name.endswith("_")
+        fld = self._op_field(base, tensors, in_shape, out_shape)
+        self.mark(out, fld)
+
+        def add(*args: Any, **kwargs: Any) -> None:  # every row of an op shows the field of its result
+            self._add(*args, receptive_field=fld.shown, **kwargs)
         if packet in flop_registry:
             flops = int(flop_registry[packet](*args, **kwargs, out_val=out))
             kind = _matmul_kind(base, args)
-            self._add(frame.path, kind, in_shape, out_shape, flops // 2, flops, True, f"aten.{base}: FlopCounterMode's formula",
+            add(frame.path, kind, in_shape, out_shape, flops // 2, flops, True, f"aten.{base}: FlopCounterMode's formula",
                       module=frame.module)
         elif base in _ELEMENTWISE:
-            self._add(frame.path, base.lstrip("_"), in_shape, out_shape, 0, numel(out_shape), not inplace,
+            add(frame.path, base.lstrip("_"), in_shape, out_shape, 0, numel(out_shape), not inplace,
                       f"{base} in forward, 1 per element", module=frame.module)
         elif base in _VIEWS:
-            self._add(frame.path, base.lstrip("_"), in_shape, out_shape, 0, 0, False, f"{base}: a view", module=frame.module)
+            add(frame.path, base.lstrip("_"), in_shape, out_shape, 0, 0, False, f"{base}: a view", module=frame.module)
         elif base in _COPIES:
-            self._add(frame.path, base, in_shape, out_shape, 0, 0, True, f"{base}: a copy, no arithmetic", module=frame.module)
+            add(frame.path, base, in_shape, out_shape, 0, 0, True, f"{base}: a copy, no arithmetic", module=frame.module)
         elif base in _NORMS:
-            self._add(frame.path, base.strip("_"), in_shape, out_shape, 0, _NORMS[base] * numel(out_shape), True,
+            add(frame.path, base.strip("_"), in_shape, out_shape, 0, _NORMS[base] * numel(out_shape), True,
                       f"{base} in forward, {_NORMS[base]} per element", module=frame.module)
         elif (spec := _pool_spec(base, args, in_shape, out_shape)) is not None:
             effect = spec.effect(in_shape[1:])
-            self._add(frame.path, spec.kind, in_shape, out_shape, 0, effect.flops * in_shape[0], True, effect.formula,
+            fld = self.field_of([first]).advance(effect.reach, effect.output_shape)
+            self.mark(out, fld)
+            add(frame.path, spec.kind, in_shape, out_shape, 0, effect.flops * in_shape[0], True, effect.formula,
                       module=frame.module, spec=spec)
         elif base == "mean":
-            self._add(frame.path, "mean", in_shape, out_shape, 0, numel(in_shape), True, "mean in forward: 1 per element read",
+            add(frame.path, "mean", in_shape, out_shape, 0, numel(in_shape), True, "mean in forward: 1 per element read",
                       module=frame.module)
         else:
-            self._add(frame.path, base, in_shape, out_shape, 0, 0, True, f"aten.{name}", module=frame.module,
+            add(frame.path, base, in_shape, out_shape, 0, 0, True, f"aten.{name}", module=frame.module,
                       warning=f"aten.{name} has no convcalc formula; its cost is not counted", unsupported=True)
+
+    def _op_field(self, base: str, tensors: list[torch.Tensor], in_shape: Shape, out_shape: Shape) -> Field:
+        """The receptive field of an op's result: elementwise ops and concatenations see what their
+        inputs see (a broadcast input spreads), a flattening view mixes positions into features;
+        anything else (a conv or matmul in a forward body, a reordering view) is not followed."""
+        inputs = [t for t in tensors if id(t) not in self.weights]
+        if base in _ELEMENTWISE or base in ("cat", "stack", "clone", "contiguous", "dropout") or base in _NORMS:
+            return self.field_of(inputs, broadcast=len({tuple(t.shape) for t in inputs}) > 1)
+        if base in _VIEWS:
+            fld = self.field_of(inputs[:1])
+            if out_shape == in_shape:
+                return fld
+            if (len(out_shape) < len(in_shape) and out_shape[:1] == in_shape[:1] and numel(out_shape) == numel(in_shape)
+                    and out_shape[1:-1] == in_shape[1:len(out_shape) - 1]):
+                return fld.advance(Reach("flatten"), out_shape[1:])  # the trailing dims merged into features
+        return Field.unknown()
 
     # --- rows ---
     def _claim(self, params: list[torch.Tensor]) -> tuple[int, int]:
@@ -227,55 +254,39 @@ class _Session(TorchDispatchMode):
 
     def _add(self, path: str, kind: str, in_shape: Shape, out_shape: Shape, macs: int, flops: int, new_tensor: bool,
              formula: str, module: nn.Module, warning: str | None = None, direct: bool = True,
-             unsupported: bool = False, call: str = "function", spec: Leaf | None = None) -> None:
-        index = len(self.rows) + 1
-        params = frozen = 0
-        shared_with = None
+             unsupported: bool = False, call: str = "function", spec: Leaf | None = None,
+             receptive_field: tuple[int, ...] | None = None) -> None:
+        """A row for work seen only as aten ops (or a module that did none), shapes with their batch dim;
+        the module's own parameters, if no row has counted them yet, are counted here."""
+        held = (0, 0)
         if direct and self.owners.get(id(module)) is None:
-            params, frozen = self._claim([p for p in module._parameters.values() if p is not None])
-            if params:
-                self.owners[id(module)] = index
-        self.rows.append(Row(
-            index=index, path=path, kind=kind, depth=path.count("."), input_shape=tuple(in_shape[1:]),
-            output_shape=tuple(out_shape[1:]), params=params, weights=params, biases=0, macs=macs, flops=flops,
-            activation_bytes=(numel(out_shape) if new_tensor else 0) * self.dtype_bytes, receptive_field=None,
-            formula=formula, layer=kind, name=kind, warnings=(warning,) if warning else (), shared_with=shared_with,
-            frozen=frozen, unsupported=unsupported, batch=in_shape[0] if in_shape else self.batch, call=call,
-            registrations=self.places.get(id(module), 1), spec=spec,
-        ))
+            held = self._claim([p for p in module._parameters.values() if p is not None])
+            if held[0]:
+                self.owners[id(module)] = len(self.rows) + 1
+        self.out.op(path, kind, in_shape[1:], out_shape[1:], macs, flops, numel(out_shape) if new_tensor else 0, formula,
+                    batch=in_shape[0] if in_shape else self.batch, held=held, warning=warning, unsupported=unsupported,
+                    call=call, spec=spec, receptive_field=receptive_field, registrations=self.places.get(id(module), 1))
 
-    def _leaf_row(self, frame: _Frame, out_shape: Shape) -> None:
+    def _leaf_row(self, frame: _Frame, out_shape: Shape, output: Any) -> None:
         spec = frame.spec
         assert spec is not None
+        join = getattr(spec, "join", None)
         try:
-            if hasattr(spec, "join"):  # add, cat, mul: several inputs
-                shapes = [s[1:] for s in frame.shapes]
-                effect = spec.join(shapes, [f"input {i + 1}" for i in range(len(shapes))])
+            if join is not None:  # add, cat, mul: several inputs
+                shapes = [tuple(t.shape[1:]) for t in frame.inputs]
+                effect = join(shapes, [f"input {i + 1}" for i in range(len(shapes))])
+                fld = self.field_of(frame.inputs, broadcast=spec.broadcast)
             else:
                 effect = spec.effect(frame.input_shape[1:])
+                fld = self.field_of(frame.inputs[:1])
         except ShapeError as error:  # torch ran it, so this would be convcalc's bug: say where
             raise error.located(f"{frame.path or 'module'} {type(frame.module).__name__}") from None
-        index = len(self.rows) + 1
-        first = self.owners.setdefault(id(frame.module), index)
-        params = [p for p in frame.module.parameters()]
-        weights, biases = effect.weights, effect.biases
-        total, frozen = self._claim(params) if first == index else (0, 0)
-        if first != index:
-            weights = biases = 0
-        elif total != weights + biases:  # tied to a weight counted elsewhere, or held beyond the spec: count torch's
-            weights, biases = total, 0
+        module = frame.module
+        held = self._claim(list(module.parameters())) if self.owners.get(id(module)) is None else None
         b = frame.input_shape[0] if frame.input_shape else self.batch  # frames or tokens folded into the batch count too
-        self.rows.append(Row(
-            index=index, path=frame.path, kind=spec.kind, depth=frame.path.count("."), input_shape=frame.input_shape[1:],
-            output_shape=out_shape[1:], params=weights + biases, weights=weights, biases=biases, macs=effect.macs * b,
-            flops=effect.flops * b,
-            activation_bytes=((numel(out_shape[1:]) if effect.new_tensor else 0) + effect.extra_elements) * b * self.dtype_bytes,
-            receptive_field=None, formula=effect.formula, layer=repr(spec.resolved(frame.input_shape[1:])), name=spec.name,
-            buffers=effect.buffers if first == index else 0, warnings=effect.warnings, parts=effect.parts,
-            shared_with=None if first == index else first,
-            frozen=frozen, batch=b, call="module", registrations=self.places.get(id(frame.module), 1),
-            spec=spec,
-        ))
+        _, fld = self.out.add(id(module), spec, repr(spec.resolved(frame.input_shape[1:])), frame.input_shape[1:],
+                              frame.path, effect, fld, batch=b, held=held, registrations=self.places.get(id(module), 1))
+        self.mark(output, fld)
 
 
 def _first_tensor(value: Any) -> torch.Tensor | None:
@@ -360,10 +371,8 @@ def from_torch(module: nn.Module, input_shape: Shape | str, batch: int = 1, dtyp
     if not isinstance(module, nn.Module):
         raise SpecError(f"from_torch needs a torch.nn.Module, got {type(module).__name__}")
     shape = check_input(parse_shape(input_shape) if isinstance(input_shape, str) else input_shape)
-    if not isinstance(batch, int) or isinstance(batch, bool) or batch < 1:
-        raise ShapeError(f"batch must be a positive int, got {batch!r}")
-    if not isinstance(dtype, str) or dtype not in DTYPE_BYTES:
-        raise SpecError(f"unknown dtype {dtype!r}; use one of {', '.join(DTYPE_BYTES)}")
+    check_batch(batch)
+    size = dtype_bytes(dtype)
     if isinstance(module, torch.jit.ScriptModule):
         raise SpecError("from_torch needs an eager nn.Module; a TorchScript module cannot be hooked layer by layer")
     try:
@@ -376,7 +385,7 @@ def from_torch(module: nn.Module, input_shape: Shape | str, batch: int = 1, dtyp
         sub._forward_pre_hooks.clear()
     names = {id(m): name for name, m in meta.named_modules()}
     weights = {id(t) for t in itertools.chain(meta.parameters(), meta.buffers())}
-    session = _Session(batch, DTYPE_BYTES[dtype], names, weights)
+    session = _Session(batch, size, names, weights, readers())
     session.places = _places(meta)
     handles = []
     for sub in meta.modules():
@@ -384,6 +393,7 @@ def from_torch(module: nn.Module, input_shape: Shape | str, batch: int = 1, dtyp
         handles.append(sub.register_forward_hook(lambda m, args, out: session.leave(m, out)))
     floating = next((p.dtype for p in meta.parameters() if p.is_floating_point()), torch.float32)
     x = torch.empty(batch, *shape, device="meta", dtype=floating)  # a .half() model takes half inputs
+    session.start(x)
     try:
         with torch.no_grad(), session:
             meta(x)
@@ -402,6 +412,6 @@ def from_torch(module: nn.Module, input_shape: Shape | str, batch: int = 1, dtyp
                      warning=f"{sum(p.numel() for p in unclaimed.values()):,} parameters were not used by any "
                              "layer that ran (an unused head, or weights read directly); they are counted here")
     return Report(model=type(module).__name__, input_shape=shape, batch=batch, dtype=dtype,
-                  dtype_bytes=DTYPE_BYTES[dtype], rows=tuple(session.rows),
+                  dtype_bytes=size, rows=tuple(session.rows),
                   blocks={name: type(m).__name__ for name, m in meta.named_modules() if name})
 

@@ -16,15 +16,17 @@ from typing import Any
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from ..analysis import Report, analyze
+from ..report import Report
+from ..walk import analyze
 from ..api import resolve
 from ..errors import DeviceError
 from ..layers.base import Shape
 from .build import to_torch
 
-#: Kinds whose FLOPs FlopCounterMode counts (convolutions and matrix products).
-COUNTED = {"conv1d", "conv2d", "conv3d", "convtranspose1d", "convtranspose2d", "convtranspose3d", "depthwiseconv2d",
-           "separableconv2d", "linear"}
+
+def counted(row: Any) -> bool:
+    """Whether FlopCounterMode counts this row's FLOPs: its layer class says so (convolutions, linear)."""
+    return row.spec is not None and type(row.spec).flop_counter
 
 
 @dataclass(frozen=True)
@@ -153,13 +155,13 @@ def verify_report(report: Report, module: torch.nn.Module, device: torch.device)
         shapes = seen[id(sub)]
         theirs_shape = shapes[call] if call < len(shapes) else "not run"
         theirs_params = sum(p.numel() for p in sub.parameters()) if call == 0 else 0
-        if row.kind in COUNTED and call == 0:  # a module called twice: both calls are summed on its first row
+        if counted(row) and call == 0:  # a module called twice: both calls are summed on its first row
             flops = Check(ours_per_module[id(sub)], torch_flops(sub))
         else:
             flops = Check(row.flops, None)
         rows.append(VerifyRow(row.index, row.path, row.kind, Check(row.output_shape, theirs_shape),
                               Check(row.params, theirs_params), flops))
-    ours_counted = sum(r.flops for r in report.rows if r.kind in COUNTED)
+    ours_counted = sum(r.flops for r in report.rows if counted(r))
     return VerifyReport(
         model=report.model, input_shape=report.input_shape, batch=report.batch, device=str(device),
         torch_version=torch.__version__, rows=tuple(rows),

@@ -1,0 +1,310 @@
+"""A report: one row per leaf layer as it ran, and totals derived from the rows.
+
+Shapes are per sample, channels first; MACs, FLOPs and activation bytes are for
+the whole batch. Totals are sums over the rows (plus the input tensor for
+activation bytes), so every column adds up to its total by construction. A report
+is data: :mod:`convcalc.walk` and the torch bridge make them, and its ``to_*``
+methods hand it to :mod:`convcalc.rendering` and :mod:`convcalc.profiles`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from functools import cached_property
+
+from .errors import ConvCalcError, SpecError
+from .layers.base import Leaf, Part, Primitives, Shape, is_int, numel
+from .records import field, record, replace
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never evaluated
+    from typing import Any
+
+    from .profiles import Profile
+
+@record
+class Row:
+    """One leaf layer as it runs: where it sits, the shapes, and what it costs (whole batch)."""
+
+    index: int
+    path: str
+    kind: str
+    depth: int
+    input_shape: Shape
+    output_shape: Shape
+    params: int
+    weights: int
+    biases: int
+    macs: int
+    flops: int
+    activation_bytes: int
+    receptive_field: tuple[int, ...] | None
+    formula: str
+    layer: str = ""
+    name: str = ""
+    buffers: int = 0
+    warnings: tuple[str, ...] = ()
+    parts: tuple[Part, ...] = ()
+    shared_with: int | None = None
+    frozen: int = 0
+    unsupported: bool = False
+    batch: int = 1  # how many samples ran through it: the report's batch (from_torch: the leading dim torch gave)
+    call: str = "module"  # "module": torch runs it as an nn.Module; else the call a forward makes ("F.relu", "+")
+    registrations: int = 1  # places in the module tree holding this layer (2: one module shared by two parents)
+    spec: Leaf | None = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def made(cls, **values: Any) -> Row:
+        """A row from every one of its fields, without the frozen ``__init__``'s field-by-field
+        ``object.__setattr__`` (4 µs a row, a fifth of a ResNet-152 summary). The walk gives all of them."""
+        if len(values) != len(_ROW_FIELDS):
+            raise TypeError(f"Row.made needs every field; missing {sorted(set(_ROW_FIELDS) - set(values))}")
+        row = object.__new__(cls)
+        row.__dict__.update(values)
+        return row
+
+    @cached_property
+    def primitives(self) -> Primitives:
+        """Conv/linear MACs, bias additions, normalised, activated and pooled elements, elementwise
+        additions and products: the counts every other tool's total is a sum of (whole batch)."""
+        if self.spec is not None:
+            return self.spec.primitives(self)
+        from .profiles import op_primitives  # work from_torch saw only as aten ops
+
+        return op_primitives(self)
+
+    @property
+    def where(self) -> str:
+        """``layer 3 (features.6) Conv2d``: how messages name this row."""
+        return where(self.index, self.path, self.name)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index, "path": self.path, "kind": self.kind, "depth": self.depth,
+            "input_shape": list(self.input_shape), "output_shape": list(self.output_shape),
+            "params": self.params, "weights": self.weights, "biases": self.biases,
+            "macs": self.macs, "flops": self.flops, "activation_bytes": self.activation_bytes,
+            "receptive_field": None if self.receptive_field is None else list(self.receptive_field),
+            "formula": self.formula, "layer": self.layer, "buffers": self.buffers,
+            "shared_with": self.shared_with, "unsupported": self.unsupported, "warnings": list(self.warnings),
+            "call": self.call, "primitives": self.primitives.to_dict(),
+            "parts": [
+                {"name": p.name, "layer": p.layer, "output_shape": list(p.output_shape), "params": p.weights + p.biases,
+                 "weights": p.weights, "biases": p.biases, "macs": p.macs, "flops": p.flops, "formula": p.formula}
+                for p in self.parts
+            ],
+        }
+
+
+_ROW_FIELDS = tuple(Row.__record_fields__)
+
+
+@record
+class Totals:
+    """Sums over the rows. ``activation_bytes`` = ``input_bytes`` + the rows' new tensors."""
+
+    params: int
+    trainable_params: int
+    macs: int
+    flops: int
+    activation_bytes: int
+    param_bytes: int
+    input_bytes: int
+    buffers: int
+
+    def to_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+@record
+class Report:
+    """Per-layer rows and totals for one network, input shape, batch and dtype."""
+
+    model: str | None
+    input_shape: Shape
+    batch: int
+    dtype: str
+    dtype_bytes: int
+    rows: tuple[Row, ...] = field(repr=False)
+    notes: tuple[str, ...] = ()  # how the input was read, and the like
+    blocks: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)  # path -> block class name
+    leaf_warnings: tuple[str, ...] | None = field(default=None, repr=False, compare=False)  # kept by at_depth
+    leaf_rows: tuple[Row, ...] | None = field(default=None, repr=False, compare=False)  # kept by at_depth
+
+    @property
+    def leaves(self) -> tuple[Row, ...]:
+        """The leaf rows, also after :meth:`at_depth` merged them into blocks."""
+        return self.rows if self.leaf_rows is None else self.leaf_rows
+
+    def profiles(self) -> dict[str, int]:
+        """What each other tool prints for this network (whole batch): ``paper`` (conv and linear
+        MACs), ``torch`` (FlopCounterMode), ``fvcore``, ``torchinfo``, ``thop`` and ``ptflops``;
+        each tool's rule is in :mod:`convcalc.profiles` and the README."""
+        return {name: p.total for name, p in self.comparison.items()}
+
+    @cached_property
+    def comparison(self) -> dict[str, Profile]:
+        """Each profile with its total and the labelled terms it is made of (traps marked)."""
+        from .profiles import profiles
+
+        return profiles(self)
+
+    def primitives(self) -> Primitives:
+        """The primitive counts summed over every leaf (whole batch)."""
+        return _summed(self.leaves)
+
+    def keras_params(self) -> dict[str, int]:
+        """Parameters as Keras counts them: batch-norm running statistics are non-trainable parameters."""
+        from .profiles import keras_params
+
+        return keras_params(self)
+
+    @cached_property
+    def totals(self) -> Totals:
+        rows = self.rows
+        params = sum(r.params for r in rows)
+        input_bytes = numel(self.input_shape) * self.batch * self.dtype_bytes
+        return Totals(
+            params=params,
+            trainable_params=params - sum(r.frozen for r in rows),  # frozen: torch parameters without grad
+            macs=sum(r.macs for r in rows),
+            flops=sum(r.flops for r in rows),
+            activation_bytes=input_bytes + sum(r.activation_bytes for r in rows),
+            param_bytes=params * self.dtype_bytes,
+            input_bytes=input_bytes,
+            buffers=sum(r.buffers for r in rows),
+        )
+
+    def at_depth(self, depth: int) -> Report:
+        """The same report with every row nested deeper than ``depth`` merged into its enclosing block.
+
+        A merged row sums its leaves' parameters, MACs, FLOPs and activation bytes, takes the
+        output shape and receptive field of the block's last row (its join, where there is one),
+        keeps the index of its first leaf, and is named by the block's class (``kind`` in lower
+        case). Depth 0 is the top level: ``layer1`` for a ResNet. Totals do not change.
+        """
+        if not is_int(depth) or depth < 0:
+            raise SpecError(f"depth must be a whole number ≥ 0 (0 is the top level), got {depth!r}")
+        rows: list[Row] = []
+        group: list[Row] = []
+        key = ""
+        for r in self.rows:
+            k = ".".join(r.path.split(".")[: depth + 1]) if r.depth > depth else ""
+            if group and k != key:
+                rows.append(self._merged(key, depth, group))
+                group = []
+            if k:
+                key = k
+                group.append(r)
+            else:
+                rows.append(r)
+        if group:
+            rows.append(self._merged(key, depth, group))
+        return replace(self, rows=tuple(rows), leaf_warnings=self.warnings, leaf_rows=self.leaves)
+
+    def _merged(self, path: str, depth: int, group: list[Row]) -> Row:
+        first, last = group[0], group[-1]
+        name = self.blocks.get(path, "Block")
+        merged = Row(
+            index=first.index, path=path, kind=name.lower(), depth=depth, input_shape=first.input_shape,
+            output_shape=last.output_shape, params=sum(r.params for r in group), weights=sum(r.weights for r in group),
+            biases=sum(r.biases for r in group), macs=sum(r.macs for r in group), flops=sum(r.flops for r in group),
+            activation_bytes=sum(r.activation_bytes for r in group), receptive_field=last.receptive_field,
+            formula=f"layers {first.index}–{last.index}", layer=f"{name}: {len(group)} layers", name=name,
+            buffers=sum(r.buffers for r in group), warnings=tuple(f"{r.where}: {w}" for r in group for w in r.warnings),
+            frozen=sum(r.frozen for r in group), unsupported=any(r.unsupported for r in group), batch=first.batch,
+            call="module" if any(r.call == "module" for r in group) else "function",
+        )
+        merged.__dict__["primitives"] = _summed(group)  # the block's counts are its leaves' (the cached property's slot)
+        return merged
+
+    @property
+    def output_shape(self) -> Shape:
+        return self.rows[-1].output_shape if self.rows else self.input_shape
+
+    @property
+    def unsupported(self) -> tuple[Row, ...]:
+        """Rows of modules or operations convcalc has no formula for (from_torch only)."""
+        return tuple(r for r in self.rows if r.unsupported)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Every row's warnings, each prefixed with the (leaf) row it concerns."""
+        if self.leaf_warnings is not None:
+            return self.leaf_warnings
+        return tuple(f"{r.where}: {w}" for r in self.rows for w in r.warnings)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model, "input_shape": list(self.input_shape), "batch": self.batch,
+            "dtype": self.dtype, "dtype_bytes": self.dtype_bytes,
+            "rows": [r.to_dict() for r in self.rows],
+            "totals": self.totals.to_dict(),
+            "profiles": self.profiles(),
+            "warnings": list(self.warnings),
+            "notes": list(self.notes),
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        import json  # loaded when asked for: the table path never needs it
+
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+
+    def render(self, fmt: str = "table", *, human: bool = False) -> str:
+        """The report as ``table``, ``markdown``, ``latex``, ``html``, ``csv`` or ``json`` text."""
+        from .rendering import render
+
+        return render(self, fmt, human=human)
+
+    def to_markdown(self) -> str:
+        return self.render("markdown")
+
+    def to_latex(self) -> str:
+        return self.render("latex")
+
+    def to_csv(self) -> str:
+        return self.render("csv")
+
+    def to_html(self) -> str:
+        return self.render("html")
+
+    def to_dataframe(self) -> Any:
+        """The rows as a pandas DataFrame indexed by row number, one column per JSON key (shapes as
+        tuples; ``parts`` left out). Needs pandas, which convcalc does not depend on."""
+        try:
+            import pandas as pd
+        except ModuleNotFoundError:
+            raise ConvCalcError("to_dataframe needs pandas, which is not installed: pip install pandas") from None
+        records = []
+        for r in self.rows:
+            d = r.to_dict()
+            del d["parts"]
+            for key in ("input_shape", "output_shape", "receptive_field"):
+                d[key] = None if d[key] is None else tuple(d[key])
+            records.append(d)
+        columns = [k for k in Row.__record_fields__ if k not in ("parts", "spec", "name", "frozen")]
+        return pd.DataFrame.from_records(records, columns=[c for c in columns if c in records[0]] if records else None,
+                                         index="index" if records else None)
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def __str__(self) -> str:
+        return self.render("table")
+
+    def __repr__(self) -> str:
+        t = self.totals
+        return (f"<Report {self.model or 'network'}: input {'×'.join(map(str, self.input_shape))}, batch {self.batch}, "
+                f"{len(self.rows)} rows, {t.params:,} params, {t.macs:,} MACs>")
+
+
+def _summed(rows: Iterable[Row]) -> Primitives:
+    """The rows' primitive counts added up."""
+    return sum((r.primitives for r in rows), Primitives())
+
+
+
+
+def where(index: int, path: str, name: str) -> str:
+    """``layer 3 (features.6) Conv2d``: how messages name a row."""
+    return f"layer {index} ({path}) {name}" if path else f"layer {index} {name}"

@@ -1,0 +1,196 @@
+"""From a network and its input to a :class:`~convcalc.report.Report`: the walk over blocks, and the
+one row builder that the walk and :func:`convcalc.from_torch` both make their rows with.
+
+A block's :meth:`~convcalc.layers.base.Block.structure` says how its children connect (a chain,
+or branches joined by add, cat or mul); the walk follows that declaration, as the torch builder
+does, so a new block type is one class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .errors import ShapeError, SpecError
+from .inputs import check_batch, check_input, dtype_bytes
+from .layers.base import Block, Chain, Effect, Join, Layer, Leaf, Shape, numel
+from .receptive import Field
+from .records import replace
+from .report import Report, Row, where
+
+
+def child_path(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+class Rows:
+    """The one maker of report rows, for the spec walk and for ``from_torch`` alike: a layer's place,
+    its effect scaled to the batch, parameters counted once per owner (a layer object or torch
+    module used twice is one set of weights), activation bytes, the receptive field carried on."""
+
+    def __init__(self, batch: int, dtype_bytes: int) -> None:
+        self.batch = batch
+        self.dtype_bytes = dtype_bytes
+        self.rows: list[Row] = []
+        self.owners: dict[int, int] = {}  # id(owner holding parameters) -> its first row's index
+
+    def add(self, owner: int, spec: Leaf, text: str, shape: Shape, path: str, effect: Effect, fld: Field, *,
+            call: str = "module", batch: int | None = None, held: tuple[int, int] | None = None,
+            registrations: int = 1) -> tuple[Shape, Field]:
+        """A row for ``spec`` (shown as ``text``) run on ``shape`` at ``path``; returns its output and field.
+
+        ``held``: the (parameters, frozen parameters) torch says the owner holds and no row has
+        counted yet; where they differ from the spec's (a weight tied to another module's), torch's count.
+        """
+        index = len(self.rows) + 1
+        weights, biases, shared_with, frozen = effect.weights, effect.biases, None, 0
+        if weights or biases or held:
+            first = self.owners.setdefault(owner, index)
+            if first != index:  # the same layer again: its parameters are already counted
+                weights = biases = 0
+                shared_with = first
+            elif held is not None:
+                total, frozen = held
+                if total != weights + biases:
+                    weights, biases = total, 0
+        out = effect.output_shape
+        fld = fld.advance(effect.reach, out)
+        b = self.batch if batch is None else batch
+        self.rows.append(Row.made(
+            index=index, path=path, kind=spec.kind, depth=path.count("."),
+            input_shape=shape, output_shape=out,
+            params=weights + biases, weights=weights, biases=biases,
+            macs=effect.macs * b, flops=effect.flops * b,
+            activation_bytes=((numel(out) if effect.new_tensor else 0) + effect.extra_elements) * b * self.dtype_bytes,
+            receptive_field=fld.shown, formula=effect.formula,
+            layer=text, name=spec.name, buffers=effect.buffers if shared_with is None else 0,
+            warnings=effect.warnings, parts=effect.parts, shared_with=shared_with, spec=spec, frozen=frozen,
+            unsupported=False, batch=b, call=call, registrations=registrations,
+        ))
+        return out, fld
+
+    def op(self, path: str, kind: str, shape: Shape, out: Shape, macs: int, flops: int, new_elements: int, formula: str,
+           *, batch: int, held: tuple[int, int] = (0, 0), warning: str | None = None, unsupported: bool = False,
+           call: str = "function", spec: Leaf | None = None, receptive_field: tuple[int, ...] | None = None,
+           registrations: int = 1) -> None:
+        """A row for work that is no layer of convcalc's (an aten op in a forward body, a module doing
+        nothing): its figures (whole batch) as torch gave them, ``new_elements`` those of the tensor it made
+        (0 for a view or an in-place op); ``held`` the parameters it is charged with."""
+        params, frozen = held
+        self.rows.append(Row.made(
+            index=len(self.rows) + 1, path=path, kind=kind, depth=path.count("."), input_shape=shape, output_shape=out,
+            params=params, weights=params, biases=0, macs=macs, flops=flops,
+            activation_bytes=new_elements * self.dtype_bytes,
+            receptive_field=receptive_field, formula=formula, layer=kind, name=kind, buffers=0,
+            warnings=(warning,) if warning else (), parts=(), shared_with=None, spec=spec, frozen=frozen,
+            unsupported=unsupported, batch=batch, call=call, registrations=registrations,
+        ))
+
+
+class _Walk:
+    """A spec network, walked for one input: each leaf's effect (memoised), each block by its structure."""
+
+    def __init__(self, batch: int, dtype_bytes: int) -> None:
+        self.out = Rows(batch, dtype_bytes)
+        self.sizes: dict[int, Leaf] = {}  # id(leaf) -> the leaf with its inferred sizes, which must not change
+        self.blocks: dict[str, str] = {}  # path -> class name of each block walked
+        # (layer value, input shape) -> (effect, resolved layer, its repr): an effect is a pure function of
+        # both, so the 36 identical bottlenecks of a ResNet stage, or a 10,000-layer chain, are computed once
+        self.memo: dict[tuple[Leaf, Shape], tuple[Effect, Leaf, str]] = {}
+        self.uses: dict[int, list[int]] = {}  # id(leaf) -> the rows it made: a leaf used twice is one module in two places
+
+    def finish(self, functional: Mapping[str, str]) -> tuple[Row, ...]:
+        """The rows, each told how torch holds its layer: in how many places of the module tree, and
+        for the layers the torch source calls as functions, that call (``functional`` maps a glob
+        over ``path:kind`` to it: ``{"*:relu": "F.relu", "avgpool:*": "F.adaptive_avg_pool2d"}``)."""
+        rows = self.out.rows
+        for places in self.uses.values():
+            if len(places) > 1:
+                for i in places:
+                    rows[i] = replace(rows[i], registrations=len(places))
+        if functional:
+            from fnmatch import fnmatchcase  # only for a zoo model that declares its functional calls
+
+            for i, r in enumerate(rows):
+                if r.call == "module":
+                    call = next((c for glob, c in functional.items() if fnmatchcase(f"{r.path}:{r.kind}", glob)), None)
+                    if call is not None:
+                        rows[i] = replace(r, call=call)
+        return tuple(rows)
+
+    def leaf(self, layer: Leaf, shape: Shape) -> tuple[Effect, Leaf, str]:
+        key = (layer, shape)
+        try:
+            known = self.memo.get(key)
+        except TypeError:  # a layer holding an unhashable value: compute it every time
+            known, key = None, None  # type: ignore[assignment]
+        if known is None:
+            effect = layer.effect(shape)  # first: it gives the clearest error for a shape that does not fit
+            shown = layer.resolved(shape)
+            known = (effect, shown, repr(shown))
+            if key is not None:
+                self.memo[key] = known
+        return known
+
+    def layer(self, layer: Layer, shape: Shape, path: str, fld: Field) -> tuple[Shape, Field]:
+        if isinstance(layer, Leaf):
+            index = len(self.out.rows) + 1
+            try:
+                effect, shown, text = self.leaf(layer, shape)
+                first = self.sizes.setdefault(id(layer), shown)
+                if first != shown:
+                    raise ShapeError(f"is used twice, as {first!r} and as {shown!r}; a shared layer has one size "
+                                     "(give it explicitly, or use two layers)")
+            except ShapeError as error:
+                raise error.located(where(index, path, layer.name)) from None
+            self.uses.setdefault(id(layer), []).append(index - 1)
+            return self.out.add(id(layer), shown, text, shape, path, effect, fld)
+        if not isinstance(layer, Block):
+            raise SpecError(f"{path or 'network'}: {layer!r} is not a convcalc layer")
+        self.blocks.setdefault(path, layer.name)
+        structure = layer.structure()
+        if structure.join is None:
+            return self.chain(structure.layers, shape, path, fld)
+        names, shapes, fields = [], [], []
+        for branch in structure.branches:
+            out, f = self.chain(branch.layers, shape, path, fld)
+            names.append(branch.name)
+            shapes.append(out)
+            fields.append(f)
+        shape, fld = self.join(layer, structure.join, child_path(path, structure.join_name), shapes, names, fields)
+        return self.chain(structure.after, shape, path, fld)
+
+    def chain(self, layers: Chain, shape: Shape, path: str, fld: Field) -> tuple[Shape, Field]:
+        for name, child in layers:
+            shape, fld = self.layer(child, shape, child_path(path, name), fld)
+        return shape, fld
+
+    def join(self, block: Block, join: Join, path: str, shapes: list[Shape], names: list[str],
+             fields: list[Field]) -> tuple[Shape, Field]:
+        """The row of a block's join (add, cat, mul), checking its inputs fit together."""
+        try:
+            effect = join.join(shapes, names)
+        except ShapeError as error:
+            raise error.located(where(len(self.out.rows) + 1, path, block.name)) from None
+        return self.out.add(id(join), join, repr(join), shapes[0], path, effect,
+                            Field.union(fields, broadcast=join.broadcast), call=join.call)
+
+
+def analyze(
+    net: Layer, input_shape: Shape, batch: int = 1, dtype: str = "float32", model: str | None = None,
+    notes: tuple[str, ...] = (), functional: Mapping[str, str] | None = None,
+) -> Report:
+    """Walk ``net`` for one ``input_shape`` (per sample, channels first) and count every leaf.
+
+    ``functional`` maps globs over ``path:kind`` to the function call the torch source of the
+    network makes in a ``forward`` instead of running a module (torchvision's MobileNetV2 pools with
+    ``F.adaptive_avg_pool2d``): tools that hook modules do not see those (:mod:`convcalc.profiles`).
+    """
+    shape = check_input(input_shape)
+    check_batch(batch)
+    size = dtype_bytes(dtype)
+    walk = _Walk(batch, size)
+    if not isinstance(net, Layer):
+        raise SpecError(f"cannot summarize {net!r}: not a convcalc layer, network or model name")
+    walk.layer(net, shape, "", Field.start(shape))
+    return Report(model=model, input_shape=shape, batch=batch, dtype=dtype, dtype_bytes=size,
+                  rows=walk.finish(functional or {}), notes=tuple(notes), blocks=walk.blocks)

@@ -1,0 +1,155 @@
+"""A layer type the user declares (``@cc.layer``) works everywhere a built-in one does.
+
+The figures: Conv2d(3, 8, 3) on 3×32×32 gives 8×30×30 = 7,200 elements; Swish charges 4 FLOPs
+per element (x·σ(βx): the user's own count), so its row has 4·7,200 = 28,800 FLOPs and no
+parameters or MACs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import convcalc as cc
+from convcalc.layers.base import LAYER_TYPES
+
+torch = pytest.importorskip("torch")
+nn = torch.nn
+
+
+class TorchSwish(nn.Module):
+    def __init__(self, beta: float = 1.0) -> None:
+        super().__init__()
+        self.beta = beta
+
+    def forward(self, x: Any) -> Any:
+        return x * torch.sigmoid(self.beta * x)
+
+
+def declare_swish(per_element: int = 4) -> type[cc.Leaf]:
+    """The issue's contract: a notebook cell that declares Swish (run it twice: the same class again)."""
+
+    @cc.layer(torch=TorchSwish)
+    class Swish(cc.Leaf):
+        beta: float = 1.0
+
+        def effect(self, shape: tuple[int, ...]) -> cc.Effect:
+            return cc.Effect(output_shape=shape, flops=per_element * math.prod(shape))
+
+    return Swish
+
+
+@pytest.fixture
+def swish() -> Iterator[type[cc.Leaf]]:
+    """Swish declared afresh for each test and unregistered after it."""
+    yield declare_swish()
+    LAYER_TYPES.pop("swish", None)
+
+
+def net(swish: type[cc.Leaf], beta: float = 1.0) -> cc.Sequential:
+    return cc.Sequential(cc.Conv2d(3, 8, 3), swish(beta=beta))
+
+
+def test_a_summary_has_its_row(swish: type[cc.Leaf]) -> None:
+    row = cc.summary(net(swish), (3, 32, 32)).rows[1]
+    assert (row.kind, row.flops, row.macs, row.params) == ("swish", 28_800, 0, 0)
+    assert row.layer == "Swish()" and row.receptive_field == (3, 3)
+
+
+def test_spec_text_knows_it_once_defined(swish: type[cc.Leaf]) -> None:
+    assert cc.parse_layer("Swish(beta=2.0)") == swish(beta=2.0)
+    spec = cc.parse_spec("input 3x32x32\nconv = nn.Conv2d(3, 8, 3)\nact = Swish(beta=2.0)\n")
+    assert [r.kind for r in cc.summary(spec).rows] == ["conv2d", "swish"]
+    with pytest.raises(cc.SpecError, match="has no argument 'alpha'"):
+        cc.parse_layer("Swish(alpha=2.0)")
+
+
+def test_spec_text_forgets_it_when_unregistered() -> None:
+    with pytest.raises(cc.SpecError, match="not a layer convcalc knows"):
+        cc.parse_layer("Swish(beta=2.0)")
+
+
+def test_to_torch_verify_and_from_torch(swish: type[cc.Leaf]) -> None:
+    module = cc.to_torch(net(swish, beta=2.0))
+    assert isinstance(module[1], TorchSwish) and module[1].beta == 2.0
+    assert cc.verify(net(swish), (3, 32, 32)).ok
+    theirs = nn.Sequential(nn.Conv2d(3, 8, 3), TorchSwish(beta=2.0))
+    report = cc.from_torch(theirs, (3, 32, 32))
+    assert not report.unsupported
+    row = report.rows[1]
+    assert (row.kind, row.flops, row.layer) == ("swish", 28_800, "Swish(beta=2.0)")
+    assert row.receptive_field == (3, 3)
+
+
+def test_explain_shows_its_effect(swish: type[cc.Leaf]) -> None:
+    text = cc.explain(swish(), (8, 30, 30))
+    assert "FLOPs = 28,800" in text and "params = 0" in text
+
+
+def test_the_profiles_say_what_they_do_not_know(swish: type[cc.Leaf]) -> None:
+    report = cc.summary(net(swish), (3, 32, 32))
+    conv_macs = 8 * 30 * 30 * 3 * 9  # 194,400
+    comparison = report.comparison
+    assert comparison["paper"].total == conv_macs and not comparison["paper"].unknown
+    for tool in ("torch", "fvcore", "torchinfo", "thop", "ptflops"):
+        assert comparison[tool].unknown == ("layer 2 (1) Swish",), tool
+        assert "a layer type of your own" in comparison[tool].reason()
+    assert report.totals.flops == 2 * conv_macs + 28_800  # convcalc's own figure counts it
+
+
+def test_a_torch_module_named_by_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "user_acts.py").write_text(
+        "import torch\n"
+        "class Cube(torch.nn.Module):\n"
+        "    def forward(self, x):\n"
+        "        return x * x * x\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    @cc.layer(torch="user_acts:Cube")
+    class Cube(cc.Leaf):
+        def effect(self, shape: tuple[int, ...]) -> cc.Effect:
+            return cc.Effect(output_shape=shape, flops=2 * math.prod(shape))
+
+    try:
+        module = cc.to_torch(cc.Sequential(cc.Linear(4, 4), Cube()))
+        assert type(module[1]).__name__ == "Cube"
+        assert cc.from_torch(module, (4,)).rows[1].kind == "cube"
+    finally:
+        LAYER_TYPES.pop("cube", None)
+
+
+def test_declaring_it_again_replaces_it_and_a_clash_is_refused(swish: type[cc.Leaf]) -> None:
+    again = declare_swish(5)  # the same cell run again in a notebook, with 5 FLOPs an element now
+    assert LAYER_TYPES["swish"] is again is not swish
+    assert cc.summary(cc.Sequential(cc.Conv2d(3, 8, 3), again()), (3, 32, 32)).rows[1].flops == 5 * 7_200
+    with pytest.raises(TypeError, match="registered twice"):
+        class ReLU(cc.Leaf):  # noqa: F811 - a built-in kind
+            def effect(self, shape: tuple[int, ...]) -> cc.Effect:
+                return cc.Effect(output_shape=shape)
+
+
+def test_only_a_leaf_with_an_effect_is_a_layer_type() -> None:
+    with pytest.raises(TypeError, match="subclass of cc.Leaf"):
+        cc.layer(object)
+    with pytest.raises(TypeError, match="needs an effect"):
+        @cc.layer
+        class Nothing(cc.Leaf):
+            pass
+    LAYER_TYPES.pop("nothing", None)
+
+
+def test_without_a_torch_module_to_torch_says_how(swish: type[cc.Leaf]) -> None:
+    @cc.layer
+    class Plain(cc.Leaf):
+        def effect(self, shape: tuple[int, ...]) -> cc.Effect:
+            return cc.Effect(output_shape=shape)
+
+    try:
+        with pytest.raises(cc.SpecError, match=r"Plain has no torch module; declare one with @cc.layer\(torch="):
+            cc.to_torch(cc.Sequential(cc.Linear(4, 4), Plain()))
+    finally:
+        LAYER_TYPES.pop("plain", None)
