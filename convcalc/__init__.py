@@ -46,10 +46,16 @@ _HOME: dict[str, str] = {
 }
 
 
+def _public() -> list[str]:
+    """Every public name: the library's, and the layer types' (derived from the registered classes)."""
+    layer_names: list[str] = import_module(".layers", __name__).__all__
+    return [*_HOME, *layer_names]
+
+
 def __getattr__(name: str) -> object:
     """Load a public name's module on first use (PEP 562) and keep the name here."""
     if name == "__all__":
-        return [*_HOME, *import_module(".layers", __name__).__all__]
+        return _public()
     home = _HOME.get(name)
     if home is None:
         layers = import_module(".layers", __name__)
@@ -65,4 +71,4 @@ def __getattr__(name: str) -> object:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *__getattr__("__all__")})  # type: ignore[arg-type]
+    return sorted({*globals(), *_public()})

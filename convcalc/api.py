@@ -28,42 +28,46 @@ class Resolved:
     """What a user named, made concrete: the network, its input, its name, and how the input was read."""
 
     net: Layer
-    shape: Shape | None
+    shape: Shape
     name: str | None
     notes: tuple[str, ...] = ()
     functional: Mapping[str, str] = field(default_factory=dict)  # a zoo model's layers its torch original calls as functions
 
 
-def resolve(net_or_name: Any, input_shape: Shape | str | None = None, required: bool = True) -> Resolved:
-    """The network and input for a zoo name, a spec file, a Model, a Spec or a layer spec.
-
-    A text input shape is read against the network (CS231n's H×W×C is accepted where the
-    first layer's channels make it unambiguous). Without ``required`` a layer spec may
-    come with no input shape.
-    """
-    name: str | None = None
-    default: Any = None
-    functional: Mapping[str, str] | None = None
+def network(net_or_name: Any) -> tuple[Layer, str | None, Any, Mapping[str, str]]:
+    """The network a zoo name, a spec file, a Model, a Spec or a layer spec names: (net, its name, the
+    input it comes with if any, the calls its torch original makes as functions)."""
     if isinstance(net_or_name, (str, os.PathLike)):
         net_or_name = _named(os.fspath(net_or_name))
     if isinstance(net_or_name, Model):
-        name, default, net = net_or_name.name, net_or_name.input_shape, net_or_name.net
-        functional = net_or_name.functional
-    elif isinstance(net_or_name, Spec):
-        name, default, net = net_or_name.name, net_or_name.input_text, net_or_name.net
-    else:
-        net = net_or_name
-    notes: tuple[str, ...] = ()
-    shape = input_shape if input_shape is not None else default
-    if isinstance(shape, str):
-        shape, note = read_input(net, shape)
-        notes = (note,) if note else ()
-    if shape is None and not required:
-        return Resolved(net, None, name, functional=functional)
+        return net_or_name.net, net_or_name.name, net_or_name.input_shape, net_or_name.functional
+    if isinstance(net_or_name, Spec):
+        return net_or_name.net, net_or_name.name, net_or_name.input_text, {}
+    return net_or_name, None, None, {}
+
+
+def resolve(net_or_name: Any, input_shape: Shape | str | None = None) -> Resolved:
+    """The network and input for a zoo name, a spec file, a Model, a Spec or a layer spec.
+
+    A text input shape is read against the network (CS231n's H×W×C is accepted where the
+    first layer's channels make it unambiguous).
+    """
+    net, name, default, functional = network(net_or_name)
+    shape, notes = _input(net, input_shape if input_shape is not None else default)
     if shape is None:
         what = f"{name} gives" if name else f"{type(net).__name__} has"
         raise ShapeError(f"{what} no input shape; give one, e.g. 3x224x224 (or an 'input' line in a spec file)")
-    return Resolved(net, check_input(shape), name, notes, functional)
+    return Resolved(net, shape, name, notes, functional)
+
+
+def _input(net: Layer, given: Any) -> tuple[Shape | None, tuple[str, ...]]:
+    """An input shape given as text (read against the network) or as sizes, checked; None if none was given."""
+    if given is None:
+        return None, ()
+    if isinstance(given, str):
+        shape, note = read_input(net, given)
+        return shape, (note,) if note else ()
+    return check_input(given), ()
 
 
 def _named(text: str) -> Model | Spec:
@@ -113,8 +117,9 @@ def _bridge(part: str) -> Any:
 
 def to_torch(net_or_name: Any, input_shape: Shape | str | None = None) -> Any:
     """A real torch.nn.Module for a spec or zoo name; module paths equal the report's row paths."""
-    r = resolve(net_or_name, input_shape, required=False)
-    return _bridge("build").to_torch(r.net, r.shape)
+    net, _, default, _ = network(net_or_name)
+    shape, _ = _input(net, input_shape if input_shape is not None else default)
+    return _bridge("build").to_torch(net, shape)
 
 
 def verify(net_or_name: Any, input_shape: Shape | str | None = None, device: str = "cpu", batch: int = 1) -> Any:

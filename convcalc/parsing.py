@@ -194,7 +194,7 @@ def _build(cls: type[Leaf], name: str, args: list[Any], kwargs: dict[str, Any], 
         except TypeError as error:
             problem = str(error)
     else:
-        problem = records.bind_error(cls, args, kwargs)  # type: ignore[arg-type]
+        problem = records.bind_error(cls, args, kwargs)
     for key in kwargs:
         if key not in names:
             close = _close(key, names, n=1)
@@ -221,7 +221,7 @@ def _call(node: ast.Call, line: int | None) -> Leaf:
     receiver, _, method = func.rpartition(".")
     if receiver in _PLACEHOLDERS:  # x.view(-1, 256), x.flatten(1)
         args = [_literal(a, line) for a in node.args]
-        kwargs = {k.arg: _literal(k.value, line) for k in node.keywords}
+        kwargs = _keywords(node, line)
         if method in ("view", "reshape"):
             sizes = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
             if len(sizes) < 2 or kwargs:
@@ -246,11 +246,12 @@ def _call(node: ast.Call, line: int | None) -> Leaf:
                                 f"{len(positional)}", **_where(node, line))
             kwargs = dict(zip(functional.params, positional))
             for k in node.keywords:
-                if k.arg not in functional.params:
-                    close = _close(k.arg, functional.params, n=1)
+                key = k.arg or ""  # (**kwargs were refused above)
+                if key not in functional.params:
+                    close = _close(key, functional.params, n=1)
                     hint = f"; did you mean {close[0]}?" if close else f"; it takes {', '.join(functional.params)}"
-                    raise SpecError(f"{func} has no argument {k.arg!r}{hint}", **_where(k, line))
-                kwargs[k.arg] = _literal(k.value, line)
+                    raise SpecError(f"{func} has no argument {key!r}{hint}", **_where(k, line))
+                kwargs[key] = _literal(k.value, line)
             for arg in functional.dropped:
                 kwargs.pop(arg, None)
             return _build(functional.layer, func, [], kwargs, node, line)
@@ -267,8 +268,12 @@ def _call(node: ast.Call, line: int | None) -> Leaf:
         hint = f"; did you mean {lowered[close[0]]}?" if close else ""
         raise SpecError(f"{func} is not a layer convcalc knows{hint}", **_where(node, line))
     args = [_literal(a, line) for a in node.args]
-    kwargs = {k.arg: _literal(k.value, line) for k in node.keywords}
-    return _build(cls, name, args, kwargs, node, line)
+    return _build(cls, name, args, _keywords(node, line), node, line)
+
+
+def _keywords(node: ast.Call, line: int | None) -> dict[str, Any]:
+    """A call's keyword arguments as literals (``**kwargs`` were refused before this is asked)."""
+    return {k.arg: _literal(k.value, line) for k in node.keywords if k.arg is not None}
 
 
 def _statement(text: str, line: int | None = None) -> tuple[str | None, Leaf]:

@@ -152,9 +152,11 @@ class Axis:
         """Branches summed or concatenated position by position."""
         extent = axes[0].extent
         first = axes[0]
-        if all(len(a.spans) == 1 and not a.bounded and a.shift == first.shift and a.spans[0] is not None for a in axes):
+        single = [a.spans[0] for a in axes if len(a.spans) == 1 and not a.bounded and a.shift == first.shift]
+        if len(single) == len(axes) and all(span is not None for span in single):
             # one interval per axis, moving alike: the hull of the intervals (a residual block's add)
-            return Axis(((min(a.spans[0][0] for a in axes), max(a.spans[0][1] for a in axes)),), first.shift, extent)
+            spans = [span for span in single if span is not None]
+            return Axis(((min(lo for lo, _ in spans), max(hi for _, hi in spans)),), first.shift, extent)
         if any(a.bounded for a in axes):
             if extent > _MAX_PERIOD:
                 return None
@@ -173,7 +175,7 @@ def _hull_all(intervals: Iterable[Interval]) -> Interval:
     return seen
 
 
-_MOVES = {"window": Axis.window, "transposed": Axis.transposed, "adaptive": Axis.adaptive}
+_MOVES: dict[str, Callable[..., Axis | None]] = {"window": Axis.window, "transposed": Axis.transposed, "adaptive": Axis.adaptive}
 _PLAIN_LAYOUTS: dict[int, tuple[int | None, ...]] = {}
 
 

@@ -17,9 +17,13 @@ from __future__ import annotations
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs milliseconds at import; only the type checker needs it
     from collections.abc import Callable
-    from typing import Any, TypeVar
+    from typing import Any, TypeVar, dataclass_transform, overload
 
     T = TypeVar("T")
+else:  # at run time the decorators below are plain functions; dataclass_transform only informs type checkers
+    def dataclass_transform(**kwargs):
+        return lambda function: function
+
 
 
 class _Missing:
@@ -70,13 +74,19 @@ def fields(obj: Any) -> tuple[Field, ...]:
         raise TypeError(f"{obj!r} is not a record") from None
 
 
+def _record_fields(cls: type) -> dict[str, Field]:
+    """A record class's fields by name (``record`` sets them on the class)."""
+    found: dict[str, Field] = getattr(cls, "__record_fields__")
+    return found
+
+
 def is_record(obj: Any) -> bool:
     return hasattr(obj, "__record_fields__")
 
 
 def replace(obj: T, /, **changes: Any) -> T:
     """A copy of ``obj`` with some fields changed (built through ``__init__``, so it is checked again)."""
-    for name, f in obj.__record_fields__.items():  # type: ignore[attr-defined]
+    for name, f in _record_fields(type(obj)).items():
         if f.init and name not in changes:
             changes[name] = getattr(obj, name)
         elif not f.init and name in changes:
@@ -93,13 +103,13 @@ class _DataclassView:
         import dataclasses
 
         view = {}
-        for name, f in owner.__record_fields__.items():  # type: ignore[attr-defined]
-            shown = dataclasses.field(
+        for name, f in _record_fields(owner).items():
+            shown: Any = dataclasses.field(
                 default=dataclasses.MISSING if f.default is MISSING else f.default,
                 default_factory=dataclasses.MISSING if f.default_factory is MISSING else f.default_factory,
                 init=f.init, repr=f.repr, compare=f.compare)
             shown.name, shown.type = name, "Any"
-            shown._field_type = dataclasses._FIELD  # type: ignore[attr-defined]  # a plain field, as dataclasses marks it
+            shown._field_type = getattr(dataclasses, "_FIELD")  # a plain field, as dataclasses marks its own (private)
             view[name] = shown
         type.__setattr__(owner, "__dataclass_fields__", view)  # made once per class
         return view
@@ -165,13 +175,13 @@ def _make_init(cls: type, all_fields: tuple[Field, ...]) -> Callable[..., None]:
             self.__post_init__()
 
     __init__.__qualname__ = f"{cls.__qualname__}.__init__"
-    __init__.__record_fields__ = names  # type: ignore[attr-defined]  # what init_parameters reads
+    setattr(__init__, "__record_fields__", names)  # what init_parameters reads
     return __init__
 
 
 def init_parameters(cls: type) -> tuple[str, ...] | None:
     """The parameter names of ``cls``'s constructor when :func:`record` wrote it, else ``None``."""
-    return getattr(cls.__init__, "__record_fields__", None)  # type: ignore[misc]
+    return getattr(getattr(cls, "__init__"), "__record_fields__", None)
 
 
 def bind_error(cls: type, args: tuple[Any, ...] | list[Any], kwargs: dict[str, Any]) -> str | None:
@@ -185,13 +195,22 @@ def bind_error(cls: type, args: tuple[Any, ...] | list[Any], kwargs: dict[str, A
             return f"got an unexpected keyword argument {name!r}"
         if names.index(name) < len(args):
             return f"got multiple values for argument {name!r}"
-    fields_ = cls.__record_fields__  # type: ignore[attr-defined]
+    fields_ = _record_fields(cls)
     missing = [n for n in names[len(args):] if n not in kwargs and fields_[n].required]
     if missing:
         return f"missing required argument{'s' if len(missing) > 1 else ''}: {', '.join(map(repr, missing))}"
     return None
 
 
+if TYPE_CHECKING:  # @record and @record(…), as type checkers should read them
+    @overload
+    def record(cls: type[T], /) -> type[T]: ...
+
+    @overload
+    def record(*, init: bool = True, repr: bool = True, eq: bool = True) -> Callable[[type[T]], type[T]]: ...
+
+
+@dataclass_transform(frozen_default=True, field_specifiers=(field, Field))
 def record(cls: type | None = None, *, init: bool = True, repr: bool = True, eq: bool = True) -> Any:
     """Make ``cls`` an immutable record of its annotated fields (use as ``@record`` or ``@record(…)``).
 
@@ -218,19 +237,20 @@ def record(cls: type | None = None, *, init: bool = True, repr: bool = True, eq:
                     setattr(cls, name, f.default)
             found[name] = f
         all_fields = tuple(found.values())
-        cls.__record_fields__ = found  # type: ignore[attr-defined]
-        cls.__record_compare__ = tuple(f.name for f in all_fields if f.compare)  # type: ignore[attr-defined]
+        # the methods are set on the class by name: what a decorator that writes a class does
+        methods: dict[str, Any] = {"__record_fields__": found,
+                                   "__record_compare__": tuple(f.name for f in all_fields if f.compare),
+                                   "__setattr__": _frozen_setattr, "__delattr__": _frozen_delattr}
         if init and "__init__" not in own:
-            cls.__init__ = _make_init(cls, all_fields)  # type: ignore[misc]
+            methods["__init__"] = _make_init(cls, all_fields)
         if repr and "__repr__" not in own:
-            cls.__repr__ = _repr  # type: ignore[assignment]
+            methods["__repr__"] = _repr
         if eq and "__eq__" not in own:
-            cls.__eq__ = _eq  # type: ignore[assignment]
-            cls.__hash__ = _hash  # type: ignore[assignment]
+            methods.update(__eq__=_eq, __hash__=_hash)
         if "__dataclass_fields__" not in own:
-            cls.__dataclass_fields__ = _DataclassView()  # type: ignore[attr-defined]
-        cls.__setattr__ = _frozen_setattr  # type: ignore[assignment]
-        cls.__delattr__ = _frozen_delattr  # type: ignore[assignment]
+            methods["__dataclass_fields__"] = _DataclassView()
+        for name, method in methods.items():
+            setattr(cls, name, method)
         return cls
 
     return build if cls is None else build(cls)

@@ -14,7 +14,7 @@ from functools import cached_property
 
 from .errors import ConvCalcError, SpecError
 from .layers.base import Leaf, Part, Primitives, Shape, is_int, numel
-from .records import field, record, replace
+from .records import field, fields, record, replace
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never evaluated
@@ -96,7 +96,7 @@ class Row:
         }
 
 
-_ROW_FIELDS = tuple(Row.__record_fields__)
+_ROW_FIELDS = tuple(f.name for f in fields(Row))
 
 
 @record
@@ -282,7 +282,7 @@ class Report:
             for key in ("input_shape", "output_shape", "receptive_field"):
                 d[key] = None if d[key] is None else tuple(d[key])
             records.append(d)
-        columns = [k for k in Row.__record_fields__ if k not in ("parts", "spec", "name", "frozen")]
+        columns = [k for k in _ROW_FIELDS if k not in ("parts", "spec", "name", "frozen")]
         return pd.DataFrame.from_records(records, columns=[c for c in columns if c in records[0]] if records else None,
                                          index="index" if records else None)
 

@@ -60,9 +60,9 @@ def solve(size: int, kernel: int, stride: int | None = None, dilation: int = 1, 
     for name, value in (("size", size), ("kernel", kernel), ("dilation", dilation)):
         if not is_int(value) or value < 1:
             raise SpecError(f"solve: {name} must be a positive int, got {value!r}")
-    for name, value in (("stride", stride), ("output", output)):
-        if value is not None and (not is_int(value) or value < 1):
-            raise SpecError(f"solve: {name} must be a positive int, got {value!r}")
+    for name, given in (("stride", stride), ("output", output)):
+        if given is not None and (not is_int(given) or given < 1):
+            raise SpecError(f"solve: {name} must be a positive int, got {given!r}")
     eff = effective_kernel(kernel, dilation)
     if same:
         if stride not in (None, 1):

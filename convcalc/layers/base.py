@@ -18,21 +18,31 @@ from ..records import record
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never evaluated
     from collections.abc import Mapping
-    from typing import Any, ClassVar, Literal, Protocol, TypeVar
+    from typing import Any, ClassVar, Literal, Protocol, TypeGuard, TypeVar
+
+    from ..records import dataclass_transform
 
     L = TypeVar("L", bound="Leaf")
+    T = TypeVar("T")
 else:
+    from ..records import dataclass_transform
+
     Protocol = object
 
 Shape = tuple[int, ...]
+#: A size as torch's constructors take it: one int for every dim, or one per dim. Specs store the tuple.
+Size = int | tuple[int, ...]
 
 #: kind (torch's class name in lower case) -> layer class; filled by Layer.__init_subclass__.
 LAYER_TYPES: dict[str, type[Layer]] = {}
 
-#: Decorator for layer specs: immutable, with Layer's torch-style repr and Layer's value equality and
-#: hash (one pair for every layer type: written once here, not per class).
-#: A subclass that only sets class constants (Conv2d of _ConvNd) needs no decorator of its own.
-spec = record(repr=False, eq=False)
+@dataclass_transform(frozen_default=True, eq_default=False, field_specifiers=(records.field, records.Field))
+def spec(cls: type[T]) -> type[T]:
+    """Decorator for layer specs: immutable, with Layer's torch-style repr and Layer's value equality and
+    hash (one pair for every layer type: written once here, not per class). A subclass that only sets
+    class constants (Conv2d of _ConvNd) needs no decorator of its own."""
+    made: type[T] = record(repr=False, eq=False)(cls)
+    return made
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
@@ -62,20 +72,20 @@ class Layer:
         """The constructor arguments as stored, in order: what equality and hashing compare
         (computed once per layer; a spec never changes)."""
         try:
-            return self.__dict__["_values_"]  # type: ignore[no-any-return]
+            return self.__dict__["_values_"]
         except KeyError:
             pass
         cls = type(self)
         names = _FIELD_NAMES.get(cls)
         if names is None:
-            names = _FIELD_NAMES[cls] = tuple(cls.__record_fields__) if records.is_record(cls) else ()
+            names = _FIELD_NAMES[cls] = tuple(f.name for f in records.fields(cls)) if records.is_record(cls) else ()
         values = self.__dict__["_values_"] = tuple(getattr(self, n) for n in names)
         return values
 
     def __eq__(self, other: object) -> bool:
         if self is other:
             return True
-        return type(self) is type(other) and self._values() == other._values()  # type: ignore[attr-defined]
+        return type(self) is type(other) and self._values() == other._values()
 
     def __hash__(self) -> int:
         return hash((type(self), self._values()))
@@ -128,6 +138,8 @@ def _show(value: Any) -> str:
 
 
 def _same_value(value: Any, default: Any) -> bool:
+    if isinstance(default, tuple) and len(default) == 1:  # a 1-tuple default stands for every dim, as torch reads it
+        default = default[0]
     if isinstance(value, tuple) and not isinstance(default, tuple):
         return all(v == default for v in value)
     return bool(value == default)
@@ -223,17 +235,26 @@ class Primitives:
 
 
 #: The primitive counts, in the order tables and JSON show them.
-PRIMITIVES = tuple(Primitives.__record_fields__)
+PRIMITIVES = tuple(f.name for f in records.fields(Primitives))
 
 
 class Ran(Protocol):
     """What a layer's :meth:`Leaf.primitives` reads of the row it made (a report's Row is one)."""
 
-    input_shape: Shape
-    output_shape: Shape
-    batch: int
-    macs: int
-    flops: int
+    @property
+    def input_shape(self) -> Shape: ...
+
+    @property
+    def output_shape(self) -> Shape: ...
+
+    @property
+    def batch(self) -> int: ...
+
+    @property
+    def macs(self) -> int: ...
+
+    @property
+    def flops(self) -> int: ...
 
 
 @record
@@ -450,7 +471,7 @@ def layer(cls: type[L] | None = None, *, torch: Any = None) -> Any:
 # --- argument checks shared by the constructors ------------------------------------------
 
 
-def is_int(value: Any) -> bool:
+def is_int(value: Any) -> TypeGuard[int]:
     """True for ints, False for bools (a bool is an int to Python but never a size)."""
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -476,13 +497,16 @@ def int_tuple(layer: str, arg: str, value: Any, ndim: int, minimum: int, *, one_
     return tuple(items)
 
 
-def positive_int(layer: str, arg: str, value: Any, *, optional: bool = False) -> int | None:
-    """A positive int (or ``None`` when ``optional``: then it is inferred from the input)."""
-    if value is None and optional:
-        return None
+def positive_int(layer: str, arg: str, value: Any) -> int:
+    """A positive int, or a SpecError naming the layer and the argument."""
     if not is_int(value) or value < 1:
         raise SpecError(f"{layer}: {arg} must be a positive int, got {value!r}")
     return int(value)
+
+
+def optional_size(layer: str, arg: str, value: Any) -> int | None:
+    """A positive int, or ``None``: a size the layer takes from its input."""
+    return None if value is None else positive_int(layer, arg, value)
 
 
 def check_bool(layer: str, arg: str, value: Any) -> bool:

@@ -70,7 +70,7 @@ class Sequential(Block):
         return len(self.layers)
 
     def __getitem__(self, key: int | str) -> Layer:
-        return self.layers[key] if is_int(key) else self.layers[self.names.index(key)]  # type: ignore[index]
+        return self.layers[key] if is_int(key) else self.layers[self.names.index(key)]
 
     def __repr__(self) -> str:
         inner = ", ".join(repr(layer) if name == str(i) else f"{name}={layer!r}" for i, (name, layer) in enumerate(self.children()))

@@ -38,6 +38,7 @@ from .base import (
     int_tuple,
     join_formulas,
     numel,
+    optional_size,
     positive_int,
     spec,
 )
@@ -47,6 +48,8 @@ from .window import fit_error, tail_warnings, window_reach
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never evaluated
     from typing import Any, ClassVar
+
+    from .base import Size
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -87,15 +90,20 @@ class _ConvNd(_MacLayer):
 
     in_channels: int | None
     out_channels: int
-    kernel_size: int | tuple[int, ...]
-    stride: int | tuple[int, ...] = 1
-    padding: int | tuple[int, ...] | str = 0
-    dilation: int | tuple[int, ...] = 1
+    kernel_size: tuple[int, ...]
+    stride: tuple[int, ...] = (1,)
+    padding: tuple[int, ...] | str = (0,)  # "same" stays a word: its split depends on the kernel
+    dilation: tuple[int, ...] = (1,)
     groups: int = 1
     bias: bool = True
     padding_mode: str = "zeros"
 
     ndim: ClassVar[int] = 2
+
+    if TYPE_CHECKING:  # the constructor takes torch's forms (an int for every dim); the fields hold tuples
+        def __init__(self, in_channels: int | None, out_channels: int, kernel_size: Size, stride: Size = 1,
+                     padding: Size | str = 0, dilation: Size = 1, groups: int = 1, bias: bool = True,
+                     padding_mode: str = "zeros") -> None: ...
 
     def __post_init__(self) -> None:
         n, nd = self.name, self.ndim
@@ -116,7 +124,7 @@ class _ConvNd(_MacLayer):
             raise SpecError(f"{n}: padding_mode must be one of {', '.join(_PADDING_MODES)}, got {self.padding_mode!r}")
         freeze(
             self,
-            in_channels=positive_int(n, "in_channels", self.in_channels, optional=True),
+            in_channels=optional_size(n, "in_channels", self.in_channels),
             out_channels=positive_int(n, "out_channels", self.out_channels),
             kernel_size=int_tuple(n, "kernel_size", self.kernel_size, nd, 1, one_for_all=False),
             stride=stride,
@@ -129,9 +137,9 @@ class _ConvNd(_MacLayer):
 
     def pads(self) -> tuple[tuple[int, int], ...]:
         """(left, right) padding per spatial dim; ``"same"`` puts the odd one on the right, as torch."""
-        if self.padding == "same":
+        if isinstance(self.padding, str):  # "same"
             return tuple(same_padding(k, d) for k, d in zip(self.kernel_size, self.dilation))
-        return tuple((p, p) for p in self.padding)  # type: ignore[union-attr]
+        return tuple((p, p) for p in self.padding)
 
     def effect(self, shape: Shape) -> Effect:
         expect_spatial(self, shape, self.ndim)
@@ -142,7 +150,7 @@ class _ConvNd(_MacLayer):
         spatial, k, s, d, pads = shape[1:], self.kernel_size, self.stride, self.dilation, self.pads()
         if any(i + l + r < effective_kernel(kk, dd) for i, kk, dd, (l, r) in zip(spatial, k, d, pads)):
             limit = {"reflect": tuple(i - 1 for i in spatial), "circular": spatial}.get(self.padding_mode)
-            raise fit_error(k, d, spatial, pads, max_padding=limit)  # type: ignore[arg-type]
+            raise fit_error(k, d, spatial, pads, max_padding=limit)
         if self.padding_mode in ("reflect", "circular"):
             for i, (l, r) in zip(spatial, pads):
                 pad = max(l, r)  # "same" with an even kernel pads one more on the right
@@ -160,17 +168,17 @@ class _ConvNd(_MacLayer):
             macs=macs,
             flops=2 * macs,
             formula=formula,
-            reach=window_reach(k, s, d, tuple(l for l, _ in pads)),  # type: ignore[arg-type]
-            warnings=tail_warnings(spatial, k, s, tuple(l for l, _ in pads), d, out),  # type: ignore[arg-type]
+            reach=window_reach(k, s, d, tuple(l for l, _ in pads)),
+            warnings=tail_warnings(spatial, k, s, tuple(l for l, _ in pads), d, out),
         )
 
     def explain(self, shape: Shape, effect: Effect) -> tuple[Step, ...]:
         spatial, out = shape[1:], effect.output_shape
         per_dim = [window_size(i, k, s, l, r, d, o) for i, k, s, (l, r), d, o in
-                   zip(spatial, self.kernel_size, self.stride, self.pads(), self.dilation, out[1:])]  # type: ignore[call-overload]
-        rule = ("O = ⌊(I + 2P − K)/S⌋ + 1" if all(d == 1 for d in self.dilation)  # type: ignore[union-attr]
+                   zip(spatial, self.kernel_size, self.stride, self.pads(), self.dilation, out[1:])]
+        rule = ("O = ⌊(I + 2P − K)/S⌋ + 1" if all(d == 1 for d in self.dilation)
                 else "O = ⌊(I + 2P − D·(K−1) − 1)/S⌋ + 1")
-        cin, cout, g, k = shape[0], self.out_channels, self.groups, tuple(self.kernel_size)  # type: ignore[arg-type]
+        cin, cout, g, k = shape[0], self.out_channels, self.groups, tuple(self.kernel_size)
         cin_g = cin if g == 1 else f"({cin}/{g})"
         sym_k = "·".join(f"k{a[0]}" for a in AXES[len(k)])
         sym_o = "·".join(f"O{a[0]}" for a in AXES[len(k)])
@@ -208,16 +216,21 @@ class _ConvTransposeNd(_MacLayer):
 
     in_channels: int | None
     out_channels: int
-    kernel_size: int | tuple[int, ...]
-    stride: int | tuple[int, ...] = 1
-    padding: int | tuple[int, ...] = 0
-    output_padding: int | tuple[int, ...] = 0
+    kernel_size: tuple[int, ...]
+    stride: tuple[int, ...] = (1,)
+    padding: tuple[int, ...] = (0,)
+    output_padding: tuple[int, ...] = (0,)
     groups: int = 1
     bias: bool = True
-    dilation: int | tuple[int, ...] = 1
+    dilation: tuple[int, ...] = (1,)
     padding_mode: str = "zeros"
 
     ndim: ClassVar[int] = 2
+
+    if TYPE_CHECKING:  # the constructor takes torch's forms (an int for every dim); the fields hold tuples
+        def __init__(self, in_channels: int | None, out_channels: int, kernel_size: Size, stride: Size = 1,
+                     padding: Size = 0, output_padding: Size = 0, groups: int = 1, bias: bool = True,
+                     dilation: Size = 1, padding_mode: str = "zeros") -> None: ...
 
     def __post_init__(self) -> None:
         n, nd = self.name, self.ndim
@@ -227,7 +240,7 @@ class _ConvTransposeNd(_MacLayer):
             raise SpecError(f"{n}: padding must be an int or a tuple (torch has no 'same' for transposed convs), got {self.padding!r}")
         freeze(
             self,
-            in_channels=positive_int(n, "in_channels", self.in_channels, optional=True),
+            in_channels=optional_size(n, "in_channels", self.in_channels),
             out_channels=positive_int(n, "out_channels", self.out_channels),
             kernel_size=int_tuple(n, "kernel_size", self.kernel_size, nd, 1, one_for_all=False),
             stride=int_tuple(n, "stride", self.stride, nd, 1),
@@ -237,7 +250,7 @@ class _ConvTransposeNd(_MacLayer):
             groups=positive_int(n, "groups", self.groups),
             bias=check_bool(n, "bias", self.bias),
         )
-        for op, s, d in zip(self.output_padding, self.stride, self.dilation):  # type: ignore[call-overload]
+        for op, s, d in zip(self.output_padding, self.stride, self.dilation):
             if op >= s and op >= d:
                 raise SpecError(
                     f"{n}: output_padding={op} must be smaller than stride {s} or dilation {d} "
@@ -252,14 +265,14 @@ class _ConvTransposeNd(_MacLayer):
         if cin % g:
             raise ShapeError(f"groups={g} does not divide the input's {cin} channels; groups that fit: {_divisors(cin, self.out_channels)}")
         spatial = shape[1:]
-        dims = list(zip(spatial, self.kernel_size, self.stride, self.padding, self.output_padding, self.dilation))  # type: ignore[call-overload]
+        dims = list(zip(spatial, self.kernel_size, self.stride, self.padding, self.output_padding, self.dilation))
         out = tuple(transposed_output_size(*dim) for dim in dims)
         if any(o < 1 for o in out):
             raise ShapeError(
                 f"output size {fmt_shape(out)} is not positive for input {fmt_shape(spatial)}: "
                 f"padding {fmt_sizes(self.padding)} removes more than (I−1)·S+D·(K−1)+output_padding+1 adds; use less padding"
             )
-        cout, volume = self.out_channels, prod(self.kernel_size)  # type: ignore[arg-type]
+        cout, volume = self.out_channels, prod(self.kernel_size)
         macs = cin * prod(spatial) * (cout // g) * volume
         return Effect(
             output_shape=(cout, *out),
@@ -267,16 +280,16 @@ class _ConvTransposeNd(_MacLayer):
             biases=cout if self.bias else 0,
             macs=macs,
             flops=2 * macs,
-            formula=join_formulas([transposed_formula(*dim, o) for dim, o in zip(dims, out)]),
+            formula=join_formulas([transposed_formula(i, k, s, p, op, d, o) for (i, k, s, p, op, d), o in zip(dims, out)]),
             reach=Reach("transposed", tuple((k, s, d, p) for _, k, s, p, _, d in dims)),
         )
 
     def explain(self, shape: Shape, effect: Effect) -> tuple[Step, ...]:
         spatial, out = shape[1:], effect.output_shape
         per_dim = [f"O = ({i} − 1)·{s} − 2·{p} + {d}·({k} − 1) + {op} + 1 = {transposed_output_size(i, k, s, p, op, d)}"
-                   for i, k, s, p, op, d in zip(spatial, self.kernel_size, self.stride, self.padding,  # type: ignore[call-overload]
+                   for i, k, s, p, op, d in zip(spatial, self.kernel_size, self.stride, self.padding,
                                                 self.output_padding, self.dilation)]
-        cin, cout, g, k = shape[0], self.out_channels, self.groups, tuple(self.kernel_size)  # type: ignore[arg-type]
+        cin, cout, g, k = shape[0], self.out_channels, self.groups, tuple(self.kernel_size)
         cout_g = cout if g == 1 else f"({cout}/{g})"
         return (
             *output_steps(spatial, per_dim, "O = (I − 1)·S − 2P + D·(K − 1) + output_padding + 1", out),
@@ -310,20 +323,25 @@ class DepthwiseConv2d(_MacLayer):
     inferred: ClassVar[str | None] = "channels"
 
     channels: int | None
-    kernel_size: int | tuple[int, int]
-    stride: int | tuple[int, int] = 1
-    padding: int | tuple[int, int] | str = 0
+    kernel_size: tuple[int, ...]
+    stride: tuple[int, ...] = (1,)
+    padding: tuple[int, ...] | str = (0,)
     multiplier: int = 1
     bias: bool = True
-    dilation: int | tuple[int, int] = 1
+    dilation: tuple[int, ...] = (1,)
+
+    if TYPE_CHECKING:  # the constructor takes torch's forms (an int for every dim); the fields hold tuples
+        def __init__(self, channels: int | None, kernel_size: Size, stride: Size = 1, padding: Size | str = 0,
+                     multiplier: int = 1, bias: bool = True, dilation: Size = 1) -> None: ...
 
     def __post_init__(self) -> None:
         freeze(
             self,
-            channels=positive_int(self.name, "channels", self.channels, optional=True),
+            channels=optional_size(self.name, "channels", self.channels),
             multiplier=positive_int(self.name, "multiplier", self.multiplier),
         )
-        self.as_conv(self.channels or 1)  # validates kernel, stride, padding, dilation and bias now
+        conv = self.as_conv(self.channels or 1)  # validates kernel, stride, padding, dilation and bias now
+        freeze(self, kernel_size=conv.kernel_size, stride=conv.stride, padding=conv.padding, dilation=conv.dilation)
 
     def as_conv(self, channels: int) -> Conv2d:
         """The equivalent grouped Conv2d (what torch runs)."""
@@ -359,20 +377,26 @@ class SeparableConv2d(_MacLayer):
 
     in_channels: int | None
     out_channels: int
-    kernel_size: int | tuple[int, int]
-    stride: int | tuple[int, int] = 1
-    padding: int | tuple[int, int] | str = 0
+    kernel_size: tuple[int, ...]
+    stride: tuple[int, ...] = (1,)
+    padding: tuple[int, ...] | str = (0,)
     bias: bool = True
-    dilation: int | tuple[int, int] = 1
+    dilation: tuple[int, ...] = (1,)
+
+    if TYPE_CHECKING:  # the constructor takes torch's forms (an int for every dim); the fields hold tuples
+        def __init__(self, in_channels: int | None, out_channels: int, kernel_size: Size, stride: Size = 1,
+                     padding: Size | str = 0, bias: bool = True, dilation: Size = 1) -> None: ...
 
     def __post_init__(self) -> None:
         freeze(
             self,
-            in_channels=positive_int(self.name, "in_channels", self.in_channels, optional=True),
+            in_channels=optional_size(self.name, "in_channels", self.in_channels),
             out_channels=positive_int(self.name, "out_channels", self.out_channels),
             bias=check_bool(self.name, "bias", self.bias),
         )
-        self.parts(self.in_channels or 1)  # validates the rest now
+        depthwise, _ = self.parts(self.in_channels or 1)  # validates the rest now
+        freeze(self, kernel_size=depthwise.kernel_size, stride=depthwise.stride, padding=depthwise.padding,
+               dilation=depthwise.dilation)
 
     def parts(self, channels: int) -> tuple[DepthwiseConv2d, Conv2d]:
         """(depthwise, pointwise) as they run."""

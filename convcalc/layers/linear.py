@@ -22,6 +22,7 @@ from .base import (
     fmt_shape,
     freeze,
     is_int,
+    optional_size,
     positive_int,
     spec,
 )
@@ -48,7 +49,7 @@ class Linear(Leaf):
     def __post_init__(self) -> None:
         freeze(
             self,
-            in_features=positive_int(self.name, "in_features", self.in_features, optional=True),
+            in_features=optional_size(self.name, "in_features", self.in_features),
             out_features=positive_int(self.name, "out_features", self.out_features),
             bias=check_bool(self.name, "bias", self.bias),
         )

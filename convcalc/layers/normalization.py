@@ -33,6 +33,7 @@ from .base import (
     freeze,
     is_int,
     numel,
+    optional_size,
     positive_int,
     spec,
 )
@@ -68,7 +69,7 @@ class _BatchNorm(_Norm):
 
     def __post_init__(self) -> None:
         n = self.name
-        freeze(self, num_features=positive_int(n, "num_features", self.num_features, optional=True))
+        freeze(self, num_features=optional_size(n, "num_features", self.num_features))
         check_number(n, "eps", self.eps)
         if self.momentum is not None:
             check_number(n, "momentum", self.momentum)
@@ -140,10 +141,14 @@ class LayerNorm(_Norm):
     family: ClassVar[str] = "layernorm"
     torch: ClassVar[Any] = "torch.nn:LayerNorm"
 
-    normalized_shape: int | tuple[int, ...]
+    normalized_shape: tuple[int, ...]
     eps: float = 1e-5
     elementwise_affine: bool = True
     bias: bool = True
+
+    if TYPE_CHECKING:  # torch's forms: one int (the last dim) or the trailing dims
+        def __init__(self, normalized_shape: int | tuple[int, ...], eps: float = 1e-5, elementwise_affine: bool = True,
+                     bias: bool = True) -> None: ...
 
     def __post_init__(self) -> None:
         n = self.name
@@ -157,12 +162,12 @@ class LayerNorm(_Norm):
 
     def effect(self, shape: Shape) -> Effect:
         dims = self.normalized_shape
-        if shape[len(shape) - len(dims):] != dims:  # type: ignore[arg-type]
+        if shape[len(shape) - len(dims):] != dims:
             raise ShapeError(
-                f"normalized_shape={fmt_shape(dims)} (a LayerNorm over the last {len(dims)} dims) does not match "  # type: ignore[arg-type]
+                f"normalized_shape={fmt_shape(dims)} (a LayerNorm over the last {len(dims)} dims) does not match "
                 f"the end of the input {fmt_shape(shape)}; use normalized_shape={shape[-1]} for the last dim"
             )
-        size = prod(dims)  # type: ignore[arg-type]
+        size = prod(dims)
         affine = self.elementwise_affine
         return replace(elementwise(shape, 5 if affine else 4, formula="(x−μ)/σ·γ+β over the last dims: 5 per element"),
                        weights=size if affine else 0, biases=size if affine and self.bias else 0)
@@ -181,7 +186,7 @@ class LayerNorm2d(_Norm):
     eps: float = 1e-6
 
     def __post_init__(self) -> None:
-        freeze(self, num_channels=positive_int(self.name, "num_channels", self.num_channels, optional=True))
+        freeze(self, num_channels=optional_size(self.name, "num_channels", self.num_channels))
         check_number(self.name, "eps", self.eps)
 
     def effect(self, shape: Shape) -> Effect:

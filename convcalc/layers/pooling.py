@@ -39,6 +39,8 @@ if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never 
     from collections.abc import Mapping
     from typing import Any, ClassVar
 
+    from .base import Size
+
 
 class _Pool(Leaf):
     """What max and average pools share: torch's argument rules and its output-size rule."""
@@ -47,9 +49,9 @@ class _Pool(Leaf):
     torch: ClassVar[Any] = "torch.nn:{name}"
     #: AvgPool3d alone refuses an input smaller than its kernel, padding or not (torch's pool3d_shape_check).
     input_at_least_kernel: ClassVar[bool] = False
-    kernel_size: Any
-    stride: Any
-    padding: Any
+    kernel_size: tuple[int, ...]
+    stride: tuple[int, ...] | None
+    padding: tuple[int, ...]
     ceil_mode: bool
 
     def _normalise(self, dilation: Any = 1) -> None:
@@ -73,7 +75,7 @@ class _Pool(Leaf):
     @property
     def strides(self) -> tuple[int, ...]:
         """The stride in use: torch's default is the kernel size."""
-        return self.stride if self.stride is not None else self.kernel_size  # type: ignore[no-any-return]
+        return self.stride if self.stride is not None else self.kernel_size
 
     @property
     def dilations(self) -> tuple[int, ...]:
@@ -135,12 +137,16 @@ class _MaxPoolNd(_Pool):
     functional: ClassVar[Mapping[str, tuple[str, ...]]] = {
         "max_pool{n}d": ("kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices")}
 
-    kernel_size: int | tuple[int, ...]
-    stride: int | tuple[int, ...] | None = None
-    padding: int | tuple[int, ...] = 0
-    dilation: int | tuple[int, ...] = 1
+    kernel_size: tuple[int, ...]
+    stride: tuple[int, ...] | None = None
+    padding: tuple[int, ...] = (0,)
+    dilation: tuple[int, ...] = (1,)
     return_indices: bool = False
     ceil_mode: bool = False
+
+    if TYPE_CHECKING:  # the constructor takes torch's forms (an int for every dim); the fields hold tuples
+        def __init__(self, kernel_size: Size, stride: Size | None = None, padding: Size = 0, dilation: Size = 1,
+                     return_indices: bool = False, ceil_mode: bool = False) -> None: ...
 
     def __post_init__(self) -> None:
         self._normalise()
@@ -152,7 +158,7 @@ class _MaxPoolNd(_Pool):
 
     @property
     def dilations(self) -> tuple[int, ...]:
-        return self.dilation  # type: ignore[return-value]
+        return self.dilation
 
     def window_cost(self) -> int:
         return prod(self.kernel_size) - 1
@@ -181,12 +187,16 @@ class _AvgPoolNd(_Pool):
     functional: ClassVar[Mapping[str, tuple[str, ...]]] = {
         "avg_pool{n}d": ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override")}
 
-    kernel_size: int | tuple[int, ...]
-    stride: int | tuple[int, ...] | None = None
-    padding: int | tuple[int, ...] = 0
+    kernel_size: tuple[int, ...]
+    stride: tuple[int, ...] | None = None
+    padding: tuple[int, ...] = (0,)
     ceil_mode: bool = False
     count_include_pad: bool = True
     divisor_override: int | None = None
+
+    if TYPE_CHECKING:  # the constructor takes torch's forms (an int for every dim); the fields hold tuples
+        def __init__(self, kernel_size: Size, stride: Size | None = None, padding: Size = 0, ceil_mode: bool = False,
+                     count_include_pad: bool = True, divisor_override: int | None = None) -> None: ...
 
     def __post_init__(self) -> None:
         self._normalise()
@@ -231,7 +241,10 @@ class _AdaptivePoolNd(Leaf):
     divide I, so FLOPs sum the real windows rather than assume Πk each.
     """
 
-    output_size: int | None | tuple[int | None, ...]
+    output_size: tuple[int | None, ...]
+
+    if TYPE_CHECKING:  # torch's forms: one size for every dim, or one per dim (None keeps the input's)
+        def __init__(self, output_size: int | None | tuple[int | None, ...]) -> None: ...
 
     ndim: ClassVar[int] = 2
     comparisons: ClassVar[bool] = False  # max: window−1 comparisons; avg: window additions+division
@@ -251,7 +264,7 @@ class _AdaptivePoolNd(Leaf):
     def effect(self, shape: Shape) -> Effect:
         expect_spatial(self, shape, self.ndim)
         spatial = shape[1:]
-        out = tuple(i if o is None else o for i, o in zip(spatial, self.output_size))  # type: ignore[union-attr]
+        out = tuple(i if o is None else o for i, o in zip(spatial, self.output_size))
         reads = prod(adaptive_reads(i, o) for i, o in zip(spatial, out))  # windows overlap when O ∤ I
         flops = shape[0] * (reads - prod(out) if self.comparisons else reads)
         formula = join_formulas([
@@ -281,7 +294,7 @@ class _AdaptivePoolNd(Leaf):
     def torch_kwargs(self) -> dict[str, Any]:
         kwargs = super().torch_kwargs()
         if self.ndim == 1:  # torch's 1-d adaptive pools take one int
-            kwargs["output_size"] = self.output_size[0]  # type: ignore[index]
+            kwargs["output_size"] = self.output_size[0]
         return kwargs
 
 
@@ -299,8 +312,11 @@ class AdaptiveAvgPool3d(_AdaptivePoolNd):
 
 @spec
 class _AdaptiveMaxPoolNd(_AdaptivePoolNd):
-    output_size: int | None | tuple[int | None, ...]
+    output_size: tuple[int | None, ...]
     return_indices: bool = False
+
+    if TYPE_CHECKING:  # torch's forms: one size for every dim, or one per dim (None keeps the input's)
+        def __init__(self, output_size: int | None | tuple[int | None, ...], return_indices: bool = False) -> None: ...
 
     comparisons: ClassVar[bool] = True
     family: ClassVar[str] = "adaptivemaxpool"
@@ -327,7 +343,10 @@ class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
 class GlobalAvgPool2d(AdaptiveAvgPool2d):
     """Average over all of H×W: the same as ``AdaptiveAvgPool2d(1)``, output C×1×1."""
 
-    output_size: int | None | tuple[int | None, ...] = field(default=1, init=False)
+    output_size: tuple[int | None, ...] = field(default=(1, 1), init=False)
+
+    if TYPE_CHECKING:
+        def __init__(self) -> None: ...
 
     torch: ClassVar[Any] = None
     functional: ClassVar[Mapping[str, tuple[str, ...]]] = {}

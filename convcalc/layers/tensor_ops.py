@@ -24,6 +24,7 @@ from .base import (
     freeze,
     is_int,
     numel,
+    optional_size,
     positive_int,
     spec,
 )
@@ -147,7 +148,7 @@ class LayerScale(Leaf):
     init_value: float = 1e-6
 
     def __post_init__(self) -> None:
-        freeze(self, dim=positive_int(self.name, "dim", self.dim, optional=True))
+        freeze(self, dim=optional_size(self.name, "dim", self.dim))
         check_number(self.name, "init_value", self.init_value)
 
     def effect(self, shape: Shape) -> Effect:

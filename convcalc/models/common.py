@@ -9,7 +9,7 @@ from ..layers.base import Leaf
 
 
 def conv_bn(
-    cin: int, cout: int, kernel: int | tuple[int, int] = 3, stride: int = 1, padding: int | tuple[int, int] | None = None,
+    cin: int, cout: int, kernel: int | tuple[int, ...] = 3, stride: int = 1, padding: int | tuple[int, ...] | None = None,
     groups: int = 1, activation: Callable[[], Leaf] | None = ReLU, eps: float = 1e-5, dilation: int = 1,
 ) -> Sequential:
     """torchvision's Conv2dNormActivation: conv (no bias), batch norm, activation; padding keeps the size."""

@@ -27,7 +27,7 @@ def basic(cin: int, cout: int, kernel: int | tuple[int, int], stride: int = 1, p
 
 # GoogLeNet's Table 1 as torchvision builds it: (name, in, #1×1, #3×3 reduce, #3×3, #5×5 reduce, #5×5, pool proj).
 # torchvision (like the reference code it ported) uses a 3×3 conv where the paper's "5×5" branch is.
-GOOGLENET_TABLE = [
+GOOGLENET_TABLE: list[tuple[str, *tuple[int, ...]]] = [
     ("inception3a", 192, 64, 96, 128, 16, 32, 32),
     ("inception3b", 256, 128, 128, 192, 32, 96, 64),
     ("maxpool3", 3),

@@ -109,7 +109,7 @@ def inverted_residual_v3(cin: int, kernel: int, expanded: int, cout: int, se: bo
     return Residual(body) if stride == 1 and cin == cout else body
 
 
-def mobilenet_v3(table: list, last_channel: int, num_classes: int) -> Layer:  # type: ignore[type-arg]
+def mobilenet_v3(table: list[tuple[int, int, int, int, bool, str, int]], last_channel: int, num_classes: int) -> Layer:
     layers: list[Layer] = [conv_bn(3, 16, 3, 2, activation=Hardswish, eps=0.001)]
     layers += [inverted_residual_v3(*row) for row in table]
     last_in = table[-1][3]

@@ -19,7 +19,7 @@ def fire(cin: int, squeeze: int, expand1x1: int, expand3x3: int) -> Sequential:
 
 
 # Each version as a table: a stem conv (out, kernel), then Fire rows (in, squeeze, e1, e3) and "pool".
-VERSIONS = {
+VERSIONS: dict[str, tuple[tuple[int, int], list[str | tuple[int, int, int, int]]]] = {
     "1_0": ((96, 7), ["pool", (96, 16, 64, 64), (128, 16, 64, 64), (128, 32, 128, 128), "pool", (256, 32, 128, 128),
                       (256, 48, 192, 192), (384, 48, 192, 192), (384, 64, 256, 256), "pool", (512, 64, 256, 256)]),
     "1_1": ((64, 3), ["pool", (64, 16, 64, 64), (128, 16, 64, 64), "pool", (128, 32, 128, 128), (256, 32, 128, 128),
@@ -31,7 +31,7 @@ def squeezenet(version: str, num_classes: int) -> Layer:
     (stem, kernel), rows = VERSIONS[version]
     layers: list[Layer] = [Conv2d(3, stem, kernel, stride=2), ReLU(inplace=True)]
     for row in rows:
-        layers.append(MaxPool2d(3, 2, ceil_mode=True) if row == "pool" else fire(*row))
+        layers.append(MaxPool2d(3, 2, ceil_mode=True) if isinstance(row, str) else fire(*row))
     return Sequential({
         "features": Sequential(*layers),
         "classifier": Sequential(Dropout(0.5), Conv2d(512, num_classes, 1), ReLU(inplace=True), AdaptiveAvgPool2d((1, 1))),

@@ -31,7 +31,7 @@ from torch.utils.flop_counter import flop_registry
 from .. import layers as cc
 from ..errors import ConvCalcError, ShapeError, SpecError
 from ..inputs import check_batch, check_input, dtype_bytes
-from ..layers.base import LAYER_TYPES, Leaf, Reach, Shape, numel
+from ..layers.base import LAYER_TYPES, Join, Leaf, Reach, Shape, numel
 from ..receptive import Field
 from ..records import replace
 from ..report import Report
@@ -60,10 +60,11 @@ def spec_of(module: nn.Module, table: dict[type, type[Leaf]]) -> Leaf | None:
     """The convcalc spec of a module convcalc knows (its own modules carry theirs), else None.
 
     A subclass of a known module counts as it only when it keeps that module's ``forward``."""
-    spec = getattr(module, "convcalc_spec", None)
+    spec: Leaf | None = getattr(module, "convcalc_spec", None)
     if spec is not None:
-        return spec  # type: ignore[no-any-return]
-    reader = next((table[c] for c in type(module).__mro__ if c in table and type(module).forward is c.forward), None)
+        return spec
+    forward = type(module).forward
+    reader = next((table[c] for c in type(module).__mro__ if c in table and forward is getattr(c, "forward", None)), None)
     if reader is None:
         return None
     try:
@@ -196,7 +197,9 @@ class _Session(TorchDispatchMode):
         self.mark(out, fld)
 
         def add(*args: Any, **kwargs: Any) -> None:  # every row of an op shows the field of its result
-            self._add(*args, receptive_field=fld.shown, **kwargs)
+            kwargs["receptive_field"] = fld.shown
+            self._add(*args, **kwargs)
+
         if packet in flop_registry:
             flops = int(flop_registry[packet](*args, **kwargs, out_val=out))
             kind = _matmul_kind(base, args)
@@ -270,11 +273,10 @@ class _Session(TorchDispatchMode):
     def _leaf_row(self, frame: _Frame, out_shape: Shape, output: Any) -> None:
         spec = frame.spec
         assert spec is not None
-        join = getattr(spec, "join", None)
         try:
-            if join is not None:  # add, cat, mul: several inputs
+            if isinstance(spec, Join):  # add, cat, mul: several inputs
                 shapes = [tuple(t.shape[1:]) for t in frame.inputs]
-                effect = join(shapes, [f"input {i + 1}" for i in range(len(shapes))])
+                effect = spec.join(shapes, [f"input {i + 1}" for i in range(len(shapes))])
                 fld = self.field_of(frame.inputs, broadcast=spec.broadcast)
             else:
                 effect = spec.effect(frame.input_shape[1:])
