@@ -94,6 +94,12 @@ def family(row: Row) -> str:
     return _FUNCTION_KINDS.get(kind, "none")
 
 
+def _fields_of(row: Row) -> Any:
+    """The row's layer spec, to read the fields its family has (``groups`` of a transposed conv, ``affine`` of a
+    batch norm): the family says which layer type it is."""
+    return row.spec
+
+
 def _elements(shape: tuple[int, ...], batch: int) -> int:
     return prod(shape) * batch
 
@@ -218,12 +224,12 @@ def _torchinfo(row: Row) -> list[Term]:
 def _thop(row: Row) -> list[Term]:
     if row.call != "module":
         return _missed(row)
-    fam, spec, p = family(row), row.spec, row.primitives
+    fam, spec, p = family(row), _fields_of(row), row.primitives
     terms: list[Term] = []
     if fam in ("conv", "separable", "linear"):
         terms = [(_MACS, p.macs)]
     elif fam == "convtranspose":  # output elements × (input channels / groups) × Πk
-        counted = _elements(row.output_shape, row.batch) * (row.input_shape[0] // spec.groups) * prod(spec.kernel_size)  # type: ignore[union-attr]
+        counted = _elements(row.output_shape, row.batch) * (row.input_shape[0] // spec.groups) * prod(spec.kernel_size)
         terms = [(_MACS, p.macs), (_transposed_trap(row, counted), counted - p.macs)]
     elif fam in ("batchnorm", "layernorm"):
         affine = getattr(spec, "affine", getattr(spec, "elementwise_affine", True))
@@ -244,7 +250,7 @@ def _thop(row: Row) -> list[Term]:
 
 
 def _ptflops(row: Row) -> list[Term]:
-    fam, spec, p = family(row), row.spec, row.primitives
+    fam, spec, p = family(row), _fields_of(row), row.primitives
     module: list[Term] = []
     function: list[Term] = []
     if row.call == "module":
@@ -256,7 +262,7 @@ def _ptflops(row: Row) -> list[Term]:
         elif fam in ("maxpool", "avgpool", "adaptivemaxpool", "adaptiveavgpool"):
             module = [("pools, 1 per input element (module hook)", p.pool_inputs)]
         elif fam == "batchnorm":
-            affine = spec.affine  # type: ignore[union-attr]
+            affine = spec.affine
             module = [(f"batch norm, {2 if affine else 1} per element", p.norm_elements * (2 if affine else 1))]
         elif fam == "layernorm":  # ptflops looks for `affine`, which LayerNorm does not have
             module = [("layer norm, 1 per element", p.norm_elements)]
@@ -269,7 +275,7 @@ def _ptflops(row: Row) -> list[Term]:
         elif fam == "softmax":
             function = [("softmax, 1 per element (patched F.softmax)", p.activation_elements)]
         elif fam == "lrn":  # F.local_response_norm: two Tensor.mul, one Tensor.add and an avg_pool over padded channels
-            padded = row.batch * (row.input_shape[0] + spec.size - 1) * prod(row.input_shape[1:])  # type: ignore[union-attr]
+            padded = row.batch * (row.input_shape[0] + spec.size - 1) * prod(row.input_shape[1:])
             function = [("local response norm's Tensor.mul/add and avg_pool calls", 3 * p.norm_elements + padded)]
     elif _patched_by_ptflops(row, fam):
         if fam == "activation":

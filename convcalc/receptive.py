@@ -175,6 +175,12 @@ def _hull_all(intervals: Iterable[Interval]) -> Interval:
     return seen
 
 
+def _all_known(axes: list[Axis | None]) -> tuple[Axis, ...] | None:
+    """The axes, or None when any of them could not be followed."""
+    known = tuple(a for a in axes if a is not None)
+    return known if len(known) == len(axes) else None
+
+
 _MOVES: dict[str, Callable[..., Axis | None]] = {"window": Axis.window, "transposed": Axis.transposed, "adaptive": Axis.adaptive}
 _PLAIN_LAYOUTS: dict[int, tuple[int | None, ...]] = {}
 
@@ -216,9 +222,8 @@ class Field:
         return Field(tuple(Axis(((0, 0),), 1, size) for size in shape[1:]), (None, *range(n)))
 
     def _with(self, axes: list[Axis | None]) -> Field:
-        if any(a is None for a in axes):
-            return Field(self.axes, self.layout, "unknown")
-        return Field(tuple(axes), self.layout, self.mode)  # type: ignore[arg-type]
+        known = _all_known(axes)
+        return Field(self.axes, self.layout, "unknown") if known is None else Field(known, self.layout, self.mode)
 
     def advance(self, reach: Reach, out: Shape) -> Field:
         kind = reach.kind
@@ -253,9 +258,8 @@ class Field:
                 axes.append(axis.broadcast(others[0].at(0)))
             else:
                 axes.append(Axis.union([axis, *others]))
-        if any(a is None for a in axes):
-            return Field(first.axes, first.layout, "unknown")
-        return Field(tuple(axes), first.layout, mode)  # type: ignore[arg-type]
+        known = _all_known(axes)
+        return Field(first.axes, first.layout, "unknown") if known is None else Field(known, first.layout, mode)
 
     @cached_property
     def shown(self) -> tuple[int, ...] | None:

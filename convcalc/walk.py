@@ -118,11 +118,11 @@ class _Walk:
         return tuple(rows)
 
     def leaf(self, layer: Leaf, shape: Shape) -> tuple[Effect, Leaf, str]:
-        key = (layer, shape)
+        key: tuple[Leaf, Shape] | None = (layer, shape)
         try:
-            known = self.memo.get(key)
+            known = self.memo.get(key)  # type: ignore[arg-type]  # key is not None here
         except TypeError:  # a layer holding an unhashable value: compute it every time
-            known, key = None, None  # type: ignore[assignment]
+            known, key = None, None
         if known is None:
             effect = layer.effect(shape)  # first: it gives the clearest error for a shape that does not fit
             shown = layer.resolved(shape)

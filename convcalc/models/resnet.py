@@ -7,6 +7,8 @@ groups and width per group (Xie et al. 2017) and Wide ResNet's doubled width
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..layers import AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Flatten, Linear, MaxPool2d, ReLU, Residual, Sequential
 from ..layers.base import Layer
 from .registry import TORCH_FLATTEN, register
@@ -40,10 +42,11 @@ def _shortcut(inplanes: int, outplanes: int, stride: int) -> Sequential | None:
     return Sequential(Conv2d(inplanes, outplanes, 1, stride, bias=False), BatchNorm2d(outplanes))
 
 
-EXPANSION = {basic_block: 1, bottleneck: 4}
+EXPANSION: dict[Callable[..., Residual], int] = {basic_block: 1, bottleneck: 4}
 
 
-def resnet(block, counts: tuple[int, int, int, int], num_classes: int = 1000, groups: int = 1, width_per_group: int = 64) -> Layer:  # type: ignore[no-untyped-def]
+def resnet(block: Callable[..., Residual], counts: tuple[int, int, int, int], num_classes: int = 1000, groups: int = 1,
+           width_per_group: int = 64) -> Layer:
     """The stem, four stages of ``counts`` blocks (64, 128, 256, 512 planes), pool and classifier."""
     stages: dict[str, Layer] = {}
     inplanes = 64

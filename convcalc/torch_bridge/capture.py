@@ -337,7 +337,7 @@ class _Holder(nn.Module):
     def __init__(self, params: list[torch.Tensor]) -> None:
         super().__init__()
         for i, p in enumerate(params):
-            self._parameters[str(i)] = p  # type: ignore[assignment]
+            self.register_parameter(str(i), p if isinstance(p, nn.Parameter) else nn.Parameter(p, requires_grad=False))
 
 
 def _places(root: nn.Module, limit: int = 100_000) -> dict[int, int]:
