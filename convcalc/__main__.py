@@ -1,5 +1,5 @@
 """``python -m convcalc`` runs the command line."""
 
-from .fastpath import main
+from .cli import main
 
 raise SystemExit(main())

@@ -3,23 +3,24 @@
 Every error on bad input becomes one line ``error: …`` on stderr and exit
 status 2, in :func:`main` and nowhere else. An unexpected exception is a bug:
 one line saying so (exit 3), or the traceback with ``--debug``.
+
+This module is the console script and ``python -m convcalc``, so its start-up is the
+command's: at module level it imports only what defining the commands needs (click and
+a few constants); each command imports the library, the renderers and the standard
+modules it uses when it runs.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
+import os
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 import click
 
-from . import api
 from .errors import ConvCalcError
-from .fastpath import reader_left
-from .rendering import FORMATS
+from .tables import FORMATS
 
 EXIT_BAD_INPUT = 2
 EXIT_BUG = 3
@@ -60,7 +61,7 @@ def _run(group: click.Group, args: list[str], prog_name: str, extra: dict[str, A
         click.echo("error: interrupted", err=True)
         return 130
     except BrokenPipeError:  # `convcalc … | head`: the reader has what it wanted
-        return reader_left()
+        return _reader_left()
     except OSError as error:  # stdout unwritable (a full disk, a closed terminal)
         click.echo(f"error: cannot write the output: {error}", err=True)
         return 1
@@ -76,6 +77,13 @@ def _run(group: click.Group, args: list[str], prog_name: str, extra: dict[str, A
     return result if isinstance(result, int) else 0
 
 
+def _reader_left() -> int:
+    """``convcalc … | head``: the reader has what it wanted. Point stdout at the null device so that
+    the interpreter's last flush cannot fail too, and exit 0 (Python's documented remedy)."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
+
+
 @click.group("convcalc", cls=_Convcalc, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show the full traceback of unexpected errors.")
 def cli(debug: bool) -> None:
@@ -84,7 +92,13 @@ def cli(debug: bool) -> None:
 
 def _network(model: str) -> object:
     """A zoo name or spec file as it is, or the object ``package.module:Name`` names."""
-    return api.load(model) if ":" in model and not Path(model).is_file() else model
+    if ":" not in model:
+        return model
+    from pathlib import Path
+
+    from . import api
+
+    return model if Path(model).is_file() else api.load(model)
 
 
 def _emit(text: str) -> None:
@@ -124,6 +138,10 @@ def summary(model: str, input_shape: str | None, batch: int, dtype: str, depth: 
       convcalc summary resnet50 --compare
       convcalc summary examples/lenet_mnist.txt --verify
     """
+    import contextlib
+
+    from . import api
+
     if device != "cpu" and not check:
         raise click.UsageError("--device is where --verify runs torch; add --verify")
     with contextlib.redirect_stdout(sys.stderr):  # what the user's own code prints stays off our output
@@ -131,6 +149,8 @@ def summary(model: str, input_shape: str | None, batch: int, dtype: str, depth: 
         report = api.summary(network, input_shape, batch=batch, dtype=dtype, depth=depth)
         verified = api.verify(network, input_shape, device=device, batch=batch) if check else None
     if fmt == "json":
+        import json
+
         from .rendering import comparison_dict
 
         document = report.to_dict()
@@ -163,6 +183,10 @@ def verify_command(model: str, input_shape: str | None, batch: int, device: str,
     Example:
       convcalc verify resnet50 --device meta
     """
+    import contextlib
+
+    from . import api
+
     with contextlib.redirect_stdout(sys.stderr):
         verified = api.verify(_network(model), input_shape, device=device, batch=batch)
     _emit(verified.render(fmt, human=human))
@@ -184,9 +208,10 @@ def layer(call: str, input_shape: str, explain: bool, dtype: str, fmt: str, huma
     Example:
       convcalc layer "nn.Conv2d(3, 10, kernel_size=5, padding=2)" --input 3x32x32 --explain
     """
-    from .working import explain as working
+    from . import api
     from .parsing import parse_layer
     from .rendering import layer_card
+    from .working import explain as working
 
     spec = parse_layer(call)
     if explain:
@@ -253,6 +278,7 @@ def models(pattern: str, fmt: str, human: bool) -> None:
     Example:
       convcalc models 'resnet*'
     """
+    from . import api
     from . import models as zoo
     from .rendering import count, table_of
 

@@ -11,14 +11,13 @@ from collections.abc import Callable, Iterable, Sequence
 
 from .errors import SpecError
 from .records import record
-from .tables import GRIDS, grid
+from .tables import FORMATS, GRIDS, grid
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .report import Report, Row
     from .torch_bridge.verify import Check, VerifyReport
 
-FORMATS = ("table", "markdown", "latex", "html", "csv", "json")
 HEADERS = ("#", "path", "layer", "output", "params", "MACs", "FLOPs", "RF")
 _NUMERIC = (True, False, False, False, True, True, True, False)
 

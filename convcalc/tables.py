@@ -5,6 +5,9 @@ The layout is tabulate's (its ``simple``, ``github``, ``latex_booktabs`` and
 hold every format to tabulate's own output. convcalc writes them itself because
 importing tabulate 0.10 costs about 50 ms (it reads package metadata at import),
 a third of the whole command's start-up.
+
+:data:`FORMATS`, every ``--format``, is kept here too: the command line defines its
+options from it without loading :mod:`convcalc.rendering`, which renders them all.
 """
 
 from __future__ import annotations
@@ -13,6 +16,9 @@ from collections.abc import Sequence
 
 #: The grid formats, by the name the ``--format`` option uses.
 GRIDS = ("table", "markdown", "latex", "html")
+
+#: Every output format: the grids, then CSV and JSON for scripts.
+FORMATS = (*GRIDS, "csv", "json")
 
 _RIGHT = ' style="text-align: right;"'
 _MIN_PADDING = 2  # a column is at least this much wider than its header

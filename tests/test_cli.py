@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 import pytest
 
-from convcalc import cli
+from convcalc import api, cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -93,7 +93,7 @@ def test_internal_errors_are_reported_as_bugs(capsys, monkeypatch) -> None:
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(cli.api, "summary", broken)
+    monkeypatch.setattr(api, "summary", broken)
     code, out, err = run(capsys, "summary", "alexnet")
     assert code == 3
     assert err.startswith("error: internal error (RuntimeError: boom); this is a bug in convcalc, rerun with --debug")

@@ -1,6 +1,6 @@
 """Every input path answers a mistake with one clear error: the place, the values, what would fit.
 
-The command line is run as the console script runs it (``convcalc.fastpath.main``): each
+The command line is run as the console script runs it (``convcalc.cli.main``): each
 mistake must give exit status 2 and exactly one line ``error: …`` on stderr, nothing on
 stdout and no traceback. The library raises the matching ConvCalcError subclass.
 """
@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 
 import convcalc as cc
-from convcalc import fastpath
+from convcalc import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = fastpath.main(argv)
+    code = cli.main(argv)
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -226,12 +226,12 @@ def test_an_internal_error_is_reported_as_a_bug(capsys: pytest.CaptureFixture[st
     assert code == 3 and out == "" and err.count("\n") == 1
     assert "internal error (ZeroDivisionError: planted)" in err and "--debug" in err
     with pytest.raises(ZeroDivisionError):
-        fastpath.main(["--debug", "summary", "lenet5"])
+        cli.main(["--debug", "summary", "lenet5"])
 
 
 def test_no_traceback_from_a_real_process(tmp_path: Path) -> None:
     """The installed entry point, in a fresh interpreter: a bad input is one line and exit 2."""
-    script = "import sys; from convcalc.fastpath import main; sys.exit(main(sys.argv[1:]))"
+    script = "import sys; from convcalc.cli import main; sys.exit(main(sys.argv[1:]))"
     for argv in (["summary", "alexnet", "--input", "3x1x1"], ["layer", "nn.Conv2d(3, 8, 0)", "--input", "3x8x8"],
                  ["layer", "nn.Conv2d(3, 8, 3)if 1else 2", "--input", "3x8x8"]):  # Python's own SyntaxWarning stays quiet
         done = subprocess.run([sys.executable, "-c", script, *argv], capture_output=True, text=True, cwd=ROOT,

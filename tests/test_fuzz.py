@@ -160,10 +160,10 @@ def test_no_command_line_makes_a_traceback(argv: list[str]) -> None:
     import contextlib
     import io
 
-    from convcalc import fastpath
+    from convcalc import cli
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), contextlib.chdir(ROOT):
-        code = fastpath.main([a for a in argv if a != "verify"])  # verify would build torch modules: slow
+        code = cli.main([a for a in argv if a != "verify"])  # verify would build torch modules: slow
     assert code in (0, 1, 2), (argv, code, err.getvalue())
     assert "Traceback" not in err.getvalue() and err.getvalue().count("\n") <= 1, err.getvalue()

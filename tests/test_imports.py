@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,4 +59,27 @@ def test_every_cli_command_stays_symbolic() -> None:
         "    assert main(['check', 'examples/homework.toml']) == 1\n"  # it holds the seeds' two slips
         "    assert main(['solve', '--input', '7', '--kernel', '3', '--stride', '3']) == 0\n"
         "    assert main(['models']) == 0\n"
+    )
+
+
+def test_the_console_script_summary_stays_light() -> None:
+    """`convcalc summary alexnet` as the installed script runs it (pyproject's entry point), alone in
+    its interpreter: click is loaded to read the command line, and nothing heavy besides."""
+    entry = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]["convcalc"]
+    module, _, name = entry.partition(":")
+    assert_runs_light(
+        "import sys, io, contextlib\n"
+        f"from {module} import {name} as main\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        "    assert main(['summary', 'alexnet']) == 0\n"
+        "assert '62,378,344' in out.getvalue()\n"  # AlexNet's parameters, CS231n's table (seed 002)
+    )
+
+
+def test_defining_the_commands_loads_no_library() -> None:
+    """cli.py imports at module level only what defining the commands needs; each command loads
+    the library and the renderers when it runs, so `convcalc --help` costs click and no more."""
+    assert_runs_light(
+        "import sys, convcalc.cli\n",
+        also=("convcalc.api", "convcalc.analysis", "convcalc.models", "convcalc.parsing", "convcalc.rendering", "json"),
     )
