@@ -31,6 +31,7 @@ from .base import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never evaluated
+    from collections.abc import Sequence
     from typing import Any, ClassVar
 
 
@@ -53,6 +54,9 @@ class Permute(Leaf):
     torch: ClassVar[Any] = "convcalc.torch_bridge.modules:{name}"
 
     dims: tuple[int, ...]
+
+    if TYPE_CHECKING:  # a list, as torchvision writes it, or a tuple; the field holds the tuple
+        def __init__(self, dims: Sequence[int]) -> None: ...
 
     def __post_init__(self) -> None:
         dims = tuple(self.dims) if isinstance(self.dims, (tuple, list)) else None
@@ -168,6 +172,9 @@ class Reshape(Leaf):
     torch: ClassVar[Any] = "convcalc.torch_bridge.modules:{name}"
 
     shape: tuple[int, ...]
+
+    if TYPE_CHECKING:  # a list or a tuple; the field holds the tuple
+        def __init__(self, shape: Sequence[int]) -> None: ...
 
     def __post_init__(self) -> None:
         dims = tuple(self.shape) if isinstance(self.shape, (tuple, list)) else None
