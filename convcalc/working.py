@@ -19,6 +19,7 @@ from .errors import SpecError
 from .layers.base import Leaf, Shape, Step
 from .records import record
 from .report import Report
+from .tables import latex
 from .walk import analyze
 
 CONVENTION = ("convention: 1 multiply-accumulate (MAC) = 1 multiplication + 1 addition = 2 FLOPs; bias additions "
@@ -65,10 +66,10 @@ class Working:
                 text.append(f"- {step['quantity']}: " + "  \n  ".join(f"`{w}`" for w in step["working"]))
             return "\n".join([*text, "", *(f"*{t}*  " for t in tail), f"*{CONVENTION}*"])
         if fmt == "latex":
-            text = [rf"\paragraph{{{_latex(self.title)}}}", r"\begin{description}"]
+            text = [rf"\paragraph{{{latex(self.title, prose=True)}}}", r"\begin{description}"]
             for step in steps:
-                text.append(rf"  \item[{_latex(step['quantity'])}] " + r" \\ ".join(_latex(w) for w in step["working"]))
-            return "\n".join([*text, r"\end{description}", *(_latex(t) + r"\\" for t in tail), _latex(CONVENTION)])
+                text.append(rf"  \item[{latex(step['quantity'], prose=True)}] " + r" \\ ".join(latex(w, prose=True) for w in step["working"]))
+            return "\n".join([*text, r"\end{description}", *(latex(t, prose=True) + r"\\" for t in tail), latex(CONVENTION, prose=True)])
         if fmt == "html":
             items = "".join(f"<dt>{escape(step['quantity'])}</dt>" + "".join(f"<dd>{escape(w)}</dd>" for w in step["working"])
                             for step in steps)
@@ -86,18 +87,6 @@ class Working:
 
     def __str__(self) -> str:
         return self.render("table")
-
-
-_LATEX = {"⌊": r"$\lfloor$", "⌋": r"$\rfloor$", "⌈": r"$\lceil$", "⌉": r"$\rceil$", "·": r"$\cdot$", "−": "$-$",
-          "×": r"$\times$", "Π": r"$\Pi$", "≥": r"$\geq$", "≤": r"$\leq$", "≠": r"$\neq$", "→": r"$\to$",
-          "√": r"$\surd$", "—": "---", "–": "--", "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$",
-          "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
-
-
-def _latex(text: str) -> str:
-    """Plain LaTeX text for a line of working: specials escaped, the math signs as math (ASCII out)."""
-    out = "".join(_LATEX.get(ch, ch) for ch in text).replace("$$", "")  # neighbouring signs share one $…$
-    return out.encode("ascii", "replace").decode()
 
 
 def working_of(layer: Leaf, input_shape: Shape | str, dtype: str = "float32") -> Working:
