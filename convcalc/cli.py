@@ -159,10 +159,10 @@ def summary(model: str, input_shape: str | None, batch: int, dtype: str, depth: 
         click.echo(json.dumps(document if verified is None else {"summary": document, "verify": verified.to_dict()},
                               indent=2, ensure_ascii=False))
     else:
-        from .rendering import breakdown as primitive_table, comparison
+        from .rendering import breakdown as primitive_table, comparison, render
 
-        views = ([primitive_table(report, fmt, human)] if breakdown else []) + (
-            [comparison(report, fmt, human)] if compare else [])
+        views = ([render(primitive_table(report), fmt, human)] if breakdown else []) + (
+            [render(comparison(report), fmt, human)] if compare else [])
         _emit("\n\n".join(views) if views else report.render(fmt, human=human))
         if verified is not None:
             _emit(f"\n{verified.render(fmt, human=human)}")
@@ -210,7 +210,7 @@ def layer(call: str, input_shape: str, explain: bool, dtype: str, fmt: str, huma
     """
     from . import api
     from .parsing import parse_layer
-    from .rendering import layer_card
+    from .rendering import layer_card, render
     from .working import explain as working
 
     spec = parse_layer(call)
@@ -218,7 +218,7 @@ def layer(call: str, input_shape: str, explain: bool, dtype: str, fmt: str, huma
         _emit(working(spec, input_shape, dtype=dtype, fmt=fmt))
         return
     report = api.summary(spec, input_shape, dtype=dtype)
-    _emit(layer_card(report, human) if fmt == "table" else report.render(fmt, human=human))
+    _emit(render(layer_card(report), fmt, human) if fmt == "table" else report.render(fmt, human=human))
 
 
 @cli.command()
@@ -256,7 +256,7 @@ def solve(size: int, kernel: int, stride: int | None, dilation: int, output: int
     Example:
       convcalc solve --input 7 --kernel 3 --stride 3
     """
-    from .rendering import table_of
+    from .rendering import listing, render
     from .solving import solve as find
 
     fits = find(size, kernel, stride, dilation, output, same)
@@ -265,7 +265,7 @@ def solve(size: int, kernel: int, stride: int | None, dilation: int, output: int
                             f"with kernel {kernel}")
     rows = [{"padding": str(f.padding), "stride": f.stride, "output": f.output if f.output >= 1 else "—",
              "fits": "yes" if f.fits else "no", "working": f.working} for f in fits]
-    click.echo(table_of(rows, "table", str))
+    click.echo(render(listing(rows, plain=True)))
 
 
 @cli.command()
@@ -280,7 +280,7 @@ def models(pattern: str, fmt: str, human: bool) -> None:
     """
     from . import api
     from . import models as zoo
-    from .rendering import count, table_of
+    from .rendering import listing, render
 
     rows = []
     for name in zoo.list_models(pattern):
@@ -289,7 +289,7 @@ def models(pattern: str, fmt: str, human: bool) -> None:
                      "params": report.totals.params, "macs": report.totals.macs})
     if not rows:
         raise ConvCalcError(f"no model matches {pattern!r}; `convcalc models` lists them all")
-    _emit(table_of(rows, fmt, lambda v: count(v, human) if isinstance(v, int) else v))
+    _emit(render(listing(rows), fmt, human))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

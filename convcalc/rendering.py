@@ -1,25 +1,120 @@
-"""Reports as text: a terminal table, Markdown, LaTeX, HTML, CSV or JSON.
+"""Every table-like output as one document value, and the one function that writes it in each format.
 
-Grids are drawn by :mod:`convcalc.tables`; nothing here imports more than
-the standard library.
+A builder turns what was computed into a :class:`Document`: :func:`summary` (the report's table),
+:func:`verification` (``verify``), :func:`breakdown` and :func:`comparison` (``summary --breakdown``
+and ``--compare``), :func:`listing` (``models``, ``solve``), :func:`layer_card` (``convcalc layer``);
+:meth:`convcalc.working.Working.document` builds the worked formulas' (``--explain``).
+:func:`render` is the only place a format is chosen: a grid or labelled steps for the terminal,
+Markdown, LaTeX and HTML, the document's own rows for CSV, its data for JSON.
+
+A document holds values, not text: a count is an ``int`` (``62,378,344``, or ``62.38 M`` with
+``human``), a shape :class:`Dims`, a figure held to torch's :class:`Checked`, a missing figure
+``None``; :func:`render` writes them with the format's glyphs (LaTeX gets ASCII ones). Grids are
+drawn by :mod:`convcalc.tables`; nothing here imports more than the standard library.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterable, Sequence
 
 from .errors import SpecError
-from .records import record
-from .tables import FORMATS, GRIDS, grid
+from .records import field, record
+from .tables import FORMATS, GRIDS, grid, latex
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never evaluated
+    from collections.abc import Callable, Iterable, Sequence
+    from typing import Any, TypeAlias
+
     from .report import Report, Row
     from .torch_bridge.verify import Check, VerifyReport
 
-HEADERS = ("#", "path", "layer", "output", "params", "MACs", "FLOPs", "RF")
-_NUMERIC = (True, False, False, False, True, True, True, False)
+    #: A piece of a document's text: a string as it is, a count, a shape, a glyph, a figure held to
+    #: torch's, ``None`` for a missing figure, or a tuple of pieces written one after another.
+    Text: TypeAlias = "str | int | Dims | Mark | Checked | tuple[Text, ...] | None"
+    #: A CSV header and its rows.
+    Csv: TypeAlias = "tuple[Sequence[object], Iterable[Sequence[object]]]"
+
+# --- the document ------------------------------------------------------------------------------
+
+
+@record
+class Grid:
+    """Rows of cells under headers; ``numeric`` columns align right. ``beneath`` names a column of
+    sentences: a terminal table writes them under the grid, each after its row's first cell, where
+    the terminal has the width for them; a document keeps them in the grid."""
+
+    headers: tuple[str, ...]
+    rows: tuple[tuple[Text, ...], ...]
+    numeric: tuple[bool, ...]
+    beneath: int | None = None
+
+
+@record
+class Steps:
+    """Labelled lines: a quantity and its working, one line or several (the explain, the layer card);
+    ``notes`` go under them, indented with them in a terminal."""
+
+    items: tuple[tuple[Text, tuple[Text, ...]], ...]
+    notes: tuple[Text, ...] = ()
+
+
+@record
+class Document:
+    """One table-like output: a title, a body (a :class:`Grid` or :class:`Steps`), lines beneath,
+    and the CSV and JSON it is written as. ``csv`` and ``data`` are made when asked for (a report's
+    JSON costs every row's profile terms, and most outputs are terminal tables); a :class:`Steps`
+    body's CSV is its own (quantity, working) lines unless ``csv`` is given."""
+
+    title: Text
+    body: Grid | Steps
+    data: Callable[[], object] = field(repr=False, compare=False)
+    footer: tuple[Text, ...] = ()
+    csv: Callable[[], Csv] | None = field(default=None, repr=False, compare=False)
+
+
+@record
+class Dims:
+    """A shape, written ``96×55×55`` (``96x55x55`` in LaTeX)."""
+
+    sizes: tuple[int, ...]
+
+    def text(self, style: _Style) -> str:
+        return style.glyphs.times.join(map(str, self.sizes))
+
+
+@record
+class Mark:
+    """A glyph by its name in :class:`_Glyphs`: ``part`` (before a composite layer's piece),
+    ``ok`` or ``wrong`` (a verdict)."""
+
+    name: str
+
+    def text(self, style: _Style) -> str:
+        return getattr(style.glyphs, self.name)
+
+
+PART, OK, WRONG = Mark("part"), Mark("ok"), Mark("wrong")
+
+
+@record
+class Checked:
+    """convcalc's figure beside torch's: ``760 ✓``, ``760 ≠ 750 ✗``, or ``760`` where torch has no
+    figure to hold it to (``theirs`` None)."""
+
+    ours: Text
+    theirs: Text
+
+    def text(self, style: _Style) -> str:
+        ours, g = _text(self.ours, style), style.glyphs
+        if self.theirs is None:
+            return ours
+        if self.ours == self.theirs:
+            return ours + g.agrees
+        return f"{ours}{g.differs}{_text(self.theirs, style)}{g.disagrees}"
+
+
+# --- the one renderer --------------------------------------------------------------------------
 
 
 @record
@@ -32,14 +127,117 @@ class _Glyphs:
     ok: str
     wrong: str
     differs: str
+    agrees: str  # after a figure torch agrees with
+    disagrees: str  # after one it does not
 
 
-_UNICODE = _Glyphs("×", "—", "↳ ", "✓", "✗", " ≠ ")
-_ASCII = _Glyphs("x", "--", "- ", "yes", "NO", " vs torch ")
+_UNICODE = _Glyphs("×", "—", "↳ ", "✓", "✗", " ≠ ", " ✓", " ✗")
+_ASCII = _Glyphs("x", "--", "- ", "yes", "NO", " vs torch ", "", "")
 
 
-def _glyphs(fmt: str) -> _Glyphs:
-    return _ASCII if fmt == "latex" else _UNICODE
+@record
+class _Style:
+    """How a document's values are written: the glyphs, and counts rounded (``human``) or not."""
+
+    glyphs: _Glyphs
+    human: bool
+
+
+def _text(piece: Text, style: _Style) -> str:
+    if isinstance(piece, str):
+        return piece
+    if piece is None:
+        return style.glyphs.none
+    if isinstance(piece, int):
+        return count(piece, style.human)
+    if isinstance(piece, tuple):
+        return "".join(_text(p, style) for p in piece)
+    return piece.text(style)
+
+
+def render(document: Document, fmt: str = "table", human: bool = False) -> str:
+    """``document`` in one of :data:`FORMATS`; ``human`` rounds the counts of the table formats."""
+    if fmt == "json":
+        import json  # csv and json load only for the formats that need them: a table is the common case
+
+        return json.dumps(document.data(), indent=2, ensure_ascii=False)
+    if fmt == "csv":
+        return csv_text(*(document.csv() if document.csv is not None else _step_lines(document.body)))
+    if fmt not in GRIDS:
+        raise SpecError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    style = _Style(_ASCII if fmt == "latex" else _UNICODE, human)
+    if isinstance(document.body, Grid):
+        return _grid(document, document.body, fmt, style)
+    return _steps(document, document.body, fmt, style)
+
+
+def csv_text(header: Sequence[object], rows: Iterable[Sequence[object]]) -> str:
+    """A header line and one line per row, as the csv module writes them."""
+    import csv
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def _step_lines(body: Grid | Steps) -> Csv:
+    if not isinstance(body, Steps):
+        raise TypeError("a grid document gives its own CSV")
+    plain = _Style(_UNICODE, False)
+    return ("quantity", "working"), [(_text(q, plain), _text(w, plain)) for q, lines in body.items for w in lines]
+
+
+def _grid(document: Document, body: Grid, fmt: str, style: _Style) -> str:
+    """The grid with its title above and lines below: as they are for the terminal, bold title and
+    hard line breaks for Markdown; HTML and LaTeX get the bare grid, to drop into a page."""
+    columns = list(range(len(body.headers)))
+    footer = [_text(line, style) for line in document.footer]
+    if fmt == "table" and body.beneath is not None:
+        columns = [i for i in columns if i != body.beneath]
+        footer[:0] = [f"{_text(row[0], style)}: {_text(row[body.beneath], style)}" for row in body.rows]
+    shown = grid([[_text(row[i], style) for i in columns] for row in body.rows], [body.headers[i] for i in columns],
+                 fmt, [body.numeric[i] for i in columns])
+    if fmt in ("html", "latex"):
+        return shown
+    title = _text(document.title, style)
+    if fmt == "table":
+        parts = [title, shown, "\n".join(footer)]
+    else:
+        parts = [f"**{title}**" if title else "", shown, "  \n".join(footer)]
+    return "\n\n".join(part for part in parts if part)
+
+
+def _steps(document: Document, body: Steps, fmt: str, style: _Style) -> str:
+    """Each quantity with its working: aligned text, a Markdown list, a LaTeX description list or an
+    HTML ``<dl>``, the title above and the notes and lines beneath."""
+    title = _text(document.title, style)
+    items = [(_text(q, style), [_text(w, style) for w in lines]) for q, lines in body.items]
+    notes = [_text(n, style) for n in body.notes]
+    footer = [_text(line, style) for line in document.footer]
+    if fmt == "table":
+        width = max((len(q) for q, _ in items), default=0) + 2
+        text = [title, *(f"  {q if i == 0 else '':<{width}}{w}" for q, lines in items for i, w in enumerate(lines))]
+        return "\n".join([*text, *(f"  {n}" for n in notes), *footer])
+    if fmt == "markdown":
+        text = [f"**{title}**", "", *(f"- {q}: " + "  \n  ".join(f"`{w}`" for w in lines) for q, lines in items)]
+        return "\n".join([*text, "", *(f"*{n}*  " for n in notes), *(f"*{line}*" for line in footer)])
+    if fmt == "latex":
+        text = [rf"\paragraph{{{latex(title, prose=True)}}}", r"\begin{description}",
+                *(rf"  \item[{latex(q, prose=True)}] " + r" \\ ".join(latex(w, prose=True) for w in lines)
+                  for q, lines in items)]
+        return "\n".join([*text, r"\end{description}", *(latex(n, prose=True) + r"\\" for n in notes),
+                          *(latex(line, prose=True) for line in footer)])
+    from html import escape
+
+    shown = "".join(f"<dt>{escape(q)}</dt>" + "".join(f"<dd>{escape(w)}</dd>" for w in lines) for q, lines in items)
+    extra = "".join(f"<p>{escape(n)}</p>" for n in notes)
+    tail = "".join(f"<p><em>{escape(line)}</em></p>" for line in footer)
+    return f"<p><strong>{escape(title)}</strong></p>\n<dl>{shown}</dl>\n{extra}{tail}"
+
+
+# --- numbers -----------------------------------------------------------------------------------
 
 
 def count(n: int, human: bool = False) -> str:
@@ -62,77 +260,47 @@ def nbytes(n: int) -> str:
     return f"{n} B" if unit == "B" else f"{value:.2f} {unit}"
 
 
-def _shape(shape: tuple[int, ...], times: str) -> str:
-    return times.join(map(str, shape))
+def _plain(value: object) -> object:
+    """A figure as CSV writes it: shapes ``3x224x224``, missing ones empty."""
+    if value is None:
+        return ""
+    return "x".join(map(str, value)) if isinstance(value, tuple) else value
 
 
-def _lines(report: Report, human: bool, g: _Glyphs) -> list[list[str]]:
-    lines = []
-    times = g.times
-    for r in report.rows:
-        rf = g.none if r.receptive_field is None else _shape(r.receptive_field, times)
-        layer = r.layer + (f" (shared with #{r.shared_with})" if r.shared_with else "")
-        lines.append([str(r.index), r.path, layer, _shape(r.output_shape, times),
-                      count(r.params, human), count(r.macs, human), count(r.flops, human), rf])
-        for p in r.parts:  # a composite leaf shows its pieces beneath it, already in its sums
-            b = report.batch
-            lines.append(["", f"{g.part}{p.name}", p.layer, _shape(p.output_shape, times), count(p.weights + p.biases, human),
-                          count(p.macs * b, human), count(p.flops * b, human), ""])
-    t = report.totals
-    lines.append(["", "", "total", "", count(t.params, human), count(t.macs, human), count(t.flops, human), ""])
-    return lines
+# --- the report ----------------------------------------------------------------------------------
 
-
-def _footer(report: Report, human: bool) -> str:
-    t = report.totals
-    out = [
-        f"parameters   {count(t.params, human)} ({nbytes(t.param_bytes)} as {report.dtype})"
-        + (f", plus {count(t.buffers, human)} buffers" if t.buffers else ""),
-        f"MACs         {count(t.macs, human)}   FLOPs {count(t.flops, human)}   (batch {report.batch})",
-        f"activations  {nbytes(t.activation_bytes)} (input {nbytes(t.input_bytes)} included)",
-    ]
-    out += [f"note: {n}" for n in report.notes]
-    out += [f"warning: {w}" for w in report.warnings]
-    return "\n".join(out)
-
-
-def table(report: Report, fmt: str = "table", human: bool = False) -> str:
-    """A per-layer table with totals, as a terminal table, Markdown, LaTeX or HTML."""
-    g = _glyphs(fmt)
-    times = g.times
-    body = grid(_lines(report, human, g), HEADERS, fmt, _NUMERIC)
-    title = f"{report.model or 'network'}: input {_shape(report.input_shape, times)}, batch {report.batch}, {report.dtype}"
-    return _framed(fmt, title, body, _footer(report, human).split("\n"))
-
-
-def _framed(fmt: str, title: str, body: str, footer: list[str]) -> str:
-    """A grid with its title above and summary lines below: as they are for the terminal, bold
-    title and hard line breaks for Markdown; HTML and LaTeX get the bare grid, to drop into a page."""
-    if fmt in ("html", "latex"):
-        return body
-    if fmt == "table":
-        return f"{title}\n\n{body}\n\n" + "\n".join(footer)
-    return f"**{title}**\n\n{body}\n\n" + "  \n".join(footer)
-
-
+HEADERS = ("#", "path", "layer", "output", "params", "MACs", "FLOPs", "RF")
+_NUMERIC = (True, False, False, False, True, True, True, False)
 _CSV_KEYS = ("index", "path", "kind", "depth", "layer", "input_shape", "output_shape", "params", "weights", "biases",
              "macs", "flops", "activation_bytes", "receptive_field", "formula", "warnings")
 
 
-def to_csv(report: Report) -> str:
-    """One line per row, shapes written ``3x224x224``; no totals line (sum the columns)."""
-    return csv_text(_CSV_KEYS, (_csv_row(r) for r in report.rows))
-
-
-def csv_text(header: Sequence[object], rows: Iterable[Sequence[object]]) -> str:
-    """A header line and one line per row, as the csv module writes them."""
-    import csv  # csv and json load only for the formats that need them: a table is the common case
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue()
+def summary(report: Report) -> Document:
+    """The per-layer table with totals; its CSV has one line per row (no totals line: sum the
+    columns), its JSON is :meth:`Report.to_dict`."""
+    rows: list[tuple[Text, ...]] = []
+    b = report.batch
+    for r in report.rows:
+        rf = None if r.receptive_field is None else Dims(r.receptive_field)
+        layer = r.layer + (f" (shared with #{r.shared_with})" if r.shared_with else "")
+        rows.append((str(r.index), r.path, layer, Dims(r.output_shape), r.params, r.macs, r.flops, rf))
+        for p in r.parts:  # a composite leaf shows its pieces beneath it, already in its sums
+            rows.append(("", (PART, p.name), p.layer, Dims(p.output_shape), p.weights + p.biases, p.macs * b,
+                         p.flops * b, ""))
+    t = report.totals
+    rows.append(("", "", "total", "", t.params, t.macs, t.flops, ""))
+    footer: list[Text] = [
+        ("parameters   ", t.params, f" ({nbytes(t.param_bytes)} as {report.dtype})")
+        + ((", plus ", t.buffers, " buffers") if t.buffers else ()),
+        ("MACs         ", t.macs, "   FLOPs ", t.flops, f"   (batch {b})"),
+        f"activations  {nbytes(t.activation_bytes)} (input {nbytes(t.input_bytes)} included)",
+    ]
+    footer += [f"note: {n}" for n in report.notes]
+    footer += [f"warning: {w}" for w in report.warnings]
+    return Document(
+        title=(report.model or "network", ": input ", Dims(report.input_shape), f", batch {b}, {report.dtype}"),
+        body=Grid(HEADERS, tuple(rows), _NUMERIC), footer=tuple(footer),
+        csv=lambda: (_CSV_KEYS, (_csv_row(r) for r in report.rows)), data=report.to_dict)
 
 
 def _csv_row(r: Row) -> list[object]:
@@ -143,52 +311,33 @@ def _csv_row(r: Row) -> list[object]:
     return [d[k] for k in _CSV_KEYS]
 
 
-def render(report: Report, fmt: str = "table", human: bool = False) -> str:
-    """The report in one of :data:`FORMATS`."""
-    if fmt == "json":
-        return report.to_json()
-    if fmt == "csv":
-        return to_csv(report)
-    if fmt in GRIDS:
-        return table(report, fmt, human)
-    raise SpecError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
-
-
-def table_of(rows: list[dict[str, object]], fmt: str, shown: Callable[[object], str]) -> str:
-    """A plain list of records (e.g. the zoo listing) in any of :data:`FORMATS`."""
-    if fmt == "json":
-        import json
-
-        return json.dumps(rows, indent=2, ensure_ascii=False)
-    headers = list(rows[0]) if rows else []
-    if fmt == "csv":
-        import csv
-
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, headers, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        return buffer.getvalue()
-    numeric = [isinstance(v, int) for v in rows[0].values()] if rows else []
-    return grid([[shown(v) for v in r.values()] for r in rows], headers, fmt, numeric)
-
-
-def layer_card(report: Report, human: bool = False) -> str:
+def layer_card(report: Report) -> Document:
     """One layer's figures, a line each (``convcalc layer``)."""
     r, t = report.rows[0], report.totals
-    lines = [
-        f"{r.layer} on input {_shape(report.input_shape, '×')}",
-        f"  output shape      {_shape(r.output_shape, '×')}",
-        f"  parameters        {count(r.params, human)} ({count(r.weights, human)} weights + {count(r.biases, human)} biases)",
-        f"  MACs              {count(r.macs, human)}",
-        f"  FLOPs             {count(r.flops, human)}",
-        f"  activation bytes  {count(r.activation_bytes, human)} (with the input: {count(t.activation_bytes, human)})",
-        f"  receptive field   {'—' if r.receptive_field is None else _shape(r.receptive_field, '×') or '—'}",
-    ]
-    lines += [f"note: {n}" for n in report.notes]
-    lines += [f"warning: {w}" for w in report.warnings]
-    return "\n".join(lines)
+    items: tuple[tuple[Text, Text], ...] = (
+        ("output shape", Dims(r.output_shape)),
+        ("parameters", (r.params, " (", r.weights, " weights + ", r.biases, " biases)")),
+        ("MACs", r.macs),
+        ("FLOPs", r.flops),
+        ("activation bytes", (r.activation_bytes, " (with the input: ", t.activation_bytes, ")")),
+        ("receptive field", Dims(r.receptive_field) if r.receptive_field else None),
+    )
+    footer = tuple(f"note: {n}" for n in report.notes) + tuple(f"warning: {w}" for w in report.warnings)
+    return Document(title=(r.layer, " on input ", Dims(report.input_shape)),
+                    body=Steps(tuple((q, (v,)) for q, v in items)), footer=footer, data=report.to_dict)
 
+
+def listing(rows: list[dict[str, object]], plain: bool = False) -> Document:
+    """A plain list of records (the zoo listing, the paddings that fit): a column per key, whole
+    numbers as counts (``plain``: as they are) and aligned right, as the first record has them."""
+    headers = tuple(rows[0]) if rows else ()
+    numeric = tuple(isinstance(v, int) for v in rows[0].values()) if rows else ()
+    cells = tuple(tuple(str(v) if plain or not isinstance(v, int) else v for v in r.values()) for r in rows)
+    return Document(title="", body=Grid(headers, cells, numeric),
+                    csv=lambda: (headers, [[r.get(h) for h in headers] for r in rows]), data=lambda: rows)
+
+
+# --- verify --------------------------------------------------------------------------------------
 
 _VERIFY_HEADERS = ("#", "path", "kind", "output", "params", "FLOPs (conv, linear)", "ok")
 _VERIFY_NUMERIC = (True, False, False, False, True, True, False)
@@ -196,124 +345,86 @@ _VERIFY_CSV = ("index", "path", "kind", "ok", "output_shape", "torch_output_shap
                "flops", "torch_flops")
 
 
-def _checked(check: Check, shown: Callable[[object], str], g: _Glyphs) -> str:
-    """``760 ✓``, ``760 ≠ 750 ✗``, or just ``760`` where torch has no figure to hold it to."""
-    if check.theirs is None:
-        return shown(check.ours)
-    if check.ok:
-        return shown(check.ours) if g is _ASCII else f"{shown(check.ours)} {g.ok}"
-    return f"{shown(check.ours)}{g.differs}{shown(check.theirs)}" + ("" if g is _ASCII else f" {g.wrong}")
+def _checked(check: Check) -> Checked:
+    def value(v: object) -> Text:
+        return Dims(v) if isinstance(v, tuple) else v if v is None or isinstance(v, int) else str(v)
+
+    return Checked(value(check.ours), value(check.theirs))
 
 
-def _plain(value: object) -> object:
-    """A figure as CSV writes it: shapes ``3x224x224``, missing ones empty."""
-    if value is None:
-        return ""
-    return "x".join(map(str, value)) if isinstance(value, tuple) else value
-
-
-def render_verify(v: VerifyReport, fmt: str = "table", human: bool = False) -> str:
-    """convcalc's rows beside torch's in one of :data:`FORMATS`."""
-    if fmt == "json":
-        return v.to_json()
-    if fmt == "csv":
-        return csv_text(_VERIFY_CSV, ([r.index, r.path, r.kind, r.ok, *(_plain(x) for c in (r.shape, r.params, r.flops)
-                                                                      for x in (c.ours, c.theirs))] for r in v.rows))
-    if fmt not in GRIDS:
-        raise SpecError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
-    g = _glyphs(fmt)
-    times = g.times
-
-    def number(n: object) -> str:
-        return count(n, human) if isinstance(n, int) else str(n)
-
-    def shape(s: object) -> str:
-        return _shape(s, times) if isinstance(s, tuple) else str(s)
-
-    lines = [[str(r.index), r.path, r.kind, _checked(r.shape, shape, g), _checked(r.params, number, g),
-              _checked(r.flops, number, g) if r.flops.theirs is not None else g.none, g.ok if r.ok else g.wrong]
-             for r in v.rows]
-    lines.append(["", "", "total", "", _checked(v.params, number, g), _checked(v.flops, number, g), g.ok if v.ok else g.wrong])
-    body = grid(lines, _VERIFY_HEADERS, fmt, _VERIFY_NUMERIC)
+def verification(v: VerifyReport) -> Document:
+    """convcalc's rows beside torch's (a :class:`~convcalc.torch_bridge.verify.VerifyReport`'s data;
+    nothing here imports torch)."""
+    rows: list[tuple[Text, ...]] = [
+        (str(r.index), r.path, r.kind, _checked(r.shape), _checked(r.params),
+         _checked(r.flops) if r.flops.theirs is not None else None, OK if r.ok else WRONG)
+        for r in v.rows]
+    rows.append(("", "", "total", "", _checked(v.params), _checked(v.flops), OK if v.ok else WRONG))
     wrong = sum(not r.ok for r in v.rows)
     verdict = "all rows agree with torch" if v.ok else f"{wrong} rows disagree with torch"
-    title = (f"verify {v.model or 'network'}: input {_shape(v.input_shape, times)}, batch {v.batch}, "
-             f"on {v.device} (torch {v.torch_version})")
-    footer = [f"parameters  {_checked(v.params, number, g)}",
-              f"FLOPs of conv and linear layers (FlopCounterMode)  {_checked(v.flops, number, g)}",
-              f"{'ok' if v.ok else 'MISMATCH'}: {verdict}"]
-    return _framed(fmt, title, body, footer)
+    footer: tuple[Text, ...] = (("parameters  ", _checked(v.params)),
+                                ("FLOPs of conv and linear layers (FlopCounterMode)  ", _checked(v.flops)),
+                                f"{'ok' if v.ok else 'MISMATCH'}: {verdict}")
+    return Document(
+        title=(f"verify {v.model or 'network'}: input ", Dims(v.input_shape),
+               f", batch {v.batch}, on {v.device} (torch {v.torch_version})"),
+        body=Grid(_VERIFY_HEADERS, tuple(rows), _VERIFY_NUMERIC), footer=footer,
+        csv=lambda: (_VERIFY_CSV, ([r.index, r.path, r.kind, r.ok, *(_plain(x) for c in (r.shape, r.params, r.flops)
+                                                                     for x in (c.ours, c.theirs))] for r in v.rows)),
+        data=v.to_dict)
 
 
 # --- the breakdown into primitive counts, and the comparison with other tools -----------------
 
 
-def breakdown(report: Report, fmt: str = "table", human: bool = False) -> str:
+def breakdown(report: Report) -> Document:
     """Per layer: how torch runs it (a module, or the call a forward makes) and its primitive counts."""
     from .layers.base import PRIMITIVES
     from .profiles import PRIMITIVE_HEADERS
 
-    if fmt == "json":
-        return report.to_json()
-    if fmt == "csv":
-        return csv_text(("index", "path", "kind", "call", *PRIMITIVES),
-                        ((r.index, r.path, r.kind, r.call, *(getattr(r.primitives, k) for k in PRIMITIVES)) for r in report.rows))
-    if fmt not in GRIDS:
-        raise SpecError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
-    lines = []
-    for r in report.rows:
-        p = r.primitives
-        lines.append([str(r.index), r.path, r.name, r.call, *(count(getattr(p, k), human) for k in PRIMITIVES)])
+    rows: list[tuple[Text, ...]] = [
+        (str(r.index), r.path, r.name, r.call, *(getattr(r.primitives, k) for k in PRIMITIVES)) for r in report.rows]
     totals = report.primitives()
-    lines.append(["", "", "total", "", *(count(getattr(totals, k), human) for k in PRIMITIVES)])
-    headers = ("#", "path", "layer", "call", *PRIMITIVE_HEADERS)
-    body = grid(lines, headers, fmt, (True, False, False, False, *(True,) * len(PRIMITIVES)))
-    g = _glyphs(fmt)
-    title = (f"{report.model or 'network'}: primitive counts per layer, input {_shape(report.input_shape, g.times)}, "
-             f"batch {report.batch}")
-    footer = ["call: module = torch runs the layer as an nn.Module (hooks see it); otherwise the call its forward makes",
-              "every other tool's total is a sum of these columns: see --compare"]
-    return _framed(fmt, title, body, footer)
+    rows.append(("", "", "total", "", *(getattr(totals, k) for k in PRIMITIVES)))
+    footer = ("call: module = torch runs the layer as an nn.Module (hooks see it); otherwise the call its forward makes",
+              "every other tool's total is a sum of these columns: see --compare")
+    return Document(
+        title=(report.model or "network", ": primitive counts per layer, input ", Dims(report.input_shape),
+               f", batch {report.batch}"),
+        body=Grid(("#", "path", "layer", "call", *PRIMITIVE_HEADERS), tuple(rows),
+                  (True, False, False, False, *(True,) * len(PRIMITIVES))),
+        footer=footer,
+        csv=lambda: (("index", "path", "kind", "call", *PRIMITIVES),
+                     ((r.index, r.path, r.kind, r.call, *(getattr(r.primitives, k) for k in PRIMITIVES))
+                      for r in report.rows)),
+        data=report.to_dict)
 
 
-def comparison(report: Report, fmt: str = "table", human: bool = False) -> str:
-    """Every profile's total beside the paper figure, the difference in percent, and where it comes from."""
+_WHY = "where the difference comes from"
+
+
+def comparison(report: Report) -> Document:
+    """Every profile's total beside the paper figure, the difference in percent, and where it comes
+    from (sentences beneath the grid in a terminal, a column in a document)."""
     profiles = report.comparison
     paper = profiles["paper"].total
     keras = report.keras_params()
-    if fmt == "json":
-        import json
-
-        return json.dumps(comparison_dict(report), indent=2, ensure_ascii=False)
-    rows = []
-    for name, p in profiles.items():
-        diff = p.difference(paper)
-        rows.append({"profile": name, "total": p.total, "vs paper": _percent(diff),
-                     "where the difference comes from": p.reason()})
-    if fmt == "csv":
-        return table_of(rows, "csv", str)
-    if fmt not in GRIDS:
-        raise SpecError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
-    g = _glyphs(fmt)
-    why = "where the difference comes from"
-    if fmt == "table":  # the sentences go beneath, where a terminal has the width for them
-        shown = [[r["profile"], count(r["total"], human), r["vs paper"]] for r in rows]
-        body = grid(shown, ("profile", "total", "vs paper"), fmt, (False, True, True))
-        footer = [f"{r['profile']}: {r[why]}" for r in rows]
-    else:  # a document keeps them in the table, since HTML and LaTeX drop the lines beneath
-        shown = [[r["profile"], count(r["total"], human), r["vs paper"], r[why]] for r in rows]
-        body = grid(shown, ("profile", "total", "vs paper", why), fmt, (False, True, True, False))
-        footer = []
-    title = (f"{report.model or 'network'}: what each tool prints, input {_shape(report.input_shape, g.times)}, "
-             f"batch {report.batch}")
     t = report.totals
-    footer.append(f"convcalc: {count(t.flops, human)} FLOPs by its own convention (every add, compare and multiply; "
-                  "see the README)")
-    footer.append(f"keras: {count(keras['total'], human)} parameters ({count(keras['trainable'], human)} trainable, "
-                  f"{count(keras['non_trainable'], human)} non-trainable: batch-norm running statistics count there); "
-                  f"torch: {count(t.params, human)}")
-    footer.append("versions: " + "; ".join(f"{name} = {p.version}" for name, p in profiles.items() if name != "paper"))
-    return _framed(fmt, title, body, footer)
+    records = [{"profile": name, "total": p.total, "vs paper": _percent(p.difference(paper)), _WHY: p.reason()}
+               for name, p in profiles.items()]
+    footer: tuple[Text, ...] = (
+        ("convcalc: ", t.flops, " FLOPs by its own convention (every add, compare and multiply; see the README)"),
+        ("keras: ", keras["total"], " parameters (", keras["trainable"], " trainable, ", keras["non_trainable"],
+         " non-trainable: batch-norm running statistics count there); torch: ", t.params),
+        "versions: " + "; ".join(f"{name} = {p.version}" for name, p in profiles.items() if name != "paper"),
+    )
+    headers = tuple(records[0])
+    return Document(
+        title=(report.model or "network", ": what each tool prints, input ", Dims(report.input_shape),
+               f", batch {report.batch}"),
+        body=Grid(headers, tuple(tuple(r.values()) for r in records), (False, True, True, False), beneath=3),
+        footer=footer, csv=lambda: (headers, [list(r.values()) for r in records]),
+        data=lambda: comparison_dict(report))
 
 
 def _percent(diff: float | None) -> str:
@@ -325,7 +436,7 @@ def _percent(diff: float | None) -> str:
     return f"{diff:+.2f}%"
 
 
-def comparison_dict(report: Report) -> dict[str, object]:
+def comparison_dict(report: Report) -> dict[str, Any]:
     """The comparison as JSON-ready data: each profile's total, difference, reason, terms and traps."""
     profiles = report.comparison
     paper = profiles["paper"].total

@@ -252,9 +252,9 @@ class Report:
 
     def render(self, fmt: str = "table", *, human: bool = False) -> str:
         """The report as ``table``, ``markdown``, ``latex``, ``html``, ``csv`` or ``json`` text."""
-        from .rendering import render
+        from .rendering import render, summary
 
-        return render(self, fmt, human=human)
+        return render(summary(self), fmt, human)
 
     def to_markdown(self) -> str:
         return self.render("markdown")

@@ -22,10 +22,28 @@ FORMATS = (*GRIDS, "csv", "json")
 
 _RIGHT = ' style="text-align: right;"'
 _MIN_PADDING = 2  # a column is at least this much wider than its header
+#: LaTeX's special characters, escaped as tabulate escapes a cell.
 _LATEX_ESCAPES = {
     "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "^": r"\^{}", "{": r"\{", "}": r"\}",
     "~": r"\textasciitilde{}", "\\": r"\textbackslash{}", "<": r"\ensuremath{<}", ">": r"\ensuremath{>}",
 }
+#: What prose adds (a title, a worked formula, a note): the maths signs as inline maths and the dashes as
+#: TeX writes them, so the text compiles as ASCII under any engine; a caret is the text character there.
+_LATEX_PROSE = {
+    "⌊": r"$\lfloor$", "⌋": r"$\rfloor$", "⌈": r"$\lceil$", "⌉": r"$\rceil$", "·": r"$\cdot$", "−": "$-$",
+    "×": r"$\times$", "Π": r"$\Pi$", "≥": r"$\geq$", "≤": r"$\leq$", "≠": r"$\neq$", "→": r"$\to$",
+    "√": r"$\surd$", "—": "---", "–": "--", "^": r"\textasciicircum{}",
+}
+
+
+def latex(text: str, prose: bool = False) -> str:
+    """``text`` with LaTeX's special characters escaped: as tabulate escapes a grid's cell, or, for
+    ``prose``, also with the maths signs as inline maths (neighbouring signs share one ``$…$``) and any
+    other non-ASCII character as ``?``. The project's one LaTeX escaper."""
+    if not prose:
+        return "".join(_LATEX_ESCAPES.get(ch, ch) for ch in text)
+    out = "".join(_LATEX_PROSE.get(ch) or _LATEX_ESCAPES.get(ch, ch) for ch in text).replace("$$", "")
+    return out.encode("ascii", "replace").decode()
 
 
 def grid(rows: Sequence[Sequence[str]], headers: Sequence[str], fmt: str, right: Sequence[bool]) -> str:
@@ -51,7 +69,7 @@ def grid(rows: Sequence[Sequence[str]], headers: Sequence[str], fmt: str, right:
         out += [f"| {' | '.join(cells)} |" for cells in body]
     elif fmt == "latex":
         def tex(cells: list[str]) -> str:
-            return "&".join(" " + "".join(_LATEX_ESCAPES.get(ch, ch) for ch in c) + " " for c in cells) + "\\\\"
+            return "&".join(f" {latex(c)} " for c in cells) + "\\\\"
 
         columns = "".join("r" if r else "l" for r in right)
         out = [f"\\begin{{tabular}}{{{columns}}}", "\\toprule", tex(head), "\\midrule", *map(tex, body),

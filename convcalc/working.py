@@ -4,20 +4,17 @@
 ``O = ⌊(32 + 2·2 − 5)/1⌋ + 1 = 32``, ``params = 5·5·3·10 + 10 = 760`` and
 ``FLOPs = 2·10·32·32·3·5·5 = 1,536,000``. Each layer class writes its own steps
 (:meth:`convcalc.layers.base.Leaf.explain`); this module adds the activation memory
-and receptive field from the report, and writes the steps in every format.
+and receptive field from the report, and makes the steps a document that
+:func:`convcalc.rendering.render` writes in every format.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from html import escape
 from typing import Any
 
-from .errors import SpecError
 from .layers.base import Leaf, Shape, Step
 from .records import record
+from .rendering import Document, Steps, render
 from .report import Report
 from .walk import analyze
 
@@ -41,63 +38,34 @@ class Working:
         """(quantity, text) of each step, as the table shows them."""
         return [(step.quantity, step.text()) for step in self.steps]
 
-    def to_dict(self) -> dict[str, Any]:
-        steps: list[dict[str, Any]] = []
-        for label, body in self.lines:  # an unlabelled line continues the step above it
-            if label or not steps:
-                steps.append({"quantity": label, "working": [body]})
+    def grouped(self) -> list[tuple[str, list[str]]]:
+        """Each quantity with its lines of working: an unlabelled line continues the step above it."""
+        groups: list[tuple[str, list[str]]] = []
+        for label, body in self.lines:
+            if label or not groups:
+                groups.append((label, [body]))
             else:
-                steps[-1]["working"].append(body)
-        return {"layer": self.title, "steps": steps, "notes": list(self.notes), "warnings": list(self.warnings),
-                "convention": CONVENTION, "report": self.report.to_dict()}
+                groups[-1][1].append(body)
+        return groups
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"layer": self.title, "steps": [{"quantity": q, "working": w} for q, w in self.grouped()],
+                "notes": list(self.notes), "warnings": list(self.warnings), "convention": CONVENTION,
+                "report": self.report.to_dict()}
+
+    def document(self) -> Document:
+        """The working as a document: the steps, the notes and warnings beneath them, the convention
+        last; its CSV is the (quantity, working) lines, its JSON :meth:`to_dict`."""
+        tail = tuple(f"note: {n}" for n in self.notes) + tuple(f"warning: {w}" for w in self.warnings)
+        items = tuple((q, tuple(w)) for q, w in self.grouped())
+        return Document(title=self.title, body=Steps(items, tail), footer=(CONVENTION,), data=self.to_dict)
 
     def render(self, fmt: str = "table") -> str:
         """``table`` (aligned text), ``markdown``, ``latex``, ``html``, ``csv`` or ``json``."""
-        steps = self.to_dict()["steps"]
-        tail = [f"note: {n}" for n in self.notes] + [f"warning: {w}" for w in self.warnings]
-        if fmt == "table":
-            width = max(len(label) for label, _ in self.lines) + 2
-            text = [self.title, *(f"  {label:<{width}}{body}" for label, body in self.lines)]
-            return "\n".join([*text, *(f"  {t}" for t in tail), CONVENTION])
-        if fmt == "markdown":
-            text = [f"**{self.title}**", ""]
-            for step in steps:
-                text.append(f"- {step['quantity']}: " + "  \n  ".join(f"`{w}`" for w in step["working"]))
-            return "\n".join([*text, "", *(f"*{t}*  " for t in tail), f"*{CONVENTION}*"])
-        if fmt == "latex":
-            text = [rf"\paragraph{{{_latex(self.title)}}}", r"\begin{description}"]
-            for step in steps:
-                text.append(rf"  \item[{_latex(step['quantity'])}] " + r" \\ ".join(_latex(w) for w in step["working"]))
-            return "\n".join([*text, r"\end{description}", *(_latex(t) + r"\\" for t in tail), _latex(CONVENTION)])
-        if fmt == "html":
-            items = "".join(f"<dt>{escape(step['quantity'])}</dt>" + "".join(f"<dd>{escape(w)}</dd>" for w in step["working"])
-                            for step in steps)
-            extra = "".join(f"<p>{escape(t)}</p>" for t in tail)
-            return f"<p><strong>{escape(self.title)}</strong></p>\n<dl>{items}</dl>\n{extra}<p><em>{escape(CONVENTION)}</em></p>"
-        if fmt == "csv":
-            buffer = io.StringIO()
-            writer = csv.writer(buffer, lineterminator="\n")
-            writer.writerow(("quantity", "working"))
-            writer.writerows((step["quantity"], w) for step in steps for w in step["working"])
-            return buffer.getvalue()
-        if fmt == "json":
-            return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
-        raise SpecError(f"unknown format {fmt!r}; use one of table, markdown, latex, html, csv, json")
+        return render(self.document(), fmt)
 
     def __str__(self) -> str:
         return self.render("table")
-
-
-_LATEX = {"⌊": r"$\lfloor$", "⌋": r"$\rfloor$", "⌈": r"$\lceil$", "⌉": r"$\rceil$", "·": r"$\cdot$", "−": "$-$",
-          "×": r"$\times$", "Π": r"$\Pi$", "≥": r"$\geq$", "≤": r"$\leq$", "≠": r"$\neq$", "→": r"$\to$",
-          "√": r"$\surd$", "—": "---", "–": "--", "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$",
-          "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
-
-
-def _latex(text: str) -> str:
-    """Plain LaTeX text for a line of working: specials escaped, the math signs as math (ASCII out)."""
-    out = "".join(_LATEX.get(ch, ch) for ch in text).replace("$$", "")  # neighbouring signs share one $…$
-    return out.encode("ascii", "replace").decode()
 
 
 def working_of(layer: Leaf, input_shape: Shape | str, dtype: str = "float32") -> Working:

@@ -90,9 +90,9 @@ class VerifyReport:
 
     def render(self, fmt: str = "table", *, human: bool = False) -> str:
         """The comparison as ``table``, ``markdown``, ``latex``, ``html``, ``csv`` or ``json`` text."""
-        from ..rendering import render_verify
+        from ..rendering import render, verification
 
-        return render_verify(self, fmt, human=human)
+        return render(verification(self), fmt, human)
 
     def __str__(self) -> str:
         return self.render("table")
