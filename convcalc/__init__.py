@@ -21,8 +21,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # what the names below are, for type checkers (at run time they load on first use)
     from . import models  # noqa: F401
     from .api import from_torch, summary, to_torch, verify  # noqa: F401
-    from .errors import (  # noqa: F401
-        AnswersError, ConvCalcError, DeviceError, ShapeError, SpecError, TorchUnavailableError, UnknownModelError)
+    from .errors import AnswersError, ConvCalcError, DeviceError, ShapeError, SpecError, TorchUnavailableError, UnknownModelError  # noqa: F401
     from .inputs import DTYPE_BYTES  # noqa: F401
     from .layers import *  # noqa: F403
     from .models import Model  # noqa: F401

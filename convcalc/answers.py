@@ -14,12 +14,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .report import Report, Row
 from .api import resolve
 from .errors import AnswersError, ShapeError, SpecError
 from .layers.base import Step
 from .parsing import read_user_file
 from .records import record
+from .report import Report, Row
 
 QUANTITIES = ("output_shape", "params", "macs", "flops", "activation_bytes", "receptive_field")
 KEYS = ("id", "spec", "model", "input", "layer", "batch", *QUANTITIES)

@@ -8,14 +8,14 @@ import re
 import sys
 from types import FunctionType
 
-from .inputs import check_input
-from .report import Report
-from .walk import analyze
 from .errors import ShapeError, SpecError, TorchUnavailableError
+from .inputs import check_input
 from .layers.base import Layer, Shape
 from .models import Model, get
 from .parsing import Spec, read_input, read_spec_file
 from .records import field, record
+from .report import Report
+from .walk import analyze
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never evaluated

@@ -159,7 +159,8 @@ def summary(model: str, input_shape: str | None, batch: int, dtype: str, depth: 
         click.echo(json.dumps(document if verified is None else {"summary": document, "verify": verified.to_dict()},
                               indent=2, ensure_ascii=False))
     else:
-        from .rendering import breakdown as primitive_table, comparison, render
+        from .rendering import breakdown as primitive_table
+        from .rendering import comparison, render
 
         views = ([render(primitive_table(report), fmt, human)] if breakdown else []) + (
             [render(comparison(report), fmt, human)] if compare else [])
@@ -282,7 +283,7 @@ def models(pattern: str, fmt: str, human: bool) -> None:
     from . import models as zoo
     from .rendering import listing, render
 
-    rows = []
+    rows: list[dict[str, str | int]] = []
     for name in zoo.list_models(pattern):
         report = api.summary(name)
         rows.append({"name": name, "input": "x".join(map(str, report.input_shape)),

@@ -76,7 +76,7 @@ def fields(obj: Any) -> tuple[Field, ...]:
 
 def _record_fields(cls: type) -> dict[str, Field]:
     """A record class's fields by name (``record`` sets them on the class)."""
-    found: dict[str, Field] = getattr(cls, "__record_fields__")
+    found: dict[str, Field] = getattr(cls, "__record_fields__")  # noqa: B009 - set by record(), unknown to checkers
     return found
 
 
@@ -109,7 +109,7 @@ class _DataclassView:
                 default_factory=dataclasses.MISSING if f.default_factory is MISSING else f.default_factory,
                 init=f.init, repr=f.repr, compare=f.compare)
             shown.name, shown.type = name, "Any"
-            shown._field_type = getattr(dataclasses, "_FIELD")  # a plain field, as dataclasses marks its own (private)
+            shown._field_type = getattr(dataclasses, "_FIELD")  # noqa: B009 - private: a plain field, as dataclasses marks its own
             view[name] = shown
         type.__setattr__(owner, "__dataclass_fields__", view)  # made once per class
         return view
@@ -175,13 +175,13 @@ def _make_init(cls: type, all_fields: tuple[Field, ...]) -> Callable[..., None]:
             self.__post_init__()
 
     __init__.__qualname__ = f"{cls.__qualname__}.__init__"
-    setattr(__init__, "__record_fields__", names)  # what init_parameters reads
+    setattr(__init__, "__record_fields__", names)  # noqa: B010 - what init_parameters reads; unknown to checkers
     return __init__
 
 
 def init_parameters(cls: type) -> tuple[str, ...] | None:
     """The parameter names of ``cls``'s constructor when :func:`record` wrote it, else ``None``."""
-    return getattr(getattr(cls, "__init__"), "__record_fields__", None)
+    return getattr(getattr(cls, "__init__"), "__record_fields__", None)  # noqa: B009 - mypy forbids cls.__init__
 
 
 def bind_error(cls: type, args: tuple[Any, ...] | list[Any], kwargs: dict[str, Any]) -> str | None:

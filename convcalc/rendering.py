@@ -23,7 +23,7 @@ from .tables import FORMATS, GRIDS, grid, latex
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never evaluated
-    from collections.abc import Callable, Iterable, Sequence
+    from collections.abc import Callable, Iterable, Mapping, Sequence
     from typing import Any, TypeAlias
 
     from .report import Report, Row
@@ -327,7 +327,7 @@ def layer_card(report: Report) -> Document:
                     body=Steps(tuple((q, (v,)) for q, v in items)), footer=footer, data=report.to_dict)
 
 
-def listing(rows: list[dict[str, object]], plain: bool = False) -> Document:
+def listing(rows: Sequence[Mapping[str, str | int]], plain: bool = False) -> Document:
     """A plain list of records (the zoo listing, the paddings that fit): a column per key, whole
     numbers as counts (``plain``: as they are) and aligned right, as the first record has them."""
     headers = tuple(rows[0]) if rows else ()
@@ -410,8 +410,9 @@ def comparison(report: Report) -> Document:
     paper = profiles["paper"].total
     keras = report.keras_params()
     t = report.totals
-    records = [{"profile": name, "total": p.total, "vs paper": _percent(p.difference(paper)), _WHY: p.reason()}
-               for name, p in profiles.items()]
+    records: list[dict[str, Text]] = [
+        {"profile": name, "total": p.total, "vs paper": _percent(p.difference(paper)), _WHY: p.reason()}
+        for name, p in profiles.items()]
     footer: tuple[Text, ...] = (
         ("convcalc: ", t.flops, " FLOPs by its own convention (every add, compare and multiply; see the README)"),
         ("keras: ", keras["total"], " parameters (", keras["trainable"], " trainable, ", keras["non_trainable"],

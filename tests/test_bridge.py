@@ -15,13 +15,11 @@ from hypothesis import strategies as st
 
 import convcalc as cc
 from convcalc import cli
-from convcalc.layers import LAYER_TYPES
 
 torch = pytest.importorskip("torch")
 nn = torch.nn
 F = torch.nn.functional
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
-
 
 ROOT = Path(__file__).resolve().parents[1]
 BLOCKS = {"sequential", "residual", "concat", "scale", "squeezeexcitation"}
@@ -110,9 +108,9 @@ def test_random_stacks_agree_with_torch(stack) -> None:  # type: ignore[no-untyp
             with torch.no_grad():
                 out = module(torch.zeros(1, *shape))
                 if 0 in out.shape:  # grouped transposed convs may return empty tensors instead
-                    raise RuntimeError("empty")
+                    raise RuntimeError("empty") from None
                 if len(concrete) < len(layers):  # the Linear: in_features taken from the flattened size
-                    raise RuntimeError("only the Linear could have failed, and it cannot")
+                    raise RuntimeError("only the Linear could have failed, and it cannot") from None
         return
     verified = cc.verify(net, shape)
     assert verified.ok, str(verified)
@@ -194,7 +192,8 @@ def test_from_torch_lists_unknown_modules_and_ops() -> None:
 
 
 def test_from_torch_independent_networks_match_torch_own_counts() -> None:
-    from torch_reference import BUILDERS as REFERENCE, INPUTS
+    from torch_reference import BUILDERS as REFERENCE
+    from torch_reference import INPUTS
 
     for name in ("resnet50", "densenet121", "shufflenet_v2_x1_0", "convnext_tiny", "efficientnet_b0"):
         with torch.device("meta"):

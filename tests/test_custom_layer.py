@@ -153,3 +153,24 @@ def test_without_a_torch_module_to_torch_says_how(swish: type[cc.Leaf]) -> None:
             cc.to_torch(cc.Sequential(cc.Linear(4, 4), Plain()))
     finally:
         LAYER_TYPES.pop("plain", None)
+
+
+def test_a_layer_type_names_its_other_spellings_and_functional_forms() -> None:
+    """``aliases`` and ``functional`` on the class are all spec text needs: ``Mish`` is also ``MishActivation``,
+    and ``F.mish(x)`` is the same layer (x·tanh(softplus(x)): the user's count, 5 FLOPs an element)."""
+
+    @cc.layer
+    class Mish(cc.Leaf):
+        aliases = ("MishActivation",)
+        functional = {"mish": ("inplace",)}
+        inplace: bool = False
+
+        def effect(self, shape: tuple[int, ...]) -> cc.Effect:
+            return cc.Effect(output_shape=shape, flops=5 * math.prod(shape), new_tensor=not self.inplace)
+
+    try:
+        assert cc.parse_layer("MishActivation()") == Mish()
+        assert cc.parse_layer("F.mish(x, inplace=True)") == Mish(inplace=True)
+        assert cc.summary(cc.parse_layer("F.mish(x)"), (2, 3, 3)).rows[0].flops == 5 * 18
+    finally:
+        LAYER_TYPES.pop("mish", None)

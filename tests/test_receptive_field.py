@@ -8,13 +8,12 @@ field lies inside the input; on a long input the widest measured field is that o
 
 from __future__ import annotations
 
+import pytest
+from conftest import AT_LEAST_300
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-import pytest
-
 import convcalc as cc
-from conftest import AT_LEAST_300
 
 torch = pytest.importorskip("torch")
 nn = torch.nn

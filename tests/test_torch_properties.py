@@ -12,11 +12,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from conftest import AT_LEAST_300
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import convcalc as cc
-from conftest import AT_LEAST_300
 
 torch = pytest.importorskip("torch")
 nn = torch.nn
@@ -179,8 +179,8 @@ def test_maxpool1d_matches_torch(length, kernel, stride, padding, dilation, ceil
        padding=st.integers(0, 2), ceil_mode=st.booleans())
 def test_pool3d_matches_torch(dims, kernel, padding, ceil_mode) -> None:
     for theirs_cls, ours_cls in ((nn.MaxPool3d, cc.MaxPool3d), (nn.AvgPool3d, cc.AvgPool3d)):
-        theirs = torch_outcome(lambda: theirs_cls(kernel, padding=padding, ceil_mode=ceil_mode), (1, *dims))
-        ours = convcalc_outcome(lambda: ours_cls(kernel, padding=padding, ceil_mode=ceil_mode), (1, *dims))
+        theirs = torch_outcome(lambda cls=theirs_cls: cls(kernel, padding=padding, ceil_mode=ceil_mode), (1, *dims))
+        ours = convcalc_outcome(lambda cls=ours_cls: cls(kernel, padding=padding, ceil_mode=ceil_mode), (1, *dims))
         assert_agree(theirs, ours, flops=False)
 
 

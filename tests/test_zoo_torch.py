@@ -13,7 +13,6 @@ import convcalc as cc
 
 torch = pytest.importorskip("torch")
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
-
 from torch_reference import BUILDERS, INPUTS  # noqa: E402
 
 

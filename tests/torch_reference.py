@@ -12,7 +12,7 @@ auxiliary classifiers absent); ``INPUTS[name]`` is its per-sample input shape.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F

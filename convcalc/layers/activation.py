@@ -6,7 +6,6 @@ activation memory; dropout at inference returns its input unchanged.
 
 from __future__ import annotations
 
-
 from ..errors import ShapeError, SpecError
 from .base import (
     Effect,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from math import gcd, isqrt, prod
 
+from .. import records
 from ..arithmetic import (
     conv_output_size,
     effective_kernel,
@@ -18,7 +19,6 @@ from ..arithmetic import (
     transposed_output_size,
     window_formula,
 )
-from .. import records
 from ..errors import ShapeError, SpecError
 from .base import (
     Effect,
@@ -26,9 +26,9 @@ from .base import (
     Part,
     Primitives,
     Ran,
-    Step,
     Reach,
     Shape,
+    Step,
     check_bool,
     expect_channels,
     expect_spatial,

@@ -7,7 +7,6 @@ inference) allocate no activation memory; a channel shuffle copies.
 
 from __future__ import annotations
 
-
 from ..errors import ShapeError, SpecError
 from .base import (
     Effect,

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
-from ..inputs import check_input
 from ..errors import SpecError, UnknownModelError
+from ..inputs import check_input
 from ..layers.base import Layer, Shape
 from ..records import field, record
 

@@ -16,11 +16,11 @@ from typing import Any
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from ..report import Report
-from ..walk import analyze
 from ..api import resolve
 from ..errors import DeviceError
 from ..layers.base import Shape
+from ..report import Report
+from ..walk import analyze
 from .build import to_torch
 
 
