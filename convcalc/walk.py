@@ -147,7 +147,7 @@ class _Walk:
         if not isinstance(layer, Block):
             raise SpecError(f"{path or 'network'}: {layer!r} is not a convcalc layer")
         self.blocks.setdefault(path, layer.name)
-        structure = layer.structure()
+        structure = layer.declared()
         if structure.join is None:
             return self.chain(structure.layers, shape, path, fld)
         names, shapes, fields = [], [], []

@@ -386,9 +386,17 @@ class Block(Layer, abstract=True):
     def structure(self) -> Structure:  # pragma: no cover - every block overrides it
         raise NotImplementedError
 
+    def declared(self) -> Structure:
+        """:meth:`structure`, made once per block (a block never changes): what the walk reads."""
+        try:
+            known: Structure = self.__dict__["_structure_"]
+        except KeyError:
+            known = self.__dict__["_structure_"] = self.structure()
+        return known
+
     def children(self) -> tuple[tuple[str, Layer], ...]:
         """Every child, by name, in the order they run."""
-        return self.structure().children()
+        return self.declared().children()
 
     def __iter__(self) -> Iterator[Layer]:
         return (layer for _, layer in self.children())

@@ -79,7 +79,7 @@ class _Builder:
             return self.leaf(layer, path)
         if not isinstance(layer, Block):
             raise SpecError(f"{path or 'network'}: {layer!r} is not a convcalc layer")
-        structure = layer.structure()
+        structure = layer.declared()
         if structure.join is None:
             sequential = nn.Sequential()
             for name, child in structure.layers:
