@@ -163,8 +163,8 @@ def _layer_working(row: Row, quantity: str) -> str:
     if row.spec is None:
         return row.formula
     steps = _steps(row)
-    if quantity == "output_shape":
-        found = [s.text() for s in steps if "O =" in s.text() or s.quantity == "output"]
+    if quantity == "output_shape":  # the output-size equations (O = …), as the working shows them
+        found = [s.text() for s in steps if s.symbolic.startswith("O") or s.quantity == "output"]
     else:
         found = [s.text() for s in steps if s.quantity == _STEP_OF.get(quantity)]
     return "; ".join(found) or row.formula

@@ -137,9 +137,9 @@ class Axis:
             spans.append(self.read(first, 1, last - first + 1))
         return Axis(tuple(spans), 0, extent, True)
 
-    def dense(self) -> Axis:
-        """Every output sees every position (a Linear layer over this dim)."""
-        return Axis((self.read(0, 1, self.extent),), 0, 1, self.bounded)
+    def dense(self, extent: int = 1) -> Axis:
+        """Every output (``extent`` of them) sees every position (a Linear layer over this dim)."""
+        return Axis((self.read(0, 1, self.extent),), 0, extent, self.bounded)
 
     def broadcast(self, gate: Interval) -> Axis:
         """x · gate with the gate broadcast along this dim: every position also sees what the gate
@@ -227,8 +227,10 @@ class Field:
 
     def advance(self, reach: Reach, out: Shape) -> Field:
         kind = reach.kind
-        if kind == "same" or self.mode == "unknown":
+        if self.mode == "unknown":
             return self
+        if kind == "same":  # position to position: so the positions must be the same ones
+            return self if self.mode != "spatial" or self._keeps_positions(out) else Field(self.axes, self.layout, "unknown")
         if kind == "flatten":
             return Field(self.axes, (None,) * len(out), "mixed")
         if kind == "permute":
@@ -237,11 +239,16 @@ class Field:
             if self.mode == "mixed":
                 return self._with([a.dense() for a in self.axes])
             last = self.layout[-1]
-            return self if last is None else self._with([a.dense() if i == last else a for i, a in enumerate(self.axes)])
+            return self if last is None else self._with([a.dense(out[-1]) if i == last else a for i, a in enumerate(self.axes)])
         if self.mode != "spatial" or len(reach.dims) != len(self.axes) or self.layout != _plain_layout(len(self.axes)):
             return Field(self.axes, self.layout, "unknown")
         move = _MOVES[kind]
         return self._with([move(a, *dim, extent) for a, dim, extent in zip(self.axes, reach.dims, out[1:])])
+
+    def _keeps_positions(self, out: Shape) -> bool:
+        """Whether ``out`` has this tensor's positions: the same rank, and each spatial dim the same size."""
+        layout = self.layout
+        return len(out) == len(layout) and all(d is None or out[i] == self.axes[d].extent for i, d in enumerate(layout))
 
     @staticmethod
     def union(fields: list[Field], broadcast: bool = False) -> Field:

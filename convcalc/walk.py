@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from .errors import ShapeError, SpecError
 from .inputs import check_batch, check_input, dtype_bytes
-from .layers.base import Block, Chain, Effect, Join, Layer, Leaf, Shape, numel
+from .layers.base import Block, Chain, Effect, Join, Layer, Leaf, Shape, checked, numel
 from .receptive import Field
 from .records import replace
 from .report import Report, Row, where
@@ -118,16 +118,17 @@ class _Walk:
         return tuple(rows)
 
     def leaf(self, layer: Leaf, shape: Shape) -> tuple[Effect, Leaf, str]:
-        key: tuple[Leaf, Shape] | None = (layer, shape)
+        key = (layer, shape)
         try:
-            known = self.memo.get(key)  # type: ignore[arg-type]  # key is not None here
+            known = self.memo.get(key)
+            hashable = True
         except TypeError:  # a layer holding an unhashable value: compute it every time
-            known, key = None, None
+            known, hashable = None, False
         if known is None:
-            effect = layer.effect(shape)  # first: it gives the clearest error for a shape that does not fit
+            effect = checked(layer.effect(shape))  # first: it gives the clearest error for a shape that does not fit
             shown = layer.resolved(shape)
             known = (effect, shown, repr(shown))
-            if key is not None:
+            if hashable:
                 self.memo[key] = known
         return known
 

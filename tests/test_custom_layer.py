@@ -127,7 +127,8 @@ def test_declaring_it_again_replaces_it_and_a_clash_is_refused(swish: type[cc.Le
     assert LAYER_TYPES["swish"] is again is not swish
     assert cc.summary(cc.Sequential(cc.Conv2d(3, 8, 3), again()), (3, 32, 32)).rows[1].flops == 5 * 7_200
     with pytest.raises(TypeError, match="registered twice"):
-        class ReLU(cc.Leaf):  # noqa: F811 - a built-in kind
+        @cc.layer
+        class ReLU(cc.Leaf):  # a built-in kind
             def effect(self, shape: tuple[int, ...]) -> cc.Effect:
                 return cc.Effect(output_shape=shape)
 
@@ -172,5 +173,95 @@ def test_a_layer_type_names_its_other_spellings_and_functional_forms() -> None:
         assert cc.parse_layer("MishActivation()") == Mish()
         assert cc.parse_layer("F.mish(x, inplace=True)") == Mish(inplace=True)
         assert cc.summary(cc.parse_layer("F.mish(x)"), (2, 3, 3)).rows[0].flops == 5 * 18
+    finally:
+        LAYER_TYPES.pop("mish", None)
+
+
+def test_a_clash_is_refused_when_declared() -> None:
+    """A spelling, a functional form or a torch class another type has would make spec text or from_torch
+    ambiguous: refused at the declaration, naming what clashes, and nothing is registered."""
+    def act(**declared: Any) -> None:
+        @cc.layer(**{k: v for k, v in declared.items() if k == "torch"})
+        class MyAct(cc.Leaf):
+            aliases = declared.get("aliases", ())
+            functional = declared.get("functional", {})
+
+            def effect(self, shape: tuple[int, ...]) -> cc.Effect:
+                return cc.Effect(output_shape=shape, flops=3 * math.prod(shape))
+
+    for declared, why in (({"aliases": ("ReLU",)}, "the name 'ReLU' is ReLU's"),
+                          ({"functional": {"relu": ()}}, "the functional form 'relu' is ReLU's"),
+                          ({"torch": nn.ReLU}, "the torch module ReLU is bound to ReLU")):
+        with pytest.raises(TypeError, match=why):
+            act(**declared)
+        assert "myact" not in LAYER_TYPES
+    assert cc.parse_layer("nn.ReLU()") == cc.ReLU()
+
+
+def test_an_undeclared_subclass_is_no_layer_type() -> None:
+    class Loose(cc.Leaf):  # no @cc.layer: not a record, not registered, unknown to spec text
+        def effect(self, shape: tuple[int, ...]) -> cc.Effect:
+            return cc.Effect(output_shape=shape)
+
+    assert "loose" not in LAYER_TYPES
+    with pytest.raises(cc.SpecError, match="not a layer convcalc knows"):
+        cc.parse_layer("Loose()")
+
+
+def test_a_module_that_cannot_be_read_back_says_why() -> None:
+    class TorchScale(nn.Module):
+        def __init__(self, factor: float) -> None:
+            super().__init__()
+            self.k = factor  # not under the field's name
+
+        def forward(self, x: Any) -> Any:
+            return x * self.k
+
+    @cc.layer(torch=TorchScale)
+    class Scale2(cc.Leaf):
+        factor: float
+
+        def effect(self, shape: tuple[int, ...]) -> cc.Effect:
+            return cc.Effect(output_shape=shape, flops=math.prod(shape))
+
+    try:
+        report = cc.from_torch(nn.Sequential(nn.Conv2d(3, 4, 3), TorchScale(2.0)), (3, 8, 8))
+        row = report.rows[1]
+        assert row.unsupported and "has no attribute 'factor'" in row.warnings[0]
+    finally:
+        LAYER_TYPES.pop("scale2", None)
+
+
+def test_sizes_that_are_not_whole_numbers_are_refused() -> None:
+    @cc.layer
+    class Half(cc.Leaf):
+        def effect(self, shape: tuple[int, ...]) -> cc.Effect:
+            return cc.Effect(output_shape=(shape[0], *(d / 2 for d in shape[1:])))
+
+    try:
+        with pytest.raises(cc.ShapeError, match=r"layer 1 \(0\) Half: gives output shape \(3, 4.0, 4.0\).*whole number"):
+            cc.summary(cc.Sequential(Half()), (3, 8, 8))
+    finally:
+        LAYER_TYPES.pop("half", None)
+
+
+def test_a_functional_form_in_a_forward_body_is_the_layer(swish: type[cc.Leaf]) -> None:
+    """F.silu in a forward is the built-in SiLU; a user type's functional form (``mish``) is that type."""
+
+    @cc.layer
+    class Mish(cc.Leaf):
+        functional = {"mish": ("inplace",)}
+        inplace: bool = False
+
+        def effect(self, shape: tuple[int, ...]) -> cc.Effect:
+            return cc.Effect(output_shape=shape, flops=5 * math.prod(shape))
+
+    class Net(nn.Module):
+        def forward(self, x: Any) -> Any:
+            return torch.nn.functional.mish(torch.nn.functional.silu(x))
+
+    try:
+        rows = cc.from_torch(Net(), (2, 3, 3)).rows
+        assert [(r.kind, type(r.spec).__name__, r.flops) for r in rows] == [("silu", "SiLU", 18), ("mish", "Mish", 90)]
     finally:
         LAYER_TYPES.pop("mish", None)

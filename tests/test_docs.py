@@ -63,3 +63,13 @@ def test_examples_run() -> None:
                           text=True, cwd=ROOT, check=False)
     assert done.returncode == 0, done.stderr
     assert "SeparableConv2d(32, 64, 3, padding=1)" in done.stdout
+
+
+def test_the_custom_layer_example_runs() -> None:
+    """examples/custom_layer.py, as the README's "Layers of your own" points to it: the swish row in a summary,
+    in verify and read back from torch (Conv2d(3, 8, 3) on 32×32 gives 8·30·30 = 7,200 elements, 4 FLOPs each)."""
+    done = subprocess.run([sys.executable, str(ROOT / "examples" / "custom_layer.py")], capture_output=True,
+                          text=True, cwd=ROOT, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("28,800") >= 3 and "ok: all rows agree with torch" in done.stdout
+    assert "Swish(beta=2.0)" in done.stdout and "TorchSwish()" in done.stdout

@@ -113,3 +113,95 @@ def test_resnet18_field_matches_torch_gradients() -> None:
     measured = int(seen[-1] - seen[0] + 1)
     ours = next(r for r in cc.summary("resnet18").rows if r.path == "layer4.1.activation").receptive_field
     assert ours == (measured, measured) == (435, 435)
+
+
+# --- from_torch follows the field through what a forward body does ---------------------------------
+
+F = torch.nn.functional
+
+
+class _Functional(nn.Module):
+    """conv → relu → pool → conv written with F.* calls and the weights held here."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.w = nn.Parameter(torch.ones(2, 2, 3, 3))
+        self.c = nn.Conv2d(2, 2, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.c(F.max_pool2d(F.relu(F.conv2d(x, self.w)), 2))
+
+
+class _Gate(nn.Module):
+    def __init__(self, gate_first: bool) -> None:
+        super().__init__()
+        self.conv, self.pool, self.gate_first = nn.Conv2d(4, 4, 3, padding=1), nn.AdaptiveAvgPool2d(1), gate_first
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.conv(x)
+        g = torch.sigmoid(self.pool(y))
+        return g * y if self.gate_first else y * g
+
+
+class _CatAlong(nn.Module):
+    def __init__(self, dim: int) -> None:
+        super().__init__()
+        self.a, self.b, self.dim = nn.Conv2d(2, 2, 3, padding=1), nn.Conv2d(2, 2, 5, padding=2), dim
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([self.a(x), self.b(x)], dim=self.dim)
+
+
+class _Transposed(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.a, self.b = nn.Conv2d(2, 2, (5, 1)), nn.Conv2d(2, 2, (5, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.b(self.a(x).transpose(2, 3))
+
+
+def test_from_torch_follows_functional_calls() -> None:
+    # the spec walk of the same chain: 3, 3, then the 2-wide pool (3 + 1 = 4), then 4 + 2·2 = 8
+    spec = cc.summary(cc.Sequential(cc.Conv2d(2, 2, 3), cc.ReLU(), cc.MaxPool2d(2), cc.Conv2d(2, 2, 3)), (2, 16, 16))
+    ours = cc.from_torch(_Functional(), (2, 16, 16))
+    assert [r.receptive_field for r in ours.rows] == [r.receptive_field for r in spec.rows] == [(3, 3), (3, 3), (4, 4), (8, 8)]
+
+
+@pytest.mark.parametrize("gate_first", [False, True])
+def test_from_torch_spreads_a_gate_whichever_side_it_is_on(gate_first: bool) -> None:
+    # a squeeze-and-excitation gate sees the whole 16×16 (plus the 3×3 conv's padding): 18
+    rows = cc.from_torch(_Gate(gate_first), (4, 16, 16)).rows
+    assert rows[-1].kind == "mul" and rows[-1].receptive_field == (18, 18)
+
+
+def test_from_torch_joins_channels_but_not_positions() -> None:
+    channels = cc.from_torch(_CatAlong(1), (2, 8, 8)).rows[-1]
+    assert channels.kind == "cat" and channels.receptive_field == (5, 5)  # position by position: the wider branch
+    rows_joined = cc.from_torch(_CatAlong(2), (2, 8, 8)).rows[-1]
+    assert rows_joined.kind == "cat" and rows_joined.receptive_field is None  # positions of two inputs side by side
+
+
+def test_from_torch_does_not_guess_through_a_reordering() -> None:
+    # H and W swapped: the second (5×1) conv reads along the first's W, so the field is 5×5; convcalc
+    # does not follow a layout change into a conv, and says it does not know rather than (9, 1)
+    rows = cc.from_torch(_Transposed(), (2, 12, 8)).rows
+    assert rows[0].receptive_field == (5, 1) and rows[-1].receptive_field is None
+
+
+def test_a_layer_that_resizes_without_saying_how_leaves_the_field_unknown() -> None:
+    """A user layer whose effect keeps the default reach (position to position) but changes the size
+    cannot be followed; the rows after it say so rather than show a field of the wrong positions."""
+
+    @cc.layer
+    class Double(cc.Leaf):
+        def effect(self, shape: tuple[int, ...]) -> cc.Effect:
+            return cc.Effect(output_shape=(shape[0], *(2 * d for d in shape[1:])))
+
+    try:
+        rows = cc.summary(cc.Sequential(cc.Conv2d(3, 8, 3), Double(), cc.Conv2d(8, 8, 3)), (3, 16, 16)).rows
+        assert [r.receptive_field for r in rows] == [(3, 3), None, None]
+    finally:
+        from convcalc.layers.base import LAYER_TYPES
+
+        LAYER_TYPES.pop("double", None)

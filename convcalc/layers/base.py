@@ -48,20 +48,16 @@ _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 class Layer:
-    """Base of every layer spec. Concrete subclasses register under their ``kind``."""
+    """Base of every layer spec. Concrete subclasses register under their ``kind``: convcalc's own
+    when they are defined, the user's when :func:`layer` declares them (after checking them)."""
 
     kind: ClassVar[str] = ""
 
     def __init_subclass__(cls, abstract: bool = False, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if abstract or cls.__name__.startswith("_"):
-            return  # a base or shared implementation, not a layer type of its own
-        kind = cls.__name__.lower()
-        known = LAYER_TYPES.get(kind)
-        if known is not None and not _redefined(known, cls):
-            raise TypeError(f"layer kind {kind!r} is registered twice ({known!r} and {cls!r})")
-        cls.kind = kind
-        LAYER_TYPES[kind] = cls
+        if abstract or cls.__name__.startswith("_") or not cls.__module__.startswith("convcalc."):
+            return  # a base or shared implementation, or a user's class (registered by @cc.layer)
+        _register(cls)
 
     @property
     def name(self) -> str:
@@ -102,6 +98,47 @@ class Layer:
             elif not _same_value(value, default):
                 shown.append(f"{name}={text}")
         return f"{self.name}({', '.join(shown)})"
+
+
+def _register(cls: type[Layer]) -> None:
+    kind = cls.__name__.lower()
+    known = LAYER_TYPES.get(kind)
+    if known is not None and not _redefined(known, cls):
+        raise TypeError(f"layer kind {kind!r} is registered twice ({known!r} and {cls!r})")
+    cls.kind = kind
+    LAYER_TYPES[kind] = cls
+
+
+def _clashes(cls: type[Leaf]) -> str | None:
+    """Why a user's layer type cannot sit beside the registered ones: a spec-text name, a functional
+    form or a torch class another type already has (a type declared again replaces its old self)."""
+    names = {cls.__name__, *cls.aliases}
+    functions = set(cls.functional_forms())
+    bound = cls.torch if isinstance(cls.torch, type) else None
+    for other in LAYER_TYPES.values():
+        if not issubclass(other, Leaf) or other.kind == cls.__name__.lower() or not other.in_text:
+            continue
+        taken = names & {other.__name__, *other.aliases}
+        if taken:
+            return f"the name {sorted(taken)[0]!r} is {other.__name__}'s in spec text"
+        taken = functions & set(other.functional_forms())
+        if taken:
+            return f"the functional form {sorted(taken)[0]!r} is {other.__name__}'s"
+        if bound is not None and bound is _bound_class(other):
+            return f"the torch module {bound.__name__} is bound to {other.__name__} (from_torch could not tell them apart)"
+    return None
+
+
+def _bound_class(cls: type[Leaf]) -> type | None:
+    """The torch class a layer type is bound to, if torch is loaded already (checking never imports it)."""
+    target = cls.torch_class()
+    if not isinstance(target, str):
+        return target if isinstance(target, type) else None
+    module, _, name = target.partition(":")
+    import sys
+
+    found = getattr(sys.modules.get(module), name, None)
+    return found if isinstance(found, type) else None
 
 
 def _redefined(known: type, cls: type) -> bool:
@@ -324,8 +361,12 @@ class Leaf(Layer, abstract=True):
 
     @classmethod
     def torch_class(cls) -> Any:
-        """The declared torch module: a class, or its ``"package.module:Name"`` (``{name}``: this class's name)."""
-        return cls.torch.format(name=cls.__name__) if isinstance(cls.torch, str) else cls.torch
+        """The declared torch module: a class, or its ``"package.module:Name"``; ``{name}`` in it is the
+        built-in type's name (``Conv2d``, also for a user's subclass of it)."""
+        if not isinstance(cls.torch, str):
+            return cls.torch
+        built_in = next(c for c in cls.__mro__ if c.__module__.startswith("convcalc.") and not c.__name__.startswith("_"))
+        return cls.torch.format(name=built_in.__name__)
 
     @property
     def open_size(self) -> str | None:
@@ -372,6 +413,9 @@ class Leaf(Layer, abstract=True):
         for f in records.fields(cls):
             if not f.init:
                 continue
+            if f.required and not hasattr(module, f.name):
+                raise SpecError(f"{cls.__name__}: the torch module {type(module).__name__} has no attribute {f.name!r} "
+                                f"to read it back from; give {cls.__name__} a from_module classmethod that reads it")
             value = getattr(module, f.name, f.default)
             if isinstance(f.default, bool) and not isinstance(value, bool):
                 value = value is not None  # a parameter, or None where the module has none
@@ -455,6 +499,17 @@ class Join(Leaf, abstract=True):
                          f"write cc.{self.block}(…) instead")
 
 
+def checked(effect: Effect) -> Effect:
+    """``effect``, refused unless its sizes and counts are whole numbers (a layer of the user's own may
+    compute a float: ``28.0`` is no size torch makes)."""
+    counts = (effect.weights, effect.biases, effect.macs, effect.flops, effect.buffers, effect.extra_elements)
+    if not all(is_int(d) for d in effect.output_shape) or not all(is_int(n) for n in counts):
+        raise ShapeError(f"gives output shape {effect.output_shape!r}, weights {effect.weights!r}, biases "
+                         f"{effect.biases!r}, MACs {effect.macs!r} and FLOPs {effect.flops!r}: every size and count "
+                         "must be a whole number (an int)")
+    return effect
+
+
 def layer(cls: type[L] | None = None, *, torch: Any = None) -> Any:
     """Declare a layer type of your own: ``@cc.layer(torch=MyModule)`` on a :class:`Leaf` subclass
     whose annotated fields are its constructor arguments and whose :meth:`Leaf.effect` says what it
@@ -471,6 +526,10 @@ def layer(cls: type[L] | None = None, *, torch: Any = None) -> Any:
         made: type[L] = spec(cls)
         if torch is not None:
             made.torch = torch
+        problem = _clashes(made)
+        if problem:
+            raise TypeError(f"{made.__name__} cannot be declared: {problem}; rename it or change that declaration")
+        _register(made)
         return made
 
     return declare if cls is None else declare(cls)

@@ -29,9 +29,10 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import flop_registry
 
 from .. import layers as cc
+from .. import records
 from ..errors import ConvCalcError, ShapeError, SpecError
 from ..inputs import check_batch, check_input, dtype_bytes
-from ..layers.base import LAYER_TYPES, Join, Leaf, Reach, Shape, numel
+from ..layers.base import LAYER_TYPES, Join, Leaf, Reach, Shape, checked, numel
 from ..receptive import Field
 from ..records import replace
 from ..report import Report
@@ -52,12 +53,15 @@ def readers() -> dict[type, type[Leaf]]:
             continue
         for target in targets:
             if isinstance(target, type) and not getattr(target, "convcalc_layer", False):
-                table.setdefault(target, cls)
+                if table.setdefault(target, cls) is not cls:
+                    raise SpecError(f"{table[target].__name__} and {cls.__name__} are both bound to the torch module "
+                                    f"{target.__name__}; from_torch cannot tell which one a module is")
     return table
 
 
-def spec_of(module: nn.Module, table: dict[type, type[Leaf]]) -> Leaf | None:
-    """The convcalc spec of a module convcalc knows (its own modules carry theirs), else None.
+def spec_of(module: nn.Module, table: dict[type, type[Leaf]], problems: dict[int, str] | None = None) -> Leaf | None:
+    """The convcalc spec of a module convcalc knows (its own modules carry theirs), else None; why a
+    known type could not be read back goes into ``problems`` (module id -> the reason).
 
     A subclass of a known module counts as it only when it keeps that module's ``forward``."""
     spec: Leaf | None = getattr(module, "convcalc_spec", None)
@@ -69,7 +73,9 @@ def spec_of(module: nn.Module, table: dict[type, type[Leaf]]) -> Leaf | None:
         return None
     try:
         return reader.from_module(module)
-    except (ConvCalcError, TypeError):
+    except (ConvCalcError, TypeError) as error:
+        if problems is not None:
+            problems[id(module)] = str(error)
         return None
 
 
@@ -114,6 +120,9 @@ class _Session(TorchDispatchMode):
                  table: dict[type, type[Leaf]]) -> None:
         super().__init__()
         self.batch, self.names, self.weights, self.table = batch, names, weights, table
+        #: functional name -> the layer type declaring it (its ``functional`` forms), for ops in a forward body
+        self.functions = {name: cls for cls in LAYER_TYPES.values() if issubclass(cls, Leaf)
+                          for name in cls.functional_forms()}
         self.stack: list[_Frame] = []
         self.out = Rows(batch, dtype_bytes)
         self.rows = self.out.rows
@@ -121,6 +130,7 @@ class _Session(TorchDispatchMode):
         self.counted: set[int] = set()  # ids of parameter tensors a row has counted (tied weights count once)
         self.places: dict[int, int] = {}  # module id -> how many places in the module tree hold it
         self.fields: dict[int, tuple[torch.Tensor, Field]] = {}  # id(tensor) -> (the tensor, its receptive field)
+        self.problems: dict[int, str] = {}  # module id -> why its layer type could not read it back
 
     # --- receptive fields, per tensor ---
     def start(self, x: torch.Tensor) -> None:
@@ -140,7 +150,7 @@ class _Session(TorchDispatchMode):
 
     # --- module hooks ---
     def enter(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any] | None = None) -> None:
-        spec = spec_of(module, self.table)
+        spec = spec_of(module, self.table, self.problems)
         inside_opaque = any(f.opaque for f in self.stack)
         opaque = spec is not None
         tensors = [a for a in (*args, *(kwargs or {}).values()) if isinstance(a, torch.Tensor)]
@@ -166,8 +176,10 @@ class _Session(TorchDispatchMode):
         if unknown_leaf and self.stack:  # (the root itself is the user's model, not an unknown layer)
             name = type(frame.module).__name__
             first = self.rows[frame.rows_before]
+            problem = self.problems.get(id(frame.module))
+            why = f" ({problem})" if problem else ""
             self.rows[frame.rows_before] = replace(first, unsupported=True, warnings=first.warnings + (
-                f"convcalc has no formula for the module {name}; its operations were counted one by one",))
+                f"convcalc has no formula for the module {name}{why}; its operations were counted one by one",))
 
     # --- aten ops ---
     def __torch_dispatch__(self, func: Any, types: Any, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None) -> Any:
@@ -193,7 +205,7 @@ class _Session(TorchDispatchMode):
         result = _first_tensor(out)
         in_shape, out_shape = tuple(first.shape), tuple(result.shape) if result is not None else ()
         inplace = name.endswith("_")
-        fld = self._op_field(base, tensors, in_shape, out_shape)
+        fld = self._op_field(base, args, tensors, in_shape, out_shape)
         self.mark(out, fld)
 
         def add(*args: Any, **kwargs: Any) -> None:  # every row of an op shows the field of its result
@@ -205,6 +217,10 @@ class _Session(TorchDispatchMode):
             kind = _matmul_kind(base, args)
             add(frame.path, kind, in_shape, out_shape, flops // 2, flops, True, f"aten.{base}: FlopCounterMode's formula",
                       module=frame.module)
+        elif (spec := self._declared(base, inplace, in_shape)) is not None:  # F.relu, or a user type's F.mish
+            effect = spec.effect(in_shape[1:])
+            add(frame.path, base, in_shape, out_shape, effect.macs * in_shape[0], effect.flops * in_shape[0],
+                effect.new_tensor, effect.formula, module=frame.module, spec=spec)
         elif base in _ELEMENTWISE:
             add(frame.path, base.lstrip("_"), in_shape, out_shape, 0, numel(out_shape), not inplace,
                       f"{base} in forward, 1 per element", module=frame.module)
@@ -228,20 +244,64 @@ class _Session(TorchDispatchMode):
             add(frame.path, base, in_shape, out_shape, 0, 0, True, f"aten.{name}", module=frame.module,
                       warning=f"aten.{name} has no convcalc formula; its cost is not counted", unsupported=True)
 
-    def _op_field(self, base: str, tensors: list[torch.Tensor], in_shape: Shape, out_shape: Shape) -> Field:
-        """The receptive field of an op's result: elementwise ops and concatenations see what their
-        inputs see (a broadcast input spreads), a flattening view mixes positions into features;
-        anything else (a conv or matmul in a forward body, a reordering view) is not followed."""
+    def _declared(self, base: str, inplace: bool, in_shape: Shape) -> Leaf | None:
+        """The layer an aten op is, where a layer type declares a functional form of that name and needs no
+        argument but the input (``relu``, ``sigmoid``, a user type's ``mish``); None when none does."""
+        cls = self.functions.get(base)
+        if cls is None or not in_shape:
+            return None
+        try:
+            given = {"inplace": True} if inplace and "inplace" in (records.init_parameters(cls) or ()) else {}
+            spec = records.replace(cls(), **given)  # (every field but the input has a default, or this fails)
+            spec.effect(in_shape[1:])
+        except (ConvCalcError, TypeError):
+            return None
+        return spec
+
+    def _op_field(self, base: str, args: tuple[Any, ...], tensors: list[torch.Tensor], in_shape: Shape,
+                  out_shape: Shape) -> Field:
+        """The receptive field of an op's result, followed where the op says how it reads its input:
+        a convolution by its window, a matrix product by the whole last dim, elementwise ops and a
+        concatenation of channels by what their inputs see (a broadcast input spreads), a permute by
+        its order, a flattening view by mixing positions into features, a view or a slice of channels
+        that keeps the positions by nothing. Anything else is not followed (the field is unknown)."""
         inputs = [t for t in tensors if id(t) not in self.weights]
-        if base in _ELEMENTWISE or base in ("cat", "stack", "clone", "contiguous", "dropout") or base in _NORMS:
-            return self.field_of(inputs, broadcast=len({tuple(t.shape) for t in inputs}) > 1)
-        if base in _VIEWS:
-            fld = self.field_of(inputs[:1])
+        first = self.field_of(inputs[:1])
+        rank = len(in_shape)
+        if base in ("convolution", "_convolution") and len(args) > 6:
+            stride, padding, dilation, transposed = args[3], args[4], args[5], bool(args[6])
+            kernel = tuple(args[1].shape[2:])
+            dims = tuple(zip(kernel, stride, dilation, padding))
+            reach = Reach("transposed", dims) if transposed else Reach("window", dims)
+            return first.advance(reach, out_shape[1:])
+        if base in ("addmm", "mm", "linear"):
+            return first.advance(Reach("dense"), out_shape[1:])
+        if base in _ELEMENTWISE or base in _NORMS or base in ("clone", "contiguous", "dropout"):
+            ordered = sorted(inputs, key=lambda t: -t.numel())  # a broadcast input (a gate) after the full one
+            return self.field_of(ordered, broadcast=len({tuple(t.shape) for t in inputs}) > 1)
+        if base == "cat":
+            dim = (args[1] if len(args) > 1 else 0) % rank if rank else 0
+            return self.field_of(inputs) if dim == 1 else Field.unknown()  # channels joined position by position
+        if base in ("permute", "transpose"):
+            order = list(range(rank))
+            if base == "permute":
+                order = [d % rank for d in args[1]]
+            else:
+                i, j = args[1] % rank, args[2] % rank
+                order[i], order[j] = order[j], order[i]
+            if order[0] != 0:  # the batch moved: not a layout convcalc follows
+                return Field.unknown()
+            return first.advance(Reach("permute", order=tuple(d - 1 for d in order[1:])), out_shape[1:])
+        if base in ("slice", "select", "narrow", "split", "split_with_sizes", "chunk", "unbind"):
+            dim = args[1] if base in ("slice", "select", "narrow") else args[2] if len(args) > 2 else 0
+            keeps_positions = rank > 2 and dim % rank == 1 and out_shape[2:] == in_shape[2:]
+            return first if keeps_positions else Field.unknown()  # some of the channels, every position
+        if base in ("view", "_unsafe_view", "reshape", "alias", "view_as", "flatten", "unflatten", "squeeze", "unsqueeze"):
             if out_shape == in_shape:
-                return fld
+                return first
             if (len(out_shape) < len(in_shape) and out_shape[:1] == in_shape[:1] and numel(out_shape) == numel(in_shape)
                     and out_shape[1:-1] == in_shape[1:len(out_shape) - 1]):
-                return fld.advance(Reach("flatten"), out_shape[1:])  # the trailing dims merged into features
+                return first.advance(Reach("flatten"), out_shape[1:])  # the trailing dims merged into features
         return Field.unknown()
 
     # --- rows ---
@@ -279,7 +339,7 @@ class _Session(TorchDispatchMode):
                 effect = spec.join(shapes, [f"input {i + 1}" for i in range(len(shapes))])
                 fld = self.field_of(frame.inputs, broadcast=spec.broadcast)
             else:
-                effect = spec.effect(frame.input_shape[1:])
+                effect = checked(spec.effect(frame.input_shape[1:]))
                 fld = self.field_of(frame.inputs[:1])
         except ShapeError as error:  # torch ran it, so this would be convcalc's bug: say where
             raise error.located(f"{frame.path or 'module'} {type(frame.module).__name__}") from None
