@@ -52,6 +52,7 @@ class Row:
     call: str = "module"  # "module": torch runs it as an nn.Module; else the call a forward makes ("F.relu", "+")
     registrations: int = 1  # places in the module tree holding this layer (2: one module shared by two parents)
     spec: Leaf | None = field(default=None, repr=False, compare=False)
+    counts: Primitives | None = field(default=None, repr=False, compare=False)  # of work that is no layer (from_torch)
 
     @classmethod
     def made(cls, **values: Any) -> Row:
@@ -69,9 +70,7 @@ class Row:
         additions and products: the counts every other tool's total is a sum of (whole batch)."""
         if self.spec is not None:
             return self.spec.primitives(self)
-        from .profiles import op_primitives  # work from_torch saw only as aten ops
-
-        return op_primitives(self)
+        return self.counts or Primitives()  # work from_torch saw only as aten ops: counted when the row was made
 
     @property
     def where(self) -> str:

@@ -8,11 +8,11 @@ does, so a new block type is one class.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from .errors import ShapeError, SpecError
 from .inputs import check_batch, check_input, dtype_bytes
-from .layers.base import Block, Chain, Effect, Join, Layer, Leaf, Shape, checked, numel
+from .layers.base import Block, Chain, Effect, Join, Layer, Leaf, Primitives, Shape, checked, numel
 from .receptive import Field
 from .records import replace
 from .report import Report, Row, where
@@ -64,26 +64,30 @@ class Rows:
             receptive_field=fld.shown, formula=effect.formula,
             layer=text, name=spec.name, buffers=effect.buffers if shared_with is None else 0,
             warnings=effect.warnings, parts=effect.parts, shared_with=shared_with, spec=spec, frozen=frozen,
-            unsupported=False, batch=b, call=call, registrations=registrations,
+            unsupported=False, batch=b, call=call, registrations=registrations, counts=None,
         ))
         return out, fld
 
     def op(self, path: str, kind: str, shape: Shape, out: Shape, macs: int, flops: int, new_elements: int, formula: str,
            *, batch: int, held: tuple[int, int] = (0, 0), warning: str | None = None, unsupported: bool = False,
            call: str = "function", spec: Leaf | None = None, receptive_field: tuple[int, ...] | None = None,
-           registrations: int = 1) -> None:
+           registrations: int = 1, counts: Callable[[Row], Primitives] | None = None) -> None:
         """A row for work that is no layer of convcalc's (an aten op in a forward body, a module doing
         nothing): its figures (whole batch) as torch gave them, ``new_elements`` those of the tensor it made
-        (0 for a view or an in-place op); ``held`` the parameters it is charged with."""
+        (0 for a view or an in-place op); ``held`` the parameters it is charged with; ``counts`` gives its
+        primitive counts from the row (what other tools count of an op is the bridge's knowledge)."""
         params, frozen = held
-        self.rows.append(Row.made(
+        row = Row.made(
             index=len(self.rows) + 1, path=path, kind=kind, depth=path.count("."), input_shape=shape, output_shape=out,
             params=params, weights=params, biases=0, macs=macs, flops=flops,
             activation_bytes=new_elements * self.dtype_bytes,
             receptive_field=receptive_field, formula=formula, layer=kind, name=kind, buffers=0,
             warnings=(warning,) if warning else (), parts=(), shared_with=None, spec=spec, frozen=frozen,
-            unsupported=unsupported, batch=batch, call=call, registrations=registrations,
-        ))
+            unsupported=unsupported, batch=batch, call=call, registrations=registrations, counts=None,
+        )
+        if counts is not None and spec is None:
+            row.__dict__["counts"] = counts(row)  # (a new row, not yet seen by anyone: its own field set once)
+        self.rows.append(row)
 
 
 class _Walk:

@@ -33,6 +33,7 @@ from .. import records
 from ..errors import ConvCalcError, ShapeError, SpecError
 from ..inputs import check_batch, check_input, dtype_bytes
 from ..layers.base import LAYER_TYPES, Join, Leaf, Reach, Shape, checked, numel
+from ..profiles import op_primitives
 from ..receptive import Field
 from ..records import replace
 from ..report import Report
@@ -328,7 +329,8 @@ class _Session(TorchDispatchMode):
                 self.owners[id(module)] = len(self.rows) + 1
         self.out.op(path, kind, in_shape[1:], out_shape[1:], macs, flops, numel(out_shape) if new_tensor else 0, formula,
                     batch=in_shape[0] if in_shape else self.batch, held=held, warning=warning, unsupported=unsupported,
-                    call=call, spec=spec, receptive_field=receptive_field, registrations=self.places.get(id(module), 1))
+                    call=call, spec=spec, receptive_field=receptive_field, registrations=self.places.get(id(module), 1),
+                    counts=op_primitives)
 
     def _leaf_row(self, frame: _Frame, out_shape: Shape, output: Any) -> None:
         spec = frame.spec
