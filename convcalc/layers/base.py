@@ -13,28 +13,26 @@ from math import prod
 
 from .. import records
 from ..errors import ShapeError, SpecError
-from ..records import record
+from ..records import dataclass_transform, record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never evaluated
     from collections.abc import Mapping
     from typing import Any, ClassVar, Literal, Protocol, TypeGuard, TypeVar
 
-    from ..records import dataclass_transform
-
     L = TypeVar("L", bound="Leaf")
     T = TypeVar("T")
 else:
-    from ..records import dataclass_transform
-
-    Protocol = object
+    Protocol = object  # Ran below is a protocol for type checkers only
 
 Shape = tuple[int, ...]
 #: A size as torch's constructors take it: one int for every dim, or one per dim. Specs store the tuple.
 Size = int | tuple[int, ...]
 
-#: kind (torch's class name in lower case) -> layer class; filled by Layer.__init_subclass__.
+#: kind (torch's class name in lower case) -> layer class; filled as the classes are defined (built-ins)
+#: or declared (``@cc.layer``).
 LAYER_TYPES: dict[str, type[Layer]] = {}
+
 
 @dataclass_transform(frozen_default=True, eq_default=False, field_specifiers=(records.field, records.Field))
 def spec(cls: type[T]) -> type[T]:
@@ -43,6 +41,7 @@ def spec(cls: type[T]) -> type[T]:
     class constants (Conv2d of _ConvNd) needs no decorator of its own."""
     made: type[T] = record(repr=False, eq=False)(cls)
     return made
+
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
