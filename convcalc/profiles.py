@@ -254,10 +254,10 @@ def _ptflops(row: Row) -> list[Term]:
     module: list[Term] = []
     function: list[Term] = []
     if row.call == "module":
-        kind = type(spec).__name__ if spec is not None else ""
+        torch_name = _torch_module_name(row)
         if fam in ("conv", "convtranspose", "separable", "linear"):
             module = [(_MACS, p.macs)] + ([("conv and linear biases, 1 per output", p.bias_adds)] if p.bias_adds else [])
-        elif fam == "activation" and kind in ("ReLU", "ReLU6", "LeakyReLU", "GELU"):
+        elif fam == "activation" and torch_name in _PTFLOPS_HOOKED_ACTIVATIONS:
             module = [("activations, 1 per element (module hook)", p.activation_elements)]
         elif fam in ("maxpool", "avgpool", "adaptivemaxpool", "adaptiveavgpool"):
             module = [("pools, 1 per input element (module hook)", p.pool_inputs)]
@@ -268,7 +268,7 @@ def _ptflops(row: Row) -> list[Term]:
             module = [("layer norm, 1 per element", p.norm_elements)]
         module = _shared(row, module, row.registrations, "ptflops counts it once per place")
         # what nn modules call through the F.* functions ptflops patches: counted a second time
-        if kind in ("ReLU", "GELU", "SiLU"):
+        if torch_name in _CALLS_PATCHED_ACTIVATION:
             function = [("activations, 1 per element (patched F.relu/gelu/silu)", p.activation_elements)]
         elif fam in ("maxpool", "avgpool", "adaptivemaxpool", "adaptiveavgpool"):
             function = [("pools, 1 per input element (patched F.*_pool)", p.pool_inputs)]
@@ -293,6 +293,20 @@ def _ptflops(row: Row) -> list[Term]:
     elif fam in ("conv", "convtranspose", "linear") and p.macs:
         function = [(_MACS, p.macs), (_trap(f"a functional {row.kind} is not counted", row), -p.macs)]
     return module + function
+
+
+#: The torch activation modules ptflops 0.7.5 hooks (its MODULES_MAPPING), by torch's class name.
+_PTFLOPS_HOOKED_ACTIVATIONS = {"ReLU", "ReLU6", "LeakyReLU", "GELU"}
+#: The torch modules whose forward calls F.relu, F.gelu or F.silu, which ptflops also patches.
+_CALLS_PATCHED_ACTIVATION = {"ReLU", "GELU", "SiLU"}
+
+
+def _torch_module_name(row: Row) -> str:
+    """The torch class a row's layer is as a module (``ReLU`` for torch.nn's): what module-hooking tools key on."""
+    target = type(row.spec).torch_class() if row.spec is not None else None
+    if isinstance(target, str):
+        return target.rpartition(":")[2]
+    return target.__name__ if isinstance(target, type) else ""
 
 
 #: The torch functions ptflops 0.7.5 wraps while it counts: each call adds its input's elements
