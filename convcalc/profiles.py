@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from math import prod
 
-from .layers.base import Leaf, Primitives
+from .layers.base import Primitives
 from .records import record
 
 TYPE_CHECKING = False
@@ -52,12 +52,6 @@ FAMILIES = frozenset({
     "conv", "convtranspose", "separable", "linear", "batchnorm", "layernorm", "layernorm2d", "lrn", "activation",
     "softmax", "maxpool", "avgpool", "adaptivemaxpool", "adaptiveavgpool", "add", "mul", "none",
 })
-
-
-def layer_family(cls: type[Leaf]) -> str:
-    """The family a layer class counts as (``conv``, ``batchnorm``, …): declared on the class;
-    ``custom`` for a type no tool knows (one the user declared)."""
-    return cls.family
 
 
 #: kinds of the rows from_torch makes for work done in a forward body (aten op names)

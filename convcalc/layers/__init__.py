@@ -4,7 +4,7 @@
 themselves when their module is imported, and this package's names are derived from that registry.
 """
 
-from . import activation, blocks, conv, linear, normalization, pooling, tensor_ops  # each defines its layer types
+from . import activation, blocks, conv, linear, normalization, pooling, tensor_ops  # noqa: F401 - each defines (registers) its layer types
 from .base import LAYER_TYPES, Block, Branch, Effect, Join, Layer, Leaf, Part, Primitives, Reach, Shape, Step, Structure, layer
 
 TYPE_CHECKING = False
@@ -17,9 +17,8 @@ if TYPE_CHECKING:  # the layer classes by name, for type checkers (at run time: 
     from .pooling import *  # noqa: F403
     from .tensor_ops import *  # noqa: F403
 
-_MODULES = (activation, blocks, conv, linear, normalization, pooling, tensor_ops)
 #: The built-in layer types by class name (what ``cc.Conv2d`` and spec text's ``nn.Conv2d`` name).
-BUILT_IN = {cls.__name__: cls for cls in LAYER_TYPES.values() if any(cls.__module__ == m.__name__ for m in _MODULES)}
+BUILT_IN = {cls.__name__: cls for cls in LAYER_TYPES.values() if cls.__module__.startswith(__name__ + ".")}
 globals().update(BUILT_IN)
 
 __all__ = ["LAYER_TYPES", "Layer", "Leaf", "Block", "Join", "Effect", "Part", "Reach", "Shape", "Primitives", "Step",
