@@ -16,6 +16,7 @@ __all__ = [
     "pool_output_size",
     "transposed_output_size",
     "same_padding",
+    "tf_same_padding",
     "padding_to_fit",
     "unread_tail",
     "adaptive_reads",
@@ -72,6 +73,15 @@ def transposed_output_size(
 def same_padding(kernel: int, dilation: int = 1) -> tuple[int, int]:
     """(left, right) padding torch uses for ``padding="same"``: total D·(K−1), extra on the right."""
     total = dilation * (kernel - 1)
+    return total // 2, total - total // 2
+
+
+def tf_same_padding(size: int, kernel: int, stride: int = 1, dilation: int = 1) -> tuple[int, int]:
+    """(left, right) padding of TensorFlow's ``padding="SAME"`` at any stride: the output is ⌈I/S⌉,
+    the total padding max((O−1)·S + D·(K−1) + 1 − I, 0), and the odd pixel goes on the right
+    (bottom), as ``tf.nn.conv2d`` documents it."""
+    out = -(-size // stride)
+    total = max((out - 1) * stride + effective_kernel(kernel, dilation) - size, 0)
     return total // 2, total - total // 2
 
 
