@@ -335,6 +335,7 @@ class Spec:
     net: Layer
     input_text: str | None
     name: str = "spec"
+    layout: str | None = None  # "chw" or "hwc" where the text says (an input line's word, Keras text); else read
 
 
 def _strip_comment(line: str) -> str:

@@ -351,6 +351,9 @@ class Leaf(Layer, abstract=True):
     torch_also: ClassVar[tuple[str, ...]] = ()
     #: Whether torch's FlopCounterMode counts its FLOPs (2 per multiply-accumulate); verify holds those.
     flop_counter: ClassVar[bool] = False
+    #: Whether the framework whose text names it writes tensors channels last (Keras' H×W×C): a network
+    #: that starts with such a layer reads and prints its shapes H×W×C.
+    channels_last: ClassVar[bool] = False
 
     @classmethod
     def functional_forms(cls) -> dict[str, tuple[str, ...]]:

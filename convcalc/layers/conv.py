@@ -142,12 +142,17 @@ class _ConvNd(_MacLayer):
         return tuple((p, p) for p in self.padding)
 
     def effect(self, shape: Shape) -> Effect:
+        return self.padded_effect(shape, self.pads())
+
+    def padded_effect(self, shape: Shape, pads: tuple[tuple[int, int], ...]) -> Effect:
+        """The effect with the (left, right) padding per spatial dim given: this conv's own, or another
+        framework's rule that pads unevenly (TensorFlow's 'same' at a stride)."""
         expect_spatial(self, shape, self.ndim)
         cin = expect_channels(self, "in_channels", self.in_channels, shape)
         g = self.groups
         if cin % g:
             raise ShapeError(f"groups={g} does not divide the input's {cin} channels; groups that fit: {_divisors(cin, self.out_channels)}")
-        spatial, k, s, d, pads = shape[1:], self.kernel_size, self.stride, self.dilation, self.pads()
+        spatial, k, s, d = shape[1:], self.kernel_size, self.stride, self.dilation
         if any(i + l + r < effective_kernel(kk, dd) for i, kk, dd, (l, r) in zip(spatial, k, d, pads)):
             limit = {"reflect": tuple(i - 1 for i in spatial), "circular": spatial}.get(self.padding_mode)
             raise fit_error(k, d, spatial, pads, max_padding=limit)
@@ -173,9 +178,13 @@ class _ConvNd(_MacLayer):
         )
 
     def explain(self, shape: Shape, effect: Effect) -> tuple[Step, ...]:
+        return self.padded_explain(shape, effect, self.pads())
+
+    def padded_explain(self, shape: Shape, effect: Effect, pads: tuple[tuple[int, int], ...]) -> tuple[Step, ...]:
+        """The worked steps with the (left, right) padding per spatial dim given (as :meth:`padded_effect`)."""
         spatial, out = shape[1:], effect.output_shape
         per_dim = [window_size(i, k, s, l, r, d, o) for i, k, s, (l, r), d, o in
-                   zip(spatial, self.kernel_size, self.stride, self.pads(), self.dilation, out[1:])]
+                   zip(spatial, self.kernel_size, self.stride, pads, self.dilation, out[1:])]
         rule = ("O = ⌊(I + 2P − K)/S⌋ + 1" if all(d == 1 for d in self.dilation)
                 else "O = ⌊(I + 2P − D·(K−1) − 1)/S⌋ + 1")
         cin, cout, g, k = shape[0], self.out_channels, self.groups, tuple(self.kernel_size)
