@@ -10,9 +10,10 @@ from types import FunctionType
 
 from .errors import ShapeError, SpecError, TorchUnavailableError
 from .inputs import check_input
+from .layout import canonical, check_layout
 from .layers.base import Layer, Shape
 from .models import Model, get
-from .parsing import Spec, read_input, read_spec_file
+from .parsing import Spec, parse_shape, read_input, read_spec_file
 from .records import field, record
 from .report import Report
 from .walk import analyze
@@ -32,6 +33,7 @@ class Resolved:
     name: str | None
     notes: tuple[str, ...] = ()
     functional: Mapping[str, str] = field(default_factory=dict)  # a zoo model's layers its torch original calls as functions
+    layout: str = "chw"  # how the user wrote the input ("hwc": channels last); ``shape`` is channels first
 
 
 def network(net_or_name: Any) -> tuple[Layer, str | None, Any, Mapping[str, str]]:
@@ -46,18 +48,24 @@ def network(net_or_name: Any) -> tuple[Layer, str | None, Any, Mapping[str, str]
     return net_or_name, None, None, {}
 
 
-def resolve(net_or_name: Any, input_shape: Shape | str | None = None) -> Resolved:
+def resolve(net_or_name: Any, input_shape: Shape | str | None = None, layout: str | None = None) -> Resolved:
     """The network and input for a zoo name, a spec file, a Model, a Spec or a layer spec.
 
-    A text input shape is read against the network (CS231n's H×W×C is accepted where the
-    first layer's channels make it unambiguous).
+    ``layout`` says how the input is written: ``"chw"`` (channels first) or ``"hwc"`` (channels
+    last). Without it, a text input shape is read against the network (CS231n's H×W×C is accepted
+    where the first layer's channels make it unambiguous).
     """
+    layout = check_layout(layout)
     net, name, default, functional = network(net_or_name)
-    shape, notes = _input(net, input_shape if input_shape is not None else default)
+    given = input_shape if input_shape is not None else default
+    if layout is not None and given is not None:
+        shape, notes = canonical(check_input(parse_shape(given) if isinstance(given, str) else given), layout), ()
+    else:
+        shape, notes = _input(net, given)
     if shape is None:
         what = f"{name} gives" if name else f"{type(net).__name__} has"
         raise ShapeError(f"{what} no input shape; give one, e.g. 3x224x224 (or an 'input' line in a spec file)")
-    return Resolved(net, shape, name, notes, functional)
+    return Resolved(net, shape, name, notes, functional, layout or "chw")
 
 
 def _input(net: Layer, given: Any) -> tuple[Shape | None, tuple[str, ...]]:

@@ -126,6 +126,7 @@ class Report:
     dtype_bytes: int
     rows: tuple[Row, ...] = field(repr=False)
     notes: tuple[str, ...] = ()  # how the input was read, and the like
+    layout: str = "chw"  # how the user writes shapes: shown so ("hwc": H×W×C); the fields stay channels first
     blocks: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)  # path -> block class name
     leaf_warnings: tuple[str, ...] | None = field(default=None, repr=False, compare=False)  # kept by at_depth
     leaf_rows: tuple[Row, ...] | None = field(default=None, repr=False, compare=False)  # kept by at_depth
