@@ -58,8 +58,10 @@ def resolve(net_or_name: Any, input_shape: Shape | str | None = None, layout: st
     layout = check_layout(layout)
     net, name, default, functional = network(net_or_name)
     given = input_shape if input_shape is not None else default
+    shape: Shape | None
+    notes: tuple[str, ...] = ()
     if layout is not None and given is not None:
-        shape, notes = canonical(check_input(parse_shape(given) if isinstance(given, str) else given), layout), ()
+        shape = canonical(check_input(parse_shape(given) if isinstance(given, str) else given), layout)
     else:
         shape, notes = _input(net, given)
     if shape is None:
