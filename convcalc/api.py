@@ -10,8 +10,8 @@ from types import FunctionType
 
 from .errors import ShapeError, SpecError, TorchUnavailableError
 from .inputs import check_input
-from .layout import canonical, check_layout
 from .layers.base import Layer, Shape
+from .layout import canonical, check_layout
 from .models import Model, get
 from .parsing import Spec, parse_shape, read_input, read_spec_file
 from .records import field, record
