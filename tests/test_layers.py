@@ -84,6 +84,49 @@ CASES = [
     ("layerscale", cc.LayerScale(8), (8, 2, 2), (8, 2, 2), 8, 0, 0, 32),
     # seed 000's x.view(-1, 256): 64·2·2 = 256 per sample
     ("reshape", cc.Reshape((-1,)), (64, 2, 2), (256,), 0, 0, 0, 0),
+    # d2l.ai's lazy layers: the eager layer with the first size from the input.
+    # Cin = 1 from the input: ⌊(28+2·2−5)/1⌋+1 = 28; weights 6·1·5² = 150; MACs 6·28²·1·25 = 117,600 (d2l's LeNet conv1)
+    ("lazyconv2d", cc.LazyConv2d(6, 5, padding=2), (1, 28, 28), (6, 28, 28), 150, 6, 117_600, 235_200),
+    # Cin = 2: ⌊(9−3)/2⌋+1 = 4; weights 4·2·3 = 24; MACs 4·4·2·3 = 96
+    ("lazyconv1d", cc.LazyConv1d(4, 3, stride=2), (2, 9), (4, 4), 24, 4, 96, 192),
+    # Cin = 1: 4−3+1 = 2 per dim; weights 2·1·27 = 54; MACs 2·2³·27 = 432
+    ("lazyconv3d", cc.LazyConv3d(2, 3), (1, 4, 4, 4), (2, 2, 2, 2), 54, 2, 432, 864),
+    # Cin = 16: (7−1)·2 − 2·1 + (3−1) + 1 + 1 = 14; weights 16·8·9 = 1,152; MACs 16·49·8·9 = 56,448
+    ("lazyconvtranspose2d", cc.LazyConvTranspose2d(8, 3, stride=2, padding=1, output_padding=1), (16, 7, 7), (8, 14, 14),
+     1_152, 8, 56_448, 112_896),
+    # Cin = 2: (5−1)·2 + (3−1) + 1 = 11; weights 2·3·3 = 18; MACs 2·5·3·3 = 90
+    ("lazyconvtranspose1d", cc.LazyConvTranspose1d(3, 3, stride=2), (2, 5), (3, 11), 18, 3, 90, 180),
+    # Cin = 2: (3−1)·1 + (2−1) + 1 = 4 per dim; weights 2·3·2³ = 48; MACs 2·27·3·8 = 1,296
+    ("lazyconvtranspose3d", cc.LazyConvTranspose3d(3, 2), (2, 3, 3, 3), (3, 4, 4, 4), 48, 3, 1_296, 2_592),
+    # in_features = 400 from the input (d2l's LeNet fc1): 400·120 = 48,000 weights and MACs, 120 biases
+    ("lazylinear", cc.LazyLinear(120), (400,), (120,), 48_000, 120, 48_000, 96_000),
+    # num_features = 64 from the channels: γ and β 64 + 64; 2·64·8·8 = 8,192
+    ("lazybatchnorm2d", cc.LazyBatchNorm2d(), (64, 8, 8), (64, 8, 8), 64, 64, 0, 8_192),
+    ("lazybatchnorm1d", cc.LazyBatchNorm1d(), (10,), (10,), 10, 10, 0, 20),
+    # num_features = 2: γ, β 2 each; 2 FLOPs per element: 2·(2·2·2·2) = 32
+    ("lazybatchnorm3d", cc.LazyBatchNorm3d(), (2, 2, 2, 2), (2, 2, 2, 2), 2, 2, 0, 32),
+    # padding layers: O = I + P_left + P_right per dim; a copy: no parameters, MACs or FLOPs.
+    # 2-d: torch's order (left, right, top, bottom): W 8+1+2 = 11, H 8+3+4 = 15
+    ("zeropad2d", cc.ZeroPad2d((1, 2, 3, 4)), (3, 8, 8), (3, 15, 11), 0, 0, 0, 0),
+    # a negative padding crops: 10 − 2 + 1 = 9
+    ("zeropad1d", cc.ZeroPad1d((-2, 1)), (4, 10), (4, 9), 0, 0, 0, 0),
+    # (left, right, top, bottom, front, back) = (1, 0, 0, 2, 1, 1): W 4+1 = 5, H 4+2 = 6, D 3+2 = 5
+    ("zeropad3d", cc.ZeroPad3d((1, 0, 0, 2, 1, 1)), (2, 3, 4, 4), (2, 5, 6, 5), 0, 0, 0, 0),
+    # 6 + 2·2 = 10 per side pair
+    ("constantpad2d", cc.ConstantPad2d(2, 3.5), (3, 6, 6), (3, 10, 10), 0, 0, 0, 0),
+    ("constantpad1d", cc.ConstantPad1d((0, 3), -1.0), (2, 5), (2, 8), 0, 0, 0, 0),
+    ("constantpad3d", cc.ConstantPad3d(1, 0.5), (1, 2, 2, 2), (1, 4, 4, 4), 0, 0, 0, 0),
+    # reflection: 3 < 4 allowed; 4 + 3 + 3 = 10
+    ("reflectionpad2d", cc.ReflectionPad2d(3), (2, 4, 4), (2, 10, 10), 0, 0, 0, 0),
+    ("reflectionpad1d", cc.ReflectionPad1d((2, 1)), (2, 5), (2, 8), 0, 0, 0, 0),
+    ("reflectionpad3d", cc.ReflectionPad3d(1), (1, 3, 3, 3), (1, 5, 5, 5), 0, 0, 0, 0),
+    ("replicationpad2d", cc.ReplicationPad2d((9, 0, 0, 9)), (2, 3, 3), (2, 12, 12), 0, 0, 0, 0),
+    ("replicationpad1d", cc.ReplicationPad1d(4), (2, 3), (2, 11), 0, 0, 0, 0),
+    ("replicationpad3d", cc.ReplicationPad3d((1, 1, 0, 0, 2, 0)), (1, 2, 2, 2), (1, 4, 2, 4), 0, 0, 0, 0),
+    # circular: wraps at most once, 5 ≤ 5 allowed; 5 + 5 + 5 = 15
+    ("circularpad2d", cc.CircularPad2d((5, 5, 1, 0)), (2, 4, 5), (2, 5, 15), 0, 0, 0, 0),
+    ("circularpad1d", cc.CircularPad1d(2), (3, 4), (3, 8), 0, 0, 0, 0),
+    ("circularpad3d", cc.CircularPad3d(1), (1, 2, 2, 2), (1, 4, 4, 4), 0, 0, 0, 0),
 ]
 
 

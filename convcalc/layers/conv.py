@@ -1,5 +1,7 @@
 """Convolutions: Conv1d/2d/3d, their transposes, depthwise and depthwise-separable convs.
 
+The Lazy classes (d2l.ai's ``nn.LazyConv2d``) count as their eager class with in_channels from the input.
+
 Counting (DESIGN.md conventions; bias additions are not counted):
   conv:        params Cout·(Cin/g)·Πk (+Cout)   MACs Cout·ΠO·(Cin/g)·Πk   FLOPs 2·MACs
   transposed:  params Cin·(Cout/g)·Πk (+Cout)   MACs Cin·ΠI·(Cout/g)·Πk   FLOPs 2·MACs
@@ -42,6 +44,7 @@ from .base import (
     positive_int,
     spec,
 )
+from .lazy import _Lazy
 from .steps import AXES, dot, output_steps, window_size
 from .window import fit_error, tail_warnings, window_reach
 
@@ -449,3 +452,71 @@ class SeparableConv2d(_MacLayer):
         params = effect.weights + effect.biases
         steps.append(Step("total", f"params = {params:,}, MACs = {effect.macs:,}, FLOPs = {effect.flops:,}"))
         return tuple(steps)
+
+
+@spec
+class _LazyConvNd(_Lazy):
+    """torch.nn.LazyConvNd: ConvNd without ``in_channels`` (taken from the input's channels)."""
+
+    family: ClassVar[str] = "conv"
+    flop_counter: ClassVar[bool] = True
+
+    out_channels: int
+    kernel_size: tuple[int, ...]
+    stride: tuple[int, ...] = (1,)
+    padding: tuple[int, ...] | str = (0,)
+    dilation: tuple[int, ...] = (1,)
+    groups: int = 1
+    bias: bool = True
+    padding_mode: str = "zeros"
+
+    if TYPE_CHECKING:  # torch's forms (an int for every dim); the fields hold tuples
+        def __init__(self, out_channels: int, kernel_size: Size, stride: Size = 1, padding: Size | str = 0,
+                     dilation: Size = 1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros") -> None: ...
+
+
+class LazyConv1d(_LazyConvNd):
+    becomes: ClassVar[type[Leaf]] = Conv1d
+
+
+class LazyConv2d(_LazyConvNd):
+    becomes: ClassVar[type[Leaf]] = Conv2d
+
+
+class LazyConv3d(_LazyConvNd):
+    becomes: ClassVar[type[Leaf]] = Conv3d
+
+
+@spec
+class _LazyConvTransposeNd(_Lazy):
+    """torch.nn.LazyConvTransposeNd: ConvTransposeNd without ``in_channels`` (taken from the input's channels)."""
+
+    family: ClassVar[str] = "convtranspose"
+    flop_counter: ClassVar[bool] = True
+
+    out_channels: int
+    kernel_size: tuple[int, ...]
+    stride: tuple[int, ...] = (1,)
+    padding: tuple[int, ...] = (0,)
+    output_padding: tuple[int, ...] = (0,)
+    groups: int = 1
+    bias: bool = True
+    dilation: tuple[int, ...] = (1,)
+    padding_mode: str = "zeros"
+
+    if TYPE_CHECKING:  # torch's forms (an int for every dim); the fields hold tuples
+        def __init__(self, out_channels: int, kernel_size: Size, stride: Size = 1, padding: Size = 0,
+                     output_padding: Size = 0, groups: int = 1, bias: bool = True, dilation: Size = 1,
+                     padding_mode: str = "zeros") -> None: ...
+
+
+class LazyConvTranspose1d(_LazyConvTransposeNd):
+    becomes: ClassVar[type[Leaf]] = ConvTranspose1d
+
+
+class LazyConvTranspose2d(_LazyConvTransposeNd):
+    becomes: ClassVar[type[Leaf]] = ConvTranspose2d
+
+
+class LazyConvTranspose3d(_LazyConvTransposeNd):
+    becomes: ClassVar[type[Leaf]] = ConvTranspose3d

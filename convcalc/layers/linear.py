@@ -26,6 +26,7 @@ from .base import (
     positive_int,
     spec,
 )
+from .lazy import _Lazy
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never evaluated
@@ -131,3 +132,15 @@ class Flatten(Leaf):
     def explain(self, shape: Shape, effect: Effect) -> tuple[Step, ...]:
         return (Step("output", f"{effect.formula}: {'×'.join(map(str, effect.output_shape))} (a view: no copy, no FLOPs)"),
                 Step("parameters", "params = 0"))
+
+
+@spec
+class LazyLinear(_Lazy):
+    """torch.nn.LazyLinear (d2l.ai's): Linear without ``in_features``, taken from the input's last dim."""
+
+    becomes: ClassVar[type[Leaf]] = Linear
+    family: ClassVar[str] = "linear"
+    flop_counter: ClassVar[bool] = True
+
+    out_features: int
+    bias: bool = True

@@ -37,6 +37,7 @@ from .base import (
     positive_int,
     spec,
 )
+from .lazy import _Lazy
 from .steps import dot
 
 TYPE_CHECKING = False
@@ -194,3 +195,27 @@ class LayerNorm2d(_Norm):
             raise ShapeError(f"expects channels and spatial dims, got {fmt_shape(shape)}")
         c = expect_channels(self, "num_channels", self.num_channels, shape)
         return replace(elementwise(shape, 5, formula="(x−μ)/σ·γ+β over channels: 5 per element"), weights=c, biases=c)
+
+
+@spec
+class _LazyBatchNorm(_Lazy):
+    """torch.nn.LazyBatchNormNd: BatchNormNd without ``num_features`` (taken from the input's channels)."""
+
+    family: ClassVar[str] = "batchnorm"
+
+    eps: float = 1e-5
+    momentum: float | None = 0.1
+    affine: bool = True
+    track_running_stats: bool = True
+
+
+class LazyBatchNorm1d(_LazyBatchNorm):
+    becomes: ClassVar[type[Leaf]] = BatchNorm1d
+
+
+class LazyBatchNorm2d(_LazyBatchNorm):
+    becomes: ClassVar[type[Leaf]] = BatchNorm2d
+
+
+class LazyBatchNorm3d(_LazyBatchNorm):
+    becomes: ClassVar[type[Leaf]] = BatchNorm3d

@@ -420,12 +420,40 @@ def _places(root: nn.Module, limit: int = 100_000) -> dict[int, int]:
 
 
 def _on_meta(module: nn.Module) -> nn.Module:
-    """A copy of ``module`` whose parameters and buffers live on the meta device: no data copied."""
+    """A copy of ``module`` whose parameters and buffers live on the meta device: no data copied. A lazy
+    module's uninitialised tensors (d2l.ai's ``nn.LazyConv2d`` before its first forward) stay uninitialised,
+    on the meta device: :func:`_materialize` gives them their sizes."""
+    from torch.nn.parameter import UninitializedBuffer, UninitializedParameter, is_lazy
+
     memo: dict[int, Any] = {}
     for tensor in itertools.chain(module.parameters(), module.buffers()):
+        if is_lazy(tensor):
+            memo[id(tensor)] = (UninitializedParameter(requires_grad=tensor.requires_grad, device="meta")
+                                if isinstance(tensor, nn.Parameter) else UninitializedBuffer(device="meta"))
+            continue
         meta = tensor.detach().to("meta")
         memo[id(tensor)] = nn.Parameter(meta, requires_grad=tensor.requires_grad) if isinstance(tensor, nn.Parameter) else meta
     return copy.deepcopy(module, memo)
+
+
+def _materialize(meta: nn.Module, shape: Shape, batch: int) -> None:
+    """Run the lazy modules' first forward (on the meta device, before any row is counted): torch then
+    gives them their sizes from the input and each becomes its eager class (``cls_to_become``: a
+    ``LazyConv2d`` is a ``Conv2d`` afterwards), which is what is read back."""
+    from torch.nn.modules.lazy import LazyModuleMixin
+
+    lazy = [m for m in meta.modules() if isinstance(m, LazyModuleMixin) and m.has_uninitialized_params()]
+    if not lazy:
+        return
+    for sub in lazy:  # torch's own initialisation hook (cleared above with the user's hooks)
+        sub._initialize_hook = sub.register_forward_pre_hook(sub._infer_parameters, with_kwargs=True)
+    floating = next((p.dtype for p in meta.parameters() if p.is_floating_point()), torch.float32)
+    try:
+        with torch.no_grad():
+            meta(torch.empty(batch, *shape, device="meta", dtype=floating))
+    except Exception as error:
+        raise ShapeError(f"{type(meta).__name__}'s lazy modules could not take their sizes from input "
+                         f"{'x'.join(map(str, shape))} on the meta device: {(str(error) or type(error).__name__).splitlines()[0]}") from None
 
 
 def from_torch(module: nn.Module, input_shape: Shape | str, batch: int = 1, dtype: str = "float32") -> Report:
@@ -447,6 +475,7 @@ def from_torch(module: nn.Module, input_shape: Shape | str, batch: int = 1, dtyp
     for sub in meta.modules():  # the user's own hooks stay on the user's module
         sub._forward_hooks.clear()
         sub._forward_pre_hooks.clear()
+    _materialize(meta, shape, batch)
     names = {id(m): name for name, m in meta.named_modules()}
     weights = {id(t) for t in itertools.chain(meta.parameters(), meta.buffers())}
     session = _Session(batch, size, names, weights, readers())
