@@ -272,6 +272,12 @@ PROBES = {
     "layer_norm": (lambda: nn.LayerNorm(16), (8, 16, 16)),
     "layer_norm_plain": (lambda: nn.LayerNorm(16, elementwise_affine=False), (8, 16, 16)),
     "local_response_norm": (lambda: nn.LocalResponseNorm(5), (8, 16, 16)),
+    # padding layers: a copy, which no tool charges (family "none"); the conv after it counts on the padded input
+    "zero_pad_then_conv": (lambda: nn.Sequential(nn.ZeroPad2d((1, 2, 0, 1)), nn.Conv2d(8, 4, 3)), (8, 16, 16)),
+    "constant_pad": (lambda: nn.ConstantPad2d(2, 1.5), (8, 16, 16)),
+    "reflection_pad_1d": (lambda: nn.ReflectionPad1d((3, 1)), (8, 16)),
+    "replication_pad": (lambda: nn.ReplicationPad2d(2), (8, 16, 16)),
+    "circular_pad_3d": (lambda: nn.CircularPad3d(1), (8, 4, 6, 6)),
     **{name.lower(): (getattr(nn, name), (8, 16, 16)) for name in (
         "ReLU", "ReLU6", "SiLU", "GELU", "Hardswish", "Hardsigmoid", "Sigmoid", "Tanh", "LeakyReLU", "Identity",
         "Flatten", "Dropout", "ChannelShuffle")},

@@ -3,8 +3,10 @@
 ``padding`` is an int (every side) or a tuple in torch's order, last dim first: (left, right) for 1d,
 (left, right, top, bottom) for 2d, (left, right, top, bottom, front, back) for 3d. Each spatial dim
 grows to O = I + P_left + P_right; a negative padding crops (torch allows it) and must leave at least
-one element. Reflection needs each side's padding below the input size (a mirror never repeats the
-edge), circular at most the input size (torch wraps around once), as torch itself checks.
+one element (a constant pad also cannot crop more than the input holds). Reflection needs each side's
+padding below the input size (a mirror never repeats the edge), circular at most the input size less
+the other side's crop (torch wraps around once), as torch itself checks. convcalc also refuses a
+circular pad whose crop takes the whole input, which torch's implementation only sometimes accepts.
 
 Counting: no parameters, no MACs and no FLOPs — the output is a copy with the border filled in, no
 arithmetic (torch's FlopCounterMode, fvcore, thop, ptflops and torchinfo all count 0 for these
@@ -59,18 +61,29 @@ class _PadNd(Leaf):
         return tuple((p[2 * (n - 1 - d)], p[2 * (n - 1 - d) + 1]) for d in range(n))
 
     def _check(self, spatial: Shape, pads: tuple[tuple[int, int], ...]) -> None:
-        """torch's own rules: a crop must leave something; reflect and circular cannot pad past the input."""
+        """torch's own rules, per dim: the result must hold at least one element; a constant pad cannot crop
+        more than the input holds; reflect pads less than the input size, circular at most what is left
+        after the other side's crop (torch wraps around once)."""
         axes = AXES.get(self.ndim, ())
         for axis, i, (l, r) in zip(axes, spatial, pads):
+            where = f"the {axis} of input {fmt_shape(spatial)}"
             if i + l + r < 1:
-                raise ShapeError(f"padding {l} and {r} on the {axis} of input {fmt_shape(spatial)} leaves {i + l + r} "
-                                 f"elements; a crop (negative padding) must leave at least 1: P_left + P_right ≥ {1 - i}")
+                raise ShapeError(f"padding {l} and {r} on {where} leaves {i + l + r} elements; "
+                                 f"a crop (negative padding) must leave at least 1: P_left + P_right ≥ {1 - i}")
+            if self.mode == "constant" and i + min(l, 0) + min(r, 0) < 0:
+                raise ShapeError(f"padding {l} and {r} on {where} crops {-(min(l, 0) + min(r, 0))} elements of {i} "
+                                 f"(torch crops before it pads); crop at most {i}")
             if self.mode == "reflect" and max(l, r) >= i:
                 raise ShapeError(f"reflection padding must be smaller than the input size (torch's rule), got padding "
-                                 f"{max(l, r)} on a {axis} of {i} (input {fmt_shape(spatial)}); use at most {i - 1}")
-            if self.mode == "circular" and max(l, r) > i:
-                raise ShapeError(f"circular padding can wrap around at most once (torch's rule), got padding "
-                                 f"{max(l, r)} on a {axis} of {i} (input {fmt_shape(spatial)}); use at most {i}")
+                                 f"{max(l, r)} on {where}; use at most {i - 1}")
+            if self.mode == "circular":
+                kept = min(i + min(l, 0), i + min(r, 0))
+                if kept < 1:
+                    raise ShapeError(f"circular padding {l} and {r} on {where} crops the whole {axis}: nothing is left to wrap around")
+                for pad, other in ((l, r), (r, l)):
+                    if pad > i + min(other, 0):
+                        raise ShapeError(f"circular padding can wrap around at most once (torch's rule), got padding {pad} "
+                                         f"on {where} with {i + min(other, 0)} left after the crop; use at most {i + min(other, 0)}")
 
     def effect(self, shape: Shape) -> Effect:
         expect_spatial(self, shape, self.ndim)
