@@ -248,14 +248,17 @@ def check(answers: str) -> int:
 @click.option("--stride", type=int, help="Stride (default 1; left open with --output, every stride is tried).")
 @click.option("--dilation", type=int, default=1, show_default=True, help="Dilation.")
 @click.option("--output", type=int, help="The output size wanted: list the paddings and strides that give it.")
-@click.option("--same", is_flag=True, help="The padding that keeps the size (stride 1), as torch's padding='same'.")
+@click.option("--same", is_flag=True, help="'same' padding: at stride 1 torch's padding='same' (the size kept); at a larger "
+                                            "stride TensorFlow's (output ⌈I/S⌉, the odd pixel on the right) and the torch "
+                                            "padding or code that reproduces it.")
 def solve(size: int, kernel: int, stride: int | None, dilation: int, output: int | None, same: bool) -> None:
     """Which paddings (and strides) fit, and why the others don't: every real input element read,
     or the last rows or columns dropped by torch's floor.
 
     \b
-    Example:
+    Examples:
       convcalc solve --input 7 --kernel 3 --stride 3
+      convcalc solve --input 200 --kernel 3 --stride 2 --same
     """
     from .rendering import listing, render
     from .solving import solve as find
@@ -264,8 +267,10 @@ def solve(size: int, kernel: int, stride: int | None, dilation: int, output: int
     if not fits:
         raise ConvCalcError(f"no padding below the kernel and no stride gives output {output} from input {size} "
                             f"with kernel {kernel}")
-    rows = [{"padding": str(f.padding), "stride": f.stride, "output": f.output if f.output >= 1 else "—",
-             "fits": "yes" if f.fits else "no", "working": f.working} for f in fits]
+    named = any(f.how for f in fits)  # TensorFlow's 'same' at a stride: each row says whose rule or which torch code
+    rows = [{**({"rule": f.how} if named else {}), "padding": str(f.padding), "stride": f.stride,
+             "output": f.output if f.output >= 1 else "—", "fits": "yes" if f.fits else "no", "working": f.working}
+            for f in fits]
     click.echo(render(listing(rows, plain=True)))
 
 

@@ -73,6 +73,37 @@ def _check_groups(layer: str, groups: int, in_channels: int | None, out_channels
             raise SpecError(f"{layer}: groups={groups} does not divide {arg}={value}{fits}")
 
 
+def _strided_same_hint(kernel: tuple[int, ...], dilation: tuple[int, ...], stride: tuple[int, ...]) -> str:
+    """Which padding gives TensorFlow's 'same' output ⌈I/S⌉ at this stride (the refusal's one-line hint).
+
+    Odd effective kernel E = D·(K−1)+1: P = (E−1)/2 gives, for every input size I ≥ 1,
+    O = ⌊(I + 2P − E)/S⌋ + 1 = ⌊(I − 1)/S⌋ + 1 = ⌈I/S⌉ (write I = q·S + r with 1 ≤ r ≤ S: both sides are q + 1).
+    Even E: 2P − E is odd, so a symmetric P gives ⌊(I + 2P − E)/S⌋ + 1; with P = E/2 that is ⌊I/S⌋ + 1,
+    which is ⌈I/S⌉ exactly when S does not divide I; with P = E/2 − 1 it is ⌊(I − 2)/S⌋ + 1, which is
+    ⌈I/S⌉ exactly when S does not divide I − 1; no symmetric P is right for every I (TensorFlow pads
+    E/2 − 1 … E/2 on the left and the odd pixel on the right).
+    """
+    eff = tuple(effective_kernel(k, d) for k, d in zip(kernel, dilation))
+
+    def shown(values: tuple[int, ...]) -> str:
+        return str(values[0]) if all(v == values[0] for v in values) else str(values)
+
+    if all(e % 2 for e in eff):
+        return (f"padding={shown(tuple((e - 1) // 2 for e in eff))} gives TensorFlow's 'same' output ⌈I/S⌉ for every input "
+                f"(Keras: Conv2D(..., padding=\"same\"))")
+    high = tuple(e // 2 for e in eff)
+    low = tuple(e // 2 - 1 if e % 2 == 0 else (e - 1) // 2 for e in eff)
+    even = shown(tuple(e for e in eff if e % 2 == 0))
+    uneven = (f"pad unevenly as TensorFlow does (convcalc solve --input I --kernel K --stride S --same says how) or write "
+              f"Keras' Conv2D(..., padding=\"same\")")
+    if len(set(stride)) == 1:
+        s = stride[0]
+        return (f"with the even kernel {even} no one padding gives TensorFlow's 'same' output ⌈I/S⌉ for every input: "
+                f"padding={shown(high)} does when {s} does not divide I, padding={shown(low)} when {s} does not divide I−1; "
+                f"for any I {uneven}")
+    return f"with the even kernel {even} no one padding gives TensorFlow's 'same' output ⌈I/S⌉ for every input; {uneven}"
+
+
 class _MacLayer(Leaf):
     """What convolutions share as other tools count them: their MACs, and a bias addition per output element."""
 
@@ -116,10 +147,10 @@ class _ConvNd(_MacLayer):
             if self.padding not in ("same", "valid"):
                 raise SpecError(f"{n}: padding must be an int, a tuple, 'same' or 'valid', got {self.padding!r}")
             if self.padding == "same" and any(s != 1 for s in stride):
-                raise SpecError(
-                    f"{n}: padding='same' needs stride 1 (torch refuses it for strided convolutions), "
-                    f"got stride={self.stride!r}; give the padding as a number instead"
-                )
+                kernel = int_tuple(n, "kernel_size", self.kernel_size, nd, 1, one_for_all=False)
+                dilation = int_tuple(n, "dilation", self.dilation, nd, 1)
+                raise SpecError(f"{n}: padding='same' needs stride 1 (torch refuses it for strided convolutions), "
+                                f"got stride={self.stride!r}; {_strided_same_hint(kernel, dilation, stride)}")
             padding = "same" if self.padding == "same" else (0,) * nd
         else:
             padding = int_tuple(n, "padding", self.padding, nd, 0)
@@ -188,8 +219,9 @@ class _ConvNd(_MacLayer):
         spatial, out = shape[1:], effect.output_shape
         per_dim = [window_size(i, k, s, l, r, d, o) for i, k, s, (l, r), d, o in
                    zip(spatial, self.kernel_size, self.stride, pads, self.dilation, out[1:])]
-        rule = ("O = ⌊(I + 2P − K)/S⌋ + 1" if all(d == 1 for d in self.dilation)
-                else "O = ⌊(I + 2P − D·(K−1) − 1)/S⌋ + 1")
+        pad = "2P" if all(l == r for l, r in pads) else "P_left + P_right"  # uneven: 'same' with an even kernel, TensorFlow's
+        rule = (f"O = ⌊(I + {pad} − K)/S⌋ + 1" if all(d == 1 for d in self.dilation)
+                else f"O = ⌊(I + {pad} − D·(K−1) − 1)/S⌋ + 1")
         cin, cout, g, k = shape[0], self.out_channels, self.groups, tuple(self.kernel_size)
         cin_g = cin if g == 1 else f"({cin}/{g})"
         sym_k = "·".join(f"k{a[0]}" for a in AXES[len(k)])
