@@ -262,10 +262,10 @@ def _call(node: ast.Call, line: int | None) -> Leaf:
     names = layer_names()
     cls = names.get(name)
     if cls is None:
+        from .names import did_you_mean
+
         known = sorted(set(names) | (set() if func.startswith(("nn.", "torch.nn.")) else set(known_functions)))
-        lowered = {k.lower(): k for k in known}
-        close = _close(name.split(".")[-1].lower(), list(lowered), n=1)
-        hint = f"; did you mean {lowered[close[0]]}?" if close else ""
+        hint = did_you_mean(name.split(".")[-1], known)
         raise SpecError(f"{func} is not a layer convcalc knows{hint}", **_where(node, line))
     args = [_literal(a, line) for a in node.args]
     return _build(cls, name, args, _keywords(node, line), node, line)

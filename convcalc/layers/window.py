@@ -44,14 +44,19 @@ def tail_warnings(
     spatial: tuple[int, ...], kernel: tuple[int, ...], stride: tuple[int, ...],
     pad_left: tuple[int, ...], dilation: tuple[int, ...], out: tuple[int, ...],
 ) -> tuple[str, ...]:
-    """Warn where the last rows or columns of the input are never read.
+    """Warn where the last rows or columns of the input are never read, and that is a surprise.
 
     Torch floors (I + 2P − D·(K−1) − 1)/S, so the layer still runs; the elements
-    past the last window are silently dropped (CS231n's "doesn't fit" case).
+    past the last window are silently dropped (CS231n's "doesn't fit" case). That is
+    a surprise only where the windows tile the input without gaps (effective kernel
+    D·(K−1)+1 ≥ stride): a 1×1 stride-2 shortcut skips every other row by design, at
+    any input size, so its unread last row is no warning (and no size would read it whole).
     """
     axes = _AXES.get(len(spatial), tuple(f"dim-{i} slice" for i in range(len(spatial))))
     lost: list[tuple[str, tuple[int, ...]]] = []
     for axis, i, k, s, p, d, o in zip(axes, spatial, kernel, stride, pad_left, dilation, out):
+        if effective_kernel(k, d) < s:  # gaps between windows by design: rows are skipped everywhere, not just at the end
+            continue
         n = unread_tail(i, k, s, o, p, d)
         if n:
             # Dropping the unread tail, or growing to the next whole stride, reads everything.
