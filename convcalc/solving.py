@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from . import records
 from .arithmetic import conv_output_size, effective_kernel, same_padding, tf_same_padding, unread_tail
 from .errors import SpecError
 from .layers.base import is_int
-from . import records
 from .records import record
 
 
@@ -92,7 +92,6 @@ def solve(size: int, kernel: int, stride: int | None = None, dilation: int = 1, 
 def _tf_same(size: int, kernel: int, stride: int, dilation: int) -> list[Fit]:
     """TensorFlow's 'same' at ``stride`` > 1, then the torch padding that gives the same windows, or the
     torch code that pads as TensorFlow does where no symmetric padding can."""
-    eff = effective_kernel(kernel, dilation)
     left, right = tf_same_padding(size, kernel, stride, dilation)
     out = -(-size // stride)
     reach = str(kernel) if dilation == 1 else f"{dilation}·({kernel} − 1) + 1"

@@ -94,8 +94,8 @@ def _strided_same_hint(kernel: tuple[int, ...], dilation: tuple[int, ...], strid
     high = tuple(e // 2 for e in eff)
     low = tuple(e // 2 - 1 if e % 2 == 0 else (e - 1) // 2 for e in eff)
     even = shown(tuple(e for e in eff if e % 2 == 0))
-    uneven = (f"pad unevenly as TensorFlow does (convcalc solve --input I --kernel K --stride S --same says how) or write "
-              f"Keras' Conv2D(..., padding=\"same\")")
+    uneven = ("pad unevenly as TensorFlow does (convcalc solve --input I --kernel K --stride S --same says how) or write "
+              "Keras' Conv2D(..., padding=\"same\")")
     if len(set(stride)) == 1:
         s = stride[0]
         return (f"with the even kernel {even} no one padding gives TensorFlow's 'same' output ⌈I/S⌉ for every input: "

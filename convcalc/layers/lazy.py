@@ -30,7 +30,8 @@ class _Lazy(Leaf):
         try:
             made: Leaf = self.__dict__["_eager_"]
         except KeyError:
-            made = self.__dict__["_eager_"] = self.becomes(None, *self._values())
+            eager: Any = self.becomes  # (a Leaf subclass whose constructor takes the size first)
+            made = self.__dict__["_eager_"] = eager(None, *self._values())
         return made
 
     def _check(self) -> None:

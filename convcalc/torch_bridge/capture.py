@@ -428,8 +428,8 @@ def _on_meta(module: nn.Module) -> nn.Module:
     memo: dict[int, Any] = {}
     for tensor in itertools.chain(module.parameters(), module.buffers()):
         if is_lazy(tensor):
-            memo[id(tensor)] = (UninitializedParameter(requires_grad=tensor.requires_grad, device="meta")
-                                if isinstance(tensor, nn.Parameter) else UninitializedBuffer(device="meta"))
+            uninitialized: Any = UninitializedParameter if isinstance(tensor, nn.Parameter) else UninitializedBuffer
+            memo[id(tensor)] = uninitialized(requires_grad=tensor.requires_grad, device="meta")
             continue
         meta = tensor.detach().to("meta")
         memo[id(tensor)] = nn.Parameter(meta, requires_grad=tensor.requires_grad) if isinstance(tensor, nn.Parameter) else meta
