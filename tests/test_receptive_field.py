@@ -25,6 +25,7 @@ layer = st.one_of(
     st.builds(lambda k, s, p: ("avg", k, s, p), st.integers(1, 4), st.integers(1, 3), st.integers(0, 2)),
     st.builds(lambda k, s, d, p: ("transposed", k, s, d, p), st.integers(1, 4), st.integers(1, 3), st.integers(1, 2), st.integers(0, 2)),
     st.builds(lambda o: ("adaptive", o), st.integers(2, 40)),
+    st.builds(lambda l, r: ("pad", l, r), st.integers(-2, 3), st.integers(-2, 3)),  # shifts positions, widens nothing
 )
 
 
@@ -41,6 +42,8 @@ def build(spec: tuple, torch_side: bool):  # type: ignore[no-untyped-def]
         k, s, d, p = args
         return (nn.ConvTranspose1d(1, 1, k, s, p, bias=False, dilation=d) if torch_side
                 else cc.ConvTranspose1d(1, 1, k, s, p, bias=False, dilation=d))
+    if kind == "pad":
+        return nn.ZeroPad1d(tuple(args)) if torch_side else cc.ZeroPad1d(tuple(args))
     return nn.AdaptiveAvgPool1d(args[0]) if torch_side else cc.AdaptiveAvgPool1d(args[0])
 
 
