@@ -538,31 +538,15 @@ def _row_working(row: Row) -> str:
 
 
 def _only_window(report: Report, label: str, quantity: str) -> Row:
-    windows = [r for r in report.rows if _window(r) is not None]
+    windows = [r for r in report.rows if r.window() is not None]
     if len(windows) != 1:
         raise AnswersError(f"{label}: say which layer's {quantity} (layer = a row number or path); "
                            f"{len(windows)} layers here have one")
     return windows[0]
 
 
-def _window(row: Row) -> tuple[tuple[tuple[int, int], ...], tuple[int, ...]] | None:
-    """(left, right) padding and stride per spatial dim of a conv or pool row, or None for other layers."""
-    if row.spec is None:
-        return None
-    try:
-        effect = row.spec.effect(row.input_shape)
-    except ConvCalcError:
-        return None
-    reach = effect.reach
-    if reach.kind not in ("window", "transposed"):
-        return None
-    pads_of = getattr(row.spec, "pads", None)
-    pads = tuple(pads_of()) if callable(pads_of) else tuple((d[3], d[3]) for d in reach.dims)
-    return pads, tuple(d[1] for d in reach.dims)
-
-
 def _window_mark(qid: str, quantity: str, given: Any, label: str, row: Row) -> Mark:
-    window = _window(row)
+    window = row.window()
     if window is None:
         raise AnswersError(f"{label}: {row.where} has no {quantity}; ask a conv or pool layer")
     pads, strides = window

@@ -89,6 +89,33 @@ class Row:
         """FLOPs with each bias addition counted as one more (``flops + bias_adds``)."""
         return self.flops + self.bias_adds
 
+    def window(self) -> tuple[tuple[tuple[int, int], ...], tuple[int, ...]] | None:
+        """The (before, after) padding and the stride per spatial dim of a conv or pool row (as its
+        layer reads its input), or None for a row that slides no window."""
+        if self.spec is None:
+            return None
+        try:
+            effect = self.spec.effect(self.input_shape)
+        except ConvCalcError:
+            return None
+        reach = effect.reach
+        if reach.kind not in ("window", "transposed"):
+            return None
+        left = tuple(d[3] for d in reach.dims)
+        pads_of = getattr(self.spec, "pads", None)
+        padding = getattr(self.spec, "padding", None)
+        declared = tuple(pads_of()) if callable(pads_of) else tuple((p, p) for p in padding) if (
+            isinstance(padding, tuple) and len(padding) == len(left) and all(is_int(p) for p in padding)) else None
+        if declared is not None and tuple(p[0] for p in declared) == left:
+            pads = declared
+        elif reach.kind == "window":  # the layer pads as no declaration says (TensorFlow's 'same'): what its output needs
+            spatial, out = self.input_shape[1:], effect.output_shape[1:]
+            pads = tuple((p, max(0, (o - 1) * s + d * (k - 1) + 1 - i - p))
+                         for (k, s, d, p), i, o in zip(reach.dims, spatial, out))
+        else:
+            pads = tuple((p, p) for p in left)
+        return pads, tuple(d[1] for d in reach.dims)
+
     @property
     def where(self) -> str:
         """``layer 3 (features.6) Conv2d``: how messages name this row."""

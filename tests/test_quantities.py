@@ -96,6 +96,8 @@ def test_peak_of_a_chain_with_in_place_relu_views_and_dropout() -> None:
         assert batch != 1 or truth == 2_816
         assert report.totals.inference_peak_bytes == truth + report.totals.param_bytes
         assert report.totals.activation_bytes > truth  # training keeps them all
+        # from_torch follows the same data flow through torch's own modules (on the meta device)
+        assert cc.from_torch(nn.Sequential(*layers), (3, 8, 8), batch=batch).totals.peak_activation_bytes == truth
 
 
 def test_peak_of_a_resnet_block_with_a_projection_shortcut() -> None:
@@ -212,3 +214,21 @@ def test_json_carries_the_new_quantities() -> None:
     assert (row["neurons"], row["bias_adds"], row["flops_with_bias"]) == (10_240, 10_240, 1_536_000 + 10_240)
     # input 3·32·32 and output 10·32·32 floats live together: 4·(3,072 + 10,240) = 53,248; plus 760 parameters
     assert totals["peak_activation_bytes"] == 53_248 and totals["inference_peak_bytes"] == 53_248 + 760 * 4
+
+
+def test_the_layer_card_and_the_working_show_them() -> None:
+    from click.testing import CliRunner
+
+    from convcalc.cli import cli
+
+    card = CliRunner().invoke(cli, ["layer", "nn.Conv2d(3, 10, 5, padding=2)", "--input", "3x32x32"]).stdout
+    # by hand: pad 2 and stride 1 as given; 10·32·32 = 10,240 outputs, each a bias addition: 1,536,000 + 10,240;
+    # peak 4·(3,072 + 10,240) = 53,248 bytes with 760·4 = 3,040 bytes of parameters: 56,288
+    for line in ("padding           2×2", "stride            1×1", "neurons           10,240",
+                 "1,536,000 (1,546,240 with the 10,240 bias additions)", "inference peak    56,288 bytes"):
+        assert line in card, card
+    pool = CliRunner().invoke(cli, ["layer", "nn.MaxPool2d(3, stride=2, padding=1)", "--input", "4x9x9"]).stdout
+    assert "padding           1×1" in pool and "stride            2×2" in pool and "bias additions" not in pool
+    text = cc.explain(cc.Conv2d(3, 10, 5, padding=2), (3, 32, 32))
+    assert "FLOPs + bias additions (one per output element) = 1,536,000 + 10,240 = 1,546,240" in text
+    assert "output elements = 10·32·32 = 10,240" in text and "= 53,248 + 3,040 = 56,288 bytes" in text
