@@ -456,9 +456,10 @@ def _settings(question: dict[str, Any], where: str) -> tuple[int, int, Decimal |
 
 
 def _report(question: dict[str, Any], where: str, base: Path | None, layout: str | None, batch: int,
-            dtype: str) -> tuple[Report, Callable[[], list[tuple[Report, str]]]]:
-    """The question's report, and (when asked: only a wrong answer needs them) the other readings of
-    its input that a slip would give: channels swapped."""
+            dtype: str) -> tuple[Report, bool, Callable[[], list[tuple[Report, str]]]]:
+    """The question's report, whether its layout was said (by the question, or by the spec text: an
+    ``input … hwc`` line, Keras layers), and (when asked: only a wrong answer needs them) the other
+    readings of its input that a slip would give: channels swapped."""
     from .api import resolve
     from .walk import analyze
 
@@ -472,6 +473,7 @@ def _report(question: dict[str, Any], where: str, base: Path | None, layout: str
     except ConvCalcError as error:
         raise AnswersError(f"{where}: {error}") from None
     report = replace(report, layout=r.layout)
+    explicit = layout is not None or getattr(network, "layout", None) is not None  # the question or the text says
 
     def others() -> list[tuple[Report, str]]:
         found: list[tuple[Report, str]] = []
@@ -488,7 +490,7 @@ def _report(question: dict[str, Any], where: str, base: Path | None, layout: str
                 pass
         return found
 
-    return report, others
+    return report, explicit, others
 
 
 def _shape_mark(qid: str, quantity: str, given: Any, label: str, report: Report, rows: tuple[Row, ...] | None,
@@ -627,14 +629,14 @@ def check_question(question: dict[str, Any], number: int, base: Path | None = No
     if "input" in question and not isinstance(question["input"], (str, list)):
         raise AnswersError(f"{where}: input is a shape such as '3x32x32' or [3, 32, 32], got {question['input']!r}")
     batch, per_mac, tolerance, layout, dtype = _settings(question, where)
-    report, others = _report(question, where, base, layout, batch, dtype)
+    report, explicit, others = _report(question, where, base, layout, batch, dtype)
     rows = _rows(report, question.get("layer"), where)
     marks = []
     for quantity in (key for key in question if key in QUANTITIES):  # in the order the file asks them
         label = f"{where}, {quantity}"
         try:
             if quantity in SHAPES:
-                marks.append(_shape_mark(qid, quantity, question[quantity], label, report, rows, layout is not None))
+                marks.append(_shape_mark(qid, quantity, question[quantity], label, report, rows, explicit))
             else:
                 if quantity == "inference_peak_bytes" and question.get("layer") is not None:
                     raise AnswersError(f"{label}: the inference peak is the whole network's; leave out layer")
