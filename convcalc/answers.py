@@ -142,8 +142,8 @@ def parse_amount(value: Any, where: str) -> Amount:
     return Amount(value, Decimal(number), places, readings, kind, text[len(match["number"]):])
 
 
-def parse_sizes(value: Any, where: str, what: str = "a shape as [32, 24, 24] or '32x24x24'") -> tuple[int, ...]:
-    """Sizes as an answer gives them: a list of ints, an int, or text (``32x24x24``, ``(2, 2)``)."""
+def parse_sizes(value: Any, where: str, what: str = "a shape as [32, 24, 24] or '32x24x24'", zero: bool = False) -> tuple[int, ...]:
+    """Sizes as an answer gives them: a list of ints, an int, or text (``32x24x24``, ``(2, 2)``); ``zero``: 0 is a size."""
     from .parsing import parse_shape
 
     if isinstance(value, list) and value and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
@@ -154,8 +154,9 @@ def parse_sizes(value: Any, where: str, what: str = "a shape as [32, 24, 24] or 
         try:
             return parse_shape(value)
         except ConvCalcError as error:
-            if re.fullmatch(r"[\s(\[]*0[\s,x×)\]]*(0[\s,x×)\]]*)*", value):  # padding 0: a size parse_shape refuses
-                return tuple(0 for _ in re.findall("0", value))
+            sizes = re.split(r"\s*[x×X*,]\s*", value.strip().strip("()[]").strip())
+            if zero and all(re.fullmatch(r"[0-9]{1,9}", p) for p in sizes):  # a padding may be 0, which no shape holds
+                return tuple(int(p) for p in sizes)
             raise AnswersError(f"{where}: {error}") from None
     raise AnswersError(f"{where}: give {what}, got {value!r}")
 
@@ -552,7 +553,7 @@ def _window_mark(qid: str, quantity: str, given: Any, label: str, row: Row) -> M
     if window is None:
         raise AnswersError(f"{label}: {row.where} has no {quantity}; ask a conv or pool layer")
     pads, strides = window
-    answer = parse_sizes(given, label, "a number, or one per dim as [2, 2] or '2x2'")
+    answer = parse_sizes(given, label, "a number, or one per dim as [2, 2] or '2x2'", zero=quantity == "padding")
     truth_text = "×".join(str(l) if l == r else f"({l}+{r})" for l, r in pads) if quantity == "padding" else "×".join(map(str, strides))
     if quantity == "stride":
         truth: tuple[int, ...] = strides

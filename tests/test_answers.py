@@ -66,6 +66,8 @@ def test_an_unreadable_question_alone_still_exits_1_and_a_bad_file_exits_2(capsy
     assert code == 1 and "✓ question 1 params" in out and "'bananas' is no unit" in out
     code, _, err = check(capsys, tmp_path, "[[question]\n")
     assert code == 2 and "not valid TOML" in err
+    code, out, _ = check(capsys, tmp_path, f"title = 'week 3'\n[[question]]\n{CONV}params = 760\n")
+    assert code == 1 and "unknown table or key 'title'" in out and "✓ question 1 params: 760" in out
 
 
 @pytest.mark.parametrize("given, truth, ok", [
@@ -237,9 +239,13 @@ def test_padding_and_stride(tmp_path) -> None:
                             # torch's 'same' with an even kernel pads K − 1 = 3 in all: 1 before, 2 after
                             '[[question]]\nid = "even"\nspec = "nn.Conv2d(3, 8, 4, padding=\'same\')"\ninput = "3x9x9"\npadding = 3\n'
                             # a pool's stride defaults to its kernel
-                            '[[question]]\nid = "pool"\nspec = "nn.MaxPool2d(3)"\ninput = "1x9x9"\nstride = 3\npadding = 0\n')
+                            '[[question]]\nid = "pool"\nspec = "nn.MaxPool2d(3)"\ninput = "1x9x9"\nstride = 3\npadding = 0\n'
+                            # nn.Conv2d(1, 1, 3, padding=(0, 1)): none above and below, 1 left and right
+                            '[[question]]\nid = "zero"\nspec = "nn.Conv2d(1, 1, 3, padding=(0, 1))"\ninput = "1x5x5"\n'
+                            'padding = "(0, 1)"\n')
     assert all(found[k, q].verdict == "right" for k, q in [("int", "padding"), ("int", "stride"), ("tuple", "padding"),
-                                                          ("even", "padding"), ("pool", "stride"), ("pool", "padding")])
+                                                          ("even", "padding"), ("pool", "stride"), ("pool", "padding"),
+                                                          ("zero", "padding")])
     assert found["wrong", "padding"].verdict == "wrong"
     assert "1 before, 2 after" in found["even", "padding"].note
 
