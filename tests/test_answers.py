@@ -270,3 +270,16 @@ def test_the_units_example_file(capsys) -> None:
     assert err == "" and "unreadable" not in out
     wrong = [line for line in out.splitlines() if line.startswith("✗")]
     assert code == 1 and len(wrong) == 2, out
+
+
+def test_activation_memory_slips(tmp_path) -> None:
+    # seed 000's network kept whole: 101,032 bytes (input 784·4 = 3,136; conv1 73,728; pool 8,192; ReLU 8,192; conv2 4,096;
+    # pool 1,024; ReLU 1,024; the view none; fc1 800; ReLU 800; fc2 40). Without the input: 97,896; without the input and
+    # the three ReLUs' outputs (8,192 + 1,024 + 800): 87,880.
+    (tmp_path / "lecture_cnn.txt").write_text((ROOT / "examples" / "lecture_cnn.txt").read_text())
+    found = marks(tmp_path, '[[question]]\nid = "all"\nspec = "lecture_cnn.txt"\nactivation_bytes = 101032\n'
+                            '[[question]]\nid = "input"\nspec = "lecture_cnn.txt"\nactivation_bytes = 97896\n'
+                            '[[question]]\nid = "relu"\nspec = "lecture_cnn.txt"\nactivation_bytes = 87880\n')
+    assert found["all", "activation_bytes"].verdict == "right"
+    assert "the input is left out" in found["input", "activation_bytes"].note
+    assert "activation functions' outputs are left out" in found["relu", "activation_bytes"].note
