@@ -225,21 +225,23 @@ def layer(call: str, input_shape: str, explain: bool, dtype: str, fmt: str, huma
 @cli.command()
 @click.argument("answers", type=click.Path(dir_okay=False, path_type=str))
 def check(answers: str) -> int:
-    """Mark the answers in a TOML file, each ✓ or ✗ with the true value and, where wrong, the working.
-    Exit 0 when all are right, 1 when any is wrong, 2 for a file that cannot be read.
+    """Mark the answers in a TOML file, each on its own: ✓ right, ≈ close (a rounded answer within
+    0.5%), ✗ wrong with the true value, the working and the likely slip, ? a question that cannot be
+    read or computed (the others are still marked). Exit 0 when none is wrong or unreadable, 1
+    otherwise, 2 for a file that cannot be read (missing, not TOML, no questions).
 
     \b
     Example:
       convcalc check examples/homework.toml
     """
-    from .answers import check_file
+    from .answers import check_file, tally
 
     marks = check_file(answers)
     for mark in marks:
         click.echo(str(mark))
-    wrong = sum(not m.ok for m in marks)
-    click.echo(f"\n{len(marks) - wrong} of {len(marks)} right" + (f", {wrong} wrong" if wrong else ""))
-    return 1 if wrong else 0
+    line, code = tally(marks)
+    click.echo(f"\n{line}")
+    return code
 
 
 @cli.command()

@@ -314,17 +314,30 @@ def _csv_row(r: Row) -> list[object]:
 def layer_card(report: Report) -> Document:
     """One layer's figures, a line each (``convcalc layer``)."""
     r, t = report.rows[0], report.totals
+    window = r.window()
     items: tuple[tuple[Text, Text], ...] = (
         ("output shape", Dims(r.output_shape)),
+        *((("padding", _pads(window[0])), ("stride", Dims(window[1]))) if window else ()),
+        ("neurons", (r.neurons, " (output elements)")),
         ("parameters", (r.params, " (", r.weights, " weights + ", r.biases, " biases)")),
         ("MACs", r.macs),
-        ("FLOPs", r.flops),
+        ("FLOPs", (r.flops, *((" (", r.flops_with_bias, " with the ", r.bias_adds, " bias additions)") if r.bias_adds else ()))),
         ("activation bytes", (r.activation_bytes, " (with the input: ", t.activation_bytes, ")")),
+        ("inference peak", None if t.inference_peak_bytes is None else (
+            t.inference_peak_bytes, " bytes (", t.peak_activation_bytes, " live at once + ", t.param_bytes + t.buffers * report.dtype_bytes,
+            " of parameters and buffers)")),
         ("receptive field", Dims(r.receptive_field) if r.receptive_field else None),
     )
     footer = tuple(f"note: {n}" for n in report.notes) + tuple(f"warning: {w}" for w in report.warnings)
     return Document(title=(r.layer, " on input ", Dims(report.input_shape)),
                     body=Steps(tuple((q, (v,)) for q, v in items)), footer=footer, data=report.to_dict)
+
+
+def _pads(pads: tuple[tuple[int, int], ...]) -> Text:
+    """Padding per dim as a student writes it: ``2×2``, or ``(1+2)×(1+2)`` for before+after when they differ."""
+    if all(a == b for a, b in pads):
+        return Dims(tuple(a for a, _ in pads))
+    return "×".join(f"({a}+{b})" for a, b in pads)
 
 
 def listing(rows: Sequence[Mapping[str, str | int]], plain: bool = False) -> Document:

@@ -73,6 +73,50 @@ class Row:
         return self.counts or Primitives()  # work from_torch saw only as aten ops: counted when the row was made
 
     @property
+    def neurons(self) -> int:
+        """Output elements, whole batch: a layer's "neurons" as CS231n counts them (a 55×55×96 output
+        volume is 290,400 neurons)."""
+        return numel(self.output_shape) * self.batch
+
+    @property
+    def bias_adds(self) -> int:
+        """Bias additions, one per output element of a conv, transposed conv or linear layer with a bias
+        (whole batch); FLOPs leave them out, :attr:`flops_with_bias` puts them in."""
+        return self.primitives.bias_adds
+
+    @property
+    def flops_with_bias(self) -> int:
+        """FLOPs with each bias addition counted as one more (``flops + bias_adds``)."""
+        return self.flops + self.bias_adds
+
+    def window(self) -> tuple[tuple[tuple[int, int], ...], tuple[int, ...]] | None:
+        """The (before, after) padding and the stride per spatial dim of a conv or pool row (as its
+        layer reads its input), or None for a row that slides no window."""
+        if self.spec is None:
+            return None
+        try:
+            effect = self.spec.effect(self.input_shape)
+        except ConvCalcError:
+            return None
+        reach = effect.reach
+        if reach.kind not in ("window", "transposed"):
+            return None
+        left = tuple(d[3] for d in reach.dims)
+        pads_of = getattr(self.spec, "pads", None)
+        padding = getattr(self.spec, "padding", None)
+        declared = tuple(pads_of()) if callable(pads_of) else tuple((p, p) for p in padding) if (
+            isinstance(padding, tuple) and len(padding) == len(left) and all(is_int(p) for p in padding)) else None
+        if declared is not None and tuple(p[0] for p in declared) == left:
+            pads = declared
+        elif reach.kind == "window":  # the layer pads as no declaration says (TensorFlow's 'same'): what its output needs
+            spatial, out = self.input_shape[1:], effect.output_shape[1:]
+            pads = tuple((p, max(0, (o - 1) * s + d * (k - 1) + 1 - i - p))
+                         for (k, s, d, p), i, o in zip(reach.dims, spatial, out))
+        else:
+            pads = tuple((p, p) for p in left)
+        return pads, tuple(d[1] for d in reach.dims)
+
+    @property
     def where(self) -> str:
         """``layer 3 (features.6) Conv2d``: how messages name this row."""
         return where(self.index, self.path, self.name)
@@ -83,6 +127,7 @@ class Row:
             "input_shape": list(self.input_shape), "output_shape": list(self.output_shape),
             "params": self.params, "weights": self.weights, "biases": self.biases,
             "macs": self.macs, "flops": self.flops, "activation_bytes": self.activation_bytes,
+            "neurons": self.neurons, "bias_adds": self.bias_adds, "flops_with_bias": self.flops_with_bias,
             "receptive_field": None if self.receptive_field is None else list(self.receptive_field),
             "formula": self.formula, "layer": self.layer, "buffers": self.buffers,
             "shared_with": self.shared_with, "unsupported": self.unsupported, "warnings": list(self.warnings),
@@ -100,7 +145,12 @@ _ROW_FIELDS = tuple(f.name for f in fields(Row))
 
 @record
 class Totals:
-    """Sums over the rows. ``activation_bytes`` = ``input_bytes`` + the rows' new tensors."""
+    """Sums over the rows. ``activation_bytes`` = ``input_bytes`` + the rows' new tensors (all kept, as
+    training keeps them). ``neurons``: output elements of the layers that compute weighted sums (conv,
+    linear: rows with MACs), as AlexNet's paper counts its "650,000 neurons". ``flops_with_bias`` =
+    ``flops`` + ``bias_adds``. ``peak_activation_bytes``: the most activation memory live at once when each
+    tensor is freed after its last use (inference); ``inference_peak_bytes`` adds the parameters and buffers
+    (what predicting needs in memory); both None where the report does not know the data flow."""
 
     params: int
     trainable_params: int
@@ -110,8 +160,13 @@ class Totals:
     param_bytes: int
     input_bytes: int
     buffers: int
+    neurons: int = 0
+    bias_adds: int = 0
+    flops_with_bias: int = 0
+    peak_activation_bytes: int | None = None
+    inference_peak_bytes: int | None = None
 
-    def to_dict(self) -> dict[str, int]:
+    def to_dict(self) -> dict[str, int | None]:
         return dict(self.__dict__)
 
 
@@ -126,6 +181,7 @@ class Report:
     dtype_bytes: int
     rows: tuple[Row, ...] = field(repr=False)
     notes: tuple[str, ...] = ()  # how the input was read, and the like
+    peak_activation_bytes: int | None = None  # the walk's liveness peak (whole batch); None: the data flow is unknown
     layout: str = "chw"  # how the user writes shapes: shown so ("hwc": H×W×C); the fields stay channels first
     blocks: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)  # path -> block class name
     leaf_warnings: tuple[str, ...] | None = field(default=None, repr=False, compare=False)  # kept by at_depth
@@ -164,15 +220,25 @@ class Report:
         rows = self.rows
         params = sum(r.params for r in rows)
         input_bytes = numel(self.input_shape) * self.batch * self.dtype_bytes
+        leaves = self.leaves
+        bias_adds = sum(r.bias_adds for r in leaves)
+        flops = sum(r.flops for r in rows)
+        buffers = sum(r.buffers for r in rows)
+        peak = self.peak_activation_bytes
         return Totals(
             params=params,
             trainable_params=params - sum(r.frozen for r in rows),  # frozen: torch parameters without grad
             macs=sum(r.macs for r in rows),
-            flops=sum(r.flops for r in rows),
+            flops=flops,
             activation_bytes=input_bytes + sum(r.activation_bytes for r in rows),
             param_bytes=params * self.dtype_bytes,
             input_bytes=input_bytes,
-            buffers=sum(r.buffers for r in rows),
+            buffers=buffers,
+            neurons=sum(r.neurons for r in leaves if r.macs),
+            bias_adds=bias_adds,
+            flops_with_bias=flops + bias_adds,
+            peak_activation_bytes=peak,
+            inference_peak_bytes=None if peak is None else peak + (params + buffers) * self.dtype_bytes,
         )
 
     def at_depth(self, depth: int) -> Report:

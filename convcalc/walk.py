@@ -90,11 +90,60 @@ class Rows:
         self.rows.append(row)
 
 
+class Liveness:
+    """The tensors a network makes, in the order it makes them, and which ones each step reads: enough
+    to say how much activation memory is live at most when each tensor is freed after its last use.
+
+    Buffer 0 is the input. A step that makes no new tensor (a view, an in-place activation, dropout at
+    inference) hands on the buffer it read; a step's ``extra`` bytes (a separable conv's depthwise
+    result) are live only while it runs. While a step runs, what it reads and what it makes are live
+    together; a buffer is freed once its last reader has run (the network's output is kept).
+    """
+
+    def __init__(self, input_bytes: int) -> None:
+        self.sizes = [input_bytes]  # buffer -> bytes
+        self.steps: list[tuple[tuple[int, ...], int | None, int]] = []  # (buffers read, buffer made or None, extra bytes)
+
+    def step(self, reads: tuple[int, ...], made_bytes: int | None, extra: int = 0) -> int:
+        """Record a step reading ``reads`` and making a tensor of ``made_bytes`` (None: no new tensor,
+        its result is the first buffer it read); returns the buffer its result lives in."""
+        made = None
+        if made_bytes is not None:
+            made = len(self.sizes)
+            self.sizes.append(made_bytes)
+        self.steps.append((reads, made, extra))
+        return reads[0] if made is None else made
+
+    def peak(self, output: int) -> int:
+        """The most bytes live at once, the input included, ``output`` kept to the end."""
+        uses = [0] * len(self.sizes)
+        for reads, _, _ in self.steps:
+            for b in reads:
+                uses[b] += 1
+        uses[output] += 1
+        live = self.sizes[0]
+        peak = live
+        freed = [False] * len(self.sizes)
+        for reads, made, extra in self.steps:
+            if made is not None:
+                live += self.sizes[made]
+            peak = max(peak, live + extra)
+            for b in reads:
+                uses[b] -= 1
+            for b in {*reads, *(() if made is None else (made,))}:
+                if uses[b] == 0 and not freed[b]:  # (a tensor nothing reads is freed as soon as it is made)
+                    freed[b] = True
+                    live -= self.sizes[b]
+        return peak
+
+
 class _Walk:
     """A spec network, walked for one input: each leaf's effect (memoised), each block by its structure."""
 
-    def __init__(self, batch: int, dtype_bytes: int) -> None:
+    def __init__(self, batch: int, dtype_bytes: int, input_bytes: int = 0) -> None:
         self.out = Rows(batch, dtype_bytes)
+        self.live = Liveness(input_bytes)
+        self.flow = 0  # the buffer holding the tensor that flows into the next layer (0: the input)
         self.sizes: dict[int, Leaf] = {}  # id(leaf) -> the leaf with its inferred sizes, which must not change
         self.blocks: dict[str, str] = {}  # path -> class name of each block walked
         # (layer value, input shape) -> (effect, resolved layer, its repr): an effect is a pure function of
@@ -148,6 +197,7 @@ class _Walk:
             except ShapeError as error:
                 raise error.located(where(index, path, layer.name)) from None
             self.uses.setdefault(id(layer), []).append(index - 1)
+            self.flowed(effect, (self.flow,))
             return self.out.add(id(layer), shown, text, shape, path, effect, fld)
         if not isinstance(layer, Block):
             raise SpecError(f"{path or 'network'}: {layer!r} is not a convcalc layer")
@@ -155,13 +205,18 @@ class _Walk:
         structure = layer.declared()
         if structure.join is None:
             return self.chain(structure.layers, shape, path, fld)
-        names, shapes, fields = [], [], []
+        names, shapes, fields, flows = [], [], [], []
+        start = self.flow
         for branch in structure.branches:
+            self.flow = start  # each branch reads the block's input
             out, f = self.chain(branch.layers, shape, path, fld)
             names.append(branch.name)
             shapes.append(out)
             fields.append(f)
-        shape, fld = self.join(layer, structure.join, child_path(path, structure.join_name), shapes, names, fields)
+            flows.append(self.flow)
+        self.flow = start
+        shape, fld = self.join(layer, structure.join, child_path(path, structure.join_name), shapes, names, fields,
+                               tuple(flows))
         return self.chain(structure.after, shape, path, fld)
 
     def chain(self, layers: Chain, shape: Shape, path: str, fld: Field) -> tuple[Shape, Field]:
@@ -169,13 +224,20 @@ class _Walk:
             shape, fld = self.layer(child, shape, child_path(path, name), fld)
         return shape, fld
 
+    def flowed(self, effect: Effect, reads: tuple[int, ...]) -> None:
+        """The liveness step of a row: it reads ``reads``, makes its output (if a new tensor) and its extras."""
+        per = self.out.batch * self.out.dtype_bytes
+        made = numel(effect.output_shape) * per if effect.new_tensor else None
+        self.flow = self.live.step(reads, made, effect.extra_elements * per)
+
     def join(self, block: Block, join: Join, path: str, shapes: list[Shape], names: list[str],
-             fields: list[Field]) -> tuple[Shape, Field]:
+             fields: list[Field], flows: tuple[int, ...]) -> tuple[Shape, Field]:
         """The row of a block's join (add, cat, mul), checking its inputs fit together."""
         try:
             effect = join.join(shapes, names)
         except ShapeError as error:
             raise error.located(where(len(self.out.rows) + 1, path, block.name)) from None
+        self.flowed(effect, tuple(flows))
         return self.out.add(id(join), join, repr(join), shapes[0], path, effect,
                             Field.union(fields, broadcast=join.broadcast), call=join.call)
 
@@ -193,9 +255,10 @@ def analyze(
     shape = check_input(input_shape)
     check_batch(batch)
     size = dtype_bytes(dtype)
-    walk = _Walk(batch, size)
+    walk = _Walk(batch, size, numel(shape) * batch * size)
     if not isinstance(net, Layer):
         raise SpecError(f"cannot summarize {net!r}: not a convcalc layer, network or model name")
     walk.layer(net, shape, "", Field.start(shape))
     return Report(model=model, input_shape=shape, batch=batch, dtype=dtype, dtype_bytes=size,
-                  rows=walk.finish(functional or {}), notes=tuple(notes), blocks=walk.blocks)
+                  rows=walk.finish(functional or {}), notes=tuple(notes), blocks=walk.blocks,
+                  peak_activation_bytes=walk.live.peak(walk.flow))

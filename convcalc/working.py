@@ -19,8 +19,8 @@ from .report import Report
 from .walk import analyze
 
 CONVENTION = ("convention: 1 multiply-accumulate (MAC) = 1 multiplication + 1 addition = 2 FLOPs; bias additions "
-              "are not counted (the lectures' \"# products\" are MACs); conv and linear FLOPs equal torch's "
-              "FlopCounterMode")
+              "are not counted (the lectures' \"# products\" are MACs; \"with bias\" adds them); conv and linear FLOPs "
+              "equal torch's FlopCounterMode")
 
 
 @record
@@ -84,9 +84,17 @@ def working_of(layer: Leaf, input_shape: Shape | str, dtype: str = "float32") ->
     t = report.totals
     tensors = ["·".join(map(str, p.output_shape)) for p in row.parts] or ["·".join(map(str, row.output_shape))]
     shown = f"({' + '.join(tensors)})" if len(tensors) > 1 else tensors[0]
+    if row.bias_adds:
+        steps.append(Step("with bias", "FLOPs + bias additions (one per output element)",
+                          f"{row.flops:,} + {row.bias_adds:,}", row.flops_with_bias))
+    steps.append(Step("neurons", "output elements", "·".join(map(str, row.output_shape)), row.neurons))
     steps.append(Step("activations", f"{shown} elements · {report.dtype_bytes} bytes = {row.activation_bytes:,} "
                                      f"bytes ({dtype})" if row.activation_bytes else "none: a view or in-place, no new tensor"))
     steps.append(Step("", f"with the input ({t.input_bytes:,} bytes): {t.activation_bytes:,} bytes"))
+    if t.inference_peak_bytes is not None and t.peak_activation_bytes is not None:
+        held = t.param_bytes + t.buffers * report.dtype_bytes
+        steps.append(Step("inference peak", "live at once (each tensor freed after its last use) + parameters and buffers",
+                          f"{t.peak_activation_bytes:,} + {held:,}", f"{t.inference_peak_bytes:,} bytes"))
     if row.receptive_field:
         steps.append(Step("receptive field", "×".join(map(str, row.receptive_field)) + " input positions"))
     return Working(f"{row.layer} on input {'×'.join(map(str, shape))}", tuple(steps), report.notes, row.warnings, report)

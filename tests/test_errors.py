@@ -115,10 +115,6 @@ def test_missing_and_unreadable_files(tmp_path: Path, capsys: pytest.CaptureFixt
 
 @pytest.mark.parametrize(("text", "fragments"), [
     ('[[question]\nspec = "x"', ["not valid TOML", "line 1"]),
-    ('[[question]]\nmodel = "lenet5"\nparms = 5\n', ["question 1", "'parms'", "did you mean params"]),
-    ('[[question]]\nmodel = "lenet5"\nlayer = 1\nparams = [1, 2]\n', ["question 1", "params", "[1, 2]"]),
-    ('[[question]]\nmodel = "lenet5"\nlayer = 99\nparams = 1\n', ["question 1", "layer 99", "rows 1 to"]),
-    ('[[question]]\nmodel = "lenet5"\nlayer = "c9"\nparams = 1\n', ["question 1", "'c9'"]),
     ('title = "hw"\n', ["unknown table or key 'title'"]),
     ('', ["no [[question]] tables"]),
 ])
@@ -131,6 +127,26 @@ def test_bad_answers_files(text: str, fragments: list[str], tmp_path: Path,
         from convcalc.answers import check_file
 
         check_file(answers)
+
+
+@pytest.mark.parametrize(("text", "fragments"), [
+    ('[[question]]\nmodel = "lenet5"\nparms = 5\n', ["question 1", "'parms'", "did you mean params"]),
+    ('[[question]]\nmodel = "lenet5"\nlayer = 1\nparams = [1, 2]\n', ["question 1", "params", "[1, 2]"]),
+    ('[[question]]\nmodel = "lenet5"\nlayer = 99\nparams = 1\n', ["question 1", "layer 99", "rows 1 to"]),
+    ('[[question]]\nmodel = "lenet5"\nlayer = "c9"\nparams = 1\n', ["question 1", "'c9'"]),
+])
+def test_unreadable_questions_are_reported_in_one_line(text: str, fragments: list[str], tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """A question that cannot be read is one line naming the file and the question; the file is still
+    marked (exit 1: something is not right), with nothing on stderr and no traceback."""
+    answers = tmp_path / "answers.toml"
+    answers.write_text(text)
+    assert cli.main(["check", str(answers)]) == 1
+    out, err = capsys.readouterr()
+    unreadable = [line for line in out.splitlines() if line.startswith("? unreadable: ")]
+    assert err == "" and len(unreadable) == 1 and "Traceback" not in out
+    for fragment in ("answers.toml", *fragments):
+        assert fragment in unreadable[0], unreadable[0]
 
 
 @pytest.mark.parametrize(("call", "fragments"), [

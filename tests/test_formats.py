@@ -186,7 +186,8 @@ def test_layer_explain_in_every_format(fmt: str) -> None:
         assert "2·10·32·32·3·5·5 = 1,536,000" in out
         assert "convention:" in out
         if fmt == "html":
-            assert html_tags(out)["dt"] == 6  # output size, parameters, MACs, FLOPs, activations, receptive field
+            # output size, parameters, MACs, FLOPs, with bias, neurons, activations, inference peak, receptive field
+            assert html_tags(out)["dt"] == 9
 
 
 # --- verify ------------------------------------------------------------------------------------

@@ -204,17 +204,24 @@ def test_check_all_right_and_bad_files(capsys, tmp_path) -> None:
     answers.write_text('[[question]]\nspec = "nn.Conv2d(3, 10, 5, padding=2)"\ninput = "3x32x32"\nparams = 760\n')
     code, out, _ = run(capsys, "check", str(answers))
     assert code == 0 and "1 of 1 right" in out
-    for content, message in [
-        ("[[question]]\nspec = 'nn.Linear(2, 3)'\ninput = '2'\nparms = 9\n", "unknown key 'parms'; did you mean params?"),
-        ("[[question]]\nspec = 'nn.Linear(2, 3)'\ninput = '2'\nparams = [9]\n", "give a whole number"),
+    for content, message in [  # the file itself cannot be read: exit 2, nothing marked
         ("[[question]\n", "not valid TOML"),
         ("title = 'x'\n", "unknown table or key 'title'"),
+        ("", "no [[question]] tables"),
+    ]:
+        answers.write_text(content)
+        code, out, err = run(capsys, "check", str(answers))
+        assert code == 2 and message in err, err
+    for content, message in [  # one question cannot be read: reported as such, exit 1
+        ("[[question]]\nspec = 'nn.Linear(2, 3)'\ninput = '2'\nparms = 9\n", "unknown key 'parms'; did you mean params?"),
+        ("[[question]]\nspec = 'nn.Linear(2, 3)'\ninput = '2'\nparams = [9]\n", "give a whole number"),
         ("[[question]]\nmodel = 'alexnet'\nspec = 'nn.ReLU()'\nparams = 1\n", "one of them"),
         ("[[question]]\nmodel = 'alexnet'\nlayer = 99\nparams = 1\n", "layer 99 does not exist"),
     ]:
         answers.write_text(content)
         code, out, err = run(capsys, "check", str(answers))
-        assert code == 2 and message in err, err
+        line = next(x for x in out.splitlines() if x.startswith("? unreadable:"))
+        assert code == 1 and err == "" and message in line and str(answers) in line, out
     code, _, err = run(capsys, "check", str(tmp_path / "missing.toml"))
     assert code == 2
 

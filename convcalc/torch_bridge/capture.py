@@ -37,7 +37,7 @@ from ..profiles import op_primitives
 from ..receptive import Field
 from ..records import replace
 from ..report import Report
-from ..walk import Rows
+from ..walk import Liveness, Rows
 from .build import resolve, torch_module_of
 
 
@@ -132,10 +132,34 @@ class _Session(TorchDispatchMode):
         self.places: dict[int, int] = {}  # module id -> how many places in the module tree hold it
         self.fields: dict[int, tuple[torch.Tensor, Field]] = {}  # id(tensor) -> (the tensor, its receptive field)
         self.problems: dict[int, str] = {}  # module id -> why its layer type could not read it back
+        #: the data flow, for the inference peak: id(tensor) -> (the tensor, kept alive for the pass, its buffer)
+        self.live = Liveness(0)
+        self.buffers: dict[int, tuple[torch.Tensor, int]] = {}
 
     # --- receptive fields, per tensor ---
-    def start(self, x: torch.Tensor) -> None:
+    def start(self, x: torch.Tensor, input_bytes: int) -> None:
         self.fields[id(x)] = (x, Field.start(tuple(x.shape[1:])))
+        self.live = Liveness(input_bytes)
+        self.buffers[id(x)] = (x, 0)
+
+    # --- the data flow, for the inference peak ---
+    def flow(self, reads: list[torch.Tensor], results: list[torch.Tensor], made: int | None, extra: int = 0) -> None:
+        """A liveness step: the buffers of ``reads`` that the pass follows are read, ``made`` bytes are a new
+        tensor (None: the results are views of the first buffer read); the results live in that buffer.
+        Tensors the pass did not follow (made from weights alone) are no activations and are not read."""
+        known = tuple(self.buffers[id(t)][1] for t in reads if id(t) in self.buffers)
+        if made is None and not known:
+            return
+        buffer = self.live.step(known, made, extra)
+        for t in results:
+            self.buffers[id(t)] = (t, buffer)
+
+    def peak(self, output: Any) -> int | None:
+        """The most activation bytes live at once, each tensor freed after its last use (None: the output was not followed)."""
+        result = _first_tensor(output)
+        if result is None or id(result) not in self.buffers:
+            return None
+        return self.live.peak(self.buffers[id(result)][1])
 
     def field_of(self, tensors: list[torch.Tensor], broadcast: bool = False) -> Field:
         """What the inputs see together (one input: its field); unknown for tensors the pass did not follow."""
@@ -194,6 +218,20 @@ class _Session(TorchDispatchMode):
         return out
 
     def _functional(self, frame: _Frame, packet: Any, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> None:
+        """The row of an op in a forward body (if it makes one), and its step in the data flow: what it read,
+        and what it made (an op that makes no row, such as a detach, hands its input on)."""
+        before = len(self.rows)
+        self._op_row(frame, packet, args, kwargs, out)
+        reads = [a for a in itertools.chain(args, *(a for a in args if isinstance(a, (list, tuple))))
+                 if isinstance(a, torch.Tensor) and id(a) not in self.weights]
+        results = [t for t in (out if isinstance(out, (tuple, list)) else (out,)) if isinstance(t, torch.Tensor)]
+        if len(self.rows) > before:
+            made = self.rows[-1].activation_bytes
+            self.flow(reads, results, made or None)
+        elif reads and results:
+            self.flow(reads, results, None)
+
+    def _op_row(self, frame: _Frame, packet: Any, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> None:
         tensors = [a for a in itertools.chain(args, *(a for a in args if isinstance(a, (list, tuple))))
                    if isinstance(a, torch.Tensor)]
         if not tensors or all(id(t) in self.weights for t in tensors):
@@ -351,6 +389,10 @@ class _Session(TorchDispatchMode):
         _, fld = self.out.add(id(module), spec, repr(spec.resolved(frame.input_shape[1:])), frame.input_shape[1:],
                               frame.path, effect, fld, batch=b, held=held, registrations=self.places.get(id(module), 1))
         self.mark(output, fld)
+        per = b * self.out.dtype_bytes
+        results = [t for t in (output if isinstance(output, (tuple, list)) else (output,)) if isinstance(t, torch.Tensor)]
+        self.flow(frame.inputs if isinstance(spec, Join) else frame.inputs[:1], results,
+                  numel(effect.output_shape) * per if effect.new_tensor else None, effect.extra_elements * per)
 
 
 def _first_tensor(value: Any) -> torch.Tensor | None:
@@ -486,10 +528,10 @@ def from_torch(module: nn.Module, input_shape: Shape | str, batch: int = 1, dtyp
         handles.append(sub.register_forward_hook(lambda m, args, out: session.leave(m, out)))
     floating = next((p.dtype for p in meta.parameters() if p.is_floating_point()), torch.float32)
     x = torch.empty(batch, *shape, device="meta", dtype=floating)  # a .half() model takes half inputs
-    session.start(x)
+    session.start(x, numel(tuple(x.shape)) * size)
     try:
         with torch.no_grad(), session:
-            meta(x)
+            output = meta(x)
     except ConvCalcError:
         raise
     except Exception as error:  # the module's own code refused the input, or cannot run without data
@@ -505,6 +547,6 @@ def from_torch(module: nn.Module, input_shape: Shape | str, batch: int = 1, dtyp
                      warning=f"{sum(p.numel() for p in unclaimed.values()):,} parameters were not used by any "
                              "layer that ran (an unused head, or weights read directly); they are counted here")
     return Report(model=type(module).__name__, input_shape=shape, batch=batch, dtype=dtype,
-                  dtype_bytes=size, rows=tuple(session.rows),
+                  dtype_bytes=size, rows=tuple(session.rows), peak_activation_bytes=session.peak(output),
                   blocks={name: type(m).__name__ for name, m in meta.named_modules() if name})
 
