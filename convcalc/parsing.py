@@ -13,8 +13,8 @@ import re
 import warnings
 from collections.abc import Callable, Iterable
 
+from . import keras_text, records
 from . import layers as L
-from . import records
 from .errors import ConvCalcError, ShapeError, SpecError
 from .layers.base import LAYER_TYPES, Layer, Leaf, Shape
 from .records import record
@@ -317,6 +317,9 @@ def parse_layer(text: str) -> Leaf:
     ``F.max_pool2d(., kernel_size=3)``, ``x.view(-1, 256)``."""
     if not isinstance(text, str) or not text.strip():
         raise SpecError("give a layer call such as nn.Conv2d(3, 10, kernel_size=5, padding=2)")
+    keras = keras_text.keras_layer(text)  # Conv2D(32, (7, 7), strides=2), layers.Dense(10), model.add(…)
+    if keras is not None:
+        return keras
     return _statement(text)[1]
 
 
@@ -357,6 +360,9 @@ def parse_spec(text: str, name: str = "spec") -> Spec:
     (``conv3-64 maxpool FC-4096 soft-max``) each conv is padded to keep its size and
     followed by ReLU, as are all FC layers but the last; a flatten comes before the first FC.
     """
+    keras = keras_text.keras_model(text)  # keras.Sequential([...]), model.add(…) lines, Keras layer calls
+    if keras is not None:
+        return Spec(keras.net, keras.input_text, keras.name or name, layout=keras.layout)
     lines = [(i + 1, _strip_comment(raw).strip()) for i, raw in enumerate(text.splitlines())]
     lines = [(n, line) for n, line in lines if line]
     if not lines:

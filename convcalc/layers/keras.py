@@ -123,7 +123,7 @@ def padding_steps(padding: str, spatial: Shape, kernel: tuple[int, ...], strides
                              "⌊total/2⌋ before and the rest (the odd one) after")]
     axes = AXES.get(len(spatial), tuple(f"dim {i}" for i in range(len(spatial))))
     lines = []
-    for axis, i, k, s, d, (l, r) in zip(axes, spatial, kernel, strides, dilation, pads):
+    for i, k, s, d, (l, r) in zip(spatial, kernel, strides, dilation, pads):
         o = -(-i // s)
         lines.append(f"O = ⌈{i}/{s}⌉ = {o}; total = max(({o} − 1)·{s} + {effective_kernel(k, d)} − {i}, 0) = {l + r}: "
                      f"{l} before, {r} after")
