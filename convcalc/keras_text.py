@@ -30,6 +30,7 @@ from __future__ import annotations
 import ast
 import re
 import warnings
+from contextvars import ContextVar
 
 from . import layers as L
 from . import records
@@ -162,23 +163,35 @@ def _fail(message: str, node: ast.AST | None, line: int | None = None) -> SpecEr
     return SpecError(message, line=number, column=getattr(node, "col_offset", 0) + 1 if node is not None else 1)
 
 
+#: Names a text gave literal values (``num_classes = 10``), while that text is read.
+_CONSTANTS: ContextVar[dict[str, Any] | None] = ContextVar("keras_constants", default=None)
+_ARITHMETIC: dict[type, Callable[[int, int], int]] = {
+    ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b, ast.FloorDiv: lambda a, b: a // b}
+
+
 def _literal(node: ast.AST) -> Any:
-    """A literal argument (numbers, strings, True/False/None, tuples and lists of them), read by ast, never run."""
-    try:
-        value = ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        raise _fail(f"arguments must be literals such as 32, (3, 3), 'same' or True; {ast.unparse(node)!r} is not one",
-                    node) from None
-    if not _plain(value):
-        raise _fail(f"arguments must be numbers, text, True/False/None or tuples of them; {ast.unparse(node)!r} is not",
-                    node)
-    return tuple(value) if isinstance(value, list) else value
-
-
-def _plain(value: Any) -> bool:
-    if isinstance(value, (tuple, list)):
-        return all(_plain(v) for v in value)
-    return value is None or isinstance(value, (bool, int, float, str))
+    """A literal argument: numbers, strings, True/False/None, tuples and lists of them (lists become
+    tuples), whole-number arithmetic (``28 * 28``), and names the text gave such a value
+    (``num_classes = 10``). Read from the tree, never run."""
+    if isinstance(node, ast.Constant) and (node.value is None or isinstance(node.value, (bool, int, float, str))):
+        return node.value
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return tuple(_literal(item) for item in node.elts)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        value = _literal(node.operand)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return -value if isinstance(node.op, ast.USub) else value
+    if isinstance(node, ast.BinOp) and type(node.op) in _ARITHMETIC:
+        a, b = _literal(node.left), _literal(node.right)
+        if all(isinstance(v, int) and not isinstance(v, bool) and abs(v) < 10**12 for v in (a, b)):
+            if isinstance(node.op, ast.FloorDiv) and b == 0:
+                raise _fail(f"{ast.unparse(node)!r} divides by zero", node)
+            return _ARITHMETIC[type(node.op)](a, b)
+    constants = _CONSTANTS.get()
+    if isinstance(node, ast.Name) and constants is not None and node.id in constants:
+        return constants[node.id]
+    raise _fail(f"arguments must be literals such as 32, (3, 3), 'same' or True (or names given such a value "
+                f"above); {ast.unparse(node)!r} is not one", node)
 
 
 def _passed_over(node: ast.AST) -> bool:
@@ -430,8 +443,12 @@ def keras_model(text: str) -> KerasModel | None:
     if not _names_keras(tree):
         return None
     reader = _Reader()
-    for statement in tree.body:
-        reader.statement(statement)
+    token = _CONSTANTS.set(reader.constants)
+    try:
+        for statement in tree.body:
+            reader.statement(statement)
+    finally:
+        _CONSTANTS.reset(token)
     return reader.model(input_text, layout)
 
 
@@ -443,6 +460,7 @@ class _Reader:
         self.variable: str | None = None
         self.sequential = False
         self.model_name: str | None = None
+        self.constants: dict[str, Any] = {}  # num_classes = 10, input_shape = (28, 28, 1)
 
     def statement(self, node: ast.stmt) -> None:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -457,10 +475,14 @@ class _Reader:
             if isinstance(value, ast.Call) and self._is_sequential(value):
                 self._sequential(value, node.targets[0].id)
                 return
+            if not isinstance(value, ast.Call) and _is_literal(value):
+                self.constants[node.targets[0].id] = _literal(value)
+                return
             if isinstance(value, ast.Call) and (isinstance(value.func, ast.Call) or _short(_dotted(value.func) or "")[0] in _INPUT_NAMES):
                 raise _fail("the functional API (x = layer(...)(x)) is not read; write the layers in "
                             "keras.Sequential([...]) or model.add(...)", node)
-            raise _fail(f"{ast.unparse(node)!r}: only model = keras.Sequential(...) is read as an assignment", node)
+            raise _fail(f"{ast.unparse(node)!r}: only model = keras.Sequential(...) and names given literal values "
+                        "(num_classes = 10) are read as assignments", node)
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
             call = node.value
             func = _dotted(call.func) or ""
