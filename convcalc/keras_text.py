@@ -62,14 +62,21 @@ def snake_case(name: str) -> str:
     return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
+_KNOWN: list[Any] = [None, {}]  # [the registry's size when last derived, the names derived]
+
+
 def keras_classes() -> dict[str, type[Leaf]]:
-    """Keras' names (class names and aliases) -> convcalc's Keras layer types, from the registry."""
-    found: dict[str, type[Leaf]] = {}
-    for cls in LAYER_TYPES.values():
-        if isinstance(cls, type) and issubclass(cls, Leaf) and cls.framework == "keras":
-            for name in (cls.__name__, *cls.aliases):
-                found[name] = cls
-    return found
+    """Keras' names (class names and aliases) -> convcalc's Keras layer types, from the registry (derived
+    again when a layer type is declared)."""
+    if _KNOWN[0] != len(LAYER_TYPES):
+        found: dict[str, type[Leaf]] = {}
+        for cls in LAYER_TYPES.values():
+            if isinstance(cls, type) and issubclass(cls, Leaf) and cls.framework == "keras":
+                for name in (cls.__name__, *cls.aliases):
+                    found[name] = cls
+        _KNOWN[:] = [len(LAYER_TYPES), found]
+    known: dict[str, type[Leaf]] = _KNOWN[1]
+    return known
 
 
 # --- Keras' layers that torch also has: read as convcalc's own --------------------------------------
@@ -353,13 +360,23 @@ def _read_input(node: ast.Call, short: str) -> _Item:
 # --- one layer -------------------------------------------------------------------------------------
 
 
-def keras_layer(text: str) -> Leaf | None:
-    """The layer a Keras call is (``Conv2D(32, (7, 7), strides=2)``, ``layers.Dense(10)``, a tutorial's
-    ``model.add(Conv2D(…))``), or None when the text is no Keras call (torch's reader takes it then).
+@record
+class KerasCall:
+    """One Keras layer call as read: the layer; the activation its ``activation=`` adds (a row of its own in
+    a spec, None for none or 'linear'); the input its ``input_shape=`` declares (channels last, ``28x28x1``);
+    its ``name=``."""
 
-    One layer: ``activation=`` inside it (a row of its own in a spec) is left out, as are
-    ``input_shape=`` and ``name=`` (the layer's own figures do not depend on them)."""
-    tree = _parse(text, None, quiet=True)
+    layer: Leaf
+    activation: Leaf | None = None
+    input_text: str | None = None
+    name: str | None = None
+
+
+def keras_call(text: str) -> KerasCall | None:
+    """A Keras layer call (``Conv2D(32, (7, 7), strides=2)``, ``layers.Dense(10, activation="relu")``, a
+    tutorial's ``model.add(Conv2D(…))``) with what it says beside its layer, or None when the text is no
+    Keras call (torch's reader takes it then)."""
+    tree = _parse(text.strip(), None, quiet=True)
     if tree is None or len(tree.body) != 1 or not isinstance(tree.body[0], ast.Expr):
         return None
     call = tree.body[0].value
@@ -372,7 +389,16 @@ def keras_layer(text: str) -> Leaf | None:
     if item.layer is None:
         what = "declares the input" if item.keras_class == "InputLayer" else "adds no layer"
         raise SpecError(f"{ast.unparse(call)} {what}; give a layer such as Conv2D(32, (3, 3))", line=1, column=1)
-    return item.layer
+    shape = None if item.input_shape is None else _text(item.input_shape)
+    return KerasCall(item.layer, item.activation, shape, item.name)
+
+
+def keras_layer(text: str) -> Leaf | None:
+    """The layer of :func:`keras_call` (None for text that is no Keras call). One layer: its ``activation=``
+    (a row of its own in a spec), ``input_shape=`` and ``name=`` are left out (the layer's own figures do
+    not depend on them); :func:`keras_call` has them."""
+    found = keras_call(text)
+    return None if found is None else found.layer
 
 
 # --- whole models ----------------------------------------------------------------------------------
@@ -392,6 +418,19 @@ class KerasModel:
 
 _SHAPE_LINE = re.compile(r"input\s*[:=]?\s*(?P<shape>[\d\s x×X*,()\[\]]+?)\s*(?P<layout>chw|hwc)?\s*", re.IGNORECASE)
 _MARKERS = re.compile(r"\bkeras\b|\bSequential\s*\(|\.add\s*\(|\blayers\.|\bInputLayer\b")
+
+
+_KERAS_WORDS = re.compile(r"\b(?:keras|tensorflow|Sequential|InputLayer|Input|Activation|SpatialDropout[123]D)\b|\.add\s*\(|"
+                          r"\blayers\.|\btf\.|\b(?:rate|axis|max_value|threshold|alpha|name|input_shape|input_dim|"
+                          r"data_format)\s*=")
+
+
+def _might_be_keras(text: str) -> bool:
+    """Whether the text names anything Keras text would (a word only Keras uses, a Keras layer's name, a
+    Keras-only keyword): if not, it is no Keras text, and needs no parsing to say so."""
+    if _KERAS_WORDS.search(text):
+        return True
+    return any(f"{name}(" in text or f"{name} (" in text for name in keras_classes())
 
 
 def _parse(text: str, line_offset: int | None, quiet: bool = False) -> ast.Module | None:
@@ -420,6 +459,8 @@ def keras_model(text: str) -> KerasModel | None:
     """The Keras model a text writes (see the module's docstring), or None when it is no Keras text (a
     torch-style spec: no Keras call, prefix or import in it). A first line ``input 28x28x1`` (``hwc``
     or ``chw`` after it) gives the input as spec files do."""
+    if not _might_be_keras(text):  # (a quick look first: torch specs of thousands of lines stay fast)
+        return None
     lines = text.splitlines()
     input_text: str | None = None
     layout = "hwc"

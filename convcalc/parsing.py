@@ -260,9 +260,12 @@ def _call(node: ast.Call, line: int | None) -> Leaf:
         if name.startswith(prefix):
             name = name[len(prefix):]
     names = layer_names()
+    torch_named = func.startswith(("nn.", "torch.nn."))
+    if torch_named:  # nn.Conv2D is a slip for torch's Conv2d, not Keras' Conv2D
+        names = {n: c for n, c in names.items() if not c.framework}
     cls = names.get(name)
     if cls is None:
-        known = sorted(set(names) | (set() if func.startswith(("nn.", "torch.nn.")) else set(known_functions)))
+        known = sorted(set(names) | (set() if torch_named else set(known_functions)))
         lowered = {k.lower(): k for k in known}
         close = _close(name.split(".")[-1].lower(), list(lowered), n=1)
         hint = f"; did you mean {lowered[close[0]]}?" if close else ""

@@ -254,6 +254,14 @@ model.summary()
                                       "non_trainable": theirs.count_params() - trainable}  # no double counting
 
 
+def test_a_layer_call_keeps_what_it_says_beside_the_layer() -> None:
+    from convcalc.keras_text import keras_call
+
+    found = keras_call("layers.Conv2D(32, (3,3), activation='relu', input_shape=(28,28,1), name='c1')")
+    assert found is not None
+    assert (found.layer, found.activation, found.input_text, found.name) == (cc.Conv2D(32, 3), cc.ReLU(), "28x28x1", "c1")
+
+
 def test_one_layer_calls() -> None:
     assert parse_layer("keras.layers.Conv2D(8, 3)") == cc.Conv2D(8, 3)
     assert parse_layer("tf.keras.layers.MaxPool2D((3, 3), strides=2)") == cc.MaxPooling2D(3, 2)
