@@ -13,6 +13,7 @@ import os
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_layers import CASES as LAYER_CASES  # each layer type's hand-derived case
 
 import convcalc as cc
 from convcalc.errors import ConvCalcError, SpecError
@@ -333,6 +334,14 @@ def test_snake_case_is_keras_naming() -> None:
 def test_python_classes_refuse_a_fused_activation() -> None:
     with pytest.raises(SpecError, match="counted as a layer of its own"):
         cc.Conv2D(8, 3, activation="relu")
+
+
+@pytest.mark.parametrize("case", [c for c in LAYER_CASES if c[0].startswith("keras-")], ids=lambda c: c[0])
+def test_every_format_and_profile_takes_keras_layers(case: tuple) -> None:
+    """The JSON (with every other tool's profile) and the table of each Keras layer type."""
+    report = cc.summary(case[1], case[2])
+    assert report.to_dict()["profiles"]["paper"] == report.totals.macs
+    assert case[1].name in str(report)
 
 
 # --- the torch modules do what Keras does --------------------------------------------------------

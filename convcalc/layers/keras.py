@@ -429,6 +429,11 @@ class _KerasTransposed(_Keras):
                     raise SpecError(f"{n}: output_padding={fmt_shape(self.output_padding)} must be smaller than "
                                     f"strides={fmt_shape(self.strides)} (Keras' rule); use at most {s - 1}")
 
+    @property
+    def groups(self) -> int:
+        """Keras' transposed convs have no groups (torch's ``groups``, as the other tools' rules ask)."""
+        return 1
+
     def sizes(self, spatial: Shape) -> tuple[tuple[int, int, int], ...]:
         """Per spatial dim: (the full transposed output (I−1)·S + D·(K−1) + 1, the elements cropped before it,
         Keras' output size). What lies past the full output (Keras' 'valid' with K < S) is zeros."""
