@@ -13,8 +13,8 @@ import re
 import warnings
 from collections.abc import Callable, Iterable
 
+from . import keras_text, records
 from . import layers as L
-from . import records
 from .errors import ConvCalcError, ShapeError, SpecError
 from .layers.base import LAYER_TYPES, Layer, Leaf, Shape
 from .records import record
@@ -260,11 +260,14 @@ def _call(node: ast.Call, line: int | None) -> Leaf:
         if name.startswith(prefix):
             name = name[len(prefix):]
     names = layer_names()
+    torch_named = func.startswith(("nn.", "torch.nn."))
+    if torch_named:  # nn.Conv2D is a slip for torch's Conv2d, not Keras' Conv2D
+        names = {n: c for n, c in names.items() if not c.framework}
     cls = names.get(name)
     if cls is None:
         from .names import did_you_mean
 
-        known = sorted(set(names) | (set() if func.startswith(("nn.", "torch.nn.")) else set(known_functions)))
+        known = sorted(set(names) | (set() if torch_named else set(known_functions)))
         hint = did_you_mean(name.split(".")[-1], known)
         raise SpecError(f"{func} is not a layer convcalc knows{hint}", **_where(node, line))
     args = [_literal(a, line) for a in node.args]
@@ -317,6 +320,9 @@ def parse_layer(text: str) -> Leaf:
     ``F.max_pool2d(., kernel_size=3)``, ``x.view(-1, 256)``."""
     if not isinstance(text, str) or not text.strip():
         raise SpecError("give a layer call such as nn.Conv2d(3, 10, kernel_size=5, padding=2)")
+    keras = keras_text.keras_layer(text)  # Conv2D(32, (7, 7), strides=2), layers.Dense(10), model.add(…)
+    if keras is not None:
+        return keras
     return _statement(text)[1]
 
 
@@ -357,6 +363,9 @@ def parse_spec(text: str, name: str = "spec") -> Spec:
     (``conv3-64 maxpool FC-4096 soft-max``) each conv is padded to keep its size and
     followed by ReLU, as are all FC layers but the last; a flatten comes before the first FC.
     """
+    keras = keras_text.keras_model(text)  # keras.Sequential([...]), model.add(…) lines, Keras layer calls
+    if keras is not None:
+        return Spec(keras.net, keras.input_text, keras.name or name, layout=keras.layout)
     lines = [(i + 1, _strip_comment(raw).strip()) for i, raw in enumerate(text.splitlines())]
     lines = [(n, line) for n, line in lines if line]
     if not lines:

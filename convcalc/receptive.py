@@ -233,6 +233,8 @@ class Field:
             return self if self.mode != "spatial" or self._keeps_positions(out) else Field(self.axes, self.layout, "unknown")
         if kind == "flatten":
             return Field(self.axes, (None,) * len(out), "mixed")
+        if kind == "global":  # every position pooled into each output; the positions are gone
+            return Field(tuple(a.dense() for a in self.axes), (None,) * len(out), "mixed")
         if kind == "permute":
             return Field(self.axes, tuple(self.layout[d] for d in reach.order), self.mode)
         if kind == "dense":  # mixes the last dim: every position, once flattened into it

@@ -42,11 +42,11 @@ class Rows:
         counted yet; where they differ from the spec's (a weight tied to another module's), torch's count.
         """
         index = len(self.rows) + 1
-        weights, biases, shared_with, frozen = effect.weights, effect.biases, None, 0
+        weights, biases, shared_with, frozen = effect.weights, effect.biases, None, effect.frozen
         if weights or biases or held:
             first = self.owners.setdefault(owner, index)
             if first != index:  # the same layer again: its parameters are already counted
-                weights = biases = 0
+                weights = biases = frozen = 0
                 shared_with = first
             elif held is not None:
                 total, frozen = held

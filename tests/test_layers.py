@@ -127,6 +127,64 @@ CASES = [
     ("circularpad2d", cc.CircularPad2d((5, 5, 1, 0)), (2, 4, 5), (2, 5, 15), 0, 0, 0, 0),
     ("circularpad1d", cc.CircularPad1d(2), (3, 4), (3, 8), 0, 0, 0, 0),
     ("circularpad3d", cc.CircularPad3d(1), (1, 2, 2, 2), (1, 4, 4, 4), 0, 0, 0, 0),
+    # --- Keras' layers (channels first here, as convcalc holds shapes; Keras reads the same H×W×C) ---
+    # ⌊(63−7)/2⌋+1 = 29; weights 7·7·16·32 = 25,088 (+32 = 25,120, the issue's figure); MACs 32·29²·16·49 = 21,099,008
+    ("keras-conv2d", cc.Conv2D(32, (7, 7), strides=2), (16, 63, 63), (32, 29, 29), 25_088, 32, 21_099_008, 42_198_016),
+    # TF 'same': ⌈200/2⌉ = 100; weights 3·3·3·100 = 2,700; MACs 100·100²·27 = 27,000,000
+    ("keras-conv2d-same-stride", cc.Conv2D(100, 3, strides=2, padding="same"), (3, 200, 200), (100, 100, 100),
+     2_700, 100, 27_000_000, 54_000_000),
+    # causal: 2·(3−1) = 4 zeros before, so 10 stays 10; weights 3·3·4 = 36; MACs 4·10·3·3 = 360
+    ("keras-conv1d-causal", cc.Conv1D(4, 3, padding="causal", dilation_rate=2), (3, 10), (4, 10), 36, 4, 360, 720),
+    # ⌈5/2⌉ = 3 per dim; weights 3³·1·2 = 54, no bias; MACs 2·3³·1·3³ = 1,458
+    ("keras-conv3d-same", cc.Conv3D(2, 3, strides=2, padding="same", use_bias=False), (1, 5, 5, 5), (2, 3, 3, 3),
+     54, 0, 1_458, 2_916),
+    # 3 channels × 2 = 6 outputs; ⌈7/2⌉ = ⌈8/2⌉ = 4; weights 6·3² = 54 (+6); MACs 6·4²·9 = 864
+    ("keras-depthwise", cc.DepthwiseConv2D(3, strides=2, padding="same", depth_multiplier=2), (3, 7, 8), (6, 4, 4),
+     54, 6, 864, 1_728),
+    # depthwise 6·3² = 54 (no bias) + pointwise 6·5 = 30 (+5); MACs 864 + 5·4²·6 = 864 + 480 = 1,344
+    ("keras-separable", cc.SeparableConv2D(5, 3, strides=2, padding="same", depth_multiplier=2), (3, 7, 8), (5, 4, 4),
+     84, 5, 1_344, 2_688),
+    # 'same': 5·3 = 15; weights Cin·Cout·k² = 3·4·25 = 300 (+4); MACs 3·5²·4·25 = 7,500
+    ("keras-conv2dtranspose-same", cc.Conv2DTranspose(4, 5, strides=3, padding="same"), (3, 5, 5), (4, 15, 15),
+     300, 4, 7_500, 15_000),
+    # 'valid' with K < S: 5·3 + max(2−3, 0) = 15; weights 3·2·2 = 12; MACs 3·5·2·2 = 60
+    ("keras-conv1dtranspose", cc.Conv1DTranspose(2, 2, strides=3), (3, 5), (2, 15), 12, 2, 60, 120),
+    # output_padding 1: (2−1)·2 + 3 − 2·0 + 1 = 6; weights 1·2·3³ = 54; MACs 1·2³·2·27 = 432
+    ("keras-conv3dtranspose", cc.Conv3DTranspose(2, 3, strides=2, output_padding=1), (1, 2, 2, 2), (2, 6, 6, 6),
+     54, 2, 432, 864),
+    # the MNIST convnet's head: 1,600·10 = 16,000 weights (+10)
+    ("keras-dense", cc.Dense(10), (1_600,), (10,), 16_000, 10, 16_000, 32_000),
+    # on 7×8×3 Dense acts on the last axis (3 → 5) at each of 56 positions: 15 weights (+5); MACs 56·15 = 840
+    ("keras-dense-nd", cc.Dense(5), (3, 7, 8), (5, 7, 8), 15, 5, 840, 1_680),
+    # default pool 2, stride 2: 26 → 13; comparisons 32·13²·(4−1) = 16,224
+    ("keras-maxpooling2d", cc.MaxPooling2D(), (32, 26, 26), (32, 13, 13), 0, 0, 0, 16_224),
+    # 'same' at stride 2: ⌈7/2⌉ = ⌈8/2⌉ = 4; comparisons 3·4²·(9−1) = 384
+    ("keras-maxpooling2d-same", cc.MaxPooling2D(3, strides=2, padding="same"), (3, 7, 8), (3, 4, 4), 0, 0, 0, 384),
+    # stride = pool 3: ⌊(10−3)/3⌋+1 = 3; comparisons 2·3·2 = 12
+    ("keras-maxpooling1d", cc.MaxPooling1D(3), (2, 10), (2, 3), 0, 0, 0, 12),
+    # 4 → 2 per dim; comparisons 2³·(8−1) = 56
+    ("keras-maxpooling3d", cc.MaxPooling3D(), (1, 4, 4, 4), (1, 2, 2, 2), 0, 0, 0, 56),
+    # 'same' at stride 3: ⌈7/3⌉ = ⌈8/3⌉ = 3; 3·3²·3² = 243
+    ("keras-averagepooling2d-same", cc.AveragePooling2D(3, padding="same"), (3, 7, 8), (3, 3, 3), 0, 0, 0, 243),
+    # ⌊(9−2)/2⌋+1 = 4; 4·4·2 = 32
+    ("keras-averagepooling1d", cc.AveragePooling1D(2), (4, 9), (4, 4), 0, 0, 0, 32),
+    # stride 1: 3 − 2 + 1 = 2 per dim; 2³·2³ = 64
+    ("keras-averagepooling3d", cc.AveragePooling3D(2, strides=1), (1, 3, 3, 3), (1, 2, 2, 2), 0, 0, 0, 64),
+    # one mean per channel: 3·7·8 = 168 additions (with the divisions)
+    ("keras-gap2d", cc.GlobalAveragePooling2D(), (3, 7, 8), (3,), 0, 0, 0, 168),
+    # keepdims: 3×1×1; comparisons 3·(56−1) = 165
+    ("keras-gmp2d-keepdims", cc.GlobalMaxPooling2D(keepdims=True), (3, 7, 8), (3, 1, 1), 0, 0, 0, 165),
+    ("keras-gap1d", cc.GlobalAveragePooling1D(), (4, 6), (4,), 0, 0, 0, 24),
+    ("keras-gap3d", cc.GlobalAveragePooling3D(), (2, 2, 2, 2), (2,), 0, 0, 0, 16),
+    # comparisons 4·(6−1) = 20 and 2·(8−1) = 14
+    ("keras-gmp1d", cc.GlobalMaxPooling1D(), (4, 6), (4,), 0, 0, 0, 20),
+    ("keras-gmp3d", cc.GlobalMaxPooling3D(), (2, 2, 2, 2), (2,), 0, 0, 0, 14),
+    # Keras' 4·C: γ 3 + moving mean and variance 2·3 = 9 weights (6 non-trainable), β 3; 2·3·7·8 = 336
+    ("keras-batchnorm", cc.BatchNormalization(), (3, 7, 8), (3, 7, 8), 9, 3, 0, 336),
+    # ((top, bottom), (left, right)) = ((1, 2), (3, 4)): 1+7+2 = 10, 3+8+4 = 15
+    ("keras-zeropadding2d", cc.ZeroPadding2D(((1, 2), (3, 4))), (3, 7, 8), (3, 10, 15), 0, 0, 0, 0),
+    ("keras-zeropadding1d", cc.ZeroPadding1D((2, 1)), (3, 5), (3, 8), 0, 0, 0, 0),
+    ("keras-zeropadding3d", cc.ZeroPadding3D(1), (1, 2, 2, 2), (1, 4, 4, 4), 0, 0, 0, 0),
 ]
 
 
@@ -136,7 +194,8 @@ def test_layer_counts(layer, shape, out, weights, biases, macs, flops) -> None:
     assert row.output_shape == out
     assert (row.weights, row.biases, row.params) == (weights, biases, weights + biases)
     assert (row.macs, row.flops) == (macs, flops)
-    assert row.kind == type(layer).__name__.lower()
+    prefix = f"{type(layer).framework}_" if type(layer).framework else ""  # keras_conv2d, apart from torch's conv2d
+    assert row.kind == prefix + type(layer).__name__.lower()
 
 
 def test_every_layer_type_has_a_case() -> None:

@@ -41,10 +41,10 @@ def test_a_strided_1x1_conv_is_no_warning_but_a_doesnt_fit_conv_is() -> None:
 
 
 @pytest.mark.parametrize(("text", "hint"), [
-    ("Conv2DTranspose(8, 3)", "did you mean ConvTranspose2d?"),  # the issue's: not ConvTranspose3d
+    ("nn.Conv2DTranspose(3, 8, 3)", "did you mean ConvTranspose2d?"),  # the issue's: not ConvTranspose3d (Keras' Conv2DTranspose is read as itself)
     ("nn.Conv1DTranspose(3, 8, 3)", "did you mean ConvTranspose1d?"),
-    ("Deconvolution2D(8, 3)", "did you mean ConvTranspose2d?"),
-    ("Convolution2D(32, 3, 3)", "did you mean Conv"),
+    ("Deconvolution2D(8, 3)", "did you mean Conv2DTranspose?"),  # Keras 1's name: Keras' own class first
+    ("nn.Deconvolution2D(3, 8, 3)", "did you mean ConvTranspose2d?"),  # torch-named: torch's class
     ("UpSampling2D(2)", "convcalc has no upsampling or resizing layer yet"),
     ("nn.Upsample(scale_factor=2)", "convcalc has no upsampling or resizing layer yet"),
     ("nn.UpsamplingBilinear2d(scale_factor=2)", "convcalc has no upsampling or resizing layer yet"),
@@ -65,7 +65,7 @@ def test_constantpad2d_suggests_a_padding_layer_never_a_transposed_conv() -> Non
     known = [n for n in layer_names() if meaning(n) != "padding" or n.startswith(("ZeroPad", "ReflectionPad"))]
     hint = did_you_mean("ConstantPad2d", known)
     assert "ConvTranspose" not in hint
-    assert hint == "; the padding layers convcalc knows in 2-d: ReflectionPad2d, ZeroPad2d"
+    assert hint == "; the padding layers convcalc knows in 2-d: ReflectionPad2d, ZeroPad2d, ZeroPadding2D"
     assert did_you_mean("ConstantPad2d", [n for n in layer_names() if meaning(n) != "padding"]) == ""
 
 

@@ -51,6 +51,9 @@ class Layer:
     when they are defined, the user's when :func:`layer` declares them (after checking them)."""
 
     kind: ClassVar[str] = ""
+    #: The framework whose text names the layer type, when it is not torch (``"keras"``): its kind is
+    #: prefixed with it (``keras_conv2d``), so that Keras' Conv2D and torch's Conv2d stay two kinds.
+    framework: ClassVar[str] = ""
 
     def __init_subclass__(cls, abstract: bool = False, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -100,7 +103,7 @@ class Layer:
 
 
 def _register(cls: type[Layer]) -> None:
-    kind = cls.__name__.lower()
+    kind = (f"{cls.framework}_" if cls.framework else "") + cls.__name__.lower()
     known = LAYER_TYPES.get(kind)
     if known is not None and not _redefined(known, cls):
         raise TypeError(f"layer kind {kind!r} is registered twice ({known!r} and {cls!r})")
@@ -164,7 +167,8 @@ def _repr_plan(cls: type) -> tuple[tuple[str, bool, Any, bool], ...]:
 
 
 #: Arguments given per spatial dim, where torch takes one int for all: shown once when all agree.
-_PER_DIM = {"kernel_size", "stride", "padding", "dilation", "output_padding", "output_size"}
+_PER_DIM = {"kernel_size", "stride", "padding", "dilation", "output_padding", "output_size",
+            "strides", "dilation_rate", "pool_size"}  # (Keras' names)
 
 
 def _show(value: Any) -> str:
@@ -190,10 +194,11 @@ class Reach:
     ``"transposed"`` (per dim ``(kernel, stride, dilation, padding)``: output o reads the
     inputs i with o + P = i·S + j·D), ``"adaptive"`` (per dim ``(in, out)``: torch's adaptive
     windows), ``"flatten"`` (positions become features), ``"dense"`` (each output reads the
-    whole last dim: a Linear layer) or ``"permute"`` (``order`` is the new order of dims).
+    whole last dim: a Linear layer), ``"permute"`` (``order`` is the new order of dims) or ``"global"``
+    (each output reads every position, and the positions are gone: Keras' global pools).
     """
 
-    kind: Literal["same", "window", "transposed", "adaptive", "flatten", "dense", "permute"] = "same"
+    kind: Literal["same", "window", "transposed", "adaptive", "flatten", "dense", "permute", "global"] = "same"
     dims: tuple[tuple[int, ...], ...] = ()
     order: tuple[int, ...] = ()
 
@@ -223,6 +228,8 @@ class Effect:
     ``new_tensor`` is False for views (flatten), in-place activations and
     inference-time dropout, which allocate no activation memory;
     ``extra_elements`` counts intermediate tensors a composite leaf makes.
+    ``frozen`` is how many of ``weights`` are non-trainable parameters (Keras' batch-norm moving
+    mean and variance): they count in the parameters, and not in the trainable ones.
     """
 
     output_shape: Shape
@@ -237,6 +244,7 @@ class Effect:
     warnings: tuple[str, ...] = ()
     parts: tuple[Part, ...] = ()
     extra_elements: int = 0
+    frozen: int = 0
 
 
 @record
@@ -504,7 +512,7 @@ class Join(Leaf, abstract=True):
 def checked(effect: Effect) -> Effect:
     """``effect``, refused unless its sizes and counts are whole numbers (a layer of the user's own may
     compute a float: ``28.0`` is no size torch makes)."""
-    counts = (effect.weights, effect.biases, effect.macs, effect.flops, effect.buffers, effect.extra_elements)
+    counts = (effect.weights, effect.biases, effect.macs, effect.flops, effect.buffers, effect.extra_elements, effect.frozen)
     if not all(is_int(d) for d in effect.output_shape) or not all(is_int(n) for n in counts):
         raise ShapeError(f"gives output shape {effect.output_shape!r}, weights {effect.weights!r}, biases "
                          f"{effect.biases!r}, MACs {effect.macs!r} and FLOPs {effect.flops!r}: every size and count "

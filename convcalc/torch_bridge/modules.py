@@ -142,3 +142,120 @@ def branched_class(name: str) -> type[Branched]:
     if cls is None:
         cls = _BLOCK_CLASSES[name] = type(name, (Branched,), {"__module__": __name__})
     return cls
+
+
+# --- Keras' layers (convcalc.layers.keras): each built from its spec, channels first as torch runs ---
+
+
+def _flat_pads(pads: Any) -> list[int]:
+    """(before, after) per spatial dim -> F.pad's list, the last dim first."""
+    return [v for before, after in reversed(pads) for v in (before, after)]
+
+
+def _torch_conv(conv: Any) -> nn.Module:
+    """The torch module of a convcalc conv spec (torch.nn's ConvNd, with its fields as arguments)."""
+    module: nn.Module = getattr(nn, type(conv).__name__)(**conv.torch_kwargs())
+    return module
+
+
+class KerasConv(_Spec):
+    """A Keras conv (or depthwise conv) whose padding torch has no word for (TensorFlow's 'same' at a
+    stride, 'causal'): pads as Keras does for the input it gets, then convolves unpadded (timm's Conv2dSame)."""
+
+    def __init__(self, spec: Any) -> None:
+        super().__init__(spec)
+        self.conv = _torch_conv(spec.conv(spec.in_channels))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv(nn.functional.pad(x, _flat_pads(self.convcalc_spec.pads(tuple(x.shape[2:])))))
+
+
+class KerasSeparableConv(_Spec):
+    """Keras' SeparableConv2D: pad as Keras does, depthwise conv (no bias), pointwise 1×1 conv (the bias)."""
+
+    def __init__(self, spec: Any) -> None:
+        super().__init__(spec)
+        self.depthwise = _torch_conv(spec.conv(spec.in_channels))
+        self.pointwise = _torch_conv(spec.pointwise(spec.in_channels))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        padded = nn.functional.pad(x, _flat_pads(self.convcalc_spec.pads(tuple(x.shape[2:]))))
+        return self.pointwise(self.depthwise(padded))
+
+
+class KerasConvTranspose(_Spec):
+    """Keras' ConvNDTranspose: torch's full transposed conv, (I−1)·S + D·(K−1) + 1 per dim, then cropped
+    (or padded with zeros) to Keras' size as TensorFlow does."""
+
+    def __init__(self, spec: Any) -> None:
+        super().__init__(spec)
+        cls = getattr(nn, f"ConvTranspose{spec.ndim}d")
+        self.conv = cls(spec.in_channels, spec.filters, spec.kernel_size, spec.strides, bias=spec.use_bias,
+                        dilation=spec.dilation_rate)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.conv(x)
+        sizes = self.convcalc_spec.sizes(tuple(x.shape[2:]))
+        return nn.functional.pad(y, _flat_pads([(-crop, out - (full - crop)) for full, crop, out in sizes]))
+
+
+class KerasDense(_Spec):
+    """Keras' Dense: a Linear over the channels (Keras' last axis), at every position of an N×C×… input."""
+
+    def __init__(self, spec: Any) -> None:
+        super().__init__(spec)
+        self.linear = nn.Linear(spec.input_dim, spec.units, bias=spec.use_bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() == 2:
+            return self.linear(x)
+        return self.linear(x.movedim(1, -1)).movedim(-1, 1)
+
+
+class KerasPool(_Spec):
+    """Keras' max or average pool with TensorFlow's 'same': max pads with −∞; average divides each window's sum
+    by the number of real elements in it."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        spec = self.convcalc_spec
+        n = spec.ndim
+        pads = _flat_pads(spec.pads(tuple(x.shape[2:])))
+        pool = getattr(nn.functional, f"{'max' if spec.comparisons else 'avg'}_pool{n}d")
+        if spec.comparisons:
+            return pool(nn.functional.pad(x, pads, value=float("-inf")), spec.pool_size, spec.stride)
+        sums = pool(nn.functional.pad(x, pads), spec.pool_size, spec.stride)
+        counts = pool(nn.functional.pad(torch.ones_like(x[:, :1]), pads), spec.pool_size, spec.stride)
+        return sums / counts
+
+
+class KerasGlobalPool(_Spec):
+    """Keras' global pools: the mean or the max over every spatial position (kept as 1s with keepdims)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        spec = self.convcalc_spec
+        dims = tuple(range(2, x.dim()))
+        return x.amax(dim=dims, keepdim=spec.keepdims) if spec.comparisons else x.mean(dim=dims, keepdim=spec.keepdims)
+
+
+class KerasBatchNorm(_Spec):
+    """Keras' BatchNormalization at inference: γ and β trainable parameters, the moving mean and variance
+    parameters too but non-trainable (requires_grad=False), as Keras counts them."""
+
+    def __init__(self, spec: Any) -> None:
+        super().__init__(spec)
+        c = spec.channels
+        self.gamma = nn.Parameter(torch.ones(c)) if spec.scale else None
+        self.beta = nn.Parameter(torch.zeros(c)) if spec.center else None
+        self.moving_mean = nn.Parameter(torch.zeros(c), requires_grad=False)
+        self.moving_variance = nn.Parameter(torch.ones(c), requires_grad=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return nn.functional.batch_norm(x, self.moving_mean, self.moving_variance, self.gamma, self.beta,
+                                        training=False, eps=self.convcalc_spec.epsilon)
+
+
+class KerasZeroPad(_Spec):
+    """Keras' ZeroPaddingND: torch.nn.ZeroPadNd's padding, (left, right, top, bottom, …) with the last dim first."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return nn.functional.pad(x, _flat_pads(self.convcalc_spec.padding))
