@@ -78,7 +78,12 @@ def _outcome(report: Any, other: Any) -> str:
 def ambiguous(text: str, chw: Any, hwc: Any) -> ShapeError:
     """The error for an input both readings fit with different answers: both named, and how to choose."""
     n = len(chw.input_shape)
+
+    def channels(report: Any) -> str:
+        c = report.input_shape[0]
+        return f"{c} channel{'' if c == 1 else 's'}"
+
     return ShapeError(
         f"input {text} can be read two ways and they give different answers: as {order('chw', n)} "
-        f"({chw.input_shape[0]} channels) it {_outcome(chw, hwc)}, as {order('hwc', n)} ({hwc.input_shape[0]} channels) "
-        f"it {_outcome(hwc, chw)}; say which with --layout chw or --layout hwc (layout=\"chw\" or layout=\"hwc\" in Python)")
+        f"({channels(chw)}) it {_outcome(chw, hwc)}, as {order('hwc', n)} ({channels(hwc)}) it {_outcome(hwc, chw)}; "
+        "say which with --layout chw or --layout hwc (layout=\"chw\" or layout=\"hwc\" in Python)")

@@ -112,7 +112,7 @@ def test_random_stacks_agree_with_torch(stack) -> None:  # type: ignore[no-untyp
                 if len(concrete) < len(layers):  # the Linear: in_features taken from the flattened size
                     raise RuntimeError("only the Linear could have failed, and it cannot") from None
         return
-    verified = cc.verify(net, shape)
+    verified = cc.verify(net, shape, layout="chw")
     assert verified.ok, str(verified)
     assert verified.flops.ours == 2 * report.totals.macs
 
