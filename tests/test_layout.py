@@ -168,6 +168,13 @@ def test_the_input_line_may_say_the_layout(line: str, layout: str | None) -> Non
     assert report.notes == ()  # the text said it: nothing was inferred
 
 
+def test_the_input_lines_word_holds_for_another_input_unless_a_layout_is_given() -> None:
+    spec = cc.parse_spec("input 32x32x3 hwc\nnn.Conv2d(3, 8, 3)\n")
+    report = cc.summary(spec, "16x20x3")
+    assert report.layout == "hwc" and report.output_shape == torch_out(nn.Conv2d(3, 8, 3), (3, 16, 20))
+    assert cc.summary(spec, "3x16x20", layout="chw").output_shape == torch_out(nn.Conv2d(3, 8, 3), (3, 16, 20))
+
+
 def test_a_spec_file_with_an_hwc_input_line_shows_every_format_channels_last(tmp_path: Path, capsys) -> None:
     spec = tmp_path / "net.txt"
     spec.write_text("input 32x32x3 hwc\nnn.Conv2d(3, 8, 3)\nnn.MaxPool2d(2)\nnn.Flatten()\nnn.Linear(1800, 10)\n",
