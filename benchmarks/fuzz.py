@@ -187,7 +187,7 @@ def convcalc_outcome(text: str, shape: tuple[int, ...]) -> tuple[Outcome, str]:
     """The same from convcalc, or None and the message when it refuses with a ConvCalcError
     (anything else propagates: that is a crash)."""
     try:
-        row = cc.summary(cc.parse_layer(text), shape).rows[0]
+        row = cc.summary(cc.parse_layer(text), shape, layout="chw").rows[0]  # torch's own reading
     except cc.ConvCalcError as error:
         return None, str(error)
     return (row.output_shape, row.params, row.flops), ""

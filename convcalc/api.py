@@ -11,9 +11,9 @@ from types import FunctionType
 from .errors import ShapeError, SpecError, TorchUnavailableError
 from .inputs import check_input
 from .layers.base import Layer, Shape
-from .layout import canonical, check_layout
+from .layout import canonical, check_layout, order
 from .models import Model, get
-from .parsing import Spec, parse_shape, read_input, read_spec_file
+from .parsing import Spec, first_leaf, parse_shape, read_input, read_spec_file
 from .records import field, record
 from .report import Report
 from .walk import analyze
@@ -36,11 +36,17 @@ class Resolved:
     layout: str = "chw"  # how the user wrote the input ("hwc": channels last); ``shape`` is channels first
 
 
+def _source(net_or_name: Any) -> Any:
+    """A zoo name or spec file path made a Model or Spec; anything else as it is."""
+    if isinstance(net_or_name, (str, os.PathLike)):
+        return _named(os.fspath(net_or_name))
+    return net_or_name
+
+
 def network(net_or_name: Any) -> tuple[Layer, str | None, Any, Mapping[str, str]]:
     """The network a zoo name, a spec file, a Model, a Spec or a layer spec names: (net, its name, the
     input it comes with if any, the calls its torch original makes as functions)."""
-    if isinstance(net_or_name, (str, os.PathLike)):
-        net_or_name = _named(os.fspath(net_or_name))
+    net_or_name = _source(net_or_name)
     if isinstance(net_or_name, Model):
         return net_or_name.net, net_or_name.name, net_or_name.input_shape, net_or_name.functional
     if isinstance(net_or_name, Spec):
@@ -52,32 +58,38 @@ def resolve(net_or_name: Any, input_shape: Shape | str | None = None, layout: st
     """The network and input for a zoo name, a spec file, a Model, a Spec or a layer spec.
 
     ``layout`` says how the input is written: ``"chw"`` (channels first) or ``"hwc"`` (channels
-    last). Without it, a text input shape is read against the network (CS231n's H×W×C is accepted
-    where the first layer's channels make it unambiguous).
+    last); a spec's ``input … hwc`` line, and a network whose first layer is a channels-last
+    framework's (Keras), say it too. Otherwise the input, text or sizes alike, is read by
+    :func:`~convcalc.parsing.read_input`: H×W×C only where it is the only reading the network fits
+    (with a note), an error where both fit with different answers. A zoo model's own input is
+    channels first. ``Resolved.layout`` is how the report shows shapes.
     """
     layout = check_layout(layout)
-    net, name, default, functional = network(net_or_name)
+    source = _source(net_or_name)
+    net, name, default, functional = network(source)
+    if input_shape is None and isinstance(source, Model):  # the zoo's inputs are channels first by definition
+        return Resolved(net, check_input(default), name, (), functional, layout or "chw")
     given = input_shape if input_shape is not None else default
-    shape: Shape | None
-    notes: tuple[str, ...] = ()
-    if layout is not None and given is not None:
-        shape = canonical(check_input(parse_shape(given) if isinstance(given, str) else given), layout)
-    else:
-        shape, notes = _input(net, given)
-    if shape is None:
+    if given is None:
         what = f"{name} gives" if name else f"{type(net).__name__} has"
         raise ShapeError(f"{what} no input shape; give one, e.g. 3x224x224 (or an 'input' line in a spec file)")
-    return Resolved(net, shape, name, notes, functional, layout or "chw")
+    declared = layout or (source.layout if isinstance(source, Spec) else None)
+    keras = declared is None and _channels_last(net)
+    if declared is not None or keras:
+        shape = canonical(check_input(parse_shape(given) if isinstance(given, str) else given), declared or "hwc")
+        notes: tuple[str, ...] = ()
+        if keras and len(shape) > 1:
+            text = given.strip() if isinstance(given, str) else "x".join(map(str, given))
+            notes = (f"read {text} as {order('hwc', len(shape))}, channels last as Keras writes it; shapes are shown so",)
+        return Resolved(net, shape, name, notes, functional, declared or "hwc")
+    shape, note, read = read_input(net, given)
+    return Resolved(net, shape, name, (note,) if note else (), functional, read)
 
 
-def _input(net: Layer, given: Any) -> tuple[Shape | None, tuple[str, ...]]:
-    """An input shape given as text (read against the network) or as sizes, checked; None if none was given."""
-    if given is None:
-        return None, ()
-    if isinstance(given, str):
-        shape, note = read_input(net, given)
-        return shape, (note,) if note else ()
-    return check_input(given), ()
+def _channels_last(net: Layer) -> bool:
+    """Whether the network starts with a layer of a channels-last framework (Keras): its shapes are H×W×C."""
+    leaf = first_leaf(net)
+    return leaf is not None and type(leaf).channels_last
 
 
 def _named(text: str) -> Model | Spec:
@@ -93,22 +105,26 @@ def _named(text: str) -> Model | Spec:
 
 
 def summary(net_or_name: Any, input_shape: Shape | str | None = None, batch: int = 1, dtype: str = "float32",
-            depth: int | None = None) -> Report:
+            depth: int | None = None, layout: str | None = None) -> Report:
     """Per-layer shapes, parameters, MACs, FLOPs, activation memory and receptive fields.
 
     ``net_or_name`` is a zoo name (``"alexnet"``), a :class:`Model`, any layer
     spec, or a torch.nn.Module (then counted by :func:`from_torch`);
-    ``input_shape`` is per sample, channels first (``(3, 224, 224)`` or
-    ``"3x224x224"``), defaulting to the model's own. With ``depth``, rows nested
-    deeper are merged into their block (:meth:`Report.at_depth`).
+    ``input_shape`` is per sample (``(3, 224, 224)`` or ``"3x224x224"``), defaulting
+    to the model's own. ``layout`` says how it is written: ``"chw"`` (channels first,
+    as torch) or ``"hwc"`` (channels last, as Keras and CS231n); without it, H×W×C is
+    read only where it is the only reading the network fits (:func:`resolve`). The
+    report's fields are channels first; with ``"hwc"`` it shows its shapes channels last.
+    With ``depth``, rows nested deeper are merged into their block (:meth:`Report.at_depth`).
     """
     if is_torch_module(net_or_name):
         if input_shape is None:
             raise ShapeError(f"{type(net_or_name).__name__} is a torch module: give input_shape, e.g. (3, 224, 224)")
-        report = from_torch(net_or_name, input_shape, batch=batch, dtype=dtype)
+        report = from_torch(net_or_name, input_shape, batch=batch, dtype=dtype, layout=layout)
     else:
-        r = resolve(net_or_name, input_shape)
-        report = analyze(r.net, r.shape, batch=batch, dtype=dtype, model=r.name, notes=r.notes, functional=r.functional)
+        r = resolve(net_or_name, input_shape, layout)
+        report = analyze(r.net, r.shape, batch=batch, dtype=dtype, model=r.name, notes=r.notes, functional=r.functional,
+                         layout=r.layout)
     return report if depth is None else report.at_depth(depth)
 
 
@@ -125,25 +141,34 @@ def _bridge(part: str) -> Any:
         ) from None
 
 
-def to_torch(net_or_name: Any, input_shape: Shape | str | None = None) -> Any:
-    """A real torch.nn.Module for a spec or zoo name; module paths equal the report's row paths."""
+def to_torch(net_or_name: Any, input_shape: Shape | str | None = None, layout: str | None = None) -> Any:
+    """A real torch.nn.Module for a spec or zoo name; module paths equal the report's row paths.
+    ``input_shape`` (read as :func:`resolve` reads it, ``layout`` as there) fills in the sizes a
+    spec leaves to its input; without one and without a default, every size must be given."""
     net, _, default, _ = network(net_or_name)
-    shape, _ = _input(net, input_shape if input_shape is not None else default)
+    shape = None if input_shape is None and default is None else resolve(net_or_name, input_shape, layout).shape
     return _bridge("build").to_torch(net, shape)
 
 
-def verify(net_or_name: Any, input_shape: Shape | str | None = None, device: str = "cpu", batch: int = 1) -> Any:
-    """Run the network in torch on ``device`` (cpu, cuda, cuda:N, meta) and compare every row: a VerifyReport."""
+def verify(net_or_name: Any, input_shape: Shape | str | None = None, device: str = "cpu", batch: int = 1,
+           layout: str | None = None) -> Any:
+    """Run the network in torch on ``device`` (cpu, cuda, cuda:N, meta) and compare every row: a VerifyReport.
+    ``input_shape`` and ``layout`` are read as :func:`summary` reads them."""
     if is_torch_module(net_or_name):
         raise SpecError(f"verify holds a convcalc network to torch; {type(net_or_name).__name__} is already a torch "
                         "module (summarize it: its rows come from torch itself)")
-    resolve(net_or_name, input_shape)  # an unknown name or a bad shape is reported before torch loads
-    return _bridge("verify").verify(net_or_name, input_shape, device=device, batch=batch)
+    resolve(net_or_name, input_shape, layout)  # an unknown name or a bad shape is reported before torch loads
+    return _bridge("verify").verify(net_or_name, input_shape, device=device, batch=batch, layout=layout)
 
 
-def from_torch(module: Any, input_shape: Shape | str, batch: int = 1, dtype: str = "float32") -> Report:
-    """A Report for any torch.nn.Module, from one forward pass on the meta device (no memory used)."""
-    return _bridge("capture").from_torch(module, input_shape, batch=batch, dtype=dtype)
+def from_torch(module: Any, input_shape: Shape | str, batch: int = 1, dtype: str = "float32",
+               layout: str | None = None) -> Report:
+    """A Report for any torch.nn.Module, from one forward pass on the meta device (no memory used).
+
+    ``layout`` says how ``input_shape`` is written (``"chw"`` or ``"hwc"``); without it the module
+    runs on it channels first, and channels last only where that is the reading the module takes
+    (:func:`convcalc.torch_bridge.capture.from_torch` says when)."""
+    return _bridge("capture").from_torch(module, input_shape, batch=batch, dtype=dtype, layout=layout)
 
 
 def is_torch_module(obj: Any) -> bool:

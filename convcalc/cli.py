@@ -106,13 +106,22 @@ def _emit(text: str) -> None:
     click.echo(text, nl=not text.endswith("\n"))
 
 
+#: ``--layout``, the same for every command that takes ``--input``.
+LAYOUT = click.option("--layout", type=click.Choice(("chw", "hwc"), case_sensitive=False),
+                      help="How --input is written: chw (channels first, as torch: 3x32x32) or hwc (channels last, as "
+                           "Keras and CS231n: 32x32x3); shapes are then shown so. Without it, H×W×C is read only where "
+                           "it is the only reading the layers fit (a note says so), and an input both fit with "
+                           "different answers is refused.")
+INPUT_HELP = ("Input shape per sample, C×H×W (3x224x224) or, with --layout hwc, H×W×C (224x224x3)")
+
 DEVICE = click.option("--device", default="cpu", show_default=True, metavar="cpu|cuda|cuda:N|meta",
                       help="Where torch runs the check (meta: shapes only, no memory).")
 
 
 @cli.command()
 @click.argument("model")
-@click.option("--input", "input_shape", metavar="CxHxW", help="Input shape per sample, channels first (default: the model's).")
+@click.option("--input", "input_shape", metavar="SHAPE", help=f"{INPUT_HELP} (default: the model's, channels first).")
+@LAYOUT
 @click.option("--batch", type=int, default=1, show_default=True, help="Batch size (scales MACs, FLOPs and activations).")
 @click.option("--dtype", default="float32", show_default=True, help="Element type for memory figures.")
 @click.option("--depth", type=int, metavar="N",
@@ -126,8 +135,8 @@ DEVICE = click.option("--device", default="cpu", show_default=True, metavar="cpu
 @click.option("--verify", "check", is_flag=True, help="Also run it in torch and compare every row (exit 1 on a mismatch).")
 @DEVICE
 @format_options
-def summary(model: str, input_shape: str | None, batch: int, dtype: str, depth: int | None, breakdown: bool,
-            compare: bool, check: bool, device: str, fmt: str, human: bool) -> int:
+def summary(model: str, input_shape: str | None, layout: str | None, batch: int, dtype: str, depth: int | None,
+            breakdown: bool, compare: bool, check: bool, device: str, fmt: str, human: bool) -> int:
     """Per-layer table of MODEL: a name from `convcalc models`, a spec file, or package.module:Name
     for your own torch module, factory or convcalc network (give --input).
 
@@ -146,8 +155,8 @@ def summary(model: str, input_shape: str | None, batch: int, dtype: str, depth: 
         raise click.UsageError("--device is where --verify runs torch; add --verify")
     with contextlib.redirect_stdout(sys.stderr):  # what the user's own code prints stays off our output
         network = _network(model)
-        report = api.summary(network, input_shape, batch=batch, dtype=dtype, depth=depth)
-        verified = api.verify(network, input_shape, device=device, batch=batch) if check else None
+        report = api.summary(network, input_shape, batch=batch, dtype=dtype, depth=depth, layout=layout)
+        verified = api.verify(network, input_shape, device=device, batch=batch, layout=layout) if check else None
     if fmt == "json":
         import json
 
@@ -172,11 +181,13 @@ def summary(model: str, input_shape: str | None, batch: int, dtype: str, depth: 
 
 @cli.command("verify")
 @click.argument("model")
-@click.option("--input", "input_shape", metavar="CxHxW", help="Input shape per sample (default: the model's).")
+@click.option("--input", "input_shape", metavar="SHAPE", help=f"{INPUT_HELP} (default: the model's, channels first).")
+@LAYOUT
 @click.option("--batch", type=int, default=1, show_default=True, help="Batch size of the forward pass.")
 @DEVICE
 @format_options
-def verify_command(model: str, input_shape: str | None, batch: int, device: str, fmt: str, human: bool) -> int:
+def verify_command(model: str, input_shape: str | None, layout: str | None, batch: int, device: str, fmt: str,
+                   human: bool) -> int:
     """Build MODEL in torch, run it, and compare each row's shape, parameters and conv/linear FLOPs
     (FlopCounterMode) with convcalc's; exit 1 on any mismatch.
 
@@ -189,25 +200,26 @@ def verify_command(model: str, input_shape: str | None, batch: int, device: str,
     from . import api
 
     with contextlib.redirect_stdout(sys.stderr):
-        verified = api.verify(_network(model), input_shape, device=device, batch=batch)
+        verified = api.verify(_network(model), input_shape, device=device, batch=batch, layout=layout)
     _emit(verified.render(fmt, human=human))
     return 0 if verified.ok else 1
 
 
 @cli.command()
 @click.argument("call")
-@click.option("--input", "input_shape", required=True, metavar="CxHxW",
-              help="Input shape, channels first (3x32x32); H×W×C (32x32x3) is read as CS231n writes it when unambiguous.")
+@click.option("--input", "input_shape", required=True, metavar="SHAPE", help=f"{INPUT_HELP}.")
+@LAYOUT
 @click.option("--explain", is_flag=True, help="Show every formula with the numbers substituted.")
 @click.option("--dtype", default="float32", show_default=True, help="Element type for memory figures.")
 @format_options
-def layer(call: str, input_shape: str, explain: bool, dtype: str, fmt: str, human: bool) -> None:
+def layer(call: str, input_shape: str, layout: str | None, explain: bool, dtype: str, fmt: str, human: bool) -> None:
     """One layer, written as the lectures write it: its output shape, parameters, MACs, FLOPs,
     activation memory and receptive field.
 
     \b
     Example:
       convcalc layer "nn.Conv2d(3, 10, kernel_size=5, padding=2)" --input 3x32x32 --explain
+      convcalc layer "nn.MaxPool2d(4, stride=4)" --input 128x128x12 --layout hwc
     """
     from . import api
     from .parsing import parse_layer
@@ -216,9 +228,9 @@ def layer(call: str, input_shape: str, explain: bool, dtype: str, fmt: str, huma
 
     spec = parse_layer(call)
     if explain:
-        _emit(working(spec, input_shape, dtype=dtype, fmt=fmt))
+        _emit(working(spec, input_shape, dtype=dtype, fmt=fmt, layout=layout))
         return
-    report = api.summary(spec, input_shape, dtype=dtype)
+    report = api.summary(spec, input_shape, dtype=dtype, layout=layout)
     _emit(render(layer_card(report), fmt, human) if fmt == "table" else report.render(fmt, human=human))
 
 

@@ -44,3 +44,46 @@ def shown(shape: Shape, layout: str | None) -> Shape:
     if layout == "hwc" and len(shape) >= 2:
         return (*shape[1:], shape[0])
     return tuple(shape)
+
+
+def dims(shape: Shape, layout: str | None = None) -> str:
+    """A channels-first shape written as ``layout`` shows it: ``32×32×12``."""
+    return "×".join(map(str, shown(shape, layout)))
+
+
+def _answers(report: Any) -> tuple[Any, ...]:
+    """What a reading of the input decides: each row's output as the user sees it, and the totals."""
+    t = report.totals
+    return (tuple(shown(r.output_shape, report.layout) for r in report.rows), t.params, t.macs, t.flops)
+
+
+def same_answers(first: Any, second: Any) -> bool:
+    """Whether two reports (of the two readings of one input) give the user the same answers: every
+    row's output shape as each is shown, and the parameters, MACs and FLOPs."""
+    return _answers(first) == _answers(second)
+
+
+def _outcome(report: Any, other: Any) -> str:
+    """``gives 128×32×3``, with the totals that differ from the other reading's (and, where the final
+    outputs agree, the first row whose output does not)."""
+    text = f"gives {dims(report.output_shape, report.layout)}"
+    mine, theirs = _answers(report), _answers(other)
+    extra = [f"{value:,} {name}" for name, value, alt in zip(("params", "MACs", "FLOPs"), mine[1:], theirs[1:]) if value != alt]
+    if mine[0] and mine[0][-1] == theirs[0][-1] and mine[0] != theirs[0]:
+        i = next(i for i, (a, b) in enumerate(zip(mine[0], theirs[0])) if a != b)
+        extra.insert(0, f"layer {report.rows[i].index} gives {'×'.join(map(str, mine[0][i]))}")
+    return text + (f" ({', '.join(extra)})" if extra else "")
+
+
+def ambiguous(text: str, chw: Any, hwc: Any) -> ShapeError:
+    """The error for an input both readings fit with different answers: both named, and how to choose."""
+    n = len(chw.input_shape)
+
+    def channels(report: Any) -> str:
+        c = report.input_shape[0]
+        return f"{c} channel{'' if c == 1 else 's'}"
+
+    return ShapeError(
+        f"input {text} can be read two ways and they give different answers: as {order('chw', n)} "
+        f"({channels(chw)}) it {_outcome(chw, hwc)}, as {order('hwc', n)} ({channels(hwc)}) it {_outcome(hwc, chw)}; "
+        "say which with --layout chw or --layout hwc (layout=\"chw\" or layout=\"hwc\" in Python)")

@@ -54,33 +54,70 @@ def parse_shape(text: str) -> Shape:
 
 # --- reading an input shape against a network ------------------------------------------------
 
-def first_channels(net: Layer) -> int | None:
-    """The input channels the first layer of ``net`` declares, if it declares any."""
+def first_leaf(net: Layer) -> Leaf | None:
+    """The first leaf ``net`` runs (following the first child of each block), if any."""
     layer: Any = net
-    while True:
-        if isinstance(layer, Leaf):
-            value = getattr(layer, layer.inferred, None) if layer.inferred else None
-            return None if value is None or layer.inferred == "in_features" else int(value)
+    while not isinstance(layer, Leaf):
         children = layer.children() if hasattr(layer, "children") else ()
         if not children:
             return None
         layer = children[0][1]
+    return layer
 
 
-def read_input(net: Layer, text: str) -> tuple[Shape, str | None]:
-    """The input shape ``text`` gives for ``net``, and a note when it was read as H×W×C.
+def first_channels(net: Layer) -> int | None:
+    """The input channels the first layer of ``net`` declares, if it declares any."""
+    layer = first_leaf(net)
+    if layer is None:
+        return None
+    value = getattr(layer, layer.inferred, None) if layer.inferred else None
+    return None if value is None or layer.inferred == "in_features" else int(value)
 
-    CHW is canonical. HWC, as CS231n writes it (``32x32x3``), is accepted when the first
-    layer's input channels make it unambiguous: they match the last size and not the first.
+
+def read_input(net: Layer, given: str | Shape) -> tuple[Shape, str | None, str]:
+    """The input shape ``given`` (text, or sizes as a tuple) gives for ``net`` when no layout was
+    said: the shape channels first, a note when it was read channels last, and the layout read.
+
+    A shape is read H×W×C (channels last, as CS231n and Keras write it) only when that is the only
+    reading the network can take. Where the first layer declares its input channels, they decide
+    (one reading matches them); where it takes any channels (a pool, an activation), both readings
+    are walked: one that fails leaves the other, and two that work with different answers are a
+    ShapeError naming both. Readings that agree, and shapes with one reading, are channels first.
     """
-    shape = parse_shape(text)
+    from .inputs import check_input
+    from .layout import ambiguous, canonical, order, same_answers
+
+    shape = parse_shape(given) if isinstance(given, str) else check_input(given)
+    text = given.strip() if isinstance(given, str) else "x".join(map(str, shape))
+    flipped = canonical(shape, "hwc")
+    if flipped == shape:  # one dim, or all sizes equal: one reading
+        return shape, None, "chw"
     channels = first_channels(net)
-    if channels is not None and len(shape) >= 2 and shape[0] != channels and shape[-1] == channels:
-        chw = (shape[-1], *shape[:-1])
-        order = {2: "L×C", 3: "H×W×C", 4: "D×H×W×C"}.get(len(shape), "…×C")
-        return chw, (f"read {text.strip()} as {order}, channels last as CS231n writes it (the first layer takes "
-                     f"{channels} channels): {'×'.join(map(str, chw))}")
-    return shape, None
+    hwc_note = f"read {text} as {order('hwc', len(shape))}, channels last"
+    if channels is not None:
+        first, last = shape[0] == channels, shape[-1] == channels
+        if last and not first:
+            return flipped, f"{hwc_note} (the first layer takes {channels} channel{'s' if channels != 1 else ''}); shapes are shown so", "hwc"
+        if first != last or not first:  # channels first fits alone, or neither does (its error follows)
+            return shape, None, "chw"
+    from .walk import analyze
+
+    readings: dict[str, Any] = {}
+    errors: dict[str, ShapeError] = {}
+    for layout, candidate in (("chw", shape), ("hwc", flipped)):
+        try:
+            readings[layout] = analyze(net, candidate, layout=layout)
+        except ShapeError as error:
+            errors[layout] = error
+    if "chw" not in readings:
+        if "hwc" not in readings:
+            raise errors["chw"]
+        failed = errors["chw"].where or errors["chw"].detail
+        return flipped, (f"{hwc_note}, the only reading the network fits (as {order('chw', len(shape))} it fails at "
+                         f"{failed}); shapes are shown so"), "hwc"
+    if "hwc" in readings and not same_answers(readings["chw"], readings["hwc"]):
+        raise ambiguous(text, readings["chw"], readings["hwc"])
+    return shape, None, "chw"
 
 
 # --- layer calls -------------------------------------------------------------------------------
@@ -328,7 +365,7 @@ def parse_layer(text: str) -> Leaf:
 
 # --- spec files ----------------------------------------------------------------------------------
 
-_INPUT_LINE = re.compile(r"input\s*[:=]?\s*(?P<shape>.+)", re.IGNORECASE)
+_INPUT_LINE = re.compile(r"input\s*[:=]?\s*(?P<shape>.+?)(?:\s+(?P<layout>chw|hwc))?", re.IGNORECASE)
 _VGG_ITEM = re.compile(r"(?:conv(?P<k>\d+)-(?P<c>\d+)|(?P<pool>maxpool)|fc-(?P<fc>\d+)|(?P<soft>soft-?max)|(?P<lrn>lrn))",
                        re.IGNORECASE)
 MAX_SPEC_BYTES = 1_000_000
@@ -359,7 +396,8 @@ def _strip_comment(line: str) -> str:
 def parse_spec(text: str, name: str = "spec") -> Spec:
     """A network from spec text: one torch-style call per line, or the VGG paper's notation.
 
-    An optional first line ``input 1x28x28`` gives the input. In the VGG notation
+    An optional first line ``input 1x28x28`` gives the input (``input 32x32x3 hwc``: written channels
+    last; ``chw``: channels first; without the word it is read as :func:`read_input` reads any input). In the VGG notation
     (``conv3-64 maxpool FC-4096 soft-max``) each conv is padded to keep its size and
     followed by ReLU, as are all FC layers but the last; a flatten comes before the first FC.
     """
@@ -370,16 +408,17 @@ def parse_spec(text: str, name: str = "spec") -> Spec:
     lines = [(n, line) for n, line in lines if line]
     if not lines:
         raise SpecError(f"{name} holds no layers (only blank lines and comments)")
-    input_text = None
+    input_text = layout = None
     match = _INPUT_LINE.fullmatch(lines[0][1])
     if match:
         input_text = match["shape"].strip()
+        layout = match["layout"].lower() if match["layout"] else None
         lines = lines[1:]
         if not lines:
             raise SpecError(f"{name} gives an input but no layers", line=1)
     if any("(" in line for _, line in lines):
-        return Spec(_torch_notation(lines), input_text, name)
-    return Spec(_vgg_notation(lines), input_text, name)
+        return Spec(_torch_notation(lines), input_text, name, layout)
+    return Spec(_vgg_notation(lines), input_text, name, layout)
 
 
 def _torch_notation(lines: list[tuple[int, str]]) -> Layer:

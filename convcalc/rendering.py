@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 
 from .errors import SpecError
+from .layout import order, shown
 from .records import field, record
 from .tables import FORMATS, GRIDS, grid, latex
 
@@ -31,7 +32,7 @@ if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never 
 
     #: A piece of a document's text: a string as it is, a count, a shape, a glyph, a figure held to
     #: torch's, ``None`` for a missing figure, or a tuple of pieces written one after another.
-    Text: TypeAlias = "str | int | Dims | Mark | Checked | tuple[Text, ...] | None"
+    Text: TypeAlias = "str | int | Dims | Axes | Mark | Checked | tuple[Text, ...] | None"
     #: A CSV header and its rows.
     Csv: TypeAlias = "tuple[Sequence[object], Iterable[Sequence[object]]]"
 
@@ -81,6 +82,29 @@ class Dims:
 
     def text(self, style: _Style) -> str:
         return style.glyphs.times.join(map(str, self.sizes))
+
+
+@record
+class Axes:
+    """The order a layout writes a shape in, ``H×W×C`` (``HxWxC`` in LaTeX)."""
+
+    names: tuple[str, ...]
+
+    def text(self, style: _Style) -> str:
+        return style.glyphs.times.join(self.names)
+
+
+def shape_in(shape: Sequence[int], layout: str) -> Dims:
+    """A channels-first shape as ``layout`` shows it (:func:`convcalc.layout.shown`)."""
+    return Dims(shown(tuple(shape), layout))
+
+
+def input_in(shape: Sequence[int], layout: str) -> Text:
+    """A report's input as its layout shows it, the order named where it is not channels first:
+    ``32×32×3 (H×W×C)``; ``3×32×32`` as always for ``chw``."""
+    if layout == "chw":
+        return Dims(tuple(shape))
+    return (shape_in(shape, layout), " (", Axes(tuple(order(layout, len(shape)).split("×"))), ")")
 
 
 @record
@@ -260,11 +284,11 @@ def nbytes(n: int) -> str:
     return f"{n} B" if unit == "B" else f"{value:.2f} {unit}"
 
 
-def _plain(value: object) -> object:
-    """A figure as CSV writes it: shapes ``3x224x224``, missing ones empty."""
+def _plain(value: object, layout: str = "chw") -> object:
+    """A figure as CSV writes it: shapes ``3x224x224`` (in ``layout``), missing ones empty."""
     if value is None:
         return ""
-    return "x".join(map(str, value)) if isinstance(value, tuple) else value
+    return "x".join(map(str, shown(value, layout))) if isinstance(value, tuple) else value
 
 
 # --- the report ----------------------------------------------------------------------------------
@@ -279,13 +303,13 @@ def summary(report: Report) -> Document:
     """The per-layer table with totals; its CSV has one line per row (no totals line: sum the
     columns), its JSON is :meth:`Report.to_dict`."""
     rows: list[tuple[Text, ...]] = []
-    b = report.batch
+    b, layout = report.batch, report.layout
     for r in report.rows:
         rf = None if r.receptive_field is None else Dims(r.receptive_field)
         layer = r.layer + (f" (shared with #{r.shared_with})" if r.shared_with else "")
-        rows.append((str(r.index), r.path, layer, Dims(r.output_shape), r.params, r.macs, r.flops, rf))
+        rows.append((str(r.index), r.path, layer, shape_in(r.output_shape, layout), r.params, r.macs, r.flops, rf))
         for p in r.parts:  # a composite leaf shows its pieces beneath it, already in its sums
-            rows.append(("", (PART, p.name), p.layer, Dims(p.output_shape), p.weights + p.biases, p.macs * b,
+            rows.append(("", (PART, p.name), p.layer, shape_in(p.output_shape, layout), p.weights + p.biases, p.macs * b,
                          p.flops * b, ""))
     t = report.totals
     rows.append(("", "", "total", "", t.params, t.macs, t.flops, ""))
@@ -298,14 +322,17 @@ def summary(report: Report) -> Document:
     footer += [f"note: {n}" for n in report.notes]
     footer += [f"warning: {w}" for w in report.warnings]
     return Document(
-        title=(report.model or "network", ": input ", Dims(report.input_shape), f", batch {b}, {report.dtype}"),
+        title=(report.model or "network", ": input ", input_in(report.input_shape, layout), f", batch {b}, {report.dtype}"),
         body=Grid(HEADERS, tuple(rows), _NUMERIC), footer=tuple(footer),
-        csv=lambda: (_CSV_KEYS, (_csv_row(r) for r in report.rows)), data=report.to_dict)
+        csv=lambda: (_CSV_KEYS, (_csv_row(r, layout) for r in report.rows)), data=report.to_dict)
 
 
-def _csv_row(r: Row) -> list[object]:
+def _csv_row(r: Row, layout: str = "chw") -> list[object]:
+    """A row as CSV writes it, its shapes in ``layout`` (the receptive field has no channels)."""
     d = r.to_dict()
-    for key in ("input_shape", "output_shape", "receptive_field"):
+    for key in ("input_shape", "output_shape"):
+        d[key] = "x".join(map(str, shown(tuple(d[key]), layout)))
+    for key in ("receptive_field",):
         d[key] = "" if d[key] is None else "x".join(map(str, d[key]))
     d["warnings"] = "; ".join(d["warnings"])
     return [d[k] for k in _CSV_KEYS]
@@ -316,7 +343,7 @@ def layer_card(report: Report) -> Document:
     r, t = report.rows[0], report.totals
     window = r.window()
     items: tuple[tuple[Text, Text], ...] = (
-        ("output shape", Dims(r.output_shape)),
+        ("output shape", shape_in(r.output_shape, report.layout)),
         *((("padding", _pads(window[0])), ("stride", Dims(window[1]))) if window else ()),
         ("neurons", (r.neurons, " (output elements)")),
         ("parameters", (r.params, " (", r.weights, " weights + ", r.biases, " biases)")),
@@ -329,7 +356,7 @@ def layer_card(report: Report) -> Document:
         ("receptive field", Dims(r.receptive_field) if r.receptive_field else None),
     )
     footer = tuple(f"note: {n}" for n in report.notes) + tuple(f"warning: {w}" for w in report.warnings)
-    return Document(title=(r.layer, " on input ", Dims(report.input_shape)),
+    return Document(title=(r.layer, " on input ", input_in(report.input_shape, report.layout)),
                     body=Steps(tuple((q, (v,)) for q, v in items)), footer=footer, data=report.to_dict)
 
 
@@ -358,9 +385,9 @@ _VERIFY_CSV = ("index", "path", "kind", "ok", "output_shape", "torch_output_shap
                "flops", "torch_flops")
 
 
-def _checked(check: Check) -> Checked:
+def _checked(check: Check, layout: str = "chw") -> Checked:
     def value(v: object) -> Text:
-        return Dims(v) if isinstance(v, tuple) else v if v is None or isinstance(v, int) else str(v)
+        return shape_in(v, layout) if isinstance(v, tuple) else v if v is None or isinstance(v, int) else str(v)
 
     return Checked(value(check.ours), value(check.theirs))
 
@@ -369,7 +396,7 @@ def verification(v: VerifyReport) -> Document:
     """convcalc's rows beside torch's (a :class:`~convcalc.torch_bridge.verify.VerifyReport`'s data;
     nothing here imports torch)."""
     rows: list[tuple[Text, ...]] = [
-        (str(r.index), r.path, r.kind, _checked(r.shape), _checked(r.params),
+        (str(r.index), r.path, r.kind, _checked(r.shape, v.layout), _checked(r.params),
          _checked(r.flops) if r.flops.theirs is not None else None, OK if r.ok else WRONG)
         for r in v.rows]
     rows.append(("", "", "total", "", _checked(v.params), _checked(v.flops), OK if v.ok else WRONG))
@@ -379,11 +406,11 @@ def verification(v: VerifyReport) -> Document:
                                 ("FLOPs of conv and linear layers (FlopCounterMode)  ", _checked(v.flops)),
                                 f"{'ok' if v.ok else 'MISMATCH'}: {verdict}")
     return Document(
-        title=(f"verify {v.model or 'network'}: input ", Dims(v.input_shape),
+        title=(f"verify {v.model or 'network'}: input ", input_in(v.input_shape, v.layout),
                f", batch {v.batch}, on {v.device} (torch {v.torch_version})"),
         body=Grid(_VERIFY_HEADERS, tuple(rows), _VERIFY_NUMERIC), footer=footer,
-        csv=lambda: (_VERIFY_CSV, ([r.index, r.path, r.kind, r.ok, *(_plain(x) for c in (r.shape, r.params, r.flops)
-                                                                     for x in (c.ours, c.theirs))] for r in v.rows)),
+        csv=lambda: (_VERIFY_CSV, ([r.index, r.path, r.kind, r.ok, *(_plain(x, v.layout) for c in (r.shape, r.params, r.flops)
+                                                                               for x in (c.ours, c.theirs))] for r in v.rows)),
         data=v.to_dict)
 
 
@@ -402,7 +429,7 @@ def breakdown(report: Report) -> Document:
     footer = ("call: module = torch runs the layer as an nn.Module (hooks see it); otherwise the call its forward makes",
               "every other tool's total is a sum of these columns: see --compare")
     return Document(
-        title=(report.model or "network", ": primitive counts per layer, input ", Dims(report.input_shape),
+        title=(report.model or "network", ": primitive counts per layer, input ", input_in(report.input_shape, report.layout),
                f", batch {report.batch}"),
         body=Grid(("#", "path", "layer", "call", *PRIMITIVE_HEADERS), tuple(rows),
                   (True, False, False, False, *(True,) * len(PRIMITIVES))),
@@ -434,7 +461,7 @@ def comparison(report: Report) -> Document:
     )
     headers = tuple(records[0])
     return Document(
-        title=(report.model or "network", ": what each tool prints, input ", Dims(report.input_shape),
+        title=(report.model or "network", ": what each tool prints, input ", input_in(report.input_shape, report.layout),
                f", batch {report.batch}"),
         body=Grid(headers, tuple(tuple(r.values()) for r in records), (False, True, True, False), beneath=3),
         footer=footer, csv=lambda: (headers, [list(r.values()) for r in records]),
@@ -455,7 +482,7 @@ def comparison_dict(report: Report) -> dict[str, Any]:
     profiles = report.comparison
     paper = profiles["paper"].total
     return {
-        "model": report.model, "input_shape": list(report.input_shape), "batch": report.batch,
+        "model": report.model, "input_shape": list(report.input_shape), "batch": report.batch, "layout": report.layout,
         "profiles": report.profiles(),
         "comparison": {
             name: {"total": p.total, "difference_percent": p.difference(paper), "reason": p.reason(),

@@ -309,6 +309,7 @@ class Report:
             "profiles": self.profiles(),
             "warnings": list(self.warnings),
             "notes": list(self.notes),
+            "layout": self.layout,
         }
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -359,8 +360,10 @@ class Report:
         return self.render("table")
 
     def __repr__(self) -> str:
+        from .layout import dims
+
         t = self.totals
-        return (f"<Report {self.model or 'network'}: input {'×'.join(map(str, self.input_shape))}, batch {self.batch}, "
+        return (f"<Report {self.model or 'network'}: input {dims(self.input_shape, self.layout)}, batch {self.batch}, "
                 f"{len(self.rows)} rows, {t.params:,} params, {t.macs:,} MACs>")
 
 

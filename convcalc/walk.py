@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from .errors import ShapeError, SpecError
 from .inputs import check_batch, check_input, dtype_bytes
 from .layers.base import Block, Chain, Effect, Join, Layer, Leaf, Primitives, Shape, checked, numel
+from .layout import check_layout
 from .receptive import Field
 from .records import replace
 from .report import Report, Row, where
@@ -244,13 +245,14 @@ class _Walk:
 
 def analyze(
     net: Layer, input_shape: Shape, batch: int = 1, dtype: str = "float32", model: str | None = None,
-    notes: tuple[str, ...] = (), functional: Mapping[str, str] | None = None,
+    notes: tuple[str, ...] = (), functional: Mapping[str, str] | None = None, layout: str = "chw",
 ) -> Report:
     """Walk ``net`` for one ``input_shape`` (per sample, channels first) and count every leaf.
 
     ``functional`` maps globs over ``path:kind`` to the function call the torch source of the
     network makes in a ``forward`` instead of running a module (torchvision's MobileNetV2 pools with
     ``F.adaptive_avg_pool2d``): tools that hook modules do not see those (:mod:`convcalc.profiles`).
+    ``layout`` is how the report shows shapes (``"hwc"``: channels last); its fields stay channels first.
     """
     shape = check_input(input_shape)
     check_batch(batch)
@@ -260,5 +262,5 @@ def analyze(
         raise SpecError(f"cannot summarize {net!r}: not a convcalc layer, network or model name")
     walk.layer(net, shape, "", Field.start(shape))
     return Report(model=model, input_shape=shape, batch=batch, dtype=dtype, dtype_bytes=size,
-                  rows=walk.finish(functional or {}), notes=tuple(notes), blocks=walk.blocks,
+                  rows=walk.finish(functional or {}), notes=tuple(notes), layout=check_layout(layout) or "chw", blocks=walk.blocks,
                   peak_activation_bytes=walk.live.peak(walk.flow))

@@ -10,10 +10,12 @@ and receptive field from the report, and makes the steps a document that
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from .layers.base import Leaf, Shape, Step
-from .records import record
+from .layers.base import Leaf, Shape, Step, dims_text
+from .layout import dims, order, shown
+from .records import record, replace
 from .rendering import Document, Steps, render
 from .report import Report
 from .walk import analyze
@@ -68,27 +70,33 @@ class Working:
         return self.render("table")
 
 
-def working_of(layer: Leaf, input_shape: Shape | str, dtype: str = "float32") -> Working:
+def working_of(layer: Leaf, input_shape: Shape | str, dtype: str = "float32", layout: str | None = None) -> Working:
     """The layer's output size, parameters, MACs, FLOPs, activation memory and receptive field for
-    one sample, each with its formula and the numbers in (the layer class's own :meth:`Leaf.explain`)."""
+    one sample, each with its formula and the numbers in (the layer class's own :meth:`Leaf.explain`).
+    The input is read as :func:`convcalc.summary` reads it (``layout``: ``"chw"`` or ``"hwc"``); read
+    channels last, every whole shape in the working is written channels last too."""
     from .api import resolve
 
     if not isinstance(layer, Leaf):
         raise TypeError("explain takes one layer; summarize a network instead")
-    r = resolve(layer, input_shape)
-    report = analyze(r.net, r.shape, dtype=dtype, notes=r.notes)
+    r = resolve(layer, input_shape, layout)
+    report = analyze(r.net, r.shape, dtype=dtype, notes=r.notes, layout=r.layout)
     row = report.rows[0]
     shape = r.shape
     spec = row.spec or layer
-    steps = list(spec.explain(shape, spec.effect(shape)))
+    effect = spec.effect(shape)
+    steps = list(spec.explain(shape, effect))
+    if r.layout != "chw":
+        steps = _in_layout(steps, (shape, effect.output_shape, *(p.output_shape for p in effect.parts)), r.layout)
     t = report.totals
-    tensors = ["·".join(map(str, p.output_shape)) for p in row.parts] or ["·".join(map(str, row.output_shape))]
-    shown = f"({' + '.join(tensors)})" if len(tensors) > 1 else tensors[0]
+    tensors = ["·".join(map(str, shown(p.output_shape, r.layout))) for p in row.parts] or [
+        "·".join(map(str, shown(row.output_shape, r.layout)))]
+    written = f"({' + '.join(tensors)})" if len(tensors) > 1 else tensors[0]
     if row.bias_adds:
         steps.append(Step("with bias", "FLOPs + bias additions (one per output element)",
                           f"{row.flops:,} + {row.bias_adds:,}", row.flops_with_bias))
-    steps.append(Step("neurons", "output elements", "·".join(map(str, row.output_shape)), row.neurons))
-    steps.append(Step("activations", f"{shown} elements · {report.dtype_bytes} bytes = {row.activation_bytes:,} "
+    steps.append(Step("neurons", "output elements", "·".join(map(str, shown(row.output_shape, r.layout))), row.neurons))
+    steps.append(Step("activations", f"{written} elements · {report.dtype_bytes} bytes = {row.activation_bytes:,} "
                                      f"bytes ({dtype})" if row.activation_bytes else "none: a view or in-place, no new tensor"))
     steps.append(Step("", f"with the input ({t.input_bytes:,} bytes): {t.activation_bytes:,} bytes"))
     if t.inference_peak_bytes is not None and t.peak_activation_bytes is not None:
@@ -97,10 +105,25 @@ def working_of(layer: Leaf, input_shape: Shape | str, dtype: str = "float32") ->
                           f"{t.peak_activation_bytes:,} + {held:,}", f"{t.inference_peak_bytes:,} bytes"))
     if row.receptive_field:
         steps.append(Step("receptive field", "×".join(map(str, row.receptive_field)) + " input positions"))
-    return Working(f"{row.layer} on input {'×'.join(map(str, shape))}", tuple(steps), report.notes, row.warnings, report)
+    named = "" if r.layout == "chw" else f" ({order(r.layout, len(shape))})"
+    return Working(f"{row.layer} on input {dims(shape, r.layout)}{named}", tuple(steps), report.notes, row.warnings, report)
 
 
-def explain(layer: Leaf, input_shape: Shape | str, dtype: str = "float32", fmt: str = "table") -> str:
+def _in_layout(steps: list[Step], shapes: tuple[Shape, ...], layout: str) -> list[Step]:
+    """The steps with each whole shape among ``shapes`` (the input, the output, the parts' outputs)
+    written as ``layout`` writes it; the layer classes write them channels first."""
+    swaps = {dims_text(s): dims(s, layout) for s in shapes if len(s) > 1}
+    pattern = re.compile("|".join(rf"(?<![\d×]){re.escape(k)}(?![\d×])" for k in sorted(swaps, key=len, reverse=True)))
+
+    def swapped(text: Any) -> Any:
+        return pattern.sub(lambda m: swaps[m.group(0)], text) if isinstance(text, str) and swaps else text
+
+    return [replace(step, symbolic=swapped(step.symbolic), substituted=swapped(step.substituted),
+                    value=swapped(step.value), note=swapped(step.note)) for step in steps]
+
+
+def explain(layer: Leaf, input_shape: Shape | str, dtype: str = "float32", fmt: str = "table", layout: str | None = None) -> str:
     """The working of :func:`working_of` as text (``fmt`` ``table``), or in any other report format;
-    the counting convention comes last."""
-    return working_of(layer, input_shape, dtype).render(fmt)
+    the counting convention comes last. ``layout`` says how ``input_shape`` is written (``"chw"``,
+    ``"hwc"``); without it, as :func:`convcalc.summary` reads it."""
+    return working_of(layer, input_shape, dtype, layout).render(fmt)

@@ -195,7 +195,7 @@ def test_every_leaf_has_a_sample() -> None:
 @pytest.mark.parametrize("kind", sorted(SAMPLES))
 def test_every_leaf_explains_itself(kind: str) -> None:
     layer, shape = SAMPLES[kind]
-    working = cc.explain(layer, shape)
+    working = cc.explain(layer, shape, layout="chw")  # the samples are written channels first
     assert f"on input {'×'.join(map(str, shape))}" in working
 
 
@@ -203,9 +203,9 @@ def test_every_leaf_explains_itself(kind: str) -> None:
 def test_every_leaf_goes_to_torch_and_back(kind: str) -> None:
     """to_torch builds it by its class's binding; from_torch reads the module back as the same row."""
     layer, shape = SAMPLES[kind]
-    ours = cc.summary(layer, shape).rows[0]
-    module = cc.to_torch(layer, shape)
-    back = cc.from_torch(module, shape).rows
+    ours = cc.summary(layer, shape, layout="chw").rows[0]  # the samples are written channels first
+    module = cc.to_torch(layer, shape, layout="chw")
+    back = cc.from_torch(module, shape, layout="chw").rows
     assert len(back) == 1 and not back[0].unsupported, back
     row = back[0]
     assert (row.output_shape, row.params, row.macs, row.flops) == (ours.output_shape, ours.params, ours.macs, ours.flops)
@@ -225,7 +225,7 @@ def test_flop_counter_flag_matches_torch(kind: str) -> None:
     from torch.utils.flop_counter import FlopCounterMode
 
     layer, shape = SAMPLES[kind]
-    module = cc.to_torch(layer, shape)
+    module = cc.to_torch(layer, shape, layout="chw")
     with FlopCounterMode(display=False) as counter, torch.no_grad():
         module(torch.zeros(1, *shape))
     assert (counter.get_total_flops() > 0) == type(layer).flop_counter

@@ -99,7 +99,7 @@ def test_random_stacks_agree_with_torch(stack) -> None:  # type: ignore[no-untyp
     net = cc.Sequential(*layers)
     shape = (channels, size, size)
     try:
-        report = cc.summary(net, shape)
+        report = cc.summary(net, shape, layout="chw")  # torch's reading
     except cc.ConvCalcError:
         # convcalc refuses: torch must refuse the same network too
         concrete = [layer for layer in layers if not isinstance(layer, cc.Linear)]
@@ -112,7 +112,7 @@ def test_random_stacks_agree_with_torch(stack) -> None:  # type: ignore[no-untyp
                 if len(concrete) < len(layers):  # the Linear: in_features taken from the flattened size
                     raise RuntimeError("only the Linear could have failed, and it cannot") from None
         return
-    verified = cc.verify(net, shape)
+    verified = cc.verify(net, shape, layout="chw")
     assert verified.ok, str(verified)
     assert verified.flops.ours == 2 * report.totals.macs
 

@@ -165,10 +165,12 @@ def test_explain_writes_the_working() -> None:
 
 def test_layer_command(capsys) -> None:
     code, out, _ = run(capsys, "layer", "nn.Conv2d(3, 10, kernel_size=5, padding=2)", "--input", "32x32x3")
-    assert code == 0 and "10×32×32" in out and "760 (750 weights + 10 biases)" in out and "H×W×C" in out
+    # read channels last, shown channels last: (32 + 2·2 − 5)/1 + 1 = 32, so 32×32×10
+    assert code == 0 and "32×32×10" in out and "760 (750 weights + 10 biases)" in out and "H×W×C" in out
     code, out, _ = run(capsys, "layer", "nn.Linear(256, 200)", "--input", "256", "--explain")
     assert code == 0 and "params = in·out + out = 256·200 + 200 = 51,400" in out
-    code, out, _ = run(capsys, "layer", "F.max_pool2d(., kernel_size=3)", "--input", "32x24x24", "--format", "json")
+    code, out, _ = run(capsys, "layer", "F.max_pool2d(., kernel_size=3)", "--input", "32x24x24", "--layout", "chw",
+                       "--format", "json")
     assert code == 0 and json.loads(out)["rows"][0]["output_shape"] == [32, 8, 8]
     code, _, err = run(capsys, "layer", "__import__('os')", "--input", "3x3x3")
     assert code == 2 and err.startswith("error: line") is False and "double underscores" in err

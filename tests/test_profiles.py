@@ -289,7 +289,7 @@ PROBES["channelshuffle"] = (lambda: nn.ChannelShuffle(2), (8, 16, 16))
 def test_probe_profiles_match_the_tools(name: str) -> None:
     """One layer or one trap at a time, counted by from_torch and by every tool."""
     make, shape = PROBES[name]
-    profiles = cc.from_torch(make(), shape).profiles()
+    profiles = cc.from_torch(make(), shape, layout="chw").profiles()
     x = torch.randn(1, *shape)
     for tool, run in TOOLS.items():
         torch.manual_seed(0)

@@ -69,7 +69,7 @@ def measured_field(specs: list[tuple]) -> int | None:
 @given(st.lists(layer, min_size=1, max_size=3))
 def test_receptive_field_matches_torch_gradients(specs: list[tuple]) -> None:
     try:
-        report = cc.summary(cc.Sequential(*(build(s, False) for s in specs)), (1, LENGTH))
+        report = cc.summary(cc.Sequential(*(build(s, False) for s in specs)), (1, LENGTH), layout="chw")
     except cc.ConvCalcError:
         assume(False)
     ours = report.rows[-1].receptive_field
@@ -84,7 +84,7 @@ def test_known_cases_from_review() -> None:
     assert cc.summary(net, (1, 10)).rows[-1].receptive_field == (1,)
     # Adaptive pools 29 → 6 → 4 → 3: uneven windows; torch's gradients measure 21.
     net = cc.Sequential(cc.AdaptiveAvgPool1d(6), cc.AdaptiveAvgPool1d(4), cc.AdaptiveAvgPool1d(3))
-    assert cc.summary(net, (1, 29)).rows[-1].receptive_field == (21,)
+    assert cc.summary(net, (1, 29), layout="chw").rows[-1].receptive_field == (21,)
 
 
 def test_squeeze_excitation_sees_everything_without_compounding() -> None:

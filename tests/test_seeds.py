@@ -149,7 +149,7 @@ def test_seed003_conv_parameter_count() -> None:
 
 def test_seed003_maxpool_flops() -> None:
     # nn.MaxPool2d(kernel_size=2, stride=2) on 5×32×32: in_channels·O_h·O_w·(k²−1) = 5·16·16·3 = 3,840
-    row = cc.summary(cc.MaxPool2d(kernel_size=2, stride=2), (5, 32, 32)).rows[0]
+    row = cc.summary(cc.MaxPool2d(kernel_size=2, stride=2), (5, 32, 32), layout="chw").rows[0]  # the seed's C×H×W
     assert row.output_shape == (5, 16, 16)
     assert row.flops == 3_840
     assert row.params == 0 and row.macs == 0

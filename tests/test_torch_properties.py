@@ -51,7 +51,7 @@ def torch_outcome(build: Callable[[], Any], shape: tuple[int, ...], count_flops:
 def convcalc_outcome(build: Callable[[], cc.Layer], shape: tuple[int, ...]) -> Outcome:
     """The same from convcalc, or None if it refuses (always with a ConvCalcError)."""
     try:
-        row = cc.summary(build(), shape).rows[0]
+        row = cc.summary(build(), shape, layout="chw").rows[0]  # torch's reading
     except cc.ConvCalcError:
         return None
     return row.output_shape, row.params, row.flops
@@ -195,10 +195,10 @@ def test_adaptive_avg_pool_windows_match_torch(size: int, out: int) -> None:
     eye = torch.eye(size).unsqueeze(1)  # batch of `size` one-hot signals, 1 channel
     pooled = nn.AdaptiveAvgPool1d(out)(eye)  # (size, 1, out)
     lengths = (pooled != 0).sum(dim=0).flatten().tolist()
-    row = cc.summary(cc.AdaptiveAvgPool1d(out), (3, size)).rows[0]
+    row = cc.summary(cc.AdaptiveAvgPool1d(out), (3, size), layout="chw").rows[0]
     assert row.output_shape == (3, out)
     assert row.flops == 3 * sum(lengths)  # avg: one addition per element read (incl. the division)
-    max_row = cc.summary(cc.AdaptiveMaxPool1d(out), (3, size)).rows[0]
+    max_row = cc.summary(cc.AdaptiveMaxPool1d(out), (3, size), layout="chw").rows[0]
     assert max_row.flops == 3 * (sum(lengths) - out)  # max: length−1 comparisons per window
     assert row.receptive_field == (max(lengths),)
 

@@ -498,10 +498,22 @@ def _materialize(meta: nn.Module, shape: Shape, batch: int) -> None:
                          f"{'x'.join(map(str, shape))} on the meta device: {(str(error) or type(error).__name__).splitlines()[0]}") from None
 
 
-def from_torch(module: nn.Module, input_shape: Shape | str, batch: int = 1, dtype: str = "float32") -> Report:
-    """A Report for any torch module: one row per known leaf, per unsupported leaf, and per op done in a forward."""
+def from_torch(module: nn.Module, input_shape: Shape | str, batch: int = 1, dtype: str = "float32",
+               layout: str | None = None) -> Report:
+    """A Report for any torch module: one row per known leaf, per unsupported leaf, and per op done in a forward.
+
+    ``layout`` says how ``input_shape`` is written (``"chw"``, ``"hwc"``); the module runs it channels
+    first, and the report shows its shapes as written. Without a layout the module runs the shape
+    channels first; where torch refuses that and takes it channels last, it is read H×W×C (with a
+    note). Where the first row is a layer that takes any channels (a pool, an activation) it also
+    runs channels last, and an input both readings take with different answers is a ShapeError
+    naming both. A first operation convcalc has no layer for is not tried both ways: there the
+    channels-first run stands (give ``layout`` to be sure).
+    """
+    from ..layout import ambiguous, canonical, check_layout, order, same_answers
     from ..parsing import parse_shape
 
+    layout = check_layout(layout)
     if not isinstance(module, nn.Module):
         raise SpecError(f"from_torch needs a torch.nn.Module, got {type(module).__name__}")
     shape = check_input(parse_shape(input_shape) if isinstance(input_shape, str) else input_shape)
@@ -509,6 +521,34 @@ def from_torch(module: nn.Module, input_shape: Shape | str, batch: int = 1, dtyp
     size = dtype_bytes(dtype)
     if isinstance(module, torch.jit.ScriptModule):
         raise SpecError("from_torch needs an eager nn.Module; a TorchScript module cannot be hooked layer by layer")
+    if layout is not None:
+        return _capture(module, canonical(shape, layout), batch, dtype, size, layout)
+    flipped = canonical(shape, "hwc")
+    text = input_shape.strip() if isinstance(input_shape, str) else "x".join(map(str, shape))
+    try:
+        report = _capture(module, shape, batch, dtype, size, "chw")
+    except ShapeError as refused:
+        if flipped == shape:
+            raise
+        try:
+            report = _capture(module, flipped, batch, dtype, size, "hwc")
+        except ShapeError:
+            raise refused from None
+        return replace(report, notes=(f"read {text} as {order('hwc', len(shape))}, channels last: {type(module).__name__} "
+                                      f"does not run on it as {order('chw', len(shape))}; shapes are shown so",))
+    first = report.rows[0].spec if report.rows else None
+    if flipped != shape and first is not None and not first.inferred:  # a first layer that takes any channels
+        try:
+            other = _capture(module, flipped, batch, dtype, size, "hwc")
+        except ShapeError:
+            return report
+        if not same_answers(report, other):
+            raise ambiguous(text, report, other)
+    return report
+
+
+def _capture(module: nn.Module, shape: Shape, batch: int, dtype: str, size: int, layout: str) -> Report:
+    """One forward pass of ``module`` on a ``batch`` of ``shape`` (channels first) on the meta device, as rows."""
     try:
         meta = _on_meta(module).eval()
     except Exception as error:  # a module holding tensors or objects that cannot be copied
@@ -547,6 +587,6 @@ def from_torch(module: nn.Module, input_shape: Shape | str, batch: int = 1, dtyp
                      warning=f"{sum(p.numel() for p in unclaimed.values()):,} parameters were not used by any "
                              "layer that ran (an unused head, or weights read directly); they are counted here")
     return Report(model=type(module).__name__, input_shape=shape, batch=batch, dtype=dtype,
-                  dtype_bytes=size, rows=tuple(session.rows), peak_activation_bytes=session.peak(output),
+                  dtype_bytes=size, rows=tuple(session.rows), peak_activation_bytes=session.peak(output), layout=layout,
                   blocks={name: type(m).__name__ for name, m in meta.named_modules() if name})
 

@@ -67,6 +67,7 @@ class VerifyReport:
     rows: tuple[VerifyRow, ...]
     params: Check
     flops: Check
+    layout: str = "chw"  # how shapes are shown ("hwc": channels last); the fields stay channels first
 
     @property
     def ok(self) -> bool:
@@ -79,7 +80,7 @@ class VerifyReport:
 
         return {
             "model": self.model, "input_shape": list(self.input_shape), "batch": self.batch, "device": self.device,
-            "torch": self.torch_version, "ok": self.ok,
+            "torch": self.torch_version, "ok": self.ok, "layout": self.layout,
             "totals": {"params": check(self.params), "flops_conv_linear": check(self.flops)},
             "rows": [{"index": r.index, "path": r.path, "kind": r.kind, "ok": r.ok, "output_shape": check(r.shape),
                       "params": check(r.params), "flops": check(r.flops)} for r in self.rows],
@@ -166,15 +167,17 @@ def verify_report(report: Report, module: torch.nn.Module, device: torch.device)
         model=report.model, input_shape=report.input_shape, batch=report.batch, device=str(device),
         torch_version=torch.__version__, rows=tuple(rows),
         params=Check(report.totals.params, sum(p.numel() for p in module.parameters())),
-        flops=Check(ours_counted, int(counter.get_total_flops())),
+        flops=Check(ours_counted, int(counter.get_total_flops())), layout=report.layout,
     )
 
 
-def verify(net_or_name: Any, input_shape: Shape | str | None = None, device: str = "cpu", batch: int = 1) -> VerifyReport:
-    """Build the network in torch, run it on ``device`` (cpu, cuda, cuda:N or meta) and compare."""
+def verify(net_or_name: Any, input_shape: Shape | str | None = None, device: str = "cpu", batch: int = 1,
+           layout: str | None = None) -> VerifyReport:
+    """Build the network in torch, run it on ``device`` (cpu, cuda, cuda:N or meta) and compare
+    (the input read as :func:`convcalc.api.resolve` reads it; torch runs it channels first)."""
     dev = torch_device(device)
-    r = resolve(net_or_name, input_shape)
-    report = analyze(r.net, r.shape, batch=batch, model=r.name, notes=r.notes)
+    r = resolve(net_or_name, input_shape, layout)
+    report = analyze(r.net, r.shape, batch=batch, model=r.name, notes=r.notes, layout=r.layout)
     with torch.device("meta" if dev.type == "meta" else "cpu"):
         module = to_torch(r.net, r.shape)
     return verify_report(report, module.to(dev), dev)
