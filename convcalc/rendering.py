@@ -315,7 +315,9 @@ def summary(report: Report) -> Document:
     rows.append(("", "", "total", "", t.params, t.macs, t.flops, ""))
     footer: list[Text] = [
         ("parameters   ", t.params, f" ({nbytes(t.param_bytes)} as {report.dtype})")
-        + ((", plus ", t.buffers, " buffers") if t.buffers else ()),
+        + ((", plus ", t.buffers, " buffers") if t.buffers else ())
+        + (("; trainable ", t.trainable_params, ", non-trainable ", t.params - t.trainable_params)
+           if t.trainable_params != t.params else ()),  # as Keras' summary counts them (moving statistics, frozen weights)
         ("MACs         ", t.macs, "   FLOPs ", t.flops, f"   (batch {b})"),
         f"activations  {nbytes(t.activation_bytes)} (input {nbytes(t.input_bytes)} included)",
     ]

@@ -104,7 +104,7 @@ class Row:
         left = tuple(d[3] for d in reach.dims)
         pads_of = getattr(self.spec, "pads", None)
         padding = getattr(self.spec, "padding", None)
-        declared = tuple(pads_of()) if callable(pads_of) else tuple((p, p) for p in padding) if (
+        declared = tuple(pads_of(self.input_shape[1:])) if callable(pads_of) else tuple((p, p) for p in padding) if (
             isinstance(padding, tuple) and len(padding) == len(left) and all(is_int(p) for p in padding)) else None
         if declared is not None and tuple(p[0] for p in declared) == left:
             pads = declared

@@ -18,7 +18,7 @@ from test_layers import CASES as LAYER_CASES  # each layer type's hand-derived c
 import convcalc as cc
 from convcalc.errors import ConvCalcError, SpecError
 from convcalc.keras_text import keras_model, snake_case
-from convcalc.layout import canonical, shown
+from convcalc.layout import shown
 from convcalc.parsing import parse_layer, parse_spec
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
@@ -42,7 +42,7 @@ def keras_figures(layer: object, shape_hwc: tuple[int, ...]) -> tuple[tuple[int,
 
 
 def ours(layer: cc.Layer, shape_hwc: tuple[int, ...]) -> tuple[tuple[int, ...], int, int]:
-    report = cc.summary(layer, canonical(shape_hwc, "hwc"))
+    report = cc.summary(layer, shape_hwc, layout="hwc")
     return shown(report.output_shape, "hwc"), report.totals.params, report.totals.trainable_params
 
 
@@ -164,7 +164,7 @@ def test_tensorflow_same_question() -> None:
     layer = parse_layer("layers.Conv2D(100, 3, strides=2, padding='same')")
     assert ours(layer, (200, 200, 3))[:2] == ((100, 100, 100), 2_800)
     assert keras_figures(layers.Conv2D(100, 3, strides=2, padding="same"), (200, 200, 3))[:2] == ((100, 100, 100), 2_800)
-    working = cc.explain(layer, (3, 200, 200))
+    working = cc.explain(layer, (3, 200, 200), layout="chw")
     assert "total = max((100 − 1)·2 + 3 − 200, 0) = 1: 0 before, 1 after" in working  # the odd pixel after
 
 
@@ -212,7 +212,7 @@ def test_keras_mnist_convnet() -> None:
     assert theirs.count_params() == 34_826
     spec = parse_spec(MNIST)
     assert (spec.input_text, spec.layout) == ("28x28x1", "hwc")
-    report = cc.summary(spec.net, canonical(cc.parse_shape(spec.input_text), spec.layout))
+    report = cc.summary(spec.net, spec.input_text, layout=spec.layout)
     assert report.totals.params == report.totals.trainable_params == theirs.count_params()
     assert shown(report.output_shape, "hwc") == tuple(theirs.output_shape[1:])
     rows = {r.path: r for r in report.rows}
@@ -241,7 +241,7 @@ model.summary()
 """
     spec = parse_spec(text)
     assert (spec.input_text, spec.layout) == ("32x32x3", "hwc")
-    report = cc.summary(spec.net, canonical((32, 32, 3), "hwc"))
+    report = cc.summary(spec.net, (32, 32, 3), layout="hwc")
     keras.backend.clear_session()
     theirs = keras.Sequential([
         keras.Input((32, 32, 3)), layers.Conv2D(16, 3, padding="same", activation="relu"), layers.BatchNormalization(),
@@ -315,7 +315,7 @@ def test_a_spec_file_of_keras_calls() -> None:
     """One Keras call per line, the input as a spec file's input line (channels last for Keras)."""
     spec = parse_spec("input 28x28x1\nConv2D(6, 5, padding='same', activation='tanh')\nAvgPool2D(2)\nFlatten()\nDense(10)")
     assert (spec.input_text, spec.layout) == ("28x28x1", "hwc")
-    report = cc.summary(spec.net, canonical((28, 28, 1), "hwc"))
+    report = cc.summary(spec.net, (28, 28, 1), layout="hwc")
     assert [r.path for r in report.rows] == ["conv2d", "conv2d_tanh", "average_pooling2d", "flatten", "dense"]
     # Keras: conv 5·5·1·6 + 6 = 156; dense 14·14·6·10 + 10 = 11,770
     assert report.totals.params == 156 + 11_770
@@ -339,7 +339,7 @@ def test_python_classes_refuse_a_fused_activation() -> None:
 @pytest.mark.parametrize("case", [c for c in LAYER_CASES if c[0].startswith("keras-")], ids=lambda c: c[0])
 def test_every_format_and_profile_takes_keras_layers(case: tuple) -> None:
     """The JSON (with every other tool's profile) and the table of each Keras layer type."""
-    report = cc.summary(case[1], case[2])
+    report = cc.summary(case[1], case[2], layout="chw")
     assert report.to_dict()["profiles"]["paper"] == report.totals.macs
     assert case[1].name in str(report)
 
@@ -366,7 +366,7 @@ def test_parameter_free_modules_compute_what_keras_does(make) -> None:  # noqa: 
     shape_hwc = (7, 8, 3) if "1D" not in type(ours_layer).__name__ else (7, 3)
     x = rng.standard_normal((2, *shape_hwc)).astype("float32")
     expected = _keras_run(theirs, x)
-    module = cc.to_torch(ours_layer, canonical(shape_hwc, "hwc"))
+    module = cc.to_torch(ours_layer, shape_hwc, layout="hwc")
     got = module(torch.from_numpy(np.moveaxis(x, -1, 1))).detach().numpy()
     got = np.moveaxis(got, 1, -1) if got.ndim > 2 else got
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
@@ -380,7 +380,7 @@ def test_average_pool_same_averages_the_real_elements() -> None:
     rng = np.random.default_rng(2)
     x = rng.standard_normal((1, 3, 7, 8)).astype("float32")
     layer = cc.AveragePooling2D(3, strides=2, padding="same")
-    got = cc.to_torch(layer, (3, 7, 8))(torch.from_numpy(x)).detach().numpy()
+    got = cc.to_torch(layer, (3, 7, 8), layout="chw")(torch.from_numpy(x)).detach().numpy()
     (top, _), (left, _) = layer.pads((7, 8))
     expected = np.zeros((1, 3, 4, 4), dtype="float64")
     for i in range(4):
@@ -405,7 +405,7 @@ def test_convs_compute_what_keras_does(name: str, args: tuple, kwargs: dict) -> 
     rng = np.random.default_rng(1)
     x = rng.standard_normal((2, *shape_hwc)).astype("float32")
     expected = _keras_run(theirs, x)
-    module = cc.to_torch(getattr(cc, name)(*args, **kwargs), canonical(shape_hwc, "hwc"))
+    module = cc.to_torch(getattr(cc, name)(*args, **kwargs), shape_hwc, layout="hwc")
     conv = next(m for m in module.modules() if isinstance(m, (torch.nn.Conv1d, torch.nn.Conv2d)))
     kernel = torch.from_numpy(np.asarray(theirs.kernel.detach().cpu() if hasattr(theirs.kernel, "detach") else theirs.kernel))
     if name == "DepthwiseConv2D":  # Keras (kh, kw, C, M) -> torch (C·M, 1, kh, kw), channel-major
@@ -432,9 +432,9 @@ def test_convs_compute_what_keras_does(name: str, args: tuple, kwargs: dict) -> 
 ])
 def test_verify_holds_for_keras_layers(layer: cc.Leaf, shape: tuple[int, ...]) -> None:
     """torch runs each as built (FlopCounterMode, parameters, shapes) and from_torch reads the same back."""
-    result = cc.verify(layer, shape)
+    result = cc.verify(layer, shape, layout="chw")
     assert result.ok, result
-    back = cc.from_torch(cc.to_torch(layer, shape), shape)
-    report = cc.summary(layer, shape)
+    back = cc.from_torch(cc.to_torch(layer, shape, layout="chw"), shape, layout="chw")
+    report = cc.summary(layer, shape, layout="chw")
     assert (back.totals.params, back.totals.trainable_params, back.totals.flops) == (
         report.totals.params, report.totals.trainable_params, report.totals.flops)

@@ -169,8 +169,9 @@ class _ConvNd(_MacLayer):
         )
         _check_groups(n, self.groups, self.in_channels, self.out_channels)
 
-    def pads(self) -> tuple[tuple[int, int], ...]:
-        """(left, right) padding per spatial dim; ``"same"`` puts the odd one on the right, as torch."""
+    def pads(self, spatial: Shape | None = None) -> tuple[tuple[int, int], ...]:
+        """(left, right) padding per spatial dim; ``"same"`` puts the odd one on the right, as torch.
+        (Torch's padding does not depend on the input's ``spatial`` sizes; TensorFlow's does.)"""
         if isinstance(self.padding, str):  # "same"
             return tuple(same_padding(k, d) for k, d in zip(self.kernel_size, self.dilation))
         return tuple((p, p) for p in self.padding)

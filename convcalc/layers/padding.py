@@ -55,7 +55,7 @@ class _PadNd(Leaf):
             raise SpecError(f"{self.name}: padding must be an int or {count} ints ({order}), got {value!r}")
         return items
 
-    def pads(self) -> tuple[tuple[int, int], ...]:
+    def pads(self, spatial: Shape | None = None) -> tuple[tuple[int, int], ...]:
         """(left, right) per spatial dim, first spatial dim first (torch's tuple lists the last dim first)."""
         p, n = self.padding, self.ndim
         return tuple((p[2 * (n - 1 - d)], p[2 * (n - 1 - d) + 1]) for d in range(n))
