@@ -45,7 +45,7 @@ def test_padding_layers_agree_with_torch_on_shape_and_refusal(kind: str, ndim: i
     except RuntimeError:
         out = None
     try:
-        row = cc.summary(ours, shape).rows[0]
+        row = cc.summary(ours, shape, layout="chw").rows[0]
     except ShapeError:
         mixed = any(min(l, r) < 0 < max(l, r) for l, r in ours.pads())
         assert out is None or 0 in out or (kind == "CircularPad" and mixed), (out, padding, spatial)
@@ -57,7 +57,7 @@ def test_padding_layers_agree_with_torch_on_shape_and_refusal(kind: str, ndim: i
 
 def test_padding_order_is_torchs_last_dim_first() -> None:
     # (left, right, top, bottom) = (1, 2, 3, 4) on 5×6 (H×W): H 5+3+4 = 12, W 6+1+2 = 9
-    assert cc.summary(cc.ZeroPad2d((1, 2, 3, 4)), (1, 5, 6)).rows[0].output_shape == (1, 12, 9)
+    assert cc.summary(cc.ZeroPad2d((1, 2, 3, 4)), (1, 5, 6), layout="chw").rows[0].output_shape == (1, 12, 9)
     assert tuple(nn.ZeroPad2d((1, 2, 3, 4))(torch.zeros(1, 1, 5, 6)).shape) == (1, 1, 12, 9)
 
 
@@ -69,7 +69,7 @@ def test_padding_order_is_torchs_last_dim_first() -> None:
 ])
 def test_padding_refusals_are_one_line(layer: cc.Layer, shape: tuple[int, ...], fragment: str) -> None:
     with pytest.raises(ShapeError) as error:
-        cc.summary(layer, shape)
+        cc.summary(layer, shape, layout="chw")
     assert fragment in str(error.value) and "\n" not in str(error.value) and layer.name in str(error.value)
 
 
@@ -93,7 +93,7 @@ def test_padding_shifts_the_receptive_field_without_widening_it() -> None:
 
 
 def test_padding_explain_shows_each_side_and_the_rule() -> None:
-    text = cc.explain(cc.ZeroPad2d((1, 2, 3, 4)), (3, 8, 8))
+    text = cc.explain(cc.ZeroPad2d((1, 2, 3, 4)), (3, 8, 8), layout="chw")
     assert "left 1, right 2, top 3, bottom 4" in text
     assert "O = I + P_left + P_right" in text and "height: O = 8 + 3 + 4 = 15" in text and "width: O = 8 + 1 + 2 = 11" in text
 

@@ -227,7 +227,7 @@ def test_the_layer_card_and_the_working_show_them() -> None:
     for line in ("padding           2×2", "stride            1×1", "neurons           10,240",
                  "1,536,000 (1,546,240 with the 10,240 bias additions)", "inference peak    56,288 bytes"):
         assert line in card, card
-    pool = CliRunner().invoke(cli, ["layer", "nn.MaxPool2d(3, stride=2, padding=1)", "--input", "4x9x9"]).stdout
+    pool = CliRunner().invoke(cli, ["layer", "nn.MaxPool2d(3, stride=2, padding=1)", "--input", "4x9x9", "--layout", "chw"]).stdout
     assert "padding           1×1" in pool and "stride            2×2" in pool and "bias additions" not in pool
     text = cc.explain(cc.Conv2d(3, 10, 5, padding=2), (3, 32, 32))
     assert "FLOPs + bias additions (one per output element) = 1,536,000 + 10,240 = 1,546,240" in text
