@@ -284,11 +284,9 @@ def read_call(node: ast.Call) -> _Item:
         params = _SHARED[short][0]
         keras_class = short
     else:
-        import difflib
+        from .names import did_you_mean  # what the name means (Conv2DTranspose, not Conv3DTranspose), as for torch text
 
-        names = sorted({*classes, *_SHARED, *_INPUT_NAMES})
-        close = difflib.get_close_matches(short, names, n=1)
-        hint = f"; did you mean {close[0]}?" if close else ""
+        hint = did_you_mean(short, {*classes, *_SHARED, *_INPUT_NAMES})
         raise _fail(f"{func} is not a Keras layer convcalc knows{hint}", node)
     if len(node.args) > len(params):
         raise _fail(f"{short} takes at most {len(params)} arguments ({', '.join(params)}), got {len(node.args)}", node)

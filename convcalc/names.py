@@ -40,6 +40,7 @@ SAME_AS: dict[str, tuple[str, ...]] = {
     "globalaveragepooling2d": ("GlobalAveragePooling2D", "GlobalAvgPool2d"),
     "globalavgpool2d": ("GlobalAveragePooling2D", "GlobalAvgPool2d"),
     "globalmaxpooling2d": ("GlobalMaxPooling2D", "AdaptiveMaxPool2d"),
+    "globalmaxpool2d": ("GlobalMaxPooling2D", "AdaptiveMaxPool2d"),
     # padding and cropping (a crop is a negative padding in torch)
     **{f"zeropadding{n}d": (f"ZeroPadding{n}D", f"ZeroPad{n}d") for n in (1, 2, 3)},
     **{f"cropping{n}d": (f"Cropping{n}D", f"ZeroPad{n}d") for n in (1, 2, 3)},
@@ -60,6 +61,7 @@ SAME_AS: dict[str, tuple[str, ...]] = {
 NOTES: dict[str, str] = {
     **{f"cropping{n}d": "with a negative padding (torch crops that way)" for n in (1, 2, 3)},
     "globalmaxpooling2d": "with output_size=1",
+    "globalmaxpool2d": "with output_size=1",
 }
 
 #: What a name in SAME_AS with no counterpart is, for the message.
@@ -67,7 +69,7 @@ NOT_YET = "upsampling or resizing"
 
 #: Meaning families, by the words a layer name is made of; the first that matches names it.
 _MEANINGS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((meaning, re.compile(pattern)) for meaning, pattern in (
-    ("transposed convolution", r"transpose|deconv"),
+    ("transposed convolution", r"transpos|deconv"),
     ("upsampling", r"upsampl|interpolat|resiz|pixel.?shuffle|depthtospace|spacetodepth"),
     ("padding", r"pad|crop"),
     ("pooling", r"pool"),
@@ -79,7 +81,7 @@ _MEANINGS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((meaning, re.compile(
     ("activation", r"relu|lu$|sigmoid|tanh|softmax|softmin|swish|mish|softplus|softsign|hard|gelu|silu|elu|threshold|activation"),
 ))
 
-_DIMS = re.compile(r"([123])d(?![a-z])")
+_DIMS = re.compile(r"([123])d")  # Conv2d, Conv2DTranspose, ZeroPadding2D
 
 
 def meaning(name: str) -> str | None:

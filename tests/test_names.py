@@ -33,8 +33,12 @@ def test_a_strided_1x1_conv_is_no_warning_but_a_doesnt_fit_conv_is() -> None:
     assert cc.summary(cc.MaxPool2d(2, stride=3), (1, 8, 8)).warnings == ()
     # CS231n: 7×7, 3×3 filter, stride 3: the windows tile rows 0…5 without gaps and row 6 is lost, a surprise
     assert any("never read" in w for w in cc.summary(cc.Conv2d(1, 1, 3, stride=3), (1, 7, 7)).warnings)
-    # dilation counts: kernel 2 dilated by 2 spans 3 ≥ stride 3; ⌊(8 − 3)/3⌋ + 1 = 2 windows end at 5, 6 and 7 unread
-    assert any("never read" in w for w in cc.summary(cc.Conv1d(1, 1, 2, stride=3, dilation=2), (1, 8)).warnings)
+    # dilated and strided, rows are skipped by design: 3 taps 2 apart at stride 2 read even rows only (rows 0, 2, …, 8
+    # of 10, so ⌊(10 − 5)/2⌋ + 1 = 3 windows leave row 9 unread like every odd row); taps 0 and 2 at stride 3 never read 1
+    assert cc.summary(cc.Conv2d(3, 8, 3, stride=2, dilation=2), (3, 10, 10)).warnings == ()
+    assert cc.summary(cc.Conv1d(1, 1, 2, stride=3, dilation=2), (1, 8)).warnings == ()
+    # dilated at stride 1 the windows slide over every row: ⌊(8 − 5)/1⌋ + 1 = 4 windows read rows 0…7, nothing lost
+    assert cc.summary(cc.Conv1d(1, 1, 3, dilation=2), (1, 8)).warnings == ()
 
 
 # --- "did you mean" -----------------------------------------------------------------------------------
@@ -49,6 +53,9 @@ def test_a_strided_1x1_conv_is_no_warning_but_a_doesnt_fit_conv_is() -> None:
     ("nn.Upsample(scale_factor=2)", "convcalc has no upsampling or resizing layer yet"),
     ("nn.UpsamplingBilinear2d(scale_factor=2)", "convcalc has no upsampling or resizing layer yet"),
     ("nn.Relu()", "did you mean ReLU?"),
+    ("layers.ConvTranspose2d(8, 3)", "did you mean Conv2DTranspose?"),  # Keras text: Keras' class of that meaning and dims
+    ("layers.ZeroPad2d(1)", "did you mean ZeroPadding2D?"),
+    ("nn.GlobalMaxPool2d()", "did you mean AdaptiveMaxPool2d with output_size=1?"),  # never GlobalAvgPool2d
     ("nn.Conv2D(3, 8, 3)", "did you mean Conv2d?"),
     ("nn.BatchNorm(8)", "did you mean BatchNorm1d, BatchNorm2d or BatchNorm3d?"),
     ("Cropping2D(1)", "ZeroPad2d with a negative padding"),

@@ -40,6 +40,18 @@ def fit_error(
     return ShapeError(message)
 
 
+def _gapless(kernel: int, stride: int, dilation: int) -> bool:
+    """Whether the windows, taken together, read every input position between their ends.
+
+    Output o reads o·S + j·D (j < K). At stride 1 the windows slide over every position; undilated,
+    they leave no gap exactly when K ≥ S. Dilated and strided, some positions are skipped by design
+    (a 3×3 dilation-2 stride-2 conv reads even rows only, and position 1 is never read by a dilation-2
+    kernel at stride 3), so an unread last row is no surprise there."""
+    if stride == 1:
+        return True
+    return dilation == 1 and kernel >= stride
+
+
 def tail_warnings(
     spatial: tuple[int, ...], kernel: tuple[int, ...], stride: tuple[int, ...],
     pad_left: tuple[int, ...], dilation: tuple[int, ...], out: tuple[int, ...],
@@ -48,14 +60,14 @@ def tail_warnings(
 
     Torch floors (I + 2P − D·(K−1) − 1)/S, so the layer still runs; the elements
     past the last window are silently dropped (CS231n's "doesn't fit" case). That is
-    a surprise only where the windows tile the input without gaps (effective kernel
-    D·(K−1)+1 ≥ stride): a 1×1 stride-2 shortcut skips every other row by design, at
+    a surprise only where the windows tile the input without gaps (:func:`_gapless`):
+    a 1×1 stride-2 shortcut skips every other row by design, at
     any input size, so its unread last row is no warning (and no size would read it whole).
     """
     axes = _AXES.get(len(spatial), tuple(f"dim-{i} slice" for i in range(len(spatial))))
     lost: list[tuple[str, tuple[int, ...]]] = []
     for axis, i, k, s, p, d, o in zip(axes, spatial, kernel, stride, pad_left, dilation, out):
-        if effective_kernel(k, d) < s:  # gaps between windows by design: rows are skipped everywhere, not just at the end
+        if not _gapless(k, s, d):  # gaps between windows by design: rows are skipped everywhere, not just at the end
             continue
         n = unread_tail(i, k, s, o, p, d)
         if n:
