@@ -229,9 +229,16 @@ def layer(call: str, input_shape: str, layout: str | None, explain: bool, dtype:
     spec = parse_layer(call)
     if explain:
         _emit(working(spec, input_shape, dtype=dtype, fmt=fmt, layout=layout))
-        return
-    report = api.summary(spec, input_shape, dtype=dtype, layout=layout)
-    _emit(render(layer_card(report), fmt, human) if fmt == "table" else report.render(fmt, human=human))
+    else:
+        report = api.summary(spec, input_shape, dtype=dtype, layout=layout)
+        _emit(render(layer_card(report), fmt, human) if fmt == "table" else report.render(fmt, human=human))
+    if fmt == "table" and "activation" in call:
+        from .keras_text import keras_call
+
+        read = keras_call(call)
+        if read is not None and read.activation is not None:  # one definition everywhere: the activation is a row of its own
+            _emit(f"note: the activation={read.activation!r} inside it is not in these figures; in a network (summary, check) "
+                  f"it is a row of its own after {spec.name}, counted as {read.activation!r} is")
 
 
 @cli.command()

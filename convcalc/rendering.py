@@ -348,7 +348,8 @@ def layer_card(report: Report) -> Document:
         ("output shape", shape_in(r.output_shape, report.layout)),
         *((("padding", _pads(window[0])), ("stride", Dims(window[1]))) if window else ()),
         ("neurons", (r.neurons, " (output elements)")),
-        ("parameters", (r.params, " (", r.weights, " weights + ", r.biases, " biases)")),
+        ("parameters", (r.params, " (", r.params - r.frozen, " trainable + ", r.frozen, " non-trainable, as Keras counts them)")
+         if r.frozen else (r.params, " (", r.weights, " weights + ", r.biases, " biases)")),
         ("MACs", r.macs),
         ("FLOPs", (r.flops, *((" (", r.flops_with_bias, " with the ", r.bias_adds, " bias additions)") if r.bias_adds else ()))),
         ("activation bytes", (r.activation_bytes, " (with the input: ", t.activation_bytes, ")")),

@@ -134,3 +134,11 @@ def test_a_keras_summary_says_trainable_and_non_trainable(tmp_path: Path, capsys
                     'layers.BatchNormalization()])\n', encoding="utf-8")
     code, out, _ = run(capsys, "summary", str(path))
     assert code == 0 and "parameters   448 (1.75 KiB as float32); trainable 384, non-trainable 64" in out
+
+
+def test_the_layer_card_of_keras_batch_norm_and_of_an_activation_inside_a_layer(capsys: pytest.CaptureFixture[str]) -> None:
+    # Keras 3: BatchNormalization() on 32 channels holds γ, β (trainable) and the moving mean and variance (not): 4·32
+    code, out, _ = run(capsys, "layer", "BatchNormalization()", "--input", "30x30x32")
+    assert code == 0 and "128 (64 trainable + 64 non-trainable, as Keras counts them)" in out
+    code, out, _ = run(capsys, "layer", "Conv2D(8, 3, activation='relu')", "--input", "32x32x3")
+    assert code == 0 and "activation=ReLU() inside it is not in these figures" in out
