@@ -553,20 +553,49 @@ def _window_mark(qid: str, quantity: str, given: Any, label: str, row: Row) -> M
     if window is None:
         raise AnswersError(f"{label}: {row.where} has no {quantity}; ask a conv or pool layer")
     pads, strides = window
-    answer = parse_sizes(given, label, "a number, or one per dim as [2, 2] or '2x2'", zero=quantity == "padding")
     truth_text = "×".join(str(l) if l == r else f"({l}+{r})" for l, r in pads) if quantity == "padding" else "×".join(map(str, strides))
     if quantity == "stride":
-        truth: tuple[int, ...] = strides
+        answer = parse_sizes(given, label, "a number, or one per dim as [2, 2] or '2x2'")
+        if len(answer) == 1 and len(strides) > 1:
+            answer = answer * len(strides)
+        ok = answer == strides
+        given_text = "×".join(map(str, answer))
         note = ""
     else:
-        symmetric = all(l == r for l, r in pads)
-        truth = tuple(l for l, _ in pads) if symmetric else tuple(l + r for l, r in pads)
-        note = "" if symmetric else "the total per dim: " + ", ".join(f"{l} before, {r} after" for l, r in pads)
-    if len(answer) == 1 and len(truth) > 1:
-        answer = answer * len(truth)
-    ok = answer == truth
+        sides = _padding_answer(given, label, len(pads))
+        if len(sides) == 1 and len(pads) > 1:
+            sides = sides * len(pads)
+        # a number per dim is each side's padding, or, where the sides differ, their total; a pair is (before, after)
+        ok = len(sides) == len(pads) and all(
+            v == (l, r) if isinstance(v, tuple) else v == (l if l == r else l + r) for v, (l, r) in zip(sides, pads))
+        given_text = "×".join(f"({v[0]}+{v[1]})" if isinstance(v, tuple) else str(v) for v in sides)
+        note = "" if all(l == r for l, r in pads) else "uneven: " + ", ".join(
+            f"{l} before and {r} after" for l, r in dict.fromkeys(pads)) + (" per dim" if len(set(pads)) == 1 and len(pads) > 1 else "")
     working = "" if ok else f"{row.layer}: " + _row_working(row)
-    return Mark(qid, quantity, "×".join(map(str, answer)), truth_text, ok, working, note, status="right" if ok else "wrong")
+    return Mark(qid, quantity, given_text, truth_text, ok, working, note if ok else "", status="right" if ok else "wrong")
+
+
+_SIDES = re.compile(r"\(\s*(\d{1,9})\s*\+\s*(\d{1,9})\s*\)|(\d{1,9})")
+
+
+def _padding_answer(given: Any, label: str, ndim: int) -> tuple[int | tuple[int, int], ...]:
+    """A padding answer: a number, one per dim (``2x2``, ``[2, 2]``), sides per dim as convcalc shows them
+    (``(0+1)x(0+1)``) or as pairs (``[[0, 1], [0, 1]]``), or torch's padding-layer tuple, last dim first
+    (``(1, 2, 3, 4)``: left 1, right 2, top 3, bottom 4)."""
+    if isinstance(given, list) and given and all(
+            isinstance(v, list) and len(v) == 2 and all(isinstance(x, int) and not isinstance(x, bool) and x >= 0 for x in v)
+            for v in given):
+        return tuple((v[0], v[1]) for v in given)
+    if isinstance(given, str) and "+" in given:
+        parts = re.split(r"\s*[x×X*]\s*", given.strip())
+        found = [_SIDES.fullmatch(p) for p in parts]
+        if all(found):
+            return tuple((int(m[1]), int(m[2])) if m[1] else int(m[3]) for m in found if m)
+        raise AnswersError(f"{label}: cannot read {given!r}; write a padding as 2, '2x2', '(0+1)x(0+1)' or [[0, 1], [0, 1]]")
+    sizes = parse_sizes(given, label, "a number, one per dim as [2, 2] or '2x2', or sides as '(0+1)x(0+1)'", zero=True)
+    if ndim > 1 and len(sizes) == 2 * ndim:  # torch's F.pad / nn.ZeroPad2d order: the last dim's two sides first
+        return tuple((sizes[2 * (ndim - 1 - d)], sizes[2 * (ndim - 1 - d) + 1]) for d in range(ndim))
+    return sizes
 
 
 def _count_mark(qid: str, quantity: str, given: Any, label: str, report: Report, rows: tuple[Row, ...] | None,

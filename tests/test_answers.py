@@ -247,7 +247,7 @@ def test_padding_and_stride(tmp_path) -> None:
                                                           ("even", "padding"), ("pool", "stride"), ("pool", "padding"),
                                                           ("zero", "padding")])
     assert found["wrong", "padding"].verdict == "wrong"
-    assert "1 before, 2 after" in found["even", "padding"].note
+    assert "1 before and 2 after" in found["even", "padding"].note
 
 
 def test_keras_trainable_and_non_trainable_counts(tmp_path) -> None:

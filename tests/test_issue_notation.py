@@ -142,3 +142,17 @@ def test_the_layer_card_of_keras_batch_norm_and_of_an_activation_inside_a_layer(
     assert code == 0 and "128 (64 trainable + 64 non-trainable, as Keras counts them)" in out
     code, out, _ = run(capsys, "layer", "Conv2D(8, 3, activation='relu')", "--input", "32x32x3")
     assert code == 0 and "activation=ReLU() inside it is not in these figures" in out
+
+
+def test_padding_answers_in_every_form_a_source_writes_them(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # TensorFlow's 'same', 3×3 at stride 2 on 200: total max((100 − 1)·2 + 3 − 200, 0) = 1, 0 before and 1 after
+    same = "spec = 'Conv2D(8, 3, strides=2, padding=\"same\")'\ninput = \"200x200x3\"\n"
+    questions = [(same, '"(0+1)x(0+1)"'), (same, "[[0, 1], [0, 1]]"), (same, "1"),  # sides, pairs, the total
+                 # torch's ZeroPad2d tuple is (left, right, top, bottom)
+                 ('spec = "nn.ZeroPad2d((1, 2, 3, 4))"\ninput = "3x8x8"\nlayout = "chw"\n', '"(1, 2, 3, 4)"'),
+                 (same, "0")]
+    path = tmp_path / "padding.toml"
+    path.write_text("".join(f'[[question]]\nid = "q{i}"\n{body}padding = {answer}\n\n'
+                            for i, (body, answer) in enumerate(questions)), encoding="utf-8")
+    code, out, _ = run(capsys, "check", str(path))
+    assert code == 1 and "4 of 5 right, 1 wrong" in out and "✗ q4 padding: 0×0, true (0+1)×(0+1)" in out
