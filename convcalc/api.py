@@ -123,9 +123,30 @@ def summary(net_or_name: Any, input_shape: Shape | str | None = None, batch: int
         report = from_torch(net_or_name, input_shape, batch=batch, dtype=dtype, layout=layout)
     else:
         r = resolve(net_or_name, input_shape, layout)
-        report = analyze(r.net, r.shape, batch=batch, dtype=dtype, model=r.name, notes=r.notes, functional=r.functional,
-                         layout=r.layout)
+        try:
+            report = analyze(r.net, r.shape, batch=batch, dtype=dtype, model=r.name, notes=r.notes, functional=r.functional,
+                             layout=r.layout)
+        except ShapeError as error:
+            raise _other_layout_fits(error, r, input_shape, layout) from None
     return report if depth is None else report.at_depth(depth)
+
+
+def _other_layout_fits(error: ShapeError, r: Resolved, input_shape: Any, layout: str | None) -> ShapeError:
+    """The error of a layout the user gave, saying so where the other layout fits (a pool then
+    ``nn.Conv2d(3, …)`` on ``32x32x3`` with ``--layout chw``: as H×W×C it fits), so that no hint
+    points the wrong way."""
+    from .layout import canonical, shown
+
+    if layout is None or input_shape is None or len(r.shape) < 2:
+        return error
+    other = "hwc" if r.layout == "chw" else "chw"
+    written = shown(r.shape, r.layout)  # the sizes as the user wrote them
+    try:
+        analyze(r.net, canonical(written, other))
+    except ShapeError:
+        return error
+    flag = f"--layout {other} (layout=\"{other}\")"
+    return ShapeError(f"{error}; read as {order(other, len(written))} instead, the input fits: {flag}")
 
 
 def _bridge(part: str) -> Any:

@@ -112,6 +112,10 @@ class Row:
             spatial, out = self.input_shape[1:], effect.output_shape[1:]
             pads = tuple((p, max(0, (o - 1) * s + d * (k - 1) + 1 - i - p))
                          for (k, s, d, p), i, o in zip(reach.dims, spatial, out))
+        elif declared is None:  # a transposed conv cropping as no number says (TensorFlow's 'same'): what its output leaves
+            spatial, out = self.input_shape[1:], effect.output_shape[1:]
+            pads = tuple((p, max(0, (i - 1) * s + d * (k - 1) + 1 - o - p))
+                         for (k, s, d, p), i, o in zip(reach.dims, spatial, out))
         else:
             pads = tuple((p, p) for p in left)
         return pads, tuple(d[1] for d in reach.dims)

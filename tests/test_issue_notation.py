@@ -156,3 +156,19 @@ def test_padding_answers_in_every_form_a_source_writes_them(tmp_path: Path, caps
                             for i, (body, answer) in enumerate(questions)), encoding="utf-8")
     code, out, _ = run(capsys, "check", str(path))
     assert code == 1 and "4 of 5 right, 1 wrong" in out and "✗ q4 padding: 0×0, true (0+1)×(0+1)" in out
+
+
+def test_a_layout_given_the_wrong_way_says_the_other_fits(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "pool_conv.txt"
+    path.write_text("nn.MaxPool2d(2)\nnn.Conv2d(3, 8, 3)\n", encoding="utf-8")
+    # as C×H×W the conv meets 32 channels; as H×W×C the pool gives 16×16×3 and the conv takes its 3
+    code, _, err = run(capsys, "summary", str(path), "--input", "32x32x3", "--layout", "chw")
+    assert code == 2 and "--layout hwc" in err and "\n" not in err.strip()
+
+
+def test_keras_transposed_same_shows_tensorflows_uneven_crop(capsys: pytest.CaptureFixture[str]) -> None:
+    # 'same' at stride 2 gives 7·2 = 14; the full transposed output is (7 − 1)·2 + K, so K = 3 crops 1 (0 before, 1
+    # after) and K = 5 crops 3 (1 before, 2 after), TensorFlow putting the odd one after
+    for kernel, shown in ((3, "(0+1)×(0+1)"), (5, "(1+2)×(1+2)")):
+        code, out, _ = run(capsys, "layer", f"Conv2DTranspose(16, {kernel}, strides=2, padding='same')", "--input", "7x7x32")
+        assert code == 0 and "output shape      14×14×16" in out and f"padding           {shown}" in out
