@@ -341,10 +341,14 @@ def _slips(report: Report, rows: tuple[Row, ...] | None, quantity: str, per_mac:
     candidates: list[tuple[int | None, str]] = []
     if quantity == "macs":
         candidates.append((fig("flops", pm=2), "these are the FLOPs (2 per multiply-accumulate); MACs are half"))
-    if quantity == "flops":
+    if quantity == "flops" and per_mac == 2:
         candidates.append((fig("macs"), "these are the MACs; FLOPs count a multiply-add as 2 (if the source counts it "
                                         "as 1, say flops_per_mac = 1)"))
         candidates.append((fig("flops", pm=1), "the source counts a multiply-add as one FLOP: say flops_per_mac = 1"))
+    if quantity == "flops" and per_mac == 1:
+        candidates.append((fig("macs"), "these are the MACs alone; with flops_per_mac = 1 the other operations (pools, "
+                                        "activations, norms) still count, one FLOP each"))
+        candidates.append((fig("flops", pm=2), "a multiply-add is counted as 2 FLOPs here: drop flops_per_mac = 1"))
         candidates.append((fig("flops_with_bias"), "the bias additions are included: that is flops_with_bias"))
     if quantity == "flops_with_bias":
         candidates.append((fig("flops"), "the bias additions are left out: that is flops"))

@@ -172,3 +172,12 @@ def test_keras_transposed_same_shows_tensorflows_uneven_crop(capsys: pytest.Capt
     for kernel, shown in ((3, "(0+1)×(0+1)"), (5, "(1+2)×(1+2)")):
         code, out, _ = run(capsys, "layer", f"Conv2DTranspose(16, {kernel}, strides=2, padding='same')", "--input", "7x7x32")
         assert code == 0 and "output shape      14×14×16" in out and f"padding           {shown}" in out
+
+
+def test_flops_per_mac_slips_never_ask_for_the_key_already_given(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # nn.Conv2d(3, 8, 3) on 3×32×32: MACs 8·30·30·27 = 194,400; FLOPs 388,800; one FLOP per MAC: 194,400
+    path = tmp_path / "fpm.toml"
+    path.write_text('[[question]]\nid = "conv"\nspec = "nn.Conv2d(3, 8, 3)"\ninput = "3x32x32"\nflops_per_mac = 1\n'
+                    'flops = "388.8K"\n', encoding="utf-8")
+    code, out, _ = run(capsys, "check", str(path))
+    assert code == 1 and "drop flops_per_mac = 1" in out and "say flops_per_mac = 1" not in out
