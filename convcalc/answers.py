@@ -349,6 +349,7 @@ def _slips(report: Report, rows: tuple[Row, ...] | None, quantity: str, per_mac:
         candidates.append((fig("macs"), "these are the MACs alone; with flops_per_mac = 1 the other operations (pools, "
                                         "activations, norms) still count, one FLOP each"))
         candidates.append((fig("flops", pm=2), "a multiply-add is counted as 2 FLOPs here: drop flops_per_mac = 1"))
+    if quantity == "flops":
         candidates.append((fig("flops_with_bias"), "the bias additions are included: that is flops_with_bias"))
     if quantity == "flops_with_bias":
         candidates.append((fig("flops"), "the bias additions are left out: that is flops"))
