@@ -416,9 +416,56 @@ def parse_spec(text: str, name: str = "spec") -> Spec:
         lines = lines[1:]
         if not lines:
             raise SpecError(f"{name} gives an input but no layers", line=1)
+    sequential = _torch_sequential(lines)
+    if sequential is not None:
+        return Spec(sequential, input_text, name, layout)
     if any("(" in line for _, line in lines):
         return Spec(_torch_notation(lines), input_text, name, layout)
     return Spec(_vgg_notation(lines), input_text, name, layout)
+
+
+_SEQUENTIAL = ("nn.Sequential", "torch.nn.Sequential")
+
+
+def _torch_sequential(lines: list[tuple[int, str]]) -> Layer | None:
+    """``net = nn.Sequential(nn.Conv2d(1, 6, 5), nn.ReLU(), …)`` over any number of lines, as d2l.ai and the
+    torch tutorials print a model (its layers are rows 0, 1, …, as torch numbers them), or None for other text."""
+    if not any(marker in line for _, line in lines for marker in _SEQUENTIAL):
+        return None
+    placed = [""] * lines[-1][0]
+    for number, line in lines:
+        placed[number - 1] = line
+    padded = "\n".join(placed)  # each line at its number in the file (comments and blank lines left empty)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SyntaxWarning)
+            tree = ast.parse(padded, mode="exec")
+    except SyntaxError:
+        return None
+    if len(tree.body) != 1:
+        return None
+    statement = tree.body[0]
+    value = statement.value if isinstance(statement, (ast.Expr, ast.Assign)) else None
+    if not (isinstance(value, ast.Call) and _dotted(value.func) in _SEQUENTIAL):
+        return None
+    _refuse_names(tree, None)
+    if value.keywords or any(not isinstance(a, ast.Call) for a in value.args):
+        raise SpecError("nn.Sequential(…) takes layer calls such as nn.Conv2d(1, 6, 5), one after another",
+                        line=value.lineno, column=value.col_offset + 1)
+    layers: list[Leaf] = []
+    for arg in value.args:
+        assert isinstance(arg, ast.Call)  # (checked above)
+        if _dotted(arg.func) in _SEQUENTIAL:
+            raise SpecError("an nn.Sequential inside another: write its layers in the outer one",
+                            line=arg.lineno, column=arg.col_offset + 1)
+        inner = [n for n in ast.walk(arg) if isinstance(n, ast.Call) and n is not arg]
+        if inner:
+            raise SpecError(f"{ast.unparse(inner[0])!r} is nested inside a layer call", line=inner[0].lineno,
+                            column=inner[0].col_offset + 1)
+        layers.append(_call(arg, arg.lineno))
+    if not layers:
+        raise SpecError("nn.Sequential() holds no layers", line=value.lineno, column=1)
+    return L.Sequential(*layers)
 
 
 def _torch_notation(lines: list[tuple[int, str]]) -> Layer:

@@ -181,3 +181,25 @@ def test_flops_per_mac_slips_never_ask_for_the_key_already_given(tmp_path: Path,
                     'flops = "388.8K"\n', encoding="utf-8")
     code, out, _ = run(capsys, "check", str(path))
     assert code == 1 and "drop flops_per_mac = 1" in out and "say flops_per_mac = 1" not in out
+
+
+def test_d2l_lenet_as_the_book_prints_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # d2l.ai 7.6 prints the model as one nn.Sequential over many lines; 61,706 parameters (the book, and
+    # torch's count in test_d2l_lenet_with_lazy_layers): 156 + 2,416 + 48,120 + 10,164 + 850
+    path = tmp_path / "lenet.txt"
+    path.write_text("""input 1x28x28
+net = nn.Sequential(
+    nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.Sigmoid(),
+    nn.AvgPool2d(kernel_size=2, stride=2),
+    nn.Conv2d(6, 16, kernel_size=5), nn.Sigmoid(),
+    nn.AvgPool2d(kernel_size=2, stride=2),
+    nn.Flatten(),
+    nn.Linear(16 * 5 * 5, 120), nn.Sigmoid(),
+    nn.Linear(120, 84), nn.Sigmoid(),
+    nn.Linear(84, 10))
+""", encoding="utf-8")
+    code, out, _ = run(capsys, "summary", str(path))
+    assert code == 0 and "61,706" in out
+    path.write_text("net = nn.Sequential(\n    nn.Conv2d(1, 6, 5),\n    nn.Foo(),\n)\n", encoding="utf-8")
+    code, _, err = run(capsys, "summary", str(path), "--input", "1x28x28")
+    assert code == 2 and "line 3" in err and "nn.Foo" in err
