@@ -36,6 +36,7 @@ from . import layers as L
 from . import records
 from .errors import SpecError
 from .layers.base import LAYER_TYPES, Leaf
+from .literals import dotted, literal
 from .records import record
 
 TYPE_CHECKING = False
@@ -148,15 +149,6 @@ _KERAS_ONLY = {"SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "Acti
 # --- reading calls ------------------------------------------------------------------------------------
 
 
-def _dotted(node: ast.AST) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = _dotted(node.value)
-        return f"{base}.{node.attr}" if base else None
-    return None
-
-
 def _short(func: str) -> tuple[str, bool]:
     """``keras.layers.Conv2D`` -> (``Conv2D``, True): the name without its Keras prefix, and whether it had one."""
     for prefix in PREFIXES:
@@ -172,39 +164,19 @@ def _fail(message: str, node: ast.AST | None, line: int | None = None) -> SpecEr
 
 #: Names a text gave literal values (``num_classes = 10``), while that text is read.
 _CONSTANTS: ContextVar[dict[str, Any] | None] = ContextVar("keras_constants", default=None)
-_ARITHMETIC: dict[type, Callable[[int, int], int]] = {
-    ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b, ast.FloorDiv: lambda a, b: a // b}
 
 
 def _literal(node: ast.AST) -> Any:
-    """A literal argument: numbers, strings, True/False/None, tuples and lists of them (lists become
-    tuples), whole-number arithmetic (``28 * 28``), and names the text gave such a value
-    (``num_classes = 10``). Read from the tree, never run."""
-    if isinstance(node, ast.Constant) and (node.value is None or isinstance(node.value, (bool, int, float, str))):
-        return node.value
-    if isinstance(node, (ast.Tuple, ast.List)):
-        return tuple(_literal(item) for item in node.elts)
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        value = _literal(node.operand)
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return -value if isinstance(node.op, ast.USub) else value
-    if isinstance(node, ast.BinOp) and type(node.op) in _ARITHMETIC:
-        a, b = _literal(node.left), _literal(node.right)
-        if all(isinstance(v, int) and not isinstance(v, bool) and abs(v) < 10**12 for v in (a, b)):
-            if isinstance(node.op, ast.FloorDiv) and b == 0:
-                raise _fail(f"{ast.unparse(node)!r} divides by zero", node)
-            return _ARITHMETIC[type(node.op)](a, b)
-    constants = _CONSTANTS.get()
-    if isinstance(node, ast.Name) and constants is not None and node.id in constants:
-        return constants[node.id]
-    raise _fail(f"arguments must be literals such as 32, (3, 3), 'same' or True (or names given such a value "
-                f"above); {ast.unparse(node)!r} is not one", node)
+    """A literal argument, read as :func:`convcalc.literals.literal` reads one (lists become tuples), and the
+    names the text gave such a value (``num_classes = 10``). Read from the tree, never run."""
+    return literal(node, _fail, "arguments must be literals such as 32, (3, 3), 'same' or True (or names given such a "
+                   "value above)", names=_CONSTANTS.get(), tuples=True)
 
 
 def _passed_over(node: ast.AST) -> bool:
     """A value that may be passed over unread: a literal, or a call such as ``regularizers.l2(1e-4)`` of literals."""
     if isinstance(node, ast.Call):
-        func = _dotted(node.func) or ""
+        func = dotted(node.func) or ""
         return (any(part in func.split(".") for part in ("regularizers", "initializers", "constraints"))
                 and not node.keywords and all(_is_literal(a) for a in node.args)) or (
             func in ("l1", "l2", "l1_l2") and all(_is_literal(a) for a in [*node.args, *(k.value for k in node.keywords)]))
@@ -223,7 +195,7 @@ def is_keras_call(node: ast.Call) -> bool:
     """Whether a call is Keras': a Keras prefix, a name only Keras has (Conv2D, Dense, Activation, Input,
     Sequential, …), ``model.add(…)``, or a name torch shares (Dropout, Softmax, …) with a keyword only Keras'
     has (``rate=``, ``axis=``)."""
-    func = _dotted(node.func)
+    func = dotted(node.func)
     if func is None:
         return False
     short, prefixed = _short(func)
@@ -265,7 +237,7 @@ def read_call(node: ast.Call) -> _Item:
     """One Keras call: an Input/InputLayer, or a layer with its Keras arguments."""
     if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
         raise _fail("starred arguments (*args, **kwargs) are not accepted", node)
-    func = _dotted(node.func)
+    func = dotted(node.func)
     if func is None:
         if isinstance(node.func, ast.Call):
             raise _fail("the functional API (layer(...)(x)) is not read; write the layers in keras.Sequential([...])", node)
@@ -380,7 +352,7 @@ def keras_call(text: str) -> KerasCall | None:
     call = tree.body[0].value
     if not isinstance(call, ast.Call) or not is_keras_call(call):
         return None
-    func = _dotted(call.func) or ""
+    func = dotted(call.func) or ""
     if func.endswith(".add") and len(call.args) == 1 and isinstance(call.args[0], ast.Call):
         call = call.args[0]
     item = read_call(call)
@@ -517,14 +489,14 @@ class _Reader:
             if not isinstance(value, ast.Call) and _is_literal(value):
                 self.constants[node.targets[0].id] = _literal(value)
                 return
-            if isinstance(value, ast.Call) and (isinstance(value.func, ast.Call) or _short(_dotted(value.func) or "")[0] in _INPUT_NAMES):
+            if isinstance(value, ast.Call) and (isinstance(value.func, ast.Call) or _short(dotted(value.func) or "")[0] in _INPUT_NAMES):
                 raise _fail("the functional API (x = layer(...)(x)) is not read; write the layers in "
                             "keras.Sequential([...]) or model.add(...)", node)
             raise _fail(f"{ast.unparse(node)!r}: only model = keras.Sequential(...) and names given literal values "
                         "(num_classes = 10) are read as assignments", node)
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
             call = node.value
-            func = _dotted(call.func) or ""
+            func = dotted(call.func) or ""
             receiver, _, method = func.rpartition(".")
             if self._is_sequential(call):
                 self._sequential(call, None)
@@ -543,7 +515,7 @@ class _Reader:
 
     @staticmethod
     def _is_sequential(call: ast.Call) -> bool:
-        func = _dotted(call.func) or ""
+        func = dotted(call.func) or ""
         return _short(func)[0] in _MODEL_NAMES
 
     def _sequential(self, call: ast.Call, variable: str | None) -> None:

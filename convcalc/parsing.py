@@ -11,12 +11,13 @@ from __future__ import annotations
 import ast
 import re
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from . import keras_text, records
 from . import layers as L
 from .errors import ConvCalcError, ShapeError, SpecError
 from .layers.base import LAYER_TYPES, Layer, Leaf, Shape
+from .literals import dotted, literal
 from .records import record
 
 TYPE_CHECKING = False
@@ -164,50 +165,14 @@ _MODULE_PREFIXES = ("nn.", "torch.nn.", "cc.", "convcalc.")
 _FUNCTION_PREFIXES = ("F.", "torch.nn.functional.", "nn.functional.", "torch.")
 
 
-def _dotted(node: ast.AST) -> str | None:
-    """``nn.Conv2d`` for an attribute chain of plain names, else None."""
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = _dotted(node.value)
-        return f"{base}.{node.attr}" if base else None
-    return None
-
-
 def _where(node: ast.AST, line: int | None) -> dict[str, int | None]:
     return {"line": line, "column": getattr(node, "col_offset", -1) + 1}
 
 
-_ARITHMETIC: dict[type, Callable[[int, int], int]] = {
-    ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
-    ast.FloorDiv: lambda a, b: a // b,
-}
-_LARGEST = 10**30  # whole-number arithmetic in a spec stays below this, so no line can build a huge number
-
-
 def _literal(node: ast.AST, line: int | None) -> Any:
-    """A literal argument (numbers, strings, True/False/None, tuples and lists of them), or whole-number
-    arithmetic such as ``16 * 5 * 5`` as the tutorials write it; anything else is refused, never evaluated."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float, str, type(None))):
-        return node.value
-    if isinstance(node, (ast.Tuple, ast.List)):
-        values = [_literal(item, line) for item in node.elts]
-        return tuple(values) if isinstance(node, ast.Tuple) else values
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        value = _literal(node.operand, line)
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return -value if isinstance(node.op, ast.USub) else value
-    if isinstance(node, ast.BinOp) and type(node.op) in _ARITHMETIC:
-        a, b = _literal(node.left, line), _literal(node.right, line)
-        if all(isinstance(v, int) and not isinstance(v, bool) for v in (a, b)):
-            if isinstance(node.op, ast.FloorDiv) and b == 0:
-                raise SpecError(f"{ast.unparse(node)!r} divides by zero", **_where(node, line))
-            value = _ARITHMETIC[type(node.op)](a, b)
-            if abs(value) < _LARGEST:
-                return value
-            raise SpecError(f"{ast.unparse(node)!r} is too large for a layer size", **_where(node, line))
-    raise SpecError(f"arguments must be literals such as 3, (3, 3), 'same' or True, or whole-number arithmetic "
-                    f"such as 16 * 5 * 5; {ast.unparse(node)!r} is not one", **_where(node, line))
+    """A literal argument, read as :func:`convcalc.literals.literal` reads one; anything else is refused, never evaluated."""
+    return literal(node, lambda message, at: SpecError(message, **_where(at, line)),
+                   "arguments must be literals such as 3, (3, 3), 'same' or True, or whole-number arithmetic such as 16 * 5 * 5")
 
 
 def _refuse_names(tree: ast.AST, line: int | None) -> None:
@@ -252,7 +217,7 @@ def _call(node: ast.Call, line: int | None) -> Leaf:
     """One known call: a layer class, a functional form on the input, or a method of the input."""
     if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
         raise SpecError("starred arguments (*args, **kwargs) are not accepted", **_where(node, line))
-    func = _dotted(node.func)
+    func = dotted(node.func)
     if func is None:
         raise SpecError(f"{ast.unparse(node.func)!r} is not a layer call", **_where(node, line))
     receiver, _, method = func.rpartition(".")
@@ -333,7 +298,7 @@ def _statement(text: str, line: int | None = None) -> tuple[str | None, Leaf]:
     statement = tree.body[0]
     target: str | None = None
     if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
-        target = _dotted(statement.targets[0])
+        target = dotted(statement.targets[0])
         if target is None:
             raise SpecError("assign the layer to a plain name, e.g. conv1 = nn.Conv2d(…)", **_where(statement, line))
         target = target.removeprefix("self.")
@@ -446,7 +411,7 @@ def _torch_sequential(lines: list[tuple[int, str]]) -> Layer | None:
         return None
     statement = tree.body[0]
     value = statement.value if isinstance(statement, (ast.Expr, ast.Assign)) else None
-    if not (isinstance(value, ast.Call) and _dotted(value.func) in _SEQUENTIAL):
+    if not (isinstance(value, ast.Call) and dotted(value.func) in _SEQUENTIAL):
         return None
     _refuse_names(tree, None)
     if value.keywords or any(not isinstance(a, ast.Call) for a in value.args):
@@ -455,7 +420,7 @@ def _torch_sequential(lines: list[tuple[int, str]]) -> Layer | None:
     layers: list[Leaf] = []
     for arg in value.args:
         assert isinstance(arg, ast.Call)  # (checked above)
-        if _dotted(arg.func) in _SEQUENTIAL:
+        if dotted(arg.func) in _SEQUENTIAL:
             raise SpecError("an nn.Sequential inside another: write its layers in the outer one",
                             line=arg.lineno, column=arg.col_offset + 1)
         inner = [n for n in ast.walk(arg) if isinstance(n, ast.Call) and n is not arg]
