@@ -58,26 +58,11 @@ def test_the_keras_mnist_example_gives_keras_own_total(capsys: pytest.CaptureFix
 
 def test_d2l_lenet_with_lazy_layers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     torch = pytest.importorskip("torch")
-    nn = torch.nn
-    spec = """input 1x28x28
-nn.LazyConv2d(6, kernel_size=5, padding=2)
-nn.Sigmoid()
-nn.AvgPool2d(kernel_size=2, stride=2)
-nn.LazyConv2d(16, kernel_size=5)
-nn.Sigmoid()
-nn.AvgPool2d(kernel_size=2, stride=2)
-nn.Flatten()
-nn.LazyLinear(120)
-nn.Sigmoid()
-nn.LazyLinear(84)
-nn.Sigmoid()
-nn.LazyLinear(10)
-"""
+    from test_padding import D2L_LENET, _d2l_lenet_in_torch  # d2l.ai 7.6, as spec text and in torch
+
     path = tmp_path / "d2l_lenet.txt"
-    path.write_text(spec, encoding="utf-8")
-    net = nn.Sequential(nn.LazyConv2d(6, kernel_size=5, padding=2), nn.Sigmoid(), nn.AvgPool2d(2, 2),
-                        nn.LazyConv2d(16, kernel_size=5), nn.Sigmoid(), nn.AvgPool2d(2, 2), nn.Flatten(),
-                        nn.LazyLinear(120), nn.Sigmoid(), nn.LazyLinear(84), nn.Sigmoid(), nn.LazyLinear(10))
+    path.write_text("input 1x28x28\n" + D2L_LENET, encoding="utf-8")
+    net = _d2l_lenet_in_torch()
     net(torch.zeros(1, 1, 28, 28))  # torch gives the lazy layers their sizes
     total = sum(p.numel() for p in net.parameters())
     assert total == 61_706  # d2l.ai, LeNet
