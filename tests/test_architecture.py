@@ -184,6 +184,8 @@ VARIANTS = {
     "adaptivemaxpool1d": (cc.AdaptiveMaxPool1d(3), (2, 7)),
     "adaptivemaxpool3d": (cc.AdaptiveMaxPool3d(2), (2, 5, 5, 5)),
     "batchnorm3d": (cc.BatchNorm3d(2), (2, 3, 3, 3)),
+    "maxunpool1d": (cc.MaxUnpool1d(3, 2, 1), (2, 5)),
+    "maxunpool3d": (cc.MaxUnpool3d(2), (2, 2, 3, 3)),
 }
 SAMPLES = {**{type(c[1]).kind: (c[1], c[2]) for c in CASES}, **VARIANTS}
 

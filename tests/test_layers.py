@@ -146,6 +146,14 @@ CASES = [
     ("pixelunshuffle", cc.PixelUnshuffle(2), (2, 6, 4), (8, 3, 2), 0, 0, 0, 0),
     # U-Net's first crop: 64×568×568 → 392×392 from round((568 − 392)/2) = 88: a view
     ("centercrop", cc.CenterCrop(392), (64, 568, 568), (64, 392, 392), 0, 0, 0, 0),
+    # (I−1)·S − 2P + K = (4−1)·2 − 0 + 2 = 8: a 2×2 max pool's inverse; a copy
+    ("maxunpool2d", cc.MaxUnpool2d(2), (3, 4, 4), (3, 8, 8), 0, 0, 0, 0),
+    # blocks ⌊(8 + 2 − 3)/2⌋ + 1 = 4 per dim: L = 16; rows 3·3·3 = 27
+    ("unfold", cc.Unfold(3, padding=1, stride=2), (3, 8, 8), (27, 16), 0, 0, 0, 0),
+    # the inverse: 27/9 = 3 channels on 8×8; one addition per input element: 27·16 = 432
+    ("fold", cc.Fold(8, 3, padding=1, stride=2), (27, 16), (3, 8, 8), 0, 0, 0, 432),
+    # DCGAN's generator input: 1,024 features → 64×4×4 (a view)
+    ("unflatten", cc.Unflatten(1, (64, 4, 4)), (1_024,), (64, 4, 4), 0, 0, 0, 0),
     # --- Keras' layers (channels first here, as convcalc holds shapes; Keras reads the same H×W×C) ---
     # ⌊(63−7)/2⌋+1 = 29; weights 7·7·16·32 = 25,088 (+32 = 25,120, the issue's figure); MACs 32·29²·16·49 = 21,099,008
     ("keras-conv2d", cc.Conv2D(32, (7, 7), strides=2), (16, 63, 63), (32, 29, 29), 25_088, 32, 21_099_008, 42_198_016),
@@ -223,7 +231,7 @@ def test_every_layer_type_has_a_case() -> None:
     structural = {"sequential", "residual", "concat", "scale", "squeezeexcitation", "add", "cat", "mul"}
     variants = {"maxpool1d", "maxpool3d", "avgpool1d", "avgpool3d", "adaptiveavgpool1d", "adaptiveavgpool3d",
                 "adaptivemaxpool1d", "adaptivemaxpool3d", "convtranspose1d", "convtranspose3d", "batchnorm3d",
-                "conv2d", "separableconv2d"}  # nd variants share one implementation; separable: test_seeds
+                "conv2d", "separableconv2d", "maxunpool1d", "maxunpool3d"}  # nd variants share one implementation; separable: test_seeds
     assert set(LAYER_TYPES) - covered - structural - variants == set()
 
 

@@ -328,7 +328,34 @@ PROBES.update({
     "interpolate_bicubic_corners": (lambda: _Interpolate(scale_factor=1.5, mode="bicubic", align_corners=True), (8, 16, 16)),
     "pixel_shuffle": (lambda: nn.PixelShuffle(2), (8, 16, 16)),
     "pixel_shuffle_crop": (_PixelShuffleCrop, (8, 16, 16)),
+    "pixel_unshuffle": (lambda: nn.PixelUnshuffle(2), (8, 16, 16)),
+    "unfold_fold": (lambda: nn.Sequential(nn.Unfold(3, padding=1), nn.Fold((16, 16), 3, padding=1)), (8, 16, 16)),
+    "unflatten": (lambda: nn.Sequential(nn.Flatten(), nn.Unflatten(1, (8, 16, 16))), (8, 16, 16)),
+    "center_crop": (lambda: cc.to_torch(cc.CenterCrop(10)), (8, 16, 16)),
 })
+
+
+class _Unpool(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.pool, self.unpool = nn.MaxPool2d(2, return_indices=True), nn.MaxUnpool2d(2)
+
+    def forward(self, x):  # type: ignore[no-untyped-def]
+        return self.unpool(*self.pool(x))
+
+
+def test_max_unpool_profiles_match_the_tools_that_run_it() -> None:
+    """MaxUnpool2d counts 0 in every tool (the max pool before it is what they charge); fvcore 0.1.5 cannot trace
+    it at all under torch 2.13 (F.max_unpool2d's size check meets traced sizes), so its profile is not checked."""
+    profiles = cc.from_torch(_Unpool(), (8, 16, 16), layout="chw").profiles()
+    x = torch.randn(1, 8, 16, 16)
+    assert profiles["ptflops"] == 2 * 8 * 16 * 16  # the max pool: its input elements, module hook and patched F.max_pool2d
+    for tool, run in TOOLS.items():
+        if tool == "fvcore":
+            with pytest.raises(TypeError):
+                run(_Unpool(), x)
+            continue
+        assert run(_Unpool(), x) == profiles[tool], tool
 
 
 @pytest.mark.parametrize("name", sorted(PROBES))

@@ -28,8 +28,10 @@ from .base import (
     Shape,
     Step,
     dims_text,
+    expect_spatial,
     fmt_shape,
     freeze,
+    int_tuple,
     is_int,
     numel,
     positive_int,
@@ -270,8 +272,8 @@ class Upsample(Leaf):
         rest = list(args[1:])
         size = rest.pop(0) if rest else None
         corners = rest.pop(0) if mode not in _NEAREST and rest else None
-        scales = rest.pop(0) if rest else None
-        if scales is not None and size is None:
+        scales = [s for item in rest for s in (item if isinstance(item, (list, tuple)) else (item,)) if s is not None]
+        if scales:  # the .default overloads name the size torch computed and each dim's scale (scales_h, scales_w)
             values = tuple(float(s) for s in scales)
             scale: Any = values[0] if all(v == values[0] for v in values) else values
             return cls(scale_factor=scale, mode=mode, align_corners=bool(corners) if mode not in _NEAREST else None)
@@ -451,3 +453,248 @@ class CenterCrop(Leaf):
         return (*steps, Step("output", "output " + dims_text(effect.output_shape)),
                 Step("parameters", "params", value=0, note="a crop learns nothing"),
                 Step("FLOPs", "FLOPs", value=0, note="a view of the input (a copy where it pads): no arithmetic"))
+
+
+@spec
+class _MaxUnpoolNd(Leaf):
+    """torch.nn.MaxUnpoolNd: each input element back to its place in a (I−1)·S − 2P + K output, zeros elsewhere.
+
+    torch takes the max pool's indices, and optionally an ``output_size``, when it is called; a spec cannot
+    hold the indices (they are data), so ``output_size`` is written here, as the forward call would pass it
+    (torch's rule: within S of the default size), and ``to_torch`` builds a module that, given no indices,
+    puts each element at the first place of its window (same shape, same cost). A copy: 0 FLOPs.
+    """
+
+    ndim: ClassVar[int] = 2
+    family: ClassVar[str] = "none"
+    torch: ClassVar[Any] = "convcalc.torch_bridge.modules:MaxUnpool"
+    functional: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+
+    kernel_size: tuple[int, ...]
+    stride: tuple[int, ...] | None = None
+    padding: tuple[int, ...] = (0,)
+    output_size: tuple[int, ...] | None = None
+
+    if TYPE_CHECKING:
+        def __init__(self, kernel_size: int | tuple[int, ...], stride: int | tuple[int, ...] | None = None,
+                     padding: int | tuple[int, ...] = 0, output_size: tuple[int, ...] | None = None) -> None: ...
+
+    def __post_init__(self) -> None:
+        n, nd = self.name, self.ndim
+        kernel = int_tuple(n, "kernel_size", self.kernel_size, nd, 1)
+        stride = kernel if self.stride is None else int_tuple(n, "stride", self.stride, nd, 1)
+        out = None
+        if self.output_size is not None:
+            items = tuple(self.output_size) if isinstance(self.output_size, (tuple, list)) else (self.output_size,)
+            out = int_tuple(n, "output_size", items[-nd:] if len(items) == nd + 2 else items, nd, 1)
+        freeze(self, kernel_size=kernel, stride=stride, padding=int_tuple(n, "padding", self.padding, nd, 0), output_size=out)
+
+    def effect(self, shape: Shape) -> Effect:
+        expect_spatial(self, shape, self.ndim)
+        spatial, k, s, p = shape[1:], self.kernel_size, self.stride or self.kernel_size, self.padding
+        default = tuple((i - 1) * ss - 2 * pp + kk for i, kk, ss, pp in zip(spatial, k, s, p))
+        out = default
+        if self.output_size is not None:
+            for d, (o, dflt, ss) in enumerate(zip(self.output_size, default, s)):
+                if not dflt - ss < o < dflt + ss:
+                    raise ShapeError(f"invalid output_size {fmt_shape(self.output_size)}: dim {d} must be between "
+                                     f"{dflt - ss} and {dflt + ss}, exclusive (torch's rule; the default is {fmt_shape(default)})")
+            out = self.output_size
+        if any(o < 1 for o in out):
+            raise ShapeError(f"input {fmt_shape(spatial)} unpools to {fmt_shape(out)}: (I−1)·S − 2P + K must be positive")
+        formula = ", ".join(f"({i}−1)·{ss}−2·{pp}+{kk} = {dd}" for i, kk, ss, pp, dd in zip(spatial, k, s, p, default))
+        if out != default:
+            formula += f"; output_size {fmt_shape(out)}"
+        return Effect(output_shape=(shape[0], *out), formula=formula,
+                      reach=Reach("transposed", tuple((kk, ss, 1, pp) for kk, ss, pp in zip(k, s, p))))
+
+    def explain(self, shape: Shape, effect: Effect) -> tuple[Step, ...]:
+        per = [Step("", f"{axis}: O = ({i} − 1)·{ss} − 2·{pp} + {kk} = {(i - 1) * ss - 2 * pp + kk}")
+               for axis, i, kk, ss, pp in zip(AXES.get(self.ndim, ()), shape[1:], self.kernel_size, self.stride or (), self.padding)]
+        return (Step("output size", "O = (I − 1)·S − 2P + K", note="the max pool's size rule, inverted"), *per,
+                Step("", "output " + dims_text(effect.output_shape)),
+                Step("parameters", "params", value=0, note="unpooling learns nothing"),
+                Step("FLOPs", "FLOPs", value=0, note="each element is written to the place its index names: a copy"))
+
+    @classmethod
+    def from_module(cls, module: Any) -> Leaf:
+        return cls(tuple(module.kernel_size), tuple(module.stride), tuple(module.padding))
+
+    @classmethod
+    def from_aten(cls, op: str, args: tuple[Any, ...], in_shape: Shape, out_shape: Shape) -> Leaf | None:
+        """aten's max_unpool1d/2d (input, indices, output_size) name no kernel: it is read as kernel = stride = ⌊O/I⌋
+        (a 2×2 max pool's inverse gives 2) with the output size given; max_unpool3d also names stride and padding."""
+        if op not in cls.aten:
+            return None
+        spatial, out = in_shape[2:], tuple(int(o) for o in out_shape[2:])
+        if op == "max_unpool3d" and len(args) > 4:
+            stride, padding = tuple(args[3]), tuple(args[4])
+            kernel = tuple(o - (i - 1) * s + 2 * p for o, i, s, p in zip(out, spatial, stride, padding))
+            return cls(kernel, stride, padding)
+        step = tuple(max(o // i, 1) for o, i in zip(out, spatial))
+        return cls(step, step, 0, output_size=out)
+
+
+class MaxUnpool1d(_MaxUnpoolNd):
+    ndim: ClassVar[int] = 1
+    aten: ClassVar[tuple[str, ...]] = ("max_unpool1d",)
+    torch_also: ClassVar[tuple[str, ...]] = ("torch.nn:MaxUnpool1d",)
+
+
+class MaxUnpool2d(_MaxUnpoolNd):
+    ndim: ClassVar[int] = 2
+    aten: ClassVar[tuple[str, ...]] = ("max_unpool2d",)
+    torch_also: ClassVar[tuple[str, ...]] = ("torch.nn:MaxUnpool2d",)
+
+
+class MaxUnpool3d(_MaxUnpoolNd):
+    ndim: ClassVar[int] = 3
+    aten: ClassVar[tuple[str, ...]] = ("max_unpool3d",)
+    torch_also: ClassVar[tuple[str, ...]] = ("torch.nn:MaxUnpool3d",)
+
+
+def _blocks(layer: str, spatial: tuple[int, ...], k: tuple[int, ...], d: tuple[int, ...], p: tuple[int, ...],
+            s: tuple[int, ...]) -> tuple[int, ...]:
+    """Sliding blocks per dim: ⌊(I + 2P − D·(K − 1) − 1)/S⌋ + 1, as a conv's output size."""
+    blocks = tuple((i + 2 * pp - dd * (kk - 1) - 1) // ss + 1 for i, kk, dd, pp, ss in zip(spatial, k, d, p, s))
+    if any(b < 1 for b in blocks):
+        raise ShapeError(f"kernel {fmt_shape(k)} (dilation {fmt_shape(d)}) does not fit input {fmt_shape(spatial)} with padding "
+                         f"{fmt_shape(p)}: no block to take")
+    return blocks
+
+
+@spec
+class Unfold(Leaf):
+    """torch.nn.Unfold (im2col): C×H×W → (C·Πk)×L, each column one sliding block; a copy, 0 FLOPs."""
+
+    family: ClassVar[str] = "none"
+    torch: ClassVar[Any] = "torch.nn:Unfold"
+    functional: ClassVar[Mapping[str, tuple[str, ...]]] = {"unfold": ("kernel_size", "dilation", "padding", "stride")}
+    aten: ClassVar[tuple[str, ...]] = ("im2col",)
+
+    kernel_size: tuple[int, ...]
+    dilation: tuple[int, ...] = (1,)
+    padding: tuple[int, ...] = (0,)
+    stride: tuple[int, ...] = (1,)
+
+    if TYPE_CHECKING:
+        def __init__(self, kernel_size: int | tuple[int, ...], dilation: int | tuple[int, ...] = 1,
+                     padding: int | tuple[int, ...] = 0, stride: int | tuple[int, ...] = 1) -> None: ...
+
+    def __post_init__(self) -> None:
+        n = self.name
+        freeze(self, kernel_size=int_tuple(n, "kernel_size", self.kernel_size, 2, 1),
+               dilation=int_tuple(n, "dilation", self.dilation, 2, 1), padding=int_tuple(n, "padding", self.padding, 2, 0),
+               stride=int_tuple(n, "stride", self.stride, 2, 1))
+
+    def effect(self, shape: Shape) -> Effect:
+        if len(shape) != 3:
+            raise ShapeError(f"expects a C×H×W input per sample (torch: 4-D with the batch), got {fmt_shape(shape)}")
+        blocks = _blocks(self.name, shape[1:], self.kernel_size, self.dilation, self.padding, self.stride)
+        rows, count = shape[0] * self.kernel_size[0] * self.kernel_size[1], blocks[0] * blocks[1]
+        return Effect(output_shape=(rows, count), reach=Reach("flatten"),
+                      formula=f"{shape[0]}·{dot(*self.kernel_size)} = {rows} rows, {dot(*blocks)} = {count} blocks")
+
+    def explain(self, shape: Shape, effect: Effect) -> tuple[Step, ...]:
+        blocks = _blocks(self.name, shape[1:], self.kernel_size, self.dilation, self.padding, self.stride)
+        return (Step("blocks", "L = Π(⌊(I + 2P − D·(K − 1) − 1)/S⌋ + 1)", dot(*blocks), effect.output_shape[1]),
+                Step("output", "C·Πk × L", f"{shape[0]}·{dot(*self.kernel_size)} × {effect.output_shape[1]}", dims_text(effect.output_shape)),
+                Step("parameters", "params", value=0), Step("FLOPs", "FLOPs", value=0, note="im2col copies each block: no arithmetic"))
+
+    @classmethod
+    def from_aten(cls, op: str, args: tuple[Any, ...], in_shape: Shape, out_shape: Shape) -> Leaf | None:
+        return cls(*(tuple(a) for a in args[1:5])) if op in cls.aten else None  # im2col(x, kernel, dilation, padding, stride)
+
+
+@spec
+class Fold(Leaf):
+    """torch.nn.Fold (col2im): (C·Πk)×L → C×output_size, each block summed into its place.
+
+    FLOPs: one addition per input element, C·Πk·L (col2im accumulates every block into a zeroed output).
+    """
+
+    family: ClassVar[str] = "none"
+    torch: ClassVar[Any] = "torch.nn:Fold"
+    functional: ClassVar[Mapping[str, tuple[str, ...]]] = {"fold": ("output_size", "kernel_size", "dilation", "padding", "stride")}
+    aten: ClassVar[tuple[str, ...]] = ("col2im",)
+
+    output_size: tuple[int, ...]
+    kernel_size: tuple[int, ...]
+    dilation: tuple[int, ...] = (1,)
+    padding: tuple[int, ...] = (0,)
+    stride: tuple[int, ...] = (1,)
+
+    if TYPE_CHECKING:
+        def __init__(self, output_size: int | tuple[int, ...], kernel_size: int | tuple[int, ...], dilation: int | tuple[int, ...] = 1,
+                     padding: int | tuple[int, ...] = 0, stride: int | tuple[int, ...] = 1) -> None: ...
+
+    def __post_init__(self) -> None:
+        n = self.name
+        freeze(self, output_size=int_tuple(n, "output_size", self.output_size, 2, 1),
+               kernel_size=int_tuple(n, "kernel_size", self.kernel_size, 2, 1),
+               dilation=int_tuple(n, "dilation", self.dilation, 2, 1), padding=int_tuple(n, "padding", self.padding, 2, 0),
+               stride=int_tuple(n, "stride", self.stride, 2, 1))
+
+    def effect(self, shape: Shape) -> Effect:
+        if len(shape) != 2:
+            raise ShapeError(f"expects a (C·Πk)×L input per sample (torch: 3-D with the batch), got {fmt_shape(shape)}")
+        k = self.kernel_size[0] * self.kernel_size[1]
+        if shape[0] % k:
+            raise ShapeError(f"the input's {shape[0]} rows must be divisible by the kernel's {dot(*self.kernel_size)} = {k} "
+                             f"(torch's rule); use {max(k, shape[0] // k * k)}")
+        blocks = _blocks(self.name, self.output_size, self.kernel_size, self.dilation, self.padding, self.stride)
+        if shape[1] != blocks[0] * blocks[1]:
+            raise ShapeError(f"the input has {shape[1]} blocks but output_size {fmt_shape(self.output_size)} with this kernel, "
+                             f"dilation, padding and stride takes {dot(*blocks)} = {blocks[0] * blocks[1]} (torch's rule)")
+        return Effect(output_shape=(shape[0] // k, *self.output_size), flops=shape[0] * shape[1], reach=Reach("flatten"),
+                      formula=f"{shape[0]}/{k} = {shape[0] // k} channels, {shape[1]} blocks summed into {fmt_shape(self.output_size)}")
+
+    def explain(self, shape: Shape, effect: Effect) -> tuple[Step, ...]:
+        k = self.kernel_size[0] * self.kernel_size[1]
+        return (Step("output", "C·Πk/Πk × output_size", f"{shape[0]}/{k} × {fmt_shape(self.output_size)}", dims_text(effect.output_shape)),
+                Step("parameters", "params", value=0),
+                Step("FLOPs", "FLOPs = C·Πk·L", dot(*shape), effect.flops, note="one addition per block element (col2im accumulates)"))
+
+    @classmethod
+    def from_aten(cls, op: str, args: tuple[Any, ...], in_shape: Shape, out_shape: Shape) -> Leaf | None:
+        return cls(*(tuple(a) for a in args[1:6])) if op in cls.aten else None  # col2im(x, output_size, kernel, dilation, padding, stride)
+
+
+@spec
+class Unflatten(Leaf):
+    """torch.nn.Unflatten(dim, unflattened_size): one dim split into several (dim counts the batch, as torch's); a view."""
+
+    family: ClassVar[str] = "none"
+    torch: ClassVar[Any] = "torch.nn:Unflatten"
+
+    dim: int
+    unflattened_size: tuple[int, ...]
+
+    if TYPE_CHECKING:
+        def __init__(self, dim: int, unflattened_size: tuple[int, ...] | list[int]) -> None: ...
+
+    def __post_init__(self) -> None:
+        sizes = tuple(self.unflattened_size) if isinstance(self.unflattened_size, (tuple, list)) else None
+        if not sizes or not all(is_int(v) and (v > 0 or v == -1) for v in sizes) or sizes.count(-1) > 1:
+            raise SpecError(f"{self.name}: unflattened_size must be positive sizes with at most one -1, got {self.unflattened_size!r}")
+        if not is_int(self.dim):
+            raise SpecError(f"{self.name}: dim must be an int, got {self.dim!r}")
+        freeze(self, unflattened_size=sizes)
+
+    def effect(self, shape: Shape) -> Effect:
+        rank = len(shape) + 1
+        dim = self.dim + rank if self.dim < 0 else self.dim
+        if not 1 <= dim < rank:
+            raise ShapeError(f"dim={self.dim} is not a dim of a sample of {fmt_shape(shape)} (dim 0 is the batch); use 1 to {rank - 1}")
+        size, sizes = shape[dim - 1], self.unflattened_size
+        known = numel(tuple(v for v in sizes if v != -1))
+        parts = tuple(size // known if v == -1 else v for v in sizes)
+        if numel(parts) != size:
+            raise ShapeError(f"unflattened_size {fmt_shape(sizes)} does not multiply to the {size} of dim {self.dim} (input {fmt_shape(shape)})")
+        out = (*shape[:dim - 1], *parts, *shape[dim:])
+        return Effect(output_shape=out, new_tensor=False, formula=f"{size} → {fmt_shape(parts)}",
+                      reach=Reach("flatten") if len(shape) == 1 else Reach())
+
+    def explain(self, shape: Shape, effect: Effect) -> tuple[Step, ...]:
+        return (Step("output", f"{effect.formula}: {dims_text(effect.output_shape)} (a view: no copy, no FLOPs)"),
+                Step("parameters", "params = 0"))

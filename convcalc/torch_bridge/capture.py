@@ -32,6 +32,7 @@ from .. import layers as cc
 from .. import records
 from ..errors import ConvCalcError, ShapeError, SpecError
 from ..inputs import check_batch, check_input, dtype_bytes
+from ..layers import resample
 from ..layers.base import LAYER_TYPES, Join, Leaf, Reach, Shape, checked, numel
 from ..profiles import op_primitives
 from ..receptive import Field
@@ -408,6 +409,10 @@ class _Session(TorchDispatchMode):
                 fld = self.field_of(frame.inputs, broadcast=spec.broadcast)
             else:
                 effect = checked(spec.effect(frame.input_shape[1:]))
+                if effect.output_shape != out_shape[1:] and isinstance(spec, resample._MaxUnpoolNd):
+                    # the output_size torch's MaxUnpool takes at call time: the spec holds what the call passed
+                    spec = replace(spec, output_size=tuple(out_shape[2:]))
+                    effect = checked(spec.effect(frame.input_shape[1:]))
                 fld = self.field_of(frame.inputs[:1])
         except ShapeError as error:  # torch ran it, so this would be convcalc's bug: say where
             raise error.located(f"{frame.path or 'module'} {type(frame.module).__name__}") from None

@@ -91,11 +91,11 @@ class CenterCrop(_Spec):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h, w = self.convcalc_spec.size
-        height, width = x.shape[-2], x.shape[-1]
+        height, width = int(x.shape[-2]), int(x.shape[-1])  # (a JIT trace, fvcore's, gives tensors here)
         if h > height or w > width:
             left, top = max(w - width, 0) // 2, max(h - height, 0) // 2
             x = nn.functional.pad(x, [left, max(w - width, 0) - left, top, max(h - height, 0) - top])
-            height, width = x.shape[-2], x.shape[-1]
+            height, width = int(x.shape[-2]), int(x.shape[-1])
         top, left = int(round((height - h) / 2.0)), int(round((width - w) / 2.0))
         return x[..., top:top + h, left:left + w]
 
@@ -275,3 +275,24 @@ class KerasZeroPad(_Spec):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return nn.functional.pad(x, _flat_pads(self.convcalc_spec.padding))
+
+
+class MaxUnpool(_Spec):
+    """torch's MaxUnpoolNd with the call-time arguments a spec holds: ``output_size`` from the spec and, when no
+    indices are given (a spec network has none), each element put at the first place of its window."""
+
+    def forward(self, x: torch.Tensor, indices: torch.Tensor | None = None) -> torch.Tensor:
+        spec = self.convcalc_spec
+        nd = spec.ndim
+        if indices is None:
+            spatial = [int(i) for i in x.shape[-nd:]]  # (ints under a JIT trace too)
+            full = [(i - 1) * s - 2 * p + k for i, k, s, p in zip(spatial, spec.kernel_size, spec.stride, spec.padding)]
+            out = list(spec.output_size or full)
+            grids = torch.meshgrid(*[torch.clamp(torch.arange(i, device=x.device) * s - p, 0, o - 1)
+                                     for i, s, p, o in zip(spatial, spec.stride, spec.padding, out)], indexing="ij")
+            flat = torch.zeros_like(grids[0])
+            for g, o in zip(grids, out):
+                flat = flat * o + g
+            indices = flat.expand_as(x).contiguous()
+        unpool = getattr(nn.functional, f"max_unpool{nd}d")
+        return unpool(x, indices, spec.kernel_size, spec.stride, spec.padding, spec.output_size)
