@@ -142,6 +142,26 @@ def test_receptive_field_matches_torch_gradients(ours: cc.Layer, theirs: nn.Modu
     assert cc.summary(ours, shape, layout="chw").rows[-1].receptive_field == _gradient_field(theirs, shape)
 
 
+@AT_LEAST_300
+@given(mode=st.sampled_from(["nearest", "nearest-exact", "linear"]), size=st.integers(2, 12),
+       scale=st.one_of(st.floats(0.3, 4.0), st.integers(1, 4)), out=st.one_of(st.none(), st.integers(1, 40)),
+       corners=st.booleans(), kernel=st.integers(1, 3))
+def test_upsample_1d_field_matches_torch_gradients(mode: str, size: int, scale: float, out: int | None, corners: bool,
+                                                    kernel: int) -> None:
+    """A conv, then upsampling: each output's gradient reaches exactly the inputs convcalc says it reads."""
+    kwargs: dict = {"mode": mode, **({"size": out} if out is not None else {"scale_factor": scale})}
+    if mode == "linear":
+        kwargs["align_corners"] = corners
+    try:
+        report = cc.summary(cc.Sequential(cc.Conv1d(1, 1, kernel, bias=False), cc.Upsample(**kwargs)), (1, size + kernel - 1),
+                            layout="chw")
+    except cc.ConvCalcError:
+        assume(False)
+    theirs = nn.Sequential(nn.Conv1d(1, 1, kernel, bias=False), nn.Upsample(**kwargs))
+    nn.init.constant_(theirs[0].weight, 1.0)
+    assert report.rows[-1].receptive_field == _gradient_field(theirs, (1, size + kernel - 1))
+
+
 # --- the centre crop: torchvision's rule, by hand --------------------------------------------------------
 
 @pytest.mark.parametrize("size, shape, top_left, out", [
@@ -219,6 +239,7 @@ def test_spec_text_and_functional_forms() -> None:
     assert cc.parse_layer("F.pixel_shuffle(x, 3)") == cc.PixelShuffle(3)
     assert cc.parse_layer("F.unfold(x, 3, 1, 1, 2)") == cc.Unfold(3, 1, 1, 2)
     assert repr(cc.Upsample(scale_factor=2, mode="bilinear")) == "Upsample(scale_factor=2.0, mode='bilinear')"
+    assert cc.parse_layer("transforms.CenterCrop(392)") == cc.parse_layer("T.CenterCrop([392])") == cc.CenterCrop((392, 392))
 
 
 @pytest.mark.parametrize("call, layer", [

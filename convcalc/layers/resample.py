@@ -409,6 +409,8 @@ class CenterCrop(Leaf):
 
     family: ClassVar[str] = "none"
     torch: ClassVar[Any] = "convcalc.torch_bridge.modules:{name}"
+    #: torchvision's spellings: ``transforms.CenterCrop(392)``, ``T.CenterCrop(392)``
+    aliases: ClassVar[tuple[str, ...]] = ("transforms.CenterCrop", "T.CenterCrop", "torchvision.transforms.CenterCrop")
 
     size: tuple[int, int]
 
