@@ -93,6 +93,8 @@ def test_max_unpool_shapes_equal_torch(dims: int, k: int, s: int, p: int, size: 
         theirs = tuple(unpool(pooled, indices, output_size=wanted).shape[1:])
     except (RuntimeError, ValueError):
         theirs = None
+    if theirs is not None and 0 in theirs:  # torch returns an empty tensor for an output_size of 0; convcalc refuses it
+        theirs = None
     layer = getattr(cc, f"MaxUnpool{dims}d")
     try:
         ours = _ours(layer(k, s, p, output_size=wanted), tuple(pooled.shape[1:]))
@@ -160,6 +162,28 @@ def test_upsample_1d_field_matches_torch_gradients(mode: str, size: int, scale: 
     theirs = nn.Sequential(nn.Conv1d(1, 1, kernel, bias=False), nn.Upsample(**kwargs))
     nn.init.constant_(theirs[0].weight, 1.0)
     assert report.rows[-1].receptive_field == _gradient_field(theirs, (1, size + kernel - 1))
+
+
+@pytest.mark.parametrize("mode, size, scale", [
+    ("nearest", 10, 1.05), ("nearest", 9, 1.2), ("nearest-exact", 10, 1.05), ("nearest", 6, 2.0), ("nearest", 7, 2.6),
+    ("linear", 3, 1.25), ("linear", 4, 0.8), ("linear", 5, 2.0), ("bicubic", 3, 1.25), ("bicubic", 5, 1.7),
+])
+def test_source_positions_are_torchs(mode: str, size: int, scale: float) -> None:
+    """Which input positions each output reads, against torch's values on an input that names its positions
+    (nearest: the value is the index read; the linear modes: the nonzero weights of a one-hot input)."""
+    from convcalc.layers.resample import source_windows
+
+    two_d = mode == "bicubic"
+    out = int(size * scale)
+    read: list[list[int]] = [[] for _ in range(out)]  # per output, the inputs whose one-hot reaches it
+    for i in range(size):
+        x = torch.zeros(1, 1, *((size, 1) if two_d else (size,)))
+        x.view(-1)[i] = 1.0
+        y = F.interpolate(x, scale_factor=(scale, 1.0) if two_d else scale, mode=mode).view(-1)
+        for o in range(out):
+            if y[o] != 0:
+                read[o].append(i)
+    assert source_windows(size, out, mode, False, scale) == tuple((min(r), max(r)) for r in read)
 
 
 # --- the centre crop: torchvision's rule, by hand --------------------------------------------------------

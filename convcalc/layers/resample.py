@@ -72,17 +72,17 @@ def _cubic_weights(t: float) -> tuple[float, ...]:
 def source_windows(size: int, out: int, mode: str, align_corners: bool, scale: float | None) -> tuple[tuple[int, int], ...]:
     """Per output position along one dim, the first and last input positions whose weight is not zero.
 
-    torch's rules (aten/src/ATen/native/UpSample.h): the scale is 1/scale_factor where a scale factor is
-    passed on, else I/O; align_corners uses (I−1)/(O−1). nearest reads ⌊o·scale⌋, nearest-exact
+    torch's rules (aten/src/ATen/native/UpSample.h, and its CPU kernels where they differ: measured in
+    tests/test_resample.py): the scale is 1/scale_factor where a scale factor is passed on, else I/O;
+    align_corners uses (I−1)/(O−1); a linear-mode dim of unchanged size is copied (bicubic still
+    interpolates; nearest still uses the scale). nearest reads ⌊o·scale⌋, nearest-exact
     ⌊(o + ½)·scale⌋ (both capped at I−1); linear modes the two neighbours of scale·(o + ½) − ½ (clamped
     at 0), bicubic the four around it, clamped to the input. A tap whose weight is exactly 0 is left
     out (the output does not depend on it: torch's gradient there is 0).
     """
-    if mode in _NEAREST:
-        if out == size:
+    if mode in _NEAREST or (out == size and mode != "bicubic"):
+        if mode not in _NEAREST:  # torch's CPU kernels copy a linear-mode dim whose size does not change, whatever the scale
             return tuple((o, o) for o in range(out))
-        if mode == "nearest" and out == 2 * size:
-            return tuple((o >> 1, o >> 1) for o in range(out))
         factor = _f32(1.0 / scale) if scale else _f32(_f32(size) / out)
         spans = []
         for o in range(out):
