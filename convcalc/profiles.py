@@ -49,8 +49,8 @@ PRIMITIVE_HEADERS = ("MACs", "bias adds", "norm elems", "act elems", "pool reads
 #: The families the tools' rules below are written for. Every built-in layer class declares one
 #: (a test holds them to it); a type the user declares is ``custom``, which no tool knows.
 FAMILIES = frozenset({
-    "conv", "convtranspose", "separable", "linear", "batchnorm", "layernorm", "layernorm2d", "lrn", "activation",
-    "softmax", "maxpool", "avgpool", "adaptivemaxpool", "adaptiveavgpool", "add", "mul", "none",
+    "conv", "convtranspose", "separable", "linear", "batchnorm", "layernorm", "layernorm2d", "groupnorm", "instancenorm",
+    "lrn", "activation", "prelu", "softmax", "maxpool", "avgpool", "adaptivemaxpool", "adaptiveavgpool", "add", "mul", "none",
 })
 
 
@@ -178,6 +178,9 @@ def _fvcore(row: Row) -> list[Term]:
     if fam == "batchnorm":
         affine = getattr(spec, "affine", True)
         return [(f"batch norm, {2 if affine else 1} per element", p.norm_elements * (2 if affine else 1))]
+    if fam in ("groupnorm", "instancenorm") and spec is not None:  # aten::group_norm / instance_norm: 5, 4 without γ
+        per = 5 if spec.affine else 4
+        return [(f"group and instance norm, {per} per element", p.norm_elements * per)]
     if fam in ("layernorm", "layernorm2d", "groupnorm"):
         affine = getattr(spec, "elementwise_affine", True)
         return [(f"layer and group norm, {5 if affine else 4} per element", p.norm_elements * (5 if affine else 4))]
@@ -212,6 +215,9 @@ def _torchinfo(row: Row) -> list[Term]:
     if fam in ("batchnorm", "layernorm", "layernorm2d") and weights + biases:  # a weight and a bias, once per sample
         name = "batch norm" if fam == "batchnorm" else "layer norm"
         return [(f"{name} weights and biases, once per sample", (weights + biases) * b)]
+    if fam in ("groupnorm", "instancenorm", "prelu") and weights + biases:
+        name = "PReLU slopes" if fam == "prelu" else "group and instance norm weights and biases"
+        return [(f"{name}, once per sample", (weights + biases) * b)]
     return []
 
 
@@ -225,10 +231,12 @@ def _thop(row: Row) -> list[Term]:
     elif fam == "convtranspose":  # output elements × (input channels / groups) × Πk
         counted = _elements(row.output_shape, row.batch) * (row.input_shape[0] // spec.groups) * prod(spec.kernel_size)
         terms = [(_MACS, p.macs), (_transposed_trap(row, counted), counted - p.macs)]
-    elif fam in ("batchnorm", "layernorm"):
+    elif fam in ("batchnorm", "layernorm", "instancenorm"):  # count_normalization (GroupNorm has no rule: 0)
         affine = getattr(spec, "affine", getattr(spec, "elementwise_affine", True))
-        name = "batch norm" if fam == "batchnorm" else "layer norm"
+        name = {"batchnorm": "batch norm", "layernorm": "layer norm"}.get(fam, "instance norm")
         terms = [(f"{name}, {4 if affine else 2} per element", p.norm_elements * (4 if affine else 2))]
+    elif fam == "prelu":  # count_prelu: the input's elements, in eval mode
+        terms = [("PReLU, 1 per element", p.activation_elements)]
     elif fam == "avgpool":
         terms = [("average pool, 1 per output", p.pool_outputs)]
     elif fam == "adaptiveavgpool":  # thop divides the sizes as floats and truncates the total
@@ -251,19 +259,22 @@ def _ptflops(row: Row) -> list[Term]:
         torch_name = _torch_module_name(row)
         if fam in ("conv", "convtranspose", "separable", "linear"):
             module = [(_MACS, p.macs)] + ([("conv and linear biases, 1 per output", p.bias_adds)] if p.bias_adds else [])
-        elif fam == "activation" and torch_name in _PTFLOPS_HOOKED_ACTIVATIONS:
+        elif fam in ("activation", "prelu") and torch_name in _PTFLOPS_HOOKED_ACTIVATIONS:
             module = [("activations, 1 per element (module hook)", p.activation_elements)]
         elif fam in ("maxpool", "avgpool", "adaptivemaxpool", "adaptiveavgpool"):
             module = [("pools, 1 per input element (module hook)", p.pool_inputs)]
         elif fam == "batchnorm":
             affine = spec.affine
             module = [(f"batch norm, {2 if affine else 1} per element", p.norm_elements * (2 if affine else 1))]
+        elif fam in ("groupnorm", "instancenorm"):  # the batch-norm hook, which reads `affine`
+            per = 2 if spec.affine else 1
+            module = [(f"group and instance norm, {per} per element", p.norm_elements * per)]
         elif fam == "layernorm":  # ptflops looks for `affine`, which LayerNorm does not have
             module = [("layer norm, 1 per element", p.norm_elements)]
         module = _shared(row, module, row.registrations, "ptflops counts it once per place")
         # what nn modules call through the F.* functions ptflops patches: counted a second time
         if torch_name in _CALLS_PATCHED_ACTIVATION:
-            function = [("activations, 1 per element (patched F.relu/gelu/silu)", p.activation_elements)]
+            function = [("activations, 1 per element (patched F.relu/gelu/silu/elu/prelu)", p.activation_elements)]
         elif fam in ("maxpool", "avgpool", "adaptivemaxpool", "adaptiveavgpool"):
             function = [("pools, 1 per input element (patched F.*_pool)", p.pool_inputs)]
         elif fam == "softmax":
@@ -272,8 +283,8 @@ def _ptflops(row: Row) -> list[Term]:
             padded = row.batch * (row.input_shape[0] + spec.size - 1) * prod(row.input_shape[1:])
             function = [("local response norm's Tensor.mul/add and avg_pool calls", 3 * p.norm_elements + padded)]
     elif _patched_by_ptflops(row, fam):
-        if fam == "activation":
-            function = [("activations, 1 per element (patched F.relu/gelu/silu)", p.activation_elements)]
+        if fam in ("activation", "prelu"):
+            function = [("activations, 1 per element (patched F.relu/gelu/silu/elu/prelu)", p.activation_elements)]
         elif fam == "softmax":
             function = [("softmax, 1 per element (patched F.softmax)", p.activation_elements)]
         elif fam == "matmul":
@@ -290,9 +301,9 @@ def _ptflops(row: Row) -> list[Term]:
 
 
 #: The torch activation modules ptflops 0.7.5 hooks (its MODULES_MAPPING), by torch's class name.
-_PTFLOPS_HOOKED_ACTIVATIONS = {"ReLU", "ReLU6", "LeakyReLU", "GELU"}
-#: The torch modules whose forward calls F.relu, F.gelu or F.silu, which ptflops also patches.
-_CALLS_PATCHED_ACTIVATION = {"ReLU", "GELU", "SiLU"}
+_PTFLOPS_HOOKED_ACTIVATIONS = {"ReLU", "ReLU6", "LeakyReLU", "GELU", "ELU", "PReLU"}
+#: The torch modules whose forward calls F.relu, F.gelu, F.silu, F.elu or F.prelu, which ptflops also patches.
+_CALLS_PATCHED_ACTIVATION = {"ReLU", "GELU", "SiLU", "ELU", "PReLU"}
 
 
 def _torch_module_name(row: Row) -> str:
@@ -310,7 +321,7 @@ _PTFLOPS_PATCHED = {"F.relu", "F.prelu", "F.elu", "F.relu6", "F.gelu", "F.silu",
                     "F.adaptive_avg_pool1d", "F.adaptive_avg_pool2d", "F.adaptive_avg_pool3d", "F.adaptive_max_pool1d",
                     "F.adaptive_max_pool2d", "F.adaptive_max_pool3d", "torch.matmul", "torch.mm", "torch.bmm",
                     "torch.addmm", "torch.baddbmm", "torch.add", "torch.mul"}
-_PTFLOPS_FAMILIES = {"activation", "softmax", "matmul", "maxpool", "avgpool", "adaptivemaxpool", "adaptiveavgpool"}
+_PTFLOPS_FAMILIES = {"activation", "prelu", "softmax", "matmul", "maxpool", "avgpool", "adaptivemaxpool", "adaptiveavgpool"}
 
 
 def _patched_by_ptflops(row: Row, fam: str) -> bool:

@@ -256,6 +256,12 @@ class _Session(TorchDispatchMode):
             kind = _matmul_kind(base, args)
             add(frame.path, kind, in_shape, out_shape, flops // 2, flops, True, f"aten.{base}: FlopCounterMode's formula",
                       module=frame.module)
+        elif (spec := _op_layer(base, args, in_shape, inplace)) is not None:  # F.group_norm, F.prelu, F.selu, F.log_softmax
+            effect = spec.effect(in_shape[1:])
+            fld = self.field_of([first])  # (F.prelu's slopes are a view of a weight: not data the field follows)
+            self.mark(out, fld)
+            add(frame.path, spec.kind, in_shape, out_shape, 0, effect.flops * in_shape[0], effect.new_tensor, effect.formula,
+                module=frame.module, spec=spec)
         elif (spec := self._declared(base, inplace, in_shape)) is not None:  # F.relu, or a user type's F.mish
             effect = spec.effect(in_shape[1:])
             add(frame.path, base, in_shape, out_shape, effect.macs * in_shape[0], effect.flops * in_shape[0],
@@ -411,6 +417,23 @@ def _matmul_kind(base: str, args: tuple[Any, ...]) -> str:
         transposed, weight = bool(args[6]), args[1]
         return f"conv{'transpose' if transposed else ''}{weight.dim() - 2}d"
     return "linear" if base in ("addmm", "mm") else base
+
+
+def _op_layer(base: str, args: tuple[Any, ...], in_shape: Shape, inplace: bool) -> Leaf | None:
+    """The layer an aten op in a forward body is, where its arguments say which (F.group_norm's groups and
+    whether it has γ, β; F.prelu's slopes; F.selu, which reaches aten as elu with a scale; F.log_softmax's dim)."""
+    try:
+        if base == "native_group_norm":  # (input, weight, bias, N, C, HxW, group, eps)
+            return cc.GroupNorm(int(args[6]), int(args[4]), float(args[7]), affine=args[1] is not None)
+        if base == "_prelu_kernel":  # (input, weight viewed to broadcast over the channels)
+            return cc.PReLU(int(args[1].numel()))
+        if base == "elu" and len(args) > 2 and args[2] != 1:  # F.selu: elu(x, α, λ) with SELU's constants
+            return cc.SELU(inplace=inplace)
+        if base == "_log_softmax":  # (input, dim, half_to_float)
+            return cc.LogSoftmax(int(args[1]) % len(in_shape))
+    except (ConvCalcError, TypeError, IndexError, ValueError):
+        return None
+    return None
 
 
 def _pool_spec(base: str, args: tuple[Any, ...], in_shape: Shape, out_shape: Shape) -> Leaf | None:
