@@ -233,17 +233,19 @@ class GroupNorm(_Norm):
         check_number(n, "eps", self.eps)
         check_bool(n, "affine", self.affine)
 
-    def _divisible(self, channels: int) -> None:
-        if channels % self.num_groups:
-            fits = [g for g in range(1, channels + 1) if channels % g == 0]
-            raise SpecError(f"{self.name}: num_channels={channels} is not divisible by num_groups={self.num_groups}; "
-                            f"use a num_groups that divides {channels} ({', '.join(map(str, fits[-6:]))}, …)")
+    def _divisible(self, channels: int, error: type[SpecError] | type[ShapeError] = SpecError) -> None:
+        g = self.num_groups
+        if channels % g:
+            near = [d for d in (max(d for d in range(1, g) if channels % d == 0) if g > 1 else 1,
+                                next((d for d in range(g + 1, channels + 1) if channels % d == 0), 0)) if d]
+            raise error(f"{self.name}: num_channels={channels} is not divisible by num_groups={g}; use a num_groups "
+                        f"that divides {channels}, such as {' or '.join(map(str, dict.fromkeys(near)))}")
 
     def effect(self, shape: Shape) -> Effect:
         if not shape:
             raise ShapeError("expects channels first, got a scalar per sample")
         c = expect_channels(self, "num_channels", self.num_channels, shape)
-        self._divisible(c)
+        self._divisible(c, ShapeError)
         per = _statistics_flops(self.affine)
         base = elementwise(shape, per, formula=f"(x−μ)/σ per group of {c // self.num_groups} channels"
                                                + (" ·γ+β" if self.affine else "") + f": {per} per element")
