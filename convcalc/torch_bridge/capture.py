@@ -262,7 +262,7 @@ class _Session(TorchDispatchMode):
             self.mark(out, fld)
             add(frame.path, spec.kind, in_shape, out_shape, 0, effect.flops * in_shape[0], effect.new_tensor, effect.formula,
                 module=frame.module, spec=spec)
-        elif (spec := self._declared(base, inplace, in_shape)) is not None:  # F.relu, or a user type's F.mish
+        elif (spec := self._declared(base, inplace, in_shape)) is not None:  # F.relu, or a user type's F.hardshrink
             effect = spec.effect(in_shape[1:])
             add(frame.path, base, in_shape, out_shape, effect.macs * in_shape[0], effect.flops * in_shape[0],
                 effect.new_tensor, effect.formula, module=frame.module, spec=spec)
@@ -291,7 +291,7 @@ class _Session(TorchDispatchMode):
 
     def _declared(self, base: str, inplace: bool, in_shape: Shape) -> Leaf | None:
         """The layer an aten op is, where a layer type declares a functional form of that name and needs no
-        argument but the input (``relu``, ``sigmoid``, a user type's ``mish``); None when none does."""
+        argument but the input (``relu``, ``sigmoid``, a user type's ``hardshrink``); None when none does."""
         cls = self.functions.get(base)
         if cls is None or not in_shape:
             return None
