@@ -179,7 +179,7 @@ def _fvcore(row: Row) -> list[Term]:
         affine = getattr(spec, "affine", True)
         return [(f"batch norm, {2 if affine else 1} per element", p.norm_elements * (2 if affine else 1))]
     if fam in ("groupnorm", "instancenorm") and spec is not None:  # aten::group_norm / instance_norm: 5, 4 without γ
-        per = 5 if spec.affine else 4
+        per = 5 if getattr(spec, "affine", True) else 4
         return [(f"group and instance norm, {per} per element", p.norm_elements * per)]
     if fam in ("layernorm", "layernorm2d", "groupnorm"):
         affine = getattr(spec, "elementwise_affine", True)

@@ -7,6 +7,7 @@ activation memory; dropout at inference returns its input unchanged.
 from __future__ import annotations
 
 from ..errors import ShapeError, SpecError
+from ..records import replace
 from .base import (
     Effect,
     Leaf,
@@ -25,7 +26,6 @@ from .base import (
     positive_int,
     spec,
 )
-from ..records import replace
 from .steps import dot
 
 TYPE_CHECKING = False

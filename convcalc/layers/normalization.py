@@ -295,6 +295,9 @@ class _InstanceNorm(_Norm):
     def effect(self, shape: Shape) -> Effect:
         expect_spatial(self, shape, self.ndim)
         c = expect_channels(self, "num_features", self.num_features, shape)
+        if not self.track_running_stats and prod(shape[1:]) == 1:  # torch's F.instance_norm refuses it too
+            raise ShapeError(f"normalises each channel over its positions, but input {fmt_shape(shape)} has one position; "
+                             "give it at least 2, or track_running_stats=True")
         per = self._per_element()
         rule = "γ·(x−μ)/σ+β with the running μ, σ" if self.track_running_stats else (
             "(x−μ)/σ over each channel's positions" + (" ·γ+β" if self.affine else ""))
