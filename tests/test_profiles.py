@@ -276,6 +276,8 @@ NORMS = {
         "ELU", "SELU", "CELU", "Mish", "Softplus", "Hardtanh", "Dropout2d", "AlphaDropout")},
     "f_group_norm": (lambda: _Calls(lambda x, w, b: F.group_norm(x, 4, w, b), (8,), (8,)), (8, 16, 16)),
     "f_group_norm_plain": (lambda: _Calls(lambda x: F.group_norm(x, 4)), (8, 16, 16)),
+    "f_instance_norm": (lambda: _Calls(lambda x, w, b: F.instance_norm(x, weight=w, bias=b), (8,), (8,)), (8, 16, 16)),
+    "f_instance_norm_plain_1d": (lambda: _Calls(lambda x: F.instance_norm(x)), (8, 16)),
     "f_prelu": (lambda: _Calls(lambda x, a: F.prelu(x, a), (8,)), (8, 16, 16)),
     "f_prelu_shared": (lambda: _Calls(lambda x, a: F.prelu(x, a), (1,)), (8, 16, 16)),
     "f_elu": (lambda: _Calls(lambda x: F.elu(x)), (8, 16, 16)),

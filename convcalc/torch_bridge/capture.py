@@ -25,6 +25,7 @@ from typing import Any
 
 import torch
 from torch import nn
+from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import flop_registry
 
@@ -135,6 +136,7 @@ class _Session(TorchDispatchMode):
         #: the data flow, for the inference peak: id(tensor) -> (the tensor, kept alive for the pass, its buffer)
         self.live = Liveness(0)
         self.buffers: dict[int, tuple[torch.Tensor, int]] = {}
+        self.quiet = 0  # > 0 while a functional call that is one row (F.instance_norm) runs: its aten ops make none
 
     # --- receptive fields, per tensor ---
     def start(self, x: torch.Tensor, input_bytes: int) -> None:
@@ -210,7 +212,7 @@ class _Session(TorchDispatchMode):
     def __torch_dispatch__(self, func: Any, types: Any, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None) -> Any:
         kwargs = kwargs or {}
         out = func(*args, **kwargs)
-        if not self.stack:
+        if not self.stack or self.quiet:
             return out
         if any(f.opaque or f.inside for f in self.stack):  # inside a module that is one row
             return out
@@ -288,6 +290,40 @@ class _Session(TorchDispatchMode):
         else:
             add(frame.path, base, in_shape, out_shape, 0, 0, True, f"aten.{name}", module=frame.module,
                       warning=f"aten.{name} has no convcalc formula; its cost is not counted", unsupported=True)
+
+    def in_forward_body(self) -> bool:
+        """Whether an op now runs in a forward body (where ops make rows), not inside a module that is one row."""
+        return bool(self.stack) and not self.quiet and not any(f.opaque or f.inside for f in self.stack)
+
+    def instance_norm(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """F.instance_norm in a forward body: one InstanceNormNd row. (Below it torch folds the batch into the
+        channels and runs a batch norm on 1×(N·C)×…, which would read as a batch norm of the wrong shape.)"""
+        import inspect
+
+        bound = inspect.signature(func).bind(*args, **kwargs)
+        bound.apply_defaults()
+        x, given = bound.arguments["input"], bound.arguments
+        frame = self.stack[-1]
+        self.quiet += 1
+        try:
+            out = func(*args, **kwargs)
+        finally:
+            self.quiet -= 1
+        shape, nd = tuple(x.shape), x.dim() - 2
+        try:
+            spec = getattr(cc, f"InstanceNorm{nd}d")(int(shape[1]), float(given["eps"]), affine=given["weight"] is not None,
+                                                     track_running_stats=not given["use_input_stats"])
+            effect = spec.effect(shape[1:])
+        except (ConvCalcError, AttributeError):  # not 1-3 spatial dims: counted as nothing, and said so
+            self._add(frame.path, "instance_norm", shape, tuple(out.shape), 0, 0, True, "F.instance_norm", module=frame.module,
+                      warning="F.instance_norm on this input has no convcalc formula; its cost is not counted", unsupported=True)
+            return out
+        fld = self.field_of([x])
+        self.mark(out, fld)
+        self._add(frame.path, spec.kind, shape, tuple(out.shape), 0, effect.flops * shape[0], True, effect.formula,
+                  module=frame.module, spec=spec, receptive_field=fld.shown)
+        self.flow([x], [out], numel(tuple(out.shape)) * self.out.dtype_bytes)
+        return out
 
     def _declared(self, base: str, inplace: bool, in_shape: Shape) -> Leaf | None:
         """The layer an aten op is, where a layer type declares a functional form of that name and needs no
@@ -399,6 +435,20 @@ class _Session(TorchDispatchMode):
         results = [t for t in (output if isinstance(output, (tuple, list)) else (output,)) if isinstance(t, torch.Tensor)]
         self.flow(frame.inputs if isinstance(spec, Join) else frame.inputs[:1], results,
                   numel(effect.output_shape) * per if effect.new_tensor else None, effect.extra_elements * per)
+
+
+class _Calls(TorchFunctionMode):
+    """The functional calls that are one layer but reach aten as other ops (F.instance_norm), seen as called."""
+
+    def __init__(self, session: _Session) -> None:
+        super().__init__()
+        self.session = session
+
+    def __torch_function__(self, func: Any, types: Any, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None) -> Any:
+        kwargs = kwargs or {}
+        if func is torch.nn.functional.instance_norm and self.session.in_forward_body():
+            return self.session.instance_norm(func, args, kwargs)
+        return func(*args, **kwargs)
 
 
 def _first_tensor(value: Any) -> torch.Tensor | None:
@@ -593,7 +643,7 @@ def _capture(module: nn.Module, shape: Shape, batch: int, dtype: str, size: int,
     x = torch.empty(batch, *shape, device="meta", dtype=floating)  # a .half() model takes half inputs
     session.start(x, numel(tuple(x.shape)) * size)
     try:
-        with torch.no_grad(), session:
+        with torch.no_grad(), session, _Calls(session):
             output = meta(x)
     except ConvCalcError:
         raise
