@@ -151,13 +151,14 @@ VERSIONS = {
 RECIPES = {
     "paper": "conv and linear multiply-accumulates only",
     "torch": "2 FLOPs per conv, linear and matmul multiply-accumulate; nothing else",
-    "fvcore": "MACs; batch norm 2 per element (1 without affine); layer norm 5 per element; 2-d adaptive average "
-              "pool 1 per input element; nothing else (traced, so functional ops count)",
+    "fvcore": "MACs; batch norm 2 per element (1 without affine); layer, group and instance norm 5 per element (4 "
+              "without affine); 2-d adaptive average pool 1 per input element; nothing else (traced, so functional ops count)",
     "torchinfo": "per leaf module call: each weight and bias element once per output position (conv) or once per "
-                 "sample (everything else); modules only",
-    "thop": "MACs of conv (on output positions) and linear; norms 4 per element (2 without affine); average pool "
-            "1 per output, adaptive average pool (window+1) per output; softmax; modules only",
-    "ptflops": "MACs plus biases; ReLU-family activations, pools and norms by element (several twice: the module "
+                 "sample (everything else: norms' γ and β, PReLU's slopes); modules only",
+    "thop": "MACs of conv (on output positions) and linear; batch, layer and instance norms 4 per element (2 without "
+            "affine), group norm 0; PReLU 1 per element; average pool 1 per output, adaptive average pool (window+1) per "
+            "output; softmax; modules only",
+    "ptflops": "MACs plus biases; ReLU-family activations (PReLU, ELU), pools and norms by element (several twice: the module "
                "hook and the patched F.* call both count); F.* and torch.add/mul calls; functional convs and "
                "operators (+, *) not at all",
 }
