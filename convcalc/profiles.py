@@ -49,8 +49,9 @@ PRIMITIVE_HEADERS = ("MACs", "bias adds", "norm elems", "act elems", "pool reads
 #: The families the tools' rules below are written for. Every built-in layer class declares one
 #: (a test holds them to it); a type the user declares is ``custom``, which no tool knows.
 FAMILIES = frozenset({
-    "conv", "convtranspose", "separable", "linear", "batchnorm", "layernorm", "layernorm2d", "lrn", "activation",
-    "softmax", "maxpool", "avgpool", "adaptivemaxpool", "adaptiveavgpool", "add", "mul", "none", "upsample",
+    "conv", "convtranspose", "separable", "linear", "batchnorm", "layernorm", "layernorm2d", "groupnorm", "instancenorm",
+    "lrn", "activation", "prelu", "softmax", "maxpool", "avgpool", "adaptivemaxpool", "adaptiveavgpool", "add", "mul", "none",
+    "upsample",
 })
 
 
@@ -151,17 +152,17 @@ VERSIONS = {
 RECIPES = {
     "paper": "conv and linear multiply-accumulates only",
     "torch": "2 FLOPs per conv, linear and matmul multiply-accumulate; nothing else",
-    "fvcore": "MACs; batch norm 2 per element (1 without affine); layer norm 5 per element; 2-d adaptive average "
-              "pool 1 per input element; 2-d nearest and bilinear upsampling 1 and 4 per output element; nothing else "
-              "(traced, so functional ops count)",
+    "fvcore": "MACs; batch norm 2 per element (1 without affine); layer, group and instance norm 5 per element (4 "
+              "without affine); 2-d adaptive average pool 1 per input element; 2-d nearest and bilinear upsampling 1 "
+              "and 4 per output element; nothing else (traced, so functional ops count)",
     "torchinfo": "per leaf module call: each weight and bias element once per output position (conv) or once per "
-                 "sample (everything else); modules only",
-    "thop": "MACs of conv (on output positions) and linear; norms 4 per element (2 without affine); average pool "
-            "1 per output, adaptive average pool (window+1) per output; softmax; upsampling 1, 5, 11 or 259 per output "
-            "(nearest, linear, bilinear, bicubic); modules only",
-    "ptflops": "MACs plus biases; ReLU-family activations, pools and norms by element (several twice: the module "
-               "hook and the patched F.* call both count, nn.Upsample too); F.* and torch.add/mul calls; functional "
-               "convs and operators (+, *) not at all",
+                 "sample (everything else: norms' γ and β, PReLU's slopes); modules only",
+    "thop": "MACs of conv (on output positions) and linear; batch, layer and instance norms 4 per element (2 without "
+            "affine), group norm 0; PReLU 1 per element; average pool 1 per output, adaptive average pool (window+1) per "
+            "output; softmax; upsampling 1, 5, 11 or 259 per output (nearest, linear, bilinear, bicubic); modules only",
+    "ptflops": "MACs plus biases; ReLU-family activations (PReLU, ELU), pools and norms by element (several twice: the module "
+               "hook and the patched F.* call both count, nn.Upsample too); F.* and torch.add/mul calls; functional convs "
+               "and operators (+, *) not at all",
 }
 
 
@@ -180,6 +181,9 @@ def _fvcore(row: Row) -> list[Term]:
     if fam == "batchnorm":
         affine = getattr(spec, "affine", True)
         return [(f"batch norm, {2 if affine else 1} per element", p.norm_elements * (2 if affine else 1))]
+    if fam in ("groupnorm", "instancenorm") and spec is not None:  # aten::group_norm / instance_norm: 5, 4 without γ
+        per = 5 if getattr(spec, "affine", True) else 4
+        return [(f"group and instance norm, {per} per element", p.norm_elements * per)]
     if fam in ("layernorm", "layernorm2d", "groupnorm"):
         affine = getattr(spec, "elementwise_affine", True)
         return [(f"layer and group norm, {5 if affine else 4} per element", p.norm_elements * (5 if affine else 4))]
@@ -226,6 +230,9 @@ def _torchinfo(row: Row) -> list[Term]:
     if fam in ("batchnorm", "layernorm", "layernorm2d") and weights + biases:  # a weight and a bias, once per sample
         name = "batch norm" if fam == "batchnorm" else "layer norm"
         return [(f"{name} weights and biases, once per sample", (weights + biases) * b)]
+    if fam in ("groupnorm", "instancenorm", "prelu") and weights + biases:
+        name = "PReLU slopes" if fam == "prelu" else "group and instance norm weights and biases"
+        return [(f"{name}, once per sample", (weights + biases) * b)]
     return []
 
 
@@ -239,10 +246,12 @@ def _thop(row: Row) -> list[Term]:
     elif fam == "convtranspose":  # output elements × (input channels / groups) × Πk
         counted = _elements(row.output_shape, row.batch) * (row.input_shape[0] // spec.groups) * prod(spec.kernel_size)
         terms = [(_MACS, p.macs), (_transposed_trap(row, counted), counted - p.macs)]
-    elif fam in ("batchnorm", "layernorm"):
+    elif fam in ("batchnorm", "layernorm", "instancenorm"):  # count_normalization (GroupNorm has no rule: 0)
         affine = getattr(spec, "affine", getattr(spec, "elementwise_affine", True))
-        name = "batch norm" if fam == "batchnorm" else "layer norm"
+        name = {"batchnorm": "batch norm", "layernorm": "layer norm"}.get(fam, "instance norm")
         terms = [(f"{name}, {4 if affine else 2} per element", p.norm_elements * (4 if affine else 2))]
+    elif fam == "prelu":  # count_prelu: the input's elements, in eval mode
+        terms = [("PReLU, 1 per element", p.activation_elements)]
     elif fam == "avgpool":
         terms = [("average pool, 1 per output", p.pool_outputs)]
     elif fam == "adaptiveavgpool":  # thop divides the sizes as floats and truncates the total
@@ -289,13 +298,16 @@ def _ptflops(row: Row) -> list[Term]:
         torch_name = _torch_module_name(row)
         if fam in ("conv", "convtranspose", "separable", "linear"):
             module = [(_MACS, p.macs)] + ([("conv and linear biases, 1 per output", p.bias_adds)] if p.bias_adds else [])
-        elif fam == "activation" and torch_name in _PTFLOPS_HOOKED_ACTIVATIONS:
+        elif fam in ("activation", "prelu") and torch_name in _PTFLOPS_HOOKED_ACTIVATIONS:
             module = [("activations, 1 per element (module hook)", p.activation_elements)]
         elif fam in ("maxpool", "avgpool", "adaptivemaxpool", "adaptiveavgpool"):
             module = [("pools, 1 per input element (module hook)", p.pool_inputs)]
         elif fam == "batchnorm":
             affine = spec.affine
             module = [(f"batch norm, {2 if affine else 1} per element", p.norm_elements * (2 if affine else 1))]
+        elif fam in ("groupnorm", "instancenorm"):  # the batch-norm hook, which reads `affine`
+            per = 2 if spec.affine else 1
+            module = [(f"group and instance norm, {per} per element", p.norm_elements * per)]
         elif fam == "layernorm":  # ptflops looks for `affine`, which LayerNorm does not have
             module = [("layer norm, 1 per element", p.norm_elements)]
         elif fam == "upsample" and torch_name == "Upsample":  # its MODULES_MAPPING names nn.Upsample, not the subclasses
@@ -303,7 +315,7 @@ def _ptflops(row: Row) -> list[Term]:
         module = _shared(row, module, row.registrations, "ptflops counts it once per place")
         # what nn modules call through the F.* functions ptflops patches: counted a second time
         if torch_name in _CALLS_PATCHED_ACTIVATION:
-            function = [("activations, 1 per element (patched F.relu/gelu/silu)", p.activation_elements)]
+            function = [("activations, 1 per element (patched F.relu/gelu/silu/elu/prelu)", p.activation_elements)]
         elif fam in ("maxpool", "avgpool", "adaptivemaxpool", "adaptiveavgpool"):
             function = [("pools, 1 per input element (patched F.*_pool)", p.pool_inputs)]
         elif fam == "softmax":
@@ -316,8 +328,8 @@ def _ptflops(row: Row) -> list[Term]:
     elif fam == "upsample":  # F.interpolate (or F.upsample) in a forward body
         function = _ptflops_interpolate(row)
     elif _patched_by_ptflops(row, fam):
-        if fam == "activation":
-            function = [("activations, 1 per element (patched F.relu/gelu/silu)", p.activation_elements)]
+        if fam in ("activation", "prelu"):
+            function = [("activations, 1 per element (patched F.relu/gelu/silu/elu/prelu)", p.activation_elements)]
         elif fam == "softmax":
             function = [("softmax, 1 per element (patched F.softmax)", p.activation_elements)]
         elif fam == "matmul":
@@ -334,9 +346,9 @@ def _ptflops(row: Row) -> list[Term]:
 
 
 #: The torch activation modules ptflops 0.7.5 hooks (its MODULES_MAPPING), by torch's class name.
-_PTFLOPS_HOOKED_ACTIVATIONS = {"ReLU", "ReLU6", "LeakyReLU", "GELU"}
-#: The torch modules whose forward calls F.relu, F.gelu or F.silu, which ptflops also patches.
-_CALLS_PATCHED_ACTIVATION = {"ReLU", "GELU", "SiLU"}
+_PTFLOPS_HOOKED_ACTIVATIONS = {"ReLU", "ReLU6", "LeakyReLU", "GELU", "ELU", "PReLU"}
+#: The torch modules whose forward calls F.relu, F.gelu, F.silu, F.elu or F.prelu, which ptflops also patches.
+_CALLS_PATCHED_ACTIVATION = {"ReLU", "GELU", "SiLU", "ELU", "PReLU"}
 
 
 def _torch_module_name(row: Row) -> str:
@@ -354,7 +366,7 @@ _PTFLOPS_PATCHED = {"F.relu", "F.prelu", "F.elu", "F.relu6", "F.gelu", "F.silu",
                     "F.adaptive_avg_pool1d", "F.adaptive_avg_pool2d", "F.adaptive_avg_pool3d", "F.adaptive_max_pool1d",
                     "F.adaptive_max_pool2d", "F.adaptive_max_pool3d", "torch.matmul", "torch.mm", "torch.bmm",
                     "torch.addmm", "torch.baddbmm", "torch.add", "torch.mul"}
-_PTFLOPS_FAMILIES = {"activation", "softmax", "matmul", "maxpool", "avgpool", "adaptivemaxpool", "adaptiveavgpool"}
+_PTFLOPS_FAMILIES = {"activation", "prelu", "softmax", "matmul", "maxpool", "avgpool", "adaptivemaxpool", "adaptiveavgpool"}
 
 
 def _patched_by_ptflops(row: Row, fam: str) -> bool:

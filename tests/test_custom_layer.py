@@ -157,24 +157,24 @@ def test_without_a_torch_module_to_torch_says_how(swish: type[cc.Leaf]) -> None:
 
 
 def test_a_layer_type_names_its_other_spellings_and_functional_forms() -> None:
-    """``aliases`` and ``functional`` on the class are all spec text needs: ``Mish`` is also ``MishActivation``,
-    and ``F.mish(x)`` is the same layer (x·tanh(softplus(x)): the user's count, 5 FLOPs an element)."""
+    """``aliases`` and ``functional`` on the class are all spec text needs: ``Hardshrink`` is also ``HardShrinkage``,
+    and ``F.hardshrink(x)`` is the same layer (x where |x| > λ, else 0: the user's count, 2 FLOPs an element)."""
 
     @cc.layer
-    class Mish(cc.Leaf):
-        aliases = ("MishActivation",)
-        functional = {"mish": ("inplace",)}
-        inplace: bool = False
+    class Hardshrink(cc.Leaf):
+        aliases = ("HardShrinkage",)
+        functional = {"hardshrink": ("lambd",)}
+        lambd: float = 0.5
 
         def effect(self, shape: tuple[int, ...]) -> cc.Effect:
-            return cc.Effect(output_shape=shape, flops=5 * math.prod(shape), new_tensor=not self.inplace)
+            return cc.Effect(output_shape=shape, flops=2 * math.prod(shape))
 
     try:
-        assert cc.parse_layer("MishActivation()") == Mish()
-        assert cc.parse_layer("F.mish(x, inplace=True)") == Mish(inplace=True)
-        assert cc.summary(cc.parse_layer("F.mish(x)"), (2, 3, 3)).rows[0].flops == 5 * 18
+        assert cc.parse_layer("HardShrinkage()") == Hardshrink()
+        assert cc.parse_layer("F.hardshrink(x, lambd=0.25)") == Hardshrink(lambd=0.25)
+        assert cc.summary(cc.parse_layer("F.hardshrink(x)"), (2, 3, 3)).rows[0].flops == 2 * 18
     finally:
-        LAYER_TYPES.pop("mish", None)
+        LAYER_TYPES.pop("hardshrink", None)
 
 
 def test_a_clash_is_refused_when_declared() -> None:
@@ -246,22 +246,22 @@ def test_sizes_that_are_not_whole_numbers_are_refused() -> None:
 
 
 def test_a_functional_form_in_a_forward_body_is_the_layer(swish: type[cc.Leaf]) -> None:
-    """F.silu in a forward is the built-in SiLU; a user type's functional form (``mish``) is that type."""
+    """F.silu in a forward is the built-in SiLU; a user type's functional form (``hardshrink``) is that type."""
 
     @cc.layer
-    class Mish(cc.Leaf):
-        functional = {"mish": ("inplace",)}
-        inplace: bool = False
+    class Hardshrink(cc.Leaf):
+        functional = {"hardshrink": ("lambd",)}
+        lambd: float = 0.5
 
         def effect(self, shape: tuple[int, ...]) -> cc.Effect:
             return cc.Effect(output_shape=shape, flops=5 * math.prod(shape))
 
     class Net(nn.Module):
         def forward(self, x: Any) -> Any:
-            return torch.nn.functional.mish(torch.nn.functional.silu(x))
+            return torch.nn.functional.hardshrink(torch.nn.functional.silu(x))
 
     try:
         rows = cc.from_torch(Net(), (2, 3, 3)).rows
-        assert [(r.kind, type(r.spec).__name__, r.flops) for r in rows] == [("silu", "SiLU", 18), ("mish", "Mish", 90)]
+        assert [(r.kind, type(r.spec).__name__, r.flops) for r in rows] == [("silu", "SiLU", 18), ("hardshrink", "Hardshrink", 90)]
     finally:
-        LAYER_TYPES.pop("mish", None)
+        LAYER_TYPES.pop("hardshrink", None)

@@ -74,6 +74,29 @@ CASES = [
     # over the 8 channels of 8×4×4: 8 + 8; 5·128 = 640
     ("layernorm2d", cc.LayerNorm2d(8), (8, 4, 4), (8, 4, 4), 8, 8, 0, 640),
     ("identity", cc.Identity(), (3, 4), (3, 4), 0, 0, 0, 0),
+    # GroupNorm and InstanceNorm compute their statistics per sample, as LayerNorm: 5 per element with γ, β, 4 without.
+    # γ, β one per channel: 32 + 32; 5·32·8·8 = 10,240
+    ("groupnorm", cc.GroupNorm(4, 32), (32, 8, 8), (32, 8, 8), 32, 32, 0, 10_240),
+    # affine=False: no parameters; 4·8·4·4 = 512
+    ("instancenorm2d", cc.InstanceNorm2d(8), (8, 4, 4), (8, 4, 4), 0, 0, 0, 512),
+    # affine: 6 + 6; 5·6·10 = 300
+    ("instancenorm1d", cc.InstanceNorm1d(6, affine=True), (6, 10), (6, 10), 6, 6, 0, 300),
+    # running statistics used at inference, as BatchNorm: 2 per element, 2·2·3·4·4 = 192; no γ, β
+    ("instancenorm3d", cc.InstanceNorm3d(2, track_running_stats=True), (2, 3, 4, 4), (2, 3, 4, 4), 0, 0, 0, 192),
+    # one slope per channel: 8 weights; 1 per element: 8·3·3 = 72
+    ("prelu", cc.PReLU(8), (8, 3, 3), (8, 3, 3), 8, 0, 0, 72),
+    ("elu", cc.ELU(0.5), (4, 2, 2), (4, 2, 2), 0, 0, 0, 16),
+    ("selu", cc.SELU(inplace=True), (4, 2, 2), (4, 2, 2), 0, 0, 0, 16),
+    ("celu", cc.CELU(2.0), (4, 2, 2), (4, 2, 2), 0, 0, 0, 16),
+    ("mish", cc.Mish(), (4, 2, 2), (4, 2, 2), 0, 0, 0, 16),
+    ("softplus", cc.Softplus(beta=2), (4, 2, 2), (4, 2, 2), 0, 0, 0, 16),
+    ("hardtanh", cc.Hardtanh(-2.0, 2.0), (4, 2, 2), (4, 2, 2), 0, 0, 0, 16),
+    ("logsoftmax", cc.LogSoftmax(dim=1), (1000,), (1000,), 0, 0, 0, 1_000),
+    # dropouts are the identity at inference
+    ("dropout1d", cc.Dropout1d(0.1), (4, 9), (4, 9), 0, 0, 0, 0),
+    ("dropout2d", cc.Dropout2d(), (4, 3, 3), (4, 3, 3), 0, 0, 0, 0),
+    ("dropout3d", cc.Dropout3d(0.2), (2, 3, 3, 3), (2, 3, 3, 3), 0, 0, 0, 0),
+    ("alphadropout", cc.AlphaDropout(0.1), (64,), (64,), 0, 0, 0, 0),
     # torch dims (N, C, H, W) → (N, H, W, C)
     ("permute", cc.Permute((0, 2, 3, 1)), (8, 4, 5), (4, 5, 8), 0, 0, 0, 0),
     ("channelshuffle", cc.ChannelShuffle(2), (4, 3, 3), (4, 3, 3), 0, 0, 0, 0),
@@ -417,6 +440,12 @@ def test_concat_spatial_mismatch() -> None:
         (lambda: cc.Linear(10, 0), r"Linear: out_features must be a positive int, got 0"),
         (lambda: cc.Linear(10, 5, bias="yes"), r"Linear: bias must be True or False"),
         (lambda: cc.Dropout(1.5), r"Dropout: p must be between 0 and 1"),
+        (lambda: cc.Dropout2d(-0.1), r"Dropout2d: p must be between 0 and 1"),
+        (lambda: cc.GroupNorm(4, 30), r"GroupNorm: num_channels=30 is not divisible by num_groups=4; use a num_groups that divides 30"),
+        (lambda: cc.GroupNorm(0, 30), r"GroupNorm: num_groups must be a positive int, got 0"),
+        (lambda: cc.PReLU(0), r"PReLU: num_parameters must be a positive int, got 0"),
+        (lambda: cc.Hardtanh(1.0, 1.0), r"Hardtanh: max_val \(1.0\) must be greater than min_val \(1.0\)"),
+        (lambda: cc.InstanceNorm2d(8, affine="no"), r"InstanceNorm2d: affine must be True or False"),
         (lambda: cc.Flatten(0), r"start_dim=0 would merge the batch"),
         (lambda: cc.AdaptiveAvgPool2d(0), r"output_size must be a positive int, None, or a tuple of 2"),
         (lambda: cc.Residual("conv"), r"Residual: body is 'conv', not a convcalc layer"),
@@ -427,6 +456,25 @@ def test_concat_spatial_mismatch() -> None:
 def test_bad_constructor_arguments_are_spec_errors(build, message) -> None:
     with pytest.raises(cc.SpecError, match=message):
         build()
+
+
+@pytest.mark.parametrize(
+    "layer, shape, message",
+    [
+        (cc.GroupNorm(4, 32), (16, 8, 8), r"num_channels=32 but the input has 16 channels \(shape 16x8x8\); use num_channels=16"),
+        (cc.GroupNorm(4, None), (30, 8, 8), r"GroupNorm: num_channels=30 is not divisible by num_groups=4"),
+        (cc.InstanceNorm2d(8), (8, 16), r"expects a 3-d input per sample \(C×H×W\), got 8x16 \(2-d\)"),
+        (cc.InstanceNorm1d(8), (8, 4, 4), r"expects a 2-d input per sample \(C×L\), got 8x4x4 \(3-d\)"),
+        (cc.PReLU(8), (16, 4, 4), r"num_parameters=8 but the input has 16 channels \(shape 16x4x4\); use num_parameters=16"),
+        (cc.Dropout1d(), (8, 4, 4), r"expects C or C×L per sample, got 8x4x4 \(3-d\)"),
+        (cc.LogSoftmax(dim=3), (10,), r"dim=3 is out of range for a 2-d batch"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_norms_and_activations_that_do_not_fit_say_why(layer, shape, message) -> None:
+    """torch refuses each of these too (GroupNorm, InstanceNorm with affine, PReLU: RuntimeError or ValueError)."""
+    with pytest.raises(cc.ShapeError, match=message):
+        cc.summary(layer, shape, layout="chw")
 
 
 def test_error_hierarchy() -> None:

@@ -243,7 +243,55 @@ class _FunctionalOps(nn.Module):
         return F.max_pool2d(F.relu(x), 2)
 
 
+class _Calls(nn.Module):
+    """A forward body that calls ``fn(x, *params)``: F.group_norm, F.prelu, … (a child, so that no tool takes the
+    module for a leaf; its own parameters are the functional call's weights). ``fn`` names F.* when it runs, as a
+    forward body does: ptflops patches those names while it counts."""
+
+    def __init__(self, fn, *shapes: tuple[int, ...]) -> None:  # type: ignore[no-untyped-def]
+        super().__init__()
+        self.fn, self.out, self.count = fn, nn.Identity(), len(shapes)
+        for i, shape in enumerate(shapes):
+            self.register_parameter(f"p{i}", nn.Parameter(torch.rand(*shape)))
+
+    def forward(self, x):  # type: ignore[no-untyped-def]
+        return self.out(self.fn(x, *(getattr(self, f"p{i}") for i in range(self.count))))
+
+
+#: GroupNorm, InstanceNorm, PReLU, the ELU family, LogSoftmax and the dropouts: as modules and as functional calls
+NORMS = {
+    "group_norm": (lambda: nn.GroupNorm(4, 8), (8, 16, 16)),
+    "group_norm_plain": (lambda: nn.GroupNorm(4, 8, affine=False), (8, 16, 16)),  # fvcore: 4 per element (issue 16)
+    "group_norm_1d": (lambda: nn.GroupNorm(2, 8), (8, 16)),
+    "instance_norm": (lambda: nn.InstanceNorm2d(8), (8, 16, 16)),
+    "instance_norm_affine": (lambda: nn.InstanceNorm2d(8, affine=True), (8, 16, 16)),
+    "instance_norm_1d_tracked": (lambda: nn.InstanceNorm1d(8, affine=True, track_running_stats=True), (8, 16)),
+    "instance_norm_3d": (lambda: nn.InstanceNorm3d(8, track_running_stats=True), (8, 4, 6, 6)),
+    "prelu": (lambda: nn.PReLU(), (8, 16, 16)),
+    "prelu_channels": (lambda: nn.PReLU(8), (8, 16, 16)),
+    "log_softmax": (lambda: nn.LogSoftmax(dim=1), (8, 16, 16)),
+    "dropout_1d": (lambda: nn.Dropout1d(0.2), (8, 16)),
+    "dropout_3d": (lambda: nn.Dropout3d(), (8, 4, 6, 6)),
+    **{name.lower(): (getattr(nn, name), (8, 16, 16)) for name in (
+        "ELU", "SELU", "CELU", "Mish", "Softplus", "Hardtanh", "Dropout2d", "AlphaDropout")},
+    "f_group_norm": (lambda: _Calls(lambda x, w, b: F.group_norm(x, 4, w, b), (8,), (8,)), (8, 16, 16)),
+    "f_group_norm_plain": (lambda: _Calls(lambda x: F.group_norm(x, 4)), (8, 16, 16)),
+    "f_instance_norm": (lambda: _Calls(lambda x, w, b: F.instance_norm(x, weight=w, bias=b), (8,), (8,)), (8, 16, 16)),
+    "f_instance_norm_plain_1d": (lambda: _Calls(lambda x: F.instance_norm(x)), (8, 16)),
+    "f_prelu": (lambda: _Calls(lambda x, a: F.prelu(x, a), (8,)), (8, 16, 16)),
+    "f_prelu_shared": (lambda: _Calls(lambda x, a: F.prelu(x, a), (1,)), (8, 16, 16)),
+    "f_elu": (lambda: _Calls(lambda x: F.elu(x)), (8, 16, 16)),
+    "f_selu": (lambda: _Calls(lambda x: F.selu(x)), (8, 16, 16)),
+    "f_celu": (lambda: _Calls(lambda x: F.celu(x)), (8, 16, 16)),
+    "f_mish": (lambda: _Calls(lambda x: F.mish(x)), (8, 16, 16)),
+    "f_softplus": (lambda: _Calls(lambda x: F.softplus(x)), (8, 16, 16)),
+    "f_hardtanh": (lambda: _Calls(lambda x: F.hardtanh(x)), (8, 16, 16)),
+    "f_log_softmax": (lambda: _Calls(lambda x: F.log_softmax(x, dim=1)), (8, 16, 16)),
+    "f_dropout2d": (lambda: _Calls(lambda x: F.dropout2d(x, 0.3, training=False)), (8, 16, 16)),
+}
+
 PROBES = {
+    **NORMS,
     "conv_transpose": (lambda: nn.ConvTranspose2d(8, 4, 4, stride=2, padding=1), (8, 16, 16)),
     "conv_transpose_1d": (lambda: nn.ConvTranspose1d(8, 4, 3, stride=2), (8, 16)),
     "linear_3d": (lambda: nn.Linear(32, 64), (100, 32)),

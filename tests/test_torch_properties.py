@@ -258,3 +258,48 @@ def test_parameter_free_and_norm_layers_match_torch(c, h, w, size) -> None:
     ]
     for theirs_build, ours_build in pairs_:
         assert_agree(torch_outcome(theirs_build, shape), convcalc_outcome(ours_build, shape), flops=False)
+
+
+@AT_LEAST_300
+@given(c=st.integers(1, 12), groups=st.integers(1, 6), given_channels=st.integers(1, 12), dims=st.integers(0, 3),
+       size=st.integers(1, 4), affine=st.booleans())
+def test_group_norm_matches_torch(c, groups, given_channels, dims, size, affine) -> None:
+    """Divisibility, the channel count and any rank: torch refuses or agrees on shape and parameters (2C with affine)."""
+    shape = (c, *(size,) * dims)
+    given_channels = given_channels if affine else c  # (without affine torch never compares num_channels with the input)
+    # torch refuses a group of a single value only at batch 1 (its check multiplies the batch in): convcalc counts
+    # per sample and takes it at every batch, so those are left out here
+    assume(given_channels % groups or c != given_channels or c // groups * size ** dims > 1)
+    theirs = torch_outcome(lambda: nn.GroupNorm(groups, given_channels, affine=affine), shape)
+    ours = convcalc_outcome(lambda: cc.GroupNorm(groups, given_channels, affine=affine), shape)
+    assert_agree(theirs, ours, flops=False)
+
+
+@AT_LEAST_300
+@given(ndim=st.integers(1, 3), c=st.integers(1, 6), sizes_=st.lists(st.integers(1, 4), min_size=3, max_size=3),
+       affine=st.booleans(), tracked=st.booleans(), other=st.integers(1, 6))
+def test_instance_norm_matches_torch(ndim, c, sizes_, affine, tracked, other) -> None:
+    """On C plus ndim positions (torch reads other ranks as unbatched inputs, which convcalc refuses): a single
+    position without running statistics is refused by both; a wrong channel count too, where torch checks it (affine)."""
+    shape = (c, *sizes_[:ndim])
+    features = other if affine else c  # (without affine torch only warns about a wrong num_features)
+    theirs = torch_outcome(lambda: getattr(nn, f"InstanceNorm{ndim}d")(features, affine=affine, track_running_stats=tracked), shape)
+    ours = convcalc_outcome(lambda: getattr(cc, f"InstanceNorm{ndim}d")(features, affine=affine, track_running_stats=tracked), shape)
+    assert_agree(theirs, ours, flops=False)
+
+
+@AT_LEAST_300
+@given(c=st.integers(1, 8), n=st.integers(1, 8), dims=st.integers(0, 2), size=st.integers(1, 4))
+def test_prelu_matches_torch(c, n, dims, size) -> None:
+    """One slope, or one per channel: any other count is refused by both."""
+    shape = (c, *(size,) * dims)
+    assert_agree(torch_outcome(lambda: nn.PReLU(n), shape), convcalc_outcome(lambda: cc.PReLU(n), shape), flops=False)
+
+
+@given(c=st.integers(1, 6), h=st.integers(1, 6), w=st.integers(1, 6))
+def test_new_activations_and_dropouts_match_torch(c, h, w) -> None:
+    for name in ("ELU", "SELU", "CELU", "Mish", "Softplus", "Hardtanh", "Dropout2d", "Dropout3d", "AlphaDropout"):
+        assert_agree(torch_outcome(getattr(nn, name), (c, h, w)), convcalc_outcome(getattr(cc, name), (c, h, w)), flops=False)
+    assert_agree(torch_outcome(lambda: nn.LogSoftmax(1), (c, h, w)), convcalc_outcome(lambda: cc.LogSoftmax(1), (c, h, w)), flops=False)
+    for shape in ((c,), (c, h), (c, h, w)):
+        assert_agree(torch_outcome(nn.Dropout1d, shape), convcalc_outcome(cc.Dropout1d, shape), flops=False)

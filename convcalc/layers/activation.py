@@ -1,4 +1,4 @@
-"""Elementwise activations and Dropout: no parameters, 1 FLOP per element (dropout 0).
+"""Elementwise activations and Dropout: no parameters (PReLU: its slopes), 1 FLOP per element (dropout 0).
 
 An in-place activation (``inplace=True``) writes over its input and allocates no
 activation memory; dropout at inference returns its input unchanged.
@@ -7,6 +7,7 @@ activation memory; dropout at inference returns its input unchanged.
 from __future__ import annotations
 
 from ..errors import ShapeError, SpecError
+from ..records import replace
 from .base import (
     Effect,
     Leaf,
@@ -18,8 +19,11 @@ from .base import (
     check_number,
     dims_text,
     elementwise,
+    fmt_shape,
+    freeze,
     is_int,
     numel,
+    positive_int,
     spec,
 )
 from .steps import dot
@@ -144,18 +148,123 @@ class Softmax(_Pointwise):
 
 
 @spec
-class Dropout(Leaf):
+class ELU(_Pointwise):
+    functional: ClassVar[Mapping[str, tuple[str, ...]]] = {"elu": ("alpha", "inplace")}
+    alpha: float = 1.0
+    inplace: bool = False
+    rule: ClassVar[str] = "x if x > 0 else α(eˣ−1)"
+
+    def __post_init__(self) -> None:
+        check_number(self.name, "alpha", self.alpha)
+        super().__post_init__()
+
+
+@spec
+class SELU(_Pointwise):
+    functional: ClassVar[Mapping[str, tuple[str, ...]]] = {"selu": ("inplace",)}
+    inplace: bool = False
+    rule: ClassVar[str] = "λ·(x if x > 0 else α(eˣ−1))"
+
+
+@spec
+class CELU(_Pointwise):
+    functional: ClassVar[Mapping[str, tuple[str, ...]]] = {"celu": ("alpha", "inplace")}
+    alpha: float = 1.0
+    inplace: bool = False
+    rule: ClassVar[str] = "max(0, x) + min(0, α(e^(x/α)−1))"
+
+    def __post_init__(self) -> None:
+        if check_number(self.name, "alpha", self.alpha) == 0:
+            raise SpecError(f"{self.name}: alpha must not be 0 (CELU divides by it), got {self.alpha!r}")
+        super().__post_init__()
+
+
+@spec
+class Mish(_Pointwise):
+    functional: ClassVar[Mapping[str, tuple[str, ...]]] = {"mish": ("inplace",)}
+    inplace: bool = False
+    rule: ClassVar[str] = "x·tanh(softplus(x))"
+
+
+@spec
+class Softplus(_Pointwise):
+    functional: ClassVar[Mapping[str, tuple[str, ...]]] = {"softplus": ("beta", "threshold")}
+    beta: float = 1.0
+    threshold: float = 20.0
+    rule: ClassVar[str] = "log(1+e^(βx))/β"
+
+    def __post_init__(self) -> None:
+        check_number(self.name, "beta", self.beta)
+        check_number(self.name, "threshold", self.threshold)
+
+
+@spec
+class Hardtanh(_Pointwise):
+    functional: ClassVar[Mapping[str, tuple[str, ...]]] = {"hardtanh": ("min_val", "max_val", "inplace")}
+    min_val: float = -1.0
+    max_val: float = 1.0
+    inplace: bool = False
+    rule: ClassVar[str] = "min(max(x, min_val), max_val)"
+
+    def __post_init__(self) -> None:
+        low, high = check_number(self.name, "min_val", self.min_val), check_number(self.name, "max_val", self.max_val)
+        if high <= low:  # torch asserts the same
+            raise SpecError(f"{self.name}: max_val ({high}) must be greater than min_val ({low})")
+        super().__post_init__()
+
+
+@spec
+class LogSoftmax(Softmax):
+    """log(softmax(x)) along ``dim``: elementwise, 1 FLOP per element, as Softmax. No other tool charges it
+    (thop hooks only nn.Softmax, ptflops patches only F.softmax): it is counted as the activations are."""
+
+    family: ClassVar[str] = "activation"
+    functional: ClassVar[Mapping[str, tuple[str, ...]]] = {"log_softmax": ("dim",)}
+    rule: ClassVar[str] = "x − log Σeˣ"
+
+
+@spec
+class PReLU(_Pointwise):
+    """max(0, x) + a·min(0, x) with a learned slope ``a``: one for every channel (``num_parameters`` = C) or one
+    shared (1). Its parameters are weights; 1 FLOP per element, as every activation."""
+
+    family: ClassVar[str] = "prelu"
+    num_parameters: int = 1
+    init: float = 0.25
+    rule: ClassVar[str] = "max(0, x) + a·min(0, x)"
+
+    def __post_init__(self) -> None:
+        freeze(self, num_parameters=positive_int(self.name, "num_parameters", self.num_parameters))
+        check_number(self.name, "init", self.init)
+
+    def effect(self, shape: Shape) -> Effect:
+        n = self.num_parameters
+        channels = shape[0] if shape else 1
+        if n != 1 and n != channels:
+            raise ShapeError(f"num_parameters={n} but the input has {channels} channels (shape {fmt_shape(shape)}); "
+                             f"use num_parameters={channels} (one slope per channel) or 1 (one shared)")
+        return replace(super().effect(shape), weights=n)
+
+    def explain(self, shape: Shape, effect: Effect) -> tuple[Step, ...]:
+        n = self.num_parameters
+        return (Step("output", dims_text(effect.output_shape) + " (unchanged)"),
+                Step("parameters", "params = num_parameters", str(n), n, "one slope per channel" if n > 1 else "one slope shared"),
+                Step("FLOPs", "FLOPs = 1 per element", dot(*shape), effect.flops))
+
+
+@spec
+class _Dropout(Leaf):
     """At inference dropout is the identity: no FLOPs and no new tensor."""
 
     family: ClassVar[str] = "none"
-    functional: ClassVar[Mapping[str, tuple[str, ...]]] = {"dropout": ("p", "training", "inplace")}
     functional_ignored: ClassVar[tuple[str, ...]] = ("training",)
-    torch: ClassVar[Any] = "torch.nn:Dropout"
-    torch_also: ClassVar[tuple[str, ...]] = ("torch.nn:Dropout1d", "torch.nn:Dropout2d", "torch.nn:Dropout3d",
-                                             "torch.nn:AlphaDropout")
+    torch: ClassVar[Any] = "torch.nn:{name}"
 
     p: float = 0.5
     inplace: bool = False
+
+    #: The per-sample ranks torch takes (where it refuses others); empty: any.
+    ranks: ClassVar[tuple[int, ...]] = ()
 
     def __post_init__(self) -> None:
         p = check_number(self.name, "p", self.p)
@@ -164,4 +273,34 @@ class Dropout(Leaf):
         check_bool(self.name, "inplace", self.inplace)
 
     def effect(self, shape: Shape) -> Effect:
+        if self.ranks and len(shape) not in self.ranks:
+            want = " or ".join(("C", "C×L")[r - 1] for r in self.ranks)
+            raise ShapeError(f"expects {want} per sample, got {fmt_shape(shape)} ({len(shape)}-d)")
         return elementwise(shape, 0, new_tensor=False, formula="identity at inference")
+
+
+class Dropout(_Dropout):
+    functional: ClassVar[Mapping[str, tuple[str, ...]]] = {"dropout": ("p", "training", "inplace")}
+
+
+class Dropout1d(_Dropout):
+    """Drops whole channels of a C×L input (torch refuses other ranks)."""
+
+    functional: ClassVar[Mapping[str, tuple[str, ...]]] = {"dropout1d": ("p", "training", "inplace")}
+    ranks: ClassVar[tuple[int, ...]] = (1, 2)
+
+
+class Dropout2d(_Dropout):
+    """Drops whole channels (torch warns on inputs other than C×H×W, and runs them)."""
+
+    functional: ClassVar[Mapping[str, tuple[str, ...]]] = {"dropout2d": ("p", "training", "inplace")}
+
+
+class Dropout3d(_Dropout):
+    functional: ClassVar[Mapping[str, tuple[str, ...]]] = {"dropout3d": ("p", "training", "inplace")}
+
+
+class AlphaDropout(_Dropout):
+    """SELU's dropout (keeps mean and variance while training); the identity at inference."""
+
+    functional: ClassVar[Mapping[str, tuple[str, ...]]] = {"alpha_dropout": ("p", "training", "inplace")}

@@ -7,6 +7,11 @@ with the folded statistics).
 LayerNorm: 2·Π(normalized_shape) parameters when affine; 5 FLOPs per element
 (4 to compute and apply the statistics, 1 for the affine: fvcore's count).
 
+GroupNorm and InstanceNorm compute their statistics from each sample at inference, as LayerNorm
+does: 5 FLOPs per element with the affine γ, β (2C parameters), 4 without. An InstanceNorm that
+tracks running statistics uses them at inference instead, as BatchNorm does: 2 per element, and
+2C buffers (running mean and variance; torch's num_batches_tracked counts nowhere, as for BatchNorm).
+
 LocalResponseNorm: no parameters; torch computes it as x², an average over
 ``size`` channels, ·α, +k, ^β and a division, so it costs size+5 FLOPs per
 element (torch.nn.functional.local_response_norm).
@@ -27,8 +32,10 @@ from .base import (
     Step,
     check_bool,
     check_number,
+    dims_text,
     elementwise,
     expect_channels,
+    expect_spatial,
     fmt_shape,
     freeze,
     is_int,
@@ -195,6 +202,129 @@ class LayerNorm2d(_Norm):
             raise ShapeError(f"expects channels and spatial dims, got {fmt_shape(shape)}")
         c = expect_channels(self, "num_channels", self.num_channels, shape)
         return replace(elementwise(shape, 5, formula="(x−μ)/σ·γ+β over channels: 5 per element"), weights=c, biases=c)
+
+
+def _statistics_flops(affine: bool) -> int:
+    """Per element, where the statistics are computed from the sample: mean and variance (2), subtract and
+    divide (2), and the affine γ·x+β (1) when there is one (LayerNorm's count, and fvcore's)."""
+    return 5 if affine else 4
+
+
+@spec
+class GroupNorm(_Norm):
+    """torch.nn.GroupNorm: each sample's channels in ``num_groups`` groups, normalised per group."""
+
+    inferred: ClassVar[str | None] = "num_channels"
+    family: ClassVar[str] = "groupnorm"
+    torch: ClassVar[Any] = "torch.nn:GroupNorm"
+
+    num_groups: int
+    num_channels: int | None
+    eps: float = 1e-5
+    affine: bool = True
+
+    def __post_init__(self) -> None:
+        n = self.name
+        groups = positive_int(n, "num_groups", self.num_groups)
+        channels = optional_size(n, "num_channels", self.num_channels)
+        freeze(self, num_groups=groups, num_channels=channels)
+        if channels is not None:
+            self._divisible(channels)
+        check_number(n, "eps", self.eps)
+        check_bool(n, "affine", self.affine)
+
+    def _divisible(self, channels: int, error: type[SpecError] | type[ShapeError] = SpecError) -> None:
+        g = self.num_groups
+        if channels % g:
+            near = [d for d in (max(d for d in range(1, g) if channels % d == 0) if g > 1 else 1,
+                                next((d for d in range(g + 1, channels + 1) if channels % d == 0), 0)) if d]
+            raise error(f"{self.name}: num_channels={channels} is not divisible by num_groups={g}; use a num_groups "
+                        f"that divides {channels}, such as {' or '.join(map(str, dict.fromkeys(near)))}")
+
+    def effect(self, shape: Shape) -> Effect:
+        if not shape:
+            raise ShapeError("expects channels first, got a scalar per sample")
+        c = expect_channels(self, "num_channels", self.num_channels, shape)
+        self._divisible(c, ShapeError)
+        per = _statistics_flops(self.affine)
+        base = elementwise(shape, per, formula=f"(x−μ)/σ per group of {c // self.num_groups} channels"
+                                               + (" ·γ+β" if self.affine else "") + f": {per} per element")
+        return replace(base, weights=c if self.affine else 0, biases=c if self.affine else 0)
+
+    def explain(self, shape: Shape, effect: Effect) -> tuple[Step, ...]:
+        c, per = shape[0], _statistics_flops(self.affine)
+        params = (Step("parameters", "params = 2·C", f"2·{c}", effect.weights + effect.biases, "γ and β, one per channel")
+                  if self.affine else Step("parameters", "params = 0", note="affine=False: no γ, β"))
+        return (Step("output", dims_text(effect.output_shape) + " (unchanged)",
+                     note=f"{self.num_groups} groups of {c}/{self.num_groups} = {c // self.num_groups} channels"),
+                params,
+                Step("FLOPs", f"FLOPs = {per}·C·ΠI", f"{per}·{dot(*shape)}", effect.flops,
+                     "mean and variance per group, subtract, divide" + (", γ·x+β" if self.affine else "")))
+
+
+@spec
+class _InstanceNorm(_Norm):
+    """torch.nn.InstanceNormNd: each channel of each sample normalised over its positions."""
+
+    inferred: ClassVar[str | None] = "num_features"
+    family: ClassVar[str] = "instancenorm"
+    torch: ClassVar[Any] = "torch.nn:{name}"
+
+    num_features: int | None
+    eps: float = 1e-5
+    momentum: float | None = 0.1
+    affine: bool = False
+    track_running_stats: bool = False
+
+    ndim: ClassVar[int] = 2
+
+    def __post_init__(self) -> None:
+        n = self.name
+        freeze(self, num_features=optional_size(n, "num_features", self.num_features))
+        check_number(n, "eps", self.eps)
+        if self.momentum is not None:
+            check_number(n, "momentum", self.momentum)
+        check_bool(n, "affine", self.affine)
+        check_bool(n, "track_running_stats", self.track_running_stats)
+
+    def _per_element(self) -> int:
+        """2 with running statistics (torch uses them at inference: a scale and a shift, as BatchNorm), else
+        the statistics of the sample."""
+        return 2 if self.track_running_stats else _statistics_flops(self.affine)
+
+    def effect(self, shape: Shape) -> Effect:
+        expect_spatial(self, shape, self.ndim)
+        c = expect_channels(self, "num_features", self.num_features, shape)
+        if not self.track_running_stats and prod(shape[1:]) == 1:  # torch's F.instance_norm refuses it too
+            raise ShapeError(f"normalises each channel over its positions, but input {fmt_shape(shape)} has one position; "
+                             "give it at least 2, or track_running_stats=True")
+        per = self._per_element()
+        rule = "γ·(x−μ)/σ+β with the running μ, σ" if self.track_running_stats else (
+            "(x−μ)/σ over each channel's positions" + (" ·γ+β" if self.affine else ""))
+        return replace(elementwise(shape, per, formula=f"{rule}: {per} per element"),
+                       weights=c if self.affine else 0, biases=c if self.affine else 0,
+                       buffers=2 * c if self.track_running_stats else 0)
+
+    def explain(self, shape: Shape, effect: Effect) -> tuple[Step, ...]:
+        c, per = shape[0], self._per_element()
+        params = (Step("parameters", "params = 2·C", f"2·{c}", effect.weights + effect.biases, "γ and β, one per channel")
+                  if self.affine else Step("parameters", "params = 0", note="affine=False: no γ, β"))
+        why = ("the running mean and variance (buffers) folded into a scale and a shift" if self.track_running_stats
+               else "mean and variance per channel, subtract, divide" + (", γ·x+β" if self.affine else ""))
+        return (Step("output", dims_text(effect.output_shape) + " (unchanged)"), params,
+                Step("FLOPs", f"FLOPs = {per}·C·ΠI", f"{per}·{dot(*shape)}", effect.flops, why))
+
+
+class InstanceNorm1d(_InstanceNorm):
+    ndim: ClassVar[int] = 1
+
+
+class InstanceNorm2d(_InstanceNorm):
+    ndim: ClassVar[int] = 2
+
+
+class InstanceNorm3d(_InstanceNorm):
+    ndim: ClassVar[int] = 3
 
 
 @spec

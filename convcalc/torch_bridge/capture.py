@@ -25,6 +25,7 @@ from typing import Any
 
 import torch
 from torch import nn
+from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import flop_registry
 
@@ -138,6 +139,7 @@ class _Session(TorchDispatchMode):
         #: the data flow, for the inference peak: id(tensor) -> (the tensor, kept alive for the pass, its buffer)
         self.live = Liveness(0)
         self.buffers: dict[int, tuple[torch.Tensor, int]] = {}
+        self.quiet = 0  # > 0 while a functional call that is one row (F.instance_norm) runs: its aten ops make none
 
     # --- receptive fields, per tensor ---
     def start(self, x: torch.Tensor, input_bytes: int) -> None:
@@ -213,7 +215,7 @@ class _Session(TorchDispatchMode):
     def __torch_dispatch__(self, func: Any, types: Any, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None) -> Any:
         kwargs = kwargs or {}
         out = func(*args, **kwargs)
-        if not self.stack:
+        if not self.stack or self.quiet:
             return out
         if any(f.opaque or f.inside for f in self.stack):  # inside a module that is one row
             return out
@@ -259,7 +261,13 @@ class _Session(TorchDispatchMode):
             kind = _matmul_kind(base, args)
             add(frame.path, kind, in_shape, out_shape, flops // 2, flops, True, f"aten.{base}: FlopCounterMode's formula",
                       module=frame.module)
-        elif (spec := self._declared(base, inplace, in_shape)) is not None:  # F.relu, or a user type's F.mish
+        elif (spec := _op_layer(base, args, in_shape, inplace)) is not None:  # F.group_norm, F.prelu, F.selu, F.log_softmax
+            effect = spec.effect(in_shape[1:])
+            fld = self.field_of([first])  # (F.prelu's slopes are a view of a weight: not data the field follows)
+            self.mark(out, fld)
+            add(frame.path, spec.kind, in_shape, out_shape, 0, effect.flops * in_shape[0], effect.new_tensor, effect.formula,
+                module=frame.module, spec=spec)
+        elif (spec := self._declared(base, inplace, in_shape)) is not None:  # F.relu, or a user type's F.hardshrink
             effect = spec.effect(in_shape[1:])
             add(frame.path, base, in_shape, out_shape, effect.macs * in_shape[0], effect.flops * in_shape[0],
                 effect.new_tensor, effect.formula, module=frame.module, spec=spec)
@@ -306,9 +314,43 @@ class _Session(TorchDispatchMode):
             return None
         return spec
 
+    def in_forward_body(self) -> bool:
+        """Whether an op now runs in a forward body (where ops make rows), not inside a module that is one row."""
+        return bool(self.stack) and not self.quiet and not any(f.opaque or f.inside for f in self.stack)
+
+    def instance_norm(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """F.instance_norm in a forward body: one InstanceNormNd row. (Below it torch folds the batch into the
+        channels and runs a batch norm on 1×(N·C)×…, which would read as a batch norm of the wrong shape.)"""
+        import inspect
+
+        bound = inspect.signature(func).bind(*args, **kwargs)
+        bound.apply_defaults()
+        x, given = bound.arguments["input"], bound.arguments
+        frame = self.stack[-1]
+        self.quiet += 1
+        try:
+            out = func(*args, **kwargs)
+        finally:
+            self.quiet -= 1
+        shape, nd = tuple(x.shape), x.dim() - 2
+        try:
+            spec = getattr(cc, f"InstanceNorm{nd}d")(int(shape[1]), float(given["eps"]), affine=given["weight"] is not None,
+                                                     track_running_stats=not given["use_input_stats"])
+            effect = spec.effect(shape[1:])
+        except (ConvCalcError, AttributeError):  # not 1-3 spatial dims: counted as nothing, and said so
+            self._add(frame.path, "instance_norm", shape, tuple(out.shape), 0, 0, True, "F.instance_norm", module=frame.module,
+                      warning="F.instance_norm on this input has no convcalc formula; its cost is not counted", unsupported=True)
+            return out
+        fld = self.field_of([x])
+        self.mark(out, fld)
+        self._add(frame.path, spec.kind, shape, tuple(out.shape), 0, effect.flops * shape[0], True, effect.formula,
+                  module=frame.module, spec=spec, receptive_field=fld.shown)
+        self.flow([x], [out], numel(tuple(out.shape)) * self.out.dtype_bytes)
+        return out
+
     def _declared(self, base: str, inplace: bool, in_shape: Shape) -> Leaf | None:
         """The layer an aten op is, where a layer type declares a functional form of that name and needs no
-        argument but the input (``relu``, ``sigmoid``, a user type's ``mish``); None when none does."""
+        argument but the input (``relu``, ``sigmoid``, a user type's ``hardshrink``); None when none does."""
         cls = self.functions.get(base)
         if cls is None or not in_shape:
             return None
@@ -428,6 +470,20 @@ class _Session(TorchDispatchMode):
                   numel(effect.output_shape) * per if effect.new_tensor else None, effect.extra_elements * per)
 
 
+class _Calls(TorchFunctionMode):
+    """The functional calls that are one layer but reach aten as other ops (F.instance_norm), seen as called."""
+
+    def __init__(self, session: _Session) -> None:
+        super().__init__()
+        self.session = session
+
+    def __torch_function__(self, func: Any, types: Any, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None) -> Any:
+        kwargs = kwargs or {}
+        if func is torch.nn.functional.instance_norm and self.session.in_forward_body():
+            return self.session.instance_norm(func, args, kwargs)
+        return func(*args, **kwargs)
+
+
 def _first_tensor(value: Any) -> torch.Tensor | None:
     if isinstance(value, torch.Tensor):
         return value
@@ -444,6 +500,23 @@ def _matmul_kind(base: str, args: tuple[Any, ...]) -> str:
         transposed, weight = bool(args[6]), args[1]
         return f"conv{'transpose' if transposed else ''}{weight.dim() - 2}d"
     return "linear" if base in ("addmm", "mm") else base
+
+
+def _op_layer(base: str, args: tuple[Any, ...], in_shape: Shape, inplace: bool) -> Leaf | None:
+    """The layer an aten op in a forward body is, where its arguments say which (F.group_norm's groups and
+    whether it has γ, β; F.prelu's slopes; F.selu, which reaches aten as elu with a scale; F.log_softmax's dim)."""
+    try:
+        if base == "native_group_norm":  # (input, weight, bias, N, C, HxW, group, eps)
+            return cc.GroupNorm(int(args[6]), int(args[4]), float(args[7]), affine=args[1] is not None)
+        if base == "_prelu_kernel":  # (input, weight viewed to broadcast over the channels)
+            return cc.PReLU(int(args[1].numel()))
+        if base == "elu" and len(args) > 2 and args[2] != 1:  # F.selu: elu(x, α, λ) with SELU's constants
+            return cc.SELU(inplace=inplace)
+        if base == "_log_softmax":  # (input, dim, half_to_float)
+            return cc.LogSoftmax(int(args[1]) % len(in_shape))
+    except (ConvCalcError, TypeError, IndexError, ValueError):
+        return None
+    return None
 
 
 def _pool_spec(base: str, args: tuple[Any, ...], in_shape: Shape, out_shape: Shape) -> Leaf | None:
@@ -603,7 +676,7 @@ def _capture(module: nn.Module, shape: Shape, batch: int, dtype: str, size: int,
     x = torch.empty(batch, *shape, device="meta", dtype=floating)  # a .half() model takes half inputs
     session.start(x, numel(tuple(x.shape)) * size)
     try:
-        with torch.no_grad(), session:
+        with torch.no_grad(), session, _Calls(session):
             output = meta(x)
     except ConvCalcError:
         raise
