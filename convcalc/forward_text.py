@@ -27,7 +27,7 @@ from collections.abc import Callable
 from . import layers as L
 from .errors import SpecError
 from .layers.base import Layer, Leaf
-from .literals import dotted
+from .literals import dotted, literal
 
 INPUT = "x"
 SOURCE_LINES = "_source_lines_"  # on the network read from forward text: id(leaf or block) -> its line (see walk)
@@ -204,8 +204,8 @@ class _Reader:
         placeholder = ast.copy_location(ast.Name(id="_", ctx=ast.Load()), node)
         if method and isinstance(node.func, ast.Attribute):
             source = self.value(node.func.value)
-            method = ast.copy_location(ast.Attribute(value=placeholder, attr=node.func.attr, ctx=ast.Load()), node.func)
-            call = ast.copy_location(ast.Call(func=method, args=node.args, keywords=node.keywords), node)
+            on_input = ast.copy_location(ast.Attribute(value=placeholder, attr=node.func.attr, ctx=ast.Load()), node.func)
+            call = ast.copy_location(ast.Call(func=on_input, args=node.args, keywords=node.keywords), node)
         else:
             if not node.args:
                 raise _fail(f"{func}(…) takes the tensor first, e.g. {func}({INPUT})", node, self.line)
@@ -223,8 +223,7 @@ class _Reader:
         if extra or len(node.args) > 2:
             raise _fail(f"{func} takes a list of tensors and dim, e.g. {func}([x4, x1], dim=1)", node, self.line)
         dim = dims[0] if dims else None
-        value = dim.value if isinstance(dim, ast.Constant) else -dim.operand.value \
-            if isinstance(dim, ast.UnaryOp) and isinstance(dim.op, ast.USub) and isinstance(dim.operand, ast.Constant) else "?"
+        value = None if dim is None else literal(dim, lambda message, at: _fail(message, at, self.line), f"{func}'s dim is a whole number")
         if value != 1:
             said = "without dim joins along dim 0, the batch" if dim is None else f"with dim={ast.unparse(dim)} joins along that dim"
             raise _fail(f"{func}(…) {said}; convcalc's Concat joins along channels only (dim=1, the batch being dim 0): "
