@@ -37,6 +37,7 @@ _SEQUENTIAL = ("nn.Sequential", "torch.nn.Sequential")
 _METHODS = ("view", "reshape", "flatten")
 _PLACEHOLDERS = {INPUT, "_", "input", "inp", "out", "h"}  # the one-call-per-line form's names for its input
 _JOIN_OPS: dict[type, str] = {ast.Add: "add", ast.Mult: "mul"}
+_ARITHMETIC = {"torch.add": "add", "torch.mul": "mul", "torch.multiply": "mul"}
 _TENSOR_MATH = {ast.Sub: "-", ast.Div: "/", ast.MatMult: "@", ast.FloorDiv: "//", ast.Pow: "**", ast.Mod: "%"}
 
 #: Reads one layer call (literal arguments only) at a line: parsing's reader of spec-text calls.
@@ -46,14 +47,15 @@ CallReader = Callable[[ast.Call, int], Leaf]
 class _Node:
     """One step of the dataflow: the input, a leaf applied to one value, or a join of several."""
 
-    __slots__ = ("kind", "inputs", "layer", "name", "line")
+    __slots__ = ("kind", "inputs", "layer", "name", "line", "text")
 
-    def __init__(self, kind: str, inputs: list[int], layer: Leaf | None, line: int) -> None:
+    def __init__(self, kind: str, inputs: list[int], layer: Leaf | None, line: int, text: str) -> None:
         self.kind = kind  # "input", "leaf", "cat", "add", "mul"
         self.inputs = inputs
         self.layer = layer
         self.name = ""
         self.line = line
+        self.text = text  # how the line writes it, for messages
 
 
 def _fail(message: str, node: ast.AST, line: int) -> SpecError:
@@ -92,7 +94,7 @@ def looks_forward(tree: ast.Module) -> bool:
         if targets & earlier:
             return True
         for node in ast.walk(statement.value):
-            if isinstance(node, ast.Call) and (isinstance(node.func, ast.Call) or dotted(node.func) in (*_CAT, *_STACK)):
+            if isinstance(node, ast.Call) and (isinstance(node.func, ast.Call) or dotted(node.func) in (*_CAT, *_STACK, *_ARITHMETIC)):
                 return True
             if isinstance(node, ast.BinOp) and type(node.op) in _JOIN_OPS and _is_data(node.left) and _is_data(node.right):
                 return True
@@ -110,14 +112,14 @@ class _Reader:
     def __init__(self, tree: ast.Module, call: CallReader, is_functional: Callable[[str], bool]) -> None:
         self.call = call
         self.is_functional = is_functional
-        self.nodes = [_Node("input", [], None, 0)]
+        self.nodes = [_Node("input", [], None, 0, INPUT)]
         self.nodes[0].name = INPUT
         self.bound: dict[str, int] = {INPUT: 0}
         self.later = assigned_names(tree)
         self.line = 0
 
-    def add(self, kind: str, inputs: list[int], layer: Leaf | None = None) -> int:
-        self.nodes.append(_Node(kind, inputs, layer, self.line))
+    def add(self, kind: str, inputs: list[int], layer: Leaf | None = None, text: str = "") -> int:
+        self.nodes.append(_Node(kind, inputs, layer, self.line, text))
         return len(self.nodes) - 1
 
     def name(self, node: ast.Name) -> int:
@@ -148,7 +150,7 @@ class _Reader:
                     raise _fail(f"{ast.unparse(node)!r}: {ast.unparse(side)} is a constant, not a tensor; + and * join "
                                 "two tensors (a constant factor or offset is not a layer convcalc counts)", side, self.line)
             left = self.value(node.left)
-            return self.add(kind, [left, self.value(node.right)])
+            return self.add(kind, [left, self.value(node.right)], text=ast.unparse(node))
         if isinstance(node, ast.Call):
             return self.applied(node)
         raise _fail(f"{ast.unparse(node)!r} is not a step of a forward pass; write a layer call on a name "
@@ -172,6 +174,11 @@ class _Reader:
             return source
         if func in _CAT:
             return self.cat(node, func)
+        if func in _ARITHMETIC:  # torch.add(a, b), torch.mul(a, b): the + and * of a forward
+            if len(node.args) != 2 or node.keywords:
+                raise _fail(f"{func} joins two tensors, e.g. {func}(a, b) (no alpha, out or other arguments)", node, self.line)
+            left = self.value(node.args[0])
+            return self.add(_ARITHMETIC[func], [left, self.value(node.args[1])], text=ast.unparse(node))
         if func in _STACK:
             raise _fail(f"{func} makes a new dimension, which convcalc's blocks cannot express (Concat joins along "
                         "channels); write torch.cat([…], dim=1), or count the network in torch with from_torch", node, self.line)
@@ -224,12 +231,12 @@ class _Reader:
             raise _fail(f"{func} takes a list of tensors and dim, e.g. {func}([x4, x1], dim=1)", node, self.line)
         dim = dims[0] if dims else None
         value = None if dim is None else literal(dim, lambda message, at: _fail(message, at, self.line), f"{func}'s dim is a whole number")
-        if value != 1:
+        if type(value) is not int or value != 1:
             said = "without dim joins along dim 0, the batch" if dim is None else f"with dim={ast.unparse(dim)} joins along that dim"
             raise _fail(f"{func}(…) {said}; convcalc's Concat joins along channels only (dim=1, the batch being dim 0): "
                         "write dim=1, or count the network in torch with from_torch", dim or node, self.line)
         inputs = [self.value(item) for item in items.elts]
-        return self.add("cat", inputs)
+        return self.add("cat", inputs, text=f"{func}(…)")
 
     def statement(self, statement: ast.stmt, last: bool) -> tuple[str, int]:
         """Reads one line; returns the name it binds (or returns) and its step."""
@@ -264,8 +271,9 @@ class _Reader:
 class _Blocks:
     """Series-parallel decomposition of the graph into Sequential, Concat, Residual and Scale."""
 
-    def __init__(self, nodes: list[_Node]) -> None:
+    def __init__(self, nodes: list[_Node], out: int) -> None:
         self.nodes = nodes
+        self.out = out
         self.idom: list[int] = [0] * len(nodes)
         depth = [0] * len(nodes)
         for v in range(1, len(nodes)):  # the nodes are in an order where every input comes first
@@ -292,11 +300,7 @@ class _Blocks:
         while t != start:
             node = self.nodes[t]
             if self.emitted[t]:
-                at = self.nodes[self.joins[-1]] if self.joins else node
-                raise SpecError(f"{node.name} (line {node.line}) is needed by two branches of {at.name} that do not nest "
-                                "(their skips cross: the graph is not series-parallel), which convcalc's blocks (Sequential, "
-                                "Residual, Concat, Scale) cannot express without counting it twice; count such a network "
-                                "in torch with from_torch", line=at.line)
+                raise self.twice(node, self.nodes[self.joins[-1]] if self.joins else node)
             self.emitted[t] = True
             layer = node.layer if node.layer is not None else self.join(t)
             self.lines[id(layer)] = node.line
@@ -304,6 +308,43 @@ class _Blocks:
             t = self.idom[t]
         items.reverse()
         return items
+
+    def twice(self, node: _Node, at: _Node) -> SpecError:
+        """Why ``node`` would be counted twice: skips that cross, or a k-way cat whose inputs share a step of their own."""
+        if not self.series_parallel():
+            return SpecError(f"{node.name} (line {node.line}) is used by branches that cross where {at.text} joins them "
+                             "(the graph is not series-parallel): convcalc's blocks (Sequential, Residual, Concat, Scale) "
+                             f"cannot express it without counting {node.name} twice; count such a network in torch with "
+                             "from_torch", line=at.line)
+        return SpecError(f"{node.name} (line {node.line}) reaches {at.text} through more than one of its inputs, and a "
+                         "Concat runs each of its branches from one common value, so it cannot join them in this order "
+                         f"without counting {node.name} twice; join the inputs that share {node.name} in a torch.cat of their "
+                         "own first", line=at.line)
+
+    def series_parallel(self) -> bool:
+        """Whether the dataflow graph, an edge per input read, reduces to one edge from the input to the output by
+        the two textbook rules (parallel edges merge; a step with one edge in and one out is bypassed)."""
+        edges: dict[tuple[int, int], int] = {}
+        for v, node in enumerate(self.nodes):
+            for p in node.inputs:
+                edges[p, v] = edges.get((p, v), 0) + 1
+        sink = self.out
+        changed = True
+        while changed:
+            changed = False
+            ins: dict[int, list[tuple[int, int]]] = {}
+            outs: dict[int, list[tuple[int, int]]] = {}
+            for edge in edges:
+                ins.setdefault(edge[1], []).append(edge)
+                outs.setdefault(edge[0], []).append(edge)
+            for v in range(1, sink):
+                into, out = ins.get(v, []), outs.get(v, [])
+                if len(into) == 1 and len(out) == 1 and into[0] in edges and out[0] in edges and into[0][0] != out[0][1]:
+                    del edges[into[0]], edges[out[0]]
+                    edges[into[0][0], out[0][1]] = 1
+                    changed = True
+                    break
+        return list(edges) == [(0, sink)]
 
     def join(self, t: int) -> Layer:
         node = self.nodes[t]
@@ -319,8 +360,7 @@ class _Blocks:
             return L.Residual(self.one(body, node), self.one(shortcut, node) if shortcut else None)
         gate = first if not second else second if not first else None
         if gate is None:
-            a, b = (self.nodes[p].name for p in node.inputs)
-            raise SpecError(f"{a} * {b}: convcalc's Scale block multiplies a value by a gate computed from it "
+            raise SpecError(f"{node.text}: convcalc's Scale block multiplies a value by a gate computed from it "
                             f"(x * torch.sigmoid(…)), where one side is the branch point itself ({self.nodes[fork].name}); "
                             "here both sides are computed, which no block expresses", line=node.line)
         return L.Scale(dict(_unique(gate or [("identity", self.identity(node))], reserved="scale")))
@@ -371,7 +411,7 @@ def forward_net(tree: ast.Module, call: CallReader, is_functional: Callable[[str
         if index != out and not used[index]:
             raise SpecError(f"{node.name} is assigned but nothing uses it: every branch must lead to the output "
                             f"({name}, line {nodes[out].line})", line=node.line, column=1)
-    blocks = _Blocks(nodes)
+    blocks = _Blocks(nodes, out)
     items = blocks.chain(0, out)
     net = L.Sequential(dict(_unique(items)))
     net.__dict__[SOURCE_LINES] = blocks.lines

@@ -71,8 +71,7 @@ def spec(text: str) -> cc.parsing.Spec:
 
 
 def report(text: str) -> cc.report.Report:
-    s = spec(text)
-    return cc.summary(s.net, s.input_text)
+    return cc.summary(spec(text))  # its input line, and layout if it says one
 
 
 def torch_counts(module: Any, shape: tuple[int, ...]) -> tuple[int, tuple[int, ...], int]:
@@ -313,10 +312,21 @@ return nn.Linear(192, 10)(h.flatten(1))
 """
     s = spec(text)
     assert [type(layer).__name__ for layer in s.net] == ["Conv2d", "Residual", "Flatten", "Linear"]
-    r = cc.summary(s.net, s.input_text)
+    r = cc.summary(s)
     assert r.output_shape == (10,)
     assert r.totals.params == (3 * 3 * 9 + 3) + (3 * 3 + 3) + (192 * 10 + 10)
     assert cc.verify(s).ok
+
+
+def test_torch_add_and_mul_are_the_sum_and_the_gate() -> None:
+    assert spec(BASIC_BLOCK.replace("y2 + x", "torch.add(y2, x)")).net == spec(BASIC_BLOCK).net
+    assert spec(SQUEEZE.replace("x * g", "torch.mul(x, g)")).net == spec(SQUEEZE).net
+
+
+def test_a_value_in_two_inputs_of_a_cat_is_fine_when_it_is_the_branch_point() -> None:
+    r = report("input 4x8x8\na = nn.Conv2d(4, 4, 1)(x)\ny = torch.cat([a, a, F.relu(a)], dim=1)\n")
+    assert r.output_shape == (12, 8, 8) and r.totals.params == 4 * 4 + 4
+    assert [row.kind for row in r.rows] == ["conv2d", "identity", "identity", "relu", "cat"]
 
 
 def test_functional_and_view_forms_read_as_the_one_call_form_reads_them() -> None:
@@ -349,10 +359,15 @@ ERRORS = [
     ("input 3x8x8\na = nn.Conv2d(3, 4, 3)(x)\nb = nn.Conv2d(3, 4, 3)(x)\ny = F.relu(a)\n", 3,
      "b is assigned but nothing uses it"),
     ("input 8x16x16\na = nn.Conv2d(8, 8, 3, padding=1)(x)\nb = nn.Conv2d(8, 8, 3, padding=1)(x)\nc = a + b\n"
-     "d = nn.Conv2d(8, 8, 1)(a)\ny = c + d\n", 6, "not series-parallel"),
+     "d = nn.Conv2d(8, 8, 1)(a)\ny = c + d\n", 6, "is not series-parallel"),
     ("input 3x8x8\na = nn.Conv2d(3, 4, 3, padding=1)(x)\ny = torch.cat([a, x], dim=2)\n", 3,
      "convcalc's Concat joins along channels only"),
     ("input 3x8x8\na = nn.Conv2d(3, 4, 3, padding=1)(x)\ny = torch.cat([a, x])\n", 3, "without dim joins along dim 0"),
+    ("input 3x8x8\na = nn.Conv2d(3, 4, 3, padding=1)(x)\ny = torch.cat([a, x], dim=True)\n", 3, "with dim=True"),
+    ("input 4x8x8\nv0 = nn.Conv2d(4, 4, 1)(x)\nv1 = F.relu(v0)\nv2 = nn.Conv2d(4, 5, 3, padding=1)(v0)\n"
+     "out = torch.cat([v1, x, v2], dim=1)\n", 5, "v0 (line 2) reaches torch.cat(…) through more than one of its inputs"),
+    ("input 4x8x8\na = nn.Conv2d(4, 4, 1)(x)\nb = nn.Conv2d(4, 4, 1)(x)\nout = torch.cat([a, b, a], dim=1)\n", 4,
+     "a (line 2) reaches torch.cat(…) through more than one of its inputs"),
     ("input 3x8x8\na = nn.Conv2d(3, 3, 3, padding=1)(x)\ny = torch.stack([a, x], dim=1)\n", 3,
      "torch.stack makes a new dimension"),
     ("input 3x8x8\na = nn.Conv2d(3, 3, 3, padding=1)(x)\nb = nn.Conv2d(3, 3, 1)(x)\ny = a * b\n", 4,
@@ -375,8 +390,7 @@ ERRORS = [
 @pytest.mark.parametrize(("text", "line", "message"), ERRORS, ids=[m for _, _, m in ERRORS])
 def test_bad_forward_text_is_refused_naming_its_line(text: str, line: int, message: str) -> None:
     with pytest.raises(SpecError) as error:
-        s = spec(text)
-        cc.summary(s.net, s.input_text)
+        cc.summary(spec(text))
     assert error.value.line == line
     assert message in str(error.value)
     assert "\n" not in str(error.value)
@@ -396,7 +410,7 @@ SHAPE_ERRORS = [
 def test_shapes_that_do_not_join_name_their_line(text: str, line: int, message: str) -> None:
     s = spec(text)
     with pytest.raises(ShapeError) as error:
-        cc.summary(s.net, s.input_text)
+        cc.summary(s)
     assert str(error.value).startswith(f"line {line}: ")
     assert message in str(error.value) and "\n" not in str(error.value)
 
@@ -407,3 +421,114 @@ def test_cli_refuses_a_crossing_graph_in_one_line_with_exit_2(tmp_path, capsys) 
     assert cli.main(["summary", str(path)]) == 2
     out, err = capsys.readouterr()
     assert out == "" and len(err.strip().splitlines()) == 1 and "line 6" in err and "Traceback" not in err
+
+
+# --- any graph: counted as torch counts it, or refused ---------------------------------------------
+
+
+def _random_forward(seed: int) -> tuple[str, list[tuple[str, str, list[int], int]]]:
+    """A random forward pass over 4×6×6 input: 1×1 and 3×3 convs, relus, sums of equal widths and concats,
+    every value used (the leftovers are concatenated at the end). Returns the text and its steps
+    (name, op, inputs, channels) for an interpreter that runs the same graph in torch."""
+    import random
+
+    rng = random.Random(seed)
+    steps: list[tuple[str, str, list[int], int]] = [("x", "input", [], 4)]
+    for i in range(rng.randint(3, 9)):
+        op = rng.choice(["conv1", "conv3", "relu", "add", "cat", "add", "cat"])
+        picks = rng.sample(range(len(steps)), min(len(steps), 2))
+        if op == "add":
+            widths = [j for j in range(len(steps)) if steps[j][3] == steps[picks[0]][3] and j != picks[0]]
+            if not widths:
+                op, picks = "conv1", picks[:1]
+            else:
+                picks = [picks[0], rng.choice(widths)]
+        if op == "cat" and len(picks) < 2:
+            op = "relu"
+        picks = picks if op in ("add", "cat") else picks[:1]
+        width = {"conv1": 4, "conv3": 5, "relu": steps[picks[0]][3], "add": steps[picks[0]][3],
+                 "cat": sum(steps[j][3] for j in picks)}[op]
+        steps.append((f"v{i}", op, picks, width))
+    used = {j for _, _, inputs, _ in steps for j in inputs}
+    sinks = [j for j in range(1, len(steps)) if j not in used]
+    if len(sinks) > 1 or not sinks:
+        sinks = sinks or [len(steps) - 1]
+        steps.append(("out", "cat", sinks, sum(steps[j][3] for j in sinks)))
+    lines = ["input 4x6x6 chw"]
+    for name, op, inputs, _ in steps[1:]:
+        a = steps[inputs[0]]
+        value = {"conv1": f"nn.Conv2d({a[3]}, 4, 1)({a[0]})", "conv3": f"nn.Conv2d({a[3]}, 5, 3, padding=1)({a[0]})",
+                 "relu": f"F.relu({a[0]})", "add": " + ".join(steps[j][0] for j in inputs),
+                 "cat": f"torch.cat([{', '.join(steps[j][0] for j in inputs)}], dim=1)"}[op]
+        lines.append(f"{name} = {value}")
+    return "\n".join(lines) + "\n", steps
+
+
+def _series_parallel(steps: list[tuple[str, str, list[int], int]]) -> bool:
+    """Whether the dataflow graph (an edge per input read, from x to the last step) reduces to one edge by
+    the textbook rules: parallel edges merge, a step with one edge in and one out is bypassed."""
+    from collections import Counter
+
+    edges = Counter((j, i) for i, (_, _, inputs, _) in enumerate(steps) for j in inputs)
+    sink = len(steps) - 1
+    changed = True
+    while changed:
+        changed = False
+        for edge, n in list(edges.items()):
+            if n > 1:
+                edges[edge] = 1
+                changed = True
+        for v in range(1, sink):
+            ins = [e for e in edges if e[1] == v]
+            outs = [e for e in edges if e[0] == v]
+            if len(ins) == 1 and len(outs) == 1:
+                del edges[ins[0]], edges[outs[0]]
+                edges[(ins[0][0], outs[0][1])] += 1
+                changed = True
+    return list(edges) == [(0, sink)]
+
+
+def test_random_graphs_are_counted_as_torch_runs_them_or_refused() -> None:
+    torch = pytest.importorskip("torch")
+    from torch.utils.flop_counter import FlopCounterMode
+
+    counted = refused = grouped = 0
+    for seed in range(300):
+        text, steps = _random_forward(seed)
+        modules = torch.nn.ModuleDict({name: torch.nn.Conv2d(steps[inputs[0]][3], width, 1 if op == "conv1" else 3,
+                                                             padding=0 if op == "conv1" else 1)
+                                       for name, op, inputs, width in steps if op in ("conv1", "conv3")})
+        values: dict[int, Any] = {}
+        sums = 0
+        with torch.no_grad(), FlopCounterMode(display=False) as counter:  # the graph run step by step, as the text says
+            for i, (name, op, inputs, _) in enumerate(steps):
+                args = [values[j] for j in inputs]
+                if op == "input":
+                    values[i] = torch.zeros(1, 4, 6, 6)
+                elif op in ("conv1", "conv3"):
+                    values[i] = modules[name](args[0])
+                elif op == "relu":
+                    values[i] = torch.relu(args[0])
+                elif op == "add":
+                    values[i] = args[0] + args[1]
+                    sums += values[i].numel()
+                else:
+                    values[i] = torch.cat(args, dim=1)
+        try:
+            r = report(text)
+        except SpecError as error:
+            # refused only where no nesting of blocks can say it: skips that cross, or a cat of several inputs
+            # two of which share a step no other input has (one Concat cannot join them in the cat's order)
+            crossing = not _series_parallel(steps)
+            assert ("is not series-parallel" if crossing else "through more than one of its inputs") in str(error), (text, error)
+            refused += 1
+            grouped += not crossing
+            continue
+        assert _series_parallel(steps), text
+        counted += 1
+        assert r.output_shape == tuple(values[len(steps) - 1].shape[1:]), text
+        assert r.totals.params == sum(p.numel() for p in modules.parameters()), text
+        assert 2 * r.totals.macs == counter.get_total_flops(), text
+        assert sum(row.flops for row in r.rows if row.kind == "add") == sums, text
+        assert sum(row.kind in ("conv2d", "relu", "add", "cat") for row in r.rows) == len(steps) - 1, text
+    assert counted > 50 and refused - grouped > 50 and grouped > 5  # every outcome is exercised
