@@ -30,7 +30,6 @@ from .layers.base import Layer, Leaf
 from .literals import dotted, literal
 
 INPUT = "x"
-SOURCE_LINES = "_source_lines_"  # on the network read from forward text: id(leaf or block) -> its line (see walk)
 _CAT = ("torch.cat", "torch.concat", "torch.concatenate")
 _STACK = ("torch.stack", "torch.hstack", "torch.vstack", "torch.dstack")
 _SEQUENTIAL = ("nn.Sequential", "torch.nn.Sequential")
@@ -413,6 +412,6 @@ def forward_net(tree: ast.Module, call: CallReader, is_functional: Callable[[str
                             f"({name}, line {nodes[out].line})", line=node.line, column=1)
     blocks = _Blocks(nodes, out)
     items = blocks.chain(0, out)
-    net = L.Sequential(dict(_unique(items)))
-    net.__dict__[SOURCE_LINES] = blocks.lines
-    return net
+    from .walk import with_source_lines
+
+    return with_source_lines(L.Sequential(dict(_unique(items))), blocks.lines)

@@ -18,6 +18,16 @@ from .receptive import Field
 from .records import replace
 from .report import Report, Row, where
 
+SOURCE_LINES = "_source_lines_"
+
+
+def with_source_lines(net: Layer, lines: Mapping[int, int]) -> Layer:
+    """``net``, told the line of text each of its layers came from (``id(layer) -> line``: spec text written as
+    a forward pass), so that a shape error the walk meets names its line. A note beside the frozen fields,
+    as a block's structure is: it changes no count and no comparison."""
+    net.__dict__[SOURCE_LINES] = dict(lines)
+    return net
+
 
 def child_path(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
@@ -266,7 +276,7 @@ def analyze(
     walk = _Walk(batch, size, numel(shape) * batch * size)
     if not isinstance(net, Layer):
         raise SpecError(f"cannot summarize {net!r}: not a convcalc layer, network or model name")
-    walk.lines = getattr(net, "__dict__", {}).get("_source_lines_", {})  # forward_text.SOURCE_LINES
+    walk.lines = getattr(net, "__dict__", {}).get(SOURCE_LINES, {})
     walk.layer(net, shape, "", Field.start(shape))
     return Report(model=model, input_shape=shape, batch=batch, dtype=dtype, dtype_bytes=size,
                   rows=walk.finish(functional or {}), notes=tuple(notes), layout=check_layout(layout) or "chw", blocks=walk.blocks,
