@@ -323,27 +323,25 @@ class _Blocks:
     def series_parallel(self) -> bool:
         """Whether the dataflow graph, an edge per input read, reduces to one edge from the input to the output by
         the two textbook rules (parallel edges merge; a step with one edge in and one out is bypassed)."""
-        edges: dict[tuple[int, int], int] = {}
+        succ: dict[int, set[int]] = {v: set() for v in range(len(self.nodes))}
+        pred: dict[int, set[int]] = {v: set() for v in range(len(self.nodes))}
         for v, node in enumerate(self.nodes):
-            for p in node.inputs:
-                edges[p, v] = edges.get((p, v), 0) + 1
-        sink = self.out
-        changed = True
-        while changed:
-            changed = False
-            ins: dict[int, list[tuple[int, int]]] = {}
-            outs: dict[int, list[tuple[int, int]]] = {}
-            for edge in edges:
-                ins.setdefault(edge[1], []).append(edge)
-                outs.setdefault(edge[0], []).append(edge)
-            for v in range(1, sink):
-                into, out = ins.get(v, []), outs.get(v, [])
-                if len(into) == 1 and len(out) == 1 and into[0] in edges and out[0] in edges and into[0][0] != out[0][1]:
-                    del edges[into[0]], edges[out[0]]
-                    edges[into[0][0], out[0][1]] = 1
-                    changed = True
-                    break
-        return list(edges) == [(0, sink)]
+            for p in node.inputs:  # (a set: parallel edges are merged as they are made)
+                succ[p].add(v)
+                pred[v].add(p)
+        pending = [v for v in range(len(self.nodes)) if v not in (0, self.out)]
+        while pending:
+            v = pending.pop()
+            if len(pred[v]) == 1 and len(succ[v]) == 1:
+                (p,), (s,) = pred[v], succ[v]
+                pred[v].clear()
+                succ[v].clear()
+                succ[p].discard(v)
+                pred[s].discard(v)
+                succ[p].add(s)
+                pred[s].add(p)
+                pending += [u for u in (p, s) if u not in (0, self.out)]
+        return succ[0] == {self.out} and pred[self.out] == {0}
 
     def join(self, t: int) -> Layer:
         node = self.nodes[t]

@@ -343,6 +343,16 @@ def test_the_one_call_per_line_and_sequential_forms_still_read_as_before() -> No
     assert [name for name, _ in sequential.children()] == ["0", "1"]
 
 
+def test_an_input_line_written_channels_last_and_comments_keep_their_meaning() -> None:
+    text = "# the U-Net, its input written H×W×C\n" + UNET.replace("input 3x64x64", "input 64x64x3 hwc  # channels last")
+    r = report(text)
+    assert r.input_shape == (3, 64, 64) and r.output_shape == (2, 64, 64) and r.layout == "hwc"
+    lines = text.splitlines()
+    lines[4], lines[5] = lines[5], lines[4]  # the comment line counts: x3 is now used on line 5, before line 6 assigns it
+    with pytest.raises(SpecError, match=r"^line 5, column \d+: x3 is used before it is assigned \(line 6"):
+        spec("\n".join(lines))
+
+
 def test_receptive_field_depth_and_json_read_the_blocks() -> None:
     r = report(UNET)
     # by hand: 3×3 conv -> 3; 2×2 pool (stride 2) -> 4; 3×3 conv at jump 2 -> 8; the 2×2 stride-2 up-conv
