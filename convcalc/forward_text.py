@@ -101,6 +101,8 @@ def looks_forward(tree: ast.Module) -> bool:
                 node.value if isinstance(node, ast.Attribute) and node.attr in _METHODS else None
             if isinstance(read, ast.Name) and read.id in earlier - _PLACEHOLDERS:
                 return True
+            if isinstance(read, (ast.Call, ast.BinOp)):  # F.relu(F.max_pool2d(x, 2)): calls on calls, a chain
+                return True
         earlier |= targets
     return False
 
@@ -186,6 +188,9 @@ class _Reader:
         if isinstance(node.func, ast.Attribute) and node.func.attr in _METHODS and (
                 func is None or func.split(".")[0] in self.bound):  # x1.flatten(1), F.relu(x1).view(-1, 256)
             return self.functional(node, func, method=True)
+        if func is not None and func.startswith("self."):
+            raise _fail(f"{func}(…) calls a module made elsewhere (in __init__); a forward-pass spec makes each layer where "
+                        f"it is applied, e.g. nn.Conv2d(1, 6, 5)({INPUT})", node, self.line)
         if any(_is_data(a) and any(isinstance(n, ast.Name) and n.id in self.bound for n in ast.walk(a))
                for a in [*node.args, *(k.value for k in node.keywords)]):
             shown = ast.unparse(node.func)

@@ -469,11 +469,16 @@ def _forward(lines: list[tuple[int, str]]) -> Layer | None:
             if forward_text.looks_forward(single):
                 raise SpecError(f"not a forward-pass line ({error.msg})", line=error.lineno, column=error.offset) from None
         return None
+    except (RecursionError, MemoryError):
+        raise SpecError("the text nests too deeply to read (hundreds of calls or terms inside one another)") from None
     if not forward_text.looks_forward(tree):
         return None
     for statement in tree.body:
         _refuse_names(statement, statement.lineno)
-    return forward_text.forward_net(tree, _call, _is_functional)
+    try:
+        return forward_text.forward_net(tree, _call, _is_functional)
+    except RecursionError:
+        raise SpecError("the forward pass nests too deeply to read (hundreds of calls or terms inside one another)") from None
 
 
 def _torch_notation(lines: list[tuple[int, str]]) -> Layer:

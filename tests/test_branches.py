@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import convcalc as cc
 from convcalc import cli
@@ -542,3 +544,30 @@ def test_random_graphs_are_counted_as_torch_runs_them_or_refused() -> None:
         assert sum(row.flops for row in r.rows if row.kind == "add") == sums, text
         assert sum(row.kind in ("conv2d", "relu", "add", "cat") for row in r.rows) == len(steps) - 1, text
     assert counted > 50 and refused - grouped > 50 and grouped > 5  # every outcome is exercised
+
+
+# --- mutated forward text: an answer or a ConvCalcError, never anything else -----------------------
+
+FORWARD_LINES = [*UNET.splitlines()[1:], *INCEPTION.splitlines()[1:], *BASIC_BLOCK.splitlines()[1:],
+                 *SQUEEZE.splitlines()[1:], *NESTED.splitlines()[1:], "return y", "h += x", "y = torch.stack([x, x], dim=1)"]
+MUTATIONS = "xyab12()[],=+*-.# \n"
+
+
+@settings(deadline=2000, suppress_health_check=[HealthCheck.too_slow], max_examples=300)
+@given(data=st.data())
+def test_mutated_forward_text_is_counted_or_refused(data: st.DataObject) -> None:
+    lines = data.draw(st.lists(st.sampled_from(FORWARD_LINES), min_size=1, max_size=6))
+    text = "\n".join(lines)
+    for _ in range(data.draw(st.integers(0, 3))):
+        i = data.draw(st.integers(0, len(text)))
+        j = data.draw(st.integers(i, min(len(text), i + 4)))
+        text = text[:i] + data.draw(st.text(alphabet=MUTATIONS, max_size=3)) + text[j:]
+    try:
+        s = cc.parse_spec(text)
+    except cc.ConvCalcError:
+        return
+    for shape in ((3, 64, 64), (192, 28, 28), (64, 56, 56), (8, 16, 16)):
+        try:
+            cc.summary(s.net, shape, layout="chw")
+        except cc.ConvCalcError:
+            pass
