@@ -320,6 +320,20 @@ return nn.Linear(192, 10)(h.flatten(1))
     assert cc.verify(s).ok
 
 
+def test_functional_calls_nested_on_the_input_are_a_chain() -> None:
+    net = spec("input 3x8x8\ny = F.relu(F.max_pool2d(x, 2))\n").net
+    assert [name for name, _ in net.children()] == ["y_1", "y"]
+    assert [type(layer).__name__ for layer in net] == ["MaxPool2d", "ReLU"]
+
+
+def test_text_nested_too_deeply_is_refused_not_a_crash() -> None:
+    with pytest.raises(SpecError, match="nests too deeply"):
+        spec("input 3x8x8\na = nn.Conv2d(3, 3, 1)(x)\ny = " + " + ".join(["a"] * 3000) + "\n")
+    r = report("input 3x8x8\na = nn.Conv2d(3, 3, 1)(x)\ny = " + " + ".join(["a"] * 300) + "\n")
+    assert [row.kind for row in r.rows].count("add") == 299  # a + a + … + a: 299 sums of 3×8×8, as torch makes them
+    assert r.totals.flops == 2 * 3 * 3 * 64 + 299 * 3 * 64
+
+
 def test_torch_add_and_mul_are_the_sum_and_the_gate() -> None:
     assert spec(BASIC_BLOCK.replace("y2 + x", "torch.add(y2, x)")).net == spec(BASIC_BLOCK).net
     assert spec(SQUEEZE.replace("x * g", "torch.mul(x, g)")).net == spec(SQUEEZE).net
@@ -396,6 +410,8 @@ ERRORS = [
     ("input 3x8x8\na = nn.Conv2d(3, 3, 3, padding=1)(x)\ny = nn.Conv2d(3, 3, 1)(a, a)\n", 3, "applied to one tensor"),
     ("input 3x8x8\na = nn.Conv2d(3, 3, 3, padding=1)(x)\ny = nn.Convv2d(3, 3, 1)(a)\n", 3, "did you mean"),
     ("input 3x8x8\na = nn.Conv2d(3, 3, 3, padding=1)(x)\na, b = a, a\ny = a + b\n", 3, "assign one plain name"),
+    ("input 1x32x32\nx = F.max_pool2d(F.relu(self.conv1(x)), (2, 2))\n", 2, "self.conv1(…) calls a module made elsewhere"),
+    ("input 3x8x8\nreturn x\n", 2, "the output is the input x itself"),
 ]
 
 
