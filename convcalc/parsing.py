@@ -359,7 +359,9 @@ def _strip_comment(line: str) -> str:
 
 
 def parse_spec(text: str, name: str = "spec") -> Spec:
-    """A network from spec text: one torch-style call per line, or the VGG paper's notation.
+    """A network from spec text: one torch-style call per line, an ``nn.Sequential(…)``, a forward pass
+    (``x1 = nn.Conv2d(3, 16, 3)(x)``, branches joined by ``torch.cat``, ``+`` and ``*``: :mod:`convcalc.forward_text`),
+    or the VGG paper's notation.
 
     An optional first line ``input 1x28x28`` gives the input (``input 32x32x3 hwc``: written channels
     last; ``chw``: channels first; without the word it is read as :func:`read_input` reads any input). In the VGG notation
@@ -384,6 +386,9 @@ def parse_spec(text: str, name: str = "spec") -> Spec:
     sequential = _torch_sequential(lines)
     if sequential is not None:
         return Spec(sequential, input_text, name, layout)
+    forward = _forward(lines)
+    if forward is not None:
+        return Spec(forward, input_text, name, layout)
     if any("(" in line for _, line in lines):
         return Spec(_torch_notation(lines), input_text, name, layout)
     return Spec(_vgg_notation(lines), input_text, name, layout)
@@ -397,10 +402,7 @@ def _torch_sequential(lines: list[tuple[int, str]]) -> Layer | None:
     torch tutorials print a model (its layers are rows 0, 1, …, as torch numbers them), or None for other text."""
     if not any(marker in line for _, line in lines for marker in _SEQUENTIAL):
         return None
-    placed = [""] * lines[-1][0]
-    for number, line in lines:
-        placed[number - 1] = line
-    padded = "\n".join(placed)  # each line at its number in the file (comments and blank lines left empty)
+    padded = _padded(lines)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SyntaxWarning)
@@ -431,6 +433,52 @@ def _torch_sequential(lines: list[tuple[int, str]]) -> Layer | None:
     if not layers:
         raise SpecError("nn.Sequential() holds no layers", line=value.lineno, column=1)
     return L.Sequential(*layers)
+
+
+def _padded(lines: list[tuple[int, str]]) -> str:
+    """The lines as one text, each at its number in the file (comments and blank lines left empty)."""
+    placed = [""] * lines[-1][0]
+    for number, line in lines:
+        placed[number - 1] = line
+    return "\n".join(placed)
+
+
+def _is_functional(func: str) -> bool:
+    """Whether a dotted call names a functional form (``F.relu``, ``torch.flatten``) that takes the tensor first."""
+    table = functionals()
+    return any(func.startswith(prefix) and func[len(prefix):] in table for prefix in _FUNCTION_PREFIXES)
+
+
+def _forward(lines: list[tuple[int, str]]) -> Layer | None:
+    """A forward pass (``x1 = nn.Conv2d(3, 16, 3)(x)``, ``y = torch.cat([x1, x2], dim=1)``, see
+    :mod:`convcalc.forward_text`) as blocks, or None for text in another form."""
+    from . import forward_text
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SyntaxWarning)
+            tree = ast.parse(_padded(lines), mode="exec")
+    except SyntaxError as error:  # a forward pass with a line Python cannot read: say which, once sure it is one
+        for _, line in lines:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", SyntaxWarning)
+                    single = ast.parse(line, mode="exec")
+            except SyntaxError:
+                continue
+            if forward_text.looks_forward(single):
+                raise SpecError(f"not a forward-pass line ({error.msg})", line=error.lineno, column=error.offset) from None
+        return None
+    except (RecursionError, MemoryError):
+        raise SpecError("the text nests too deeply to read (hundreds of calls or terms inside one another)") from None
+    if not forward_text.looks_forward(tree):
+        return None
+    for statement in tree.body:
+        _refuse_names(statement, statement.lineno)
+    try:
+        return forward_text.forward_net(tree, _call, _is_functional)
+    except RecursionError:
+        raise SpecError("the forward pass nests too deeply to read (hundreds of calls or terms inside one another)") from None
 
 
 def _torch_notation(lines: list[tuple[int, str]]) -> Layer:

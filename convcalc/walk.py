@@ -18,6 +18,16 @@ from .receptive import Field
 from .records import replace
 from .report import Report, Row, where
 
+SOURCE_LINES = "_source_lines_"
+
+
+def with_source_lines(net: Layer, lines: Mapping[int, int]) -> Layer:
+    """``net``, told the line of text each of its layers came from (``id(layer) -> line``: spec text written as
+    a forward pass), so that a shape error the walk meets names its line. A note beside the frozen fields,
+    as a block's structure is: it changes no count and no comparison."""
+    net.__dict__[SOURCE_LINES] = dict(lines)
+    return net
+
 
 def child_path(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
@@ -151,6 +161,12 @@ class _Walk:
         # both, so the 36 identical bottlenecks of a ResNet stage, or a 10,000-layer chain, are computed once
         self.memo: dict[tuple[Leaf, Shape], tuple[Effect, Leaf, str]] = {}
         self.uses: dict[int, list[int]] = {}  # id(leaf) -> the rows it made: a leaf used twice is one module in two places
+        self.lines: Mapping[int, int] = {}  # id(leaf or block) -> its line in forward-pass spec text (see forward_text)
+
+    def where(self, index: int, path: str, layer: Layer) -> str:
+        """How an error names a row: ``layer 3 (x3) Conv2d``, after ``line 4:`` where the layer came from a line of text."""
+        line = self.lines.get(id(layer))
+        return (f"line {line}: " if line is not None else "") + where(index, path, layer.name)
 
     def finish(self, functional: Mapping[str, str]) -> tuple[Row, ...]:
         """The rows, each told how torch holds its layer: in how many places of the module tree, and
@@ -196,7 +212,7 @@ class _Walk:
                     raise ShapeError(f"is used twice, as {first!r} and as {shown!r}; a shared layer has one size "
                                      "(give it explicitly, or use two layers)")
             except ShapeError as error:
-                raise error.located(where(index, path, layer.name)) from None
+                raise error.located(self.where(index, path, layer)) from None
             self.uses.setdefault(id(layer), []).append(index - 1)
             self.flowed(effect, (self.flow,))
             return self.out.add(id(layer), shown, text, shape, path, effect, fld)
@@ -237,7 +253,7 @@ class _Walk:
         try:
             effect = join.join(shapes, names)
         except ShapeError as error:
-            raise error.located(where(len(self.out.rows) + 1, path, block.name)) from None
+            raise error.located(self.where(len(self.out.rows) + 1, path, block)) from None
         self.flowed(effect, tuple(flows))
         return self.out.add(id(join), join, repr(join), shapes[0], path, effect,
                             Field.union(fields, broadcast=join.broadcast), call=join.call)
@@ -260,6 +276,7 @@ def analyze(
     walk = _Walk(batch, size, numel(shape) * batch * size)
     if not isinstance(net, Layer):
         raise SpecError(f"cannot summarize {net!r}: not a convcalc layer, network or model name")
+    walk.lines = getattr(net, "__dict__", {}).get(SOURCE_LINES, {})
     walk.layer(net, shape, "", Field.start(shape))
     return Report(model=model, input_shape=shape, batch=batch, dtype=dtype, dtype_bytes=size,
                   rows=walk.finish(functional or {}), notes=tuple(notes), layout=check_layout(layout) or "chw", blocks=walk.blocks,
