@@ -89,6 +89,8 @@ def family(row: Row) -> str:
     if row.spec is not None:
         return type(row.spec).family
     kind = row.kind
+    if kind == "mean" and row.call.startswith("F.adaptive_avg_pool"):  # (output size 1 reaches aten as a mean)
+        return "adaptiveavgpool"
     if row.call in _MATMUL_CALLS and kind in ("mm", "bmm", "addmm", "baddbmm", "linear", "matmul"):
         return "matmul"
     if kind.startswith("conv"):
@@ -125,7 +127,7 @@ def op_primitives(row: Row) -> Primitives:
         return Primitives(norm_elements=n_in)
     if fam in ("activation", "softmax"):
         return Primitives(activation_elements=n_out)
-    if fam == "mean":
+    if fam in ("mean", "adaptiveavgpool"):
         return Primitives(pool_reads=_adaptive_reads(row) * b, pool_inputs=n_in, pool_outputs=n_out)
     if fam == "add":
         return Primitives(add_elements=row.flops)
@@ -168,14 +170,16 @@ RECIPES = {
     "paper": "conv and linear multiply-accumulates only",
     "torch": "2 FLOPs per conv, linear and matmul multiply-accumulate; nothing else",
     "fvcore": "MACs; batch norm 2 per element (1 without affine); layer norm 5 per element; 2-d adaptive average "
-              "pool 1 per input element; nothing else (traced, so functional ops count)",
+              "pool 1 per input element; nothing else (traced, so functional ops count; convs with padding='same' or "
+              "'valid' and work never used count 0)",
     "torchinfo": "per leaf module call: each weight and bias element once per output position (conv) or once per "
                  "sample (everything else); modules only",
     "thop": "MACs of conv (on output positions) and linear; norms 4 per element (2 without affine); average pool "
             "1 per output, adaptive average pool (window+1) per output; softmax; modules only",
     "ptflops": "MACs plus biases; ReLU-family activations, pools and norms by element (several twice: the module "
-               "hook and the patched F.* call both count); F.* and torch.add/mul calls; functional convs and "
-               "operators (+, *) not at all",
+               "hook and the patched F.* call both count); F.* and torch.add/mul/matmul calls and the methods "
+               "x.add/mul/matmul; functional convs, F.linear, F.log_softmax, torch.einsum and operators (+, *, @) "
+               "not at all",
 }
 
 

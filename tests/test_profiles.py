@@ -385,6 +385,9 @@ CALL_PROBES = {
     "f_log_softmax": (lambda: _Forward(lambda m, x: F.log_softmax(x, dim=1)), (6,)),
     "torch_relu": (lambda: _Forward(lambda m, x: torch.relu(x)), (4, 5, 5)),
     "method_add_and_operator": (lambda: _Forward(lambda m, x: x.add(x) + x), (4, 5, 5)),
+    # F.adaptive_avg_pool2d to 1×1 reaches aten as a mean; fvcore and ptflops count the call
+    "f_adaptive_avg_pool_1": (lambda: _Forward(lambda m, x: F.adaptive_avg_pool2d(x, 1)), (4, 6, 6)),
+    "f_adaptive_avg_pool_2": (lambda: _Forward(lambda m, x: F.adaptive_avg_pool2d(x, 2)), (4, 6, 6)),
     # fvcore's JIT trace drops work whose result is never used; the module hooks count it
     "unused_branch": (lambda: _Forward(lambda m, x: (F.linear(x, m.w), x * 2)[1], w=torch.randn(3, 5)), (5,)),
 }
