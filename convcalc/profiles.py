@@ -58,15 +58,29 @@ FAMILIES = frozenset({
 #: kinds of the rows from_torch makes for work done in a forward body (aten op names)
 _FUNCTION_KINDS = {
     "add": "add", "sub": "add", "mul": "mul", "div": "mul", "softmax": "softmax", "log_softmax": "softmax",
-    "bmm": "matmul", "mm": "matmul", "matmul": "matmul", "baddbmm": "matmul", "einsum": "matmul", "linear": "linear",
-    "mean": "mean",
+    "bmm": "matmul", "mm": "matmul", "addmm": "matmul", "matmul": "matmul", "baddbmm": "matmul", "einsum": "matmul",
+    "linear": "linear", "mean": "mean",
 }
+
+#: Facts ``from_torch`` records on a row (``Row.facts``) where a tool counts by what the Python call showed
+#: rather than by the aten ops it ran.
+NO_WEIGHT = "no weight"  # a norm op called without a weight (F.batch_norm(x, m, v)): fvcore's "without affine"
+NAMED_PADDING = "padding named"  # F.conv2d(..., padding='same'|'valid'): aten::_convolution_mode, fvcore 0.1.5 counts 0
+BROADCAST_MATMUL = "broadcast matmul"  # a matmul whose first operand is broadcast: fvcore and ptflops count that operand
+ADDMM_INPUT = "addmm input"  # torch.addmm/baddbmm with beta ≠ 0: ptflops also charges the added matrix's elements
+EINSUM_PATH = "einsum path"  # an einsum beyond one two-operand contraction: fvcore counts numpy's contraction path
+UNUSED = "unused"  # work whose result never reaches the output: fvcore's JIT trace drops it as dead code
 _ACTIVATIONS = {"relu", "sigmoid", "tanh", "gelu", "silu", "hardswish", "hardsigmoid", "leaky_relu", "hardtanh", "elu",
                 "mish", "softplus", "clamp", "clamp_min", "clamp_max"}
 
 
 #: Calls a forward body may make that run aten's mean rather than a pool (no tool charges it).
 _MEAN_CALLS = {"x.mean", "torch.mean"}
+
+
+#: Python calls that multiply matrices (the aten op is mm, bmm or addmm however it is written).
+_MATMUL_CALLS = {"torch.matmul", "x.matmul", "@", "@=", "torch.mm", "x.mm", "torch.bmm", "x.bmm", "torch.addmm", "x.addmm",
+                 "torch.baddbmm", "x.baddbmm", "torch.einsum"}
 
 
 def family(row: Row) -> str:
@@ -76,6 +90,10 @@ def family(row: Row) -> str:
     if row.spec is not None:
         return type(row.spec).family
     kind = row.kind
+    if kind == "mean" and row.call.startswith("F.adaptive_avg_pool"):  # (output size 1 reaches aten as a mean)
+        return "adaptiveavgpool"
+    if row.call in _MATMUL_CALLS and kind in ("mm", "bmm", "addmm", "baddbmm", "linear", "matmul"):
+        return "matmul"
     if kind.startswith("conv"):
         return "convtranspose" if "transpose" in kind else "conv"
     if "batch_norm" in kind:
@@ -110,7 +128,7 @@ def op_primitives(row: Row) -> Primitives:
         return Primitives(norm_elements=n_in)
     if fam in ("activation", "softmax"):
         return Primitives(activation_elements=n_out)
-    if fam == "mean":
+    if fam in ("mean", "adaptiveavgpool"):
         return Primitives(pool_reads=_adaptive_reads(row) * b, pool_inputs=n_in, pool_outputs=n_out)
     if fam == "add":
         return Primitives(add_elements=row.flops)
@@ -154,15 +172,17 @@ RECIPES = {
     "torch": "2 FLOPs per conv, linear and matmul multiply-accumulate; nothing else",
     "fvcore": "MACs; batch norm 2 per element (1 without affine); layer, group and instance norm 5 per element (4 "
               "without affine); 2-d adaptive average pool 1 per input element; 2-d nearest and bilinear upsampling 1 "
-              "and 4 per output element; nothing else (traced, so functional ops count)",
+              "and 4 per output element; nothing else (traced, so functional ops count; convs with padding='same' or "
+              "'valid' and work never used count 0)",
     "torchinfo": "per leaf module call: each weight and bias element once per output position (conv) or once per "
                  "sample (everything else: norms' γ and β, PReLU's slopes); modules only",
     "thop": "MACs of conv (on output positions) and linear; batch, layer and instance norms 4 per element (2 without "
             "affine), group norm 0; PReLU 1 per element; average pool 1 per output, adaptive average pool (window+1) per "
             "output; softmax; upsampling 1, 5, 11 or 259 per output (nearest, linear, bilinear, bicubic); modules only",
     "ptflops": "MACs plus biases; ReLU-family activations (PReLU, ELU), pools and norms by element (several twice: the module "
-               "hook and the patched F.* call both count, nn.Upsample too); F.* and torch.add/mul calls; functional convs "
-               "and operators (+, *) not at all",
+               "hook and the patched F.* call both count, nn.Upsample too); F.* and torch.add/mul/matmul calls and the "
+               "methods x.add/mul/matmul; functional convs, F.linear, F.log_softmax, torch.einsum and operators (+, *, @) "
+               "not at all",
 }
 
 
@@ -175,17 +195,38 @@ def _torch(row: Row) -> list[Term]:
 
 
 def _fvcore(row: Row) -> list[Term]:
+    terms = _fvcore_counted(row)
+    counted = sum(amount for _, amount in terms)
+    if UNUSED in row.facts and counted:
+        return [*terms, (_trap("work whose result never reaches the output is not counted: the JIT trace drops "
+                               "it as dead code", row), -counted)]
+    return terms
+
+
+def _fvcore_counted(row: Row) -> list[Term]:
     fam, p, spec = family(row), row.primitives, row.spec
     if p.macs:
+        if fam in ("conv", "separable") and _named_padding(row):
+            return [(_MACS, p.macs), (_trap("a convolution with padding='same' or 'valid' is not counted: fvcore 0.1.5 "
+                                            "has no handle for aten::_convolution_mode", row), -p.macs)]
+        if BROADCAST_MATMUL in row.facts:
+            return [(_MACS, p.macs), _unsure("a matmul whose first operand is broadcast: fvcore charges that "
+                                             "operand's elements × the columns, not the MACs", row)]
+        if EINSUM_PATH in row.facts:
+            return [(_MACS, p.macs), _unsure("an einsum beyond one two-operand contraction: fvcore counts numpy's "
+                                             "contraction path", row)]
+        if fam == "conv" and row.call == "function":
+            return [(_MACS, p.macs), _unsure("a convolution whose Python call is unknown: fvcore counts 0 for "
+                                             "padding='same'", row)]
         return [(_MACS, p.macs)]
     if fam == "batchnorm":
-        affine = getattr(spec, "affine", True)
+        affine = getattr(spec, "affine", NO_WEIGHT not in row.facts)
         return [(f"batch norm, {2 if affine else 1} per element", p.norm_elements * (2 if affine else 1))]
     if fam in ("groupnorm", "instancenorm") and spec is not None:  # aten::group_norm / instance_norm: 5, 4 without γ
         per = 5 if getattr(spec, "affine", True) else 4
         return [(f"group and instance norm, {per} per element", p.norm_elements * per)]
     if fam in ("layernorm", "layernorm2d", "groupnorm"):
-        affine = getattr(spec, "elementwise_affine", True)
+        affine = getattr(spec, "elementwise_affine", getattr(spec, "affine", NO_WEIGHT not in row.facts))
         return [(f"layer and group norm, {5 if affine else 4} per element", p.norm_elements * (5 if affine else 4))]
     if fam == "adaptiveavgpool" and len(row.input_shape) == 3:
         return [("2-d adaptive average pool, 1 per input element", p.pool_inputs)]
@@ -202,6 +243,15 @@ def _fvcore_upsample(row: Row) -> list[Term]:
     if not per:
         return []
     return [(f"2-d {mode} upsampling, {per} per output element", per * _elements(row.output_shape, row.batch))]
+
+
+def _named_padding(row: Row) -> bool:
+    """Whether torch runs the conv with its padding named (``'same'``, ``'valid'``): aten::_convolution_mode."""
+    if NAMED_PADDING in row.facts:
+        return True
+    spec = row.spec
+    return (isinstance(getattr(spec, "padding", None), str) and getattr(spec, "padding_mode", "zeros") == "zeros"
+            and _torch_module_name(row) in ("Conv1d", "Conv2d", "Conv3d"))
 
 
 def _torchinfo(row: Row) -> list[Term]:
@@ -327,8 +377,15 @@ def _ptflops(row: Row) -> list[Term]:
             function = [("local response norm's Tensor.mul/add and avg_pool calls", 3 * p.norm_elements + padded)]
     elif fam == "upsample":  # F.interpolate (or F.upsample) in a forward body
         function = _ptflops_interpolate(row)
+    elif row.call == "function" and fam in _PTFLOPS_FAMILIES | {"add", "mul"}:
+        function = [_unsure("an operation whose Python call is unknown: ptflops counts it only through the F.* and "
+                            "torch.* calls it patches", row)]
     elif _patched_by_ptflops(row, fam):
-        if fam in ("activation", "prelu"):
+        if fam == "matmul" and (BROADCAST_MATMUL in row.facts or ADDMM_INPUT in row.facts):
+            why = ("a matmul whose first operand is broadcast: ptflops charges that operand's elements × the columns"
+                   if BROADCAST_MATMUL in row.facts else "torch.addmm/baddbmm: ptflops also charges the added matrix")
+            function = [(_MACS, p.macs), _unsure(why, row)]
+        elif fam in ("activation", "prelu"):
             function = [("activations, 1 per element (patched F.relu/gelu/silu/elu/prelu)", p.activation_elements)]
         elif fam == "softmax":
             function = [("softmax, 1 per element (patched F.softmax)", p.activation_elements)]
@@ -340,8 +397,9 @@ def _ptflops(row: Row) -> list[Term]:
             function = [("torch.mul calls, 1 per element", p.mul_elements)]
         else:
             function = [("pools, 1 per input element (patched F.*_pool)", p.pool_inputs)]
-    elif fam in ("conv", "convtranspose", "linear") and p.macs:
-        function = [(_MACS, p.macs), (_trap(f"a functional {row.kind} is not counted", row), -p.macs)]
+    elif fam in ("conv", "convtranspose", "linear", "matmul") and p.macs:
+        what = f"a functional {row.kind}" if fam != "matmul" else f"a matrix product written {row.call}"
+        function = [(_MACS, p.macs), (_trap(f"{what} is not counted", row), -p.macs)]
     return module + function
 
 
@@ -360,21 +418,27 @@ def _torch_module_name(row: Row) -> str:
 
 
 #: The torch functions ptflops 0.7.5 wraps while it counts: each call adds its input's elements
-#: (matmuls: their MACs). F.linear and F.conv* are not among them; operators (+, *) never are.
+#: (matmuls: their MACs). F.linear, F.conv*, F.log_softmax and torch.einsum are not among them; operators
+#: (+, *, @) never are, nor in-place methods (x.add_); the Tensor methods x.add, x.mul, x.matmul, … are.
 _PTFLOPS_PATCHED = {"F.relu", "F.prelu", "F.elu", "F.relu6", "F.gelu", "F.silu", "F.softmax", "F.avg_pool1d",
                     "F.avg_pool2d", "F.avg_pool3d", "F.max_pool1d", "F.max_pool2d", "F.max_pool3d",
                     "F.adaptive_avg_pool1d", "F.adaptive_avg_pool2d", "F.adaptive_avg_pool3d", "F.adaptive_max_pool1d",
                     "F.adaptive_max_pool2d", "F.adaptive_max_pool3d", "torch.matmul", "torch.mm", "torch.bmm",
-                    "torch.addmm", "torch.baddbmm", "torch.add", "torch.mul"}
+                    "torch.addmm", "torch.baddbmm", "torch.add", "torch.mul", "x.matmul", "x.mm", "x.bmm", "x.addmm",
+                    "x.add", "x.mul"}
 _PTFLOPS_FAMILIES = {"activation", "prelu", "softmax", "matmul", "maxpool", "avgpool", "adaptivemaxpool", "adaptiveavgpool"}
 
 
 def _patched_by_ptflops(row: Row, fam: str) -> bool:
-    """Whether ptflops sees a call made in a forward body. from_torch's rows (``function``: only the aten
-    op is known) are taken as written the usual way: F.relu, F.max_pool2d, torch.matmul and x + y."""
-    if row.call == "function":
-        return fam in _PTFLOPS_FAMILIES and (fam != "activation" or row.kind in ("relu", "gelu", "silu", "elu"))
+    """Whether ptflops sees a call made in a forward body: the call is one it patches (from_torch records the
+    Python call each op ran under; an op whose call is unknown is flagged by the rule instead)."""
     return row.call in _PTFLOPS_PATCHED and fam != "none"
+
+
+def _unsure(why: str, row: Row) -> Term:
+    """The mark of a row the profile cannot reproduce exactly: ``?why|where``; it adds nothing (the terms
+    beside it are the best figure known), and the comparison says the profile is not exact there."""
+    return (f"?{why}|{row.where}", 0)
 
 
 def _missed(row: Row) -> list[Term]:
@@ -450,8 +514,22 @@ class Trap:
 
 
 @record
+class Inexact:
+    """Rows a profile cannot reproduce exactly, and why: its figure counts them as best it knows."""
+
+    why: str
+    layers: tuple[str, ...]
+
+    def __str__(self) -> str:
+        n = len(self.layers)
+        shown = ", ".join(self.layers[:2]) + (f", … {n - 2} more" if n > 2 else "")
+        return f"{n} row{'s' if n > 1 else ''} ({shown}): {self.why}"
+
+
+@record
 class Profile:
-    """One tool's total for a network, the terms it is made of (label -> amount) and the traps met."""
+    """One tool's total for a network, the terms it is made of (label -> amount) and the traps met;
+    ``inexact`` lists the rows it cannot reproduce exactly (empty: the figure is the tool's)."""
 
     name: str
     total: int
@@ -460,47 +538,84 @@ class Profile:
     recipe: str
     version: str
     unknown: tuple[str, ...] = ()  # rows of a layer type of the user's own, which this tool's rule does not know
+    inexact: tuple[Inexact, ...] = ()
+
+    @property
+    def exact(self) -> bool:
+        """Whether the total is what the tool prints (no row it cannot reproduce)."""
+        return not self.inexact
+
+    def not_exact(self) -> str:
+        """``not exact: 2 rows (…): why; …`` — one line, empty where the profile is exact."""
+        return "not exact: " + "; ".join(map(str, self.inexact)) if self.inexact else ""
 
     def difference(self, paper: int) -> float | None:
         """The total's difference from ``paper`` in percent (None when paper is 0)."""
         return None if paper == 0 else (self.total - paper) / paper * 100
 
     def reason(self) -> str:
-        """Where the difference from the paper figure comes from, in one sentence."""
-        unknown = ""
-        if self.unknown:
-            first = self.unknown[0] if len(self.unknown) == 1 else f"{len(self.unknown)} layers, e.g. {self.unknown[0]}"
-            unknown = f"; a layer type of your own, which {self.name} does not know, counted as 0: {first}"
+        """Where the difference from the paper figure comes from, in one sentence (after the line that says
+        where the figure is not exact, if it is not)."""
+        first = f"{self.not_exact()}; " if self.inexact else ""
         if self.name == "paper":
             return "conv and linear multiply-accumulates: the figure papers and torchvision publish"
         if self.name == "torch":
-            return "2 FLOPs per multiply-accumulate, as FlopCounterMode counts; it charges nothing else" + unknown
+            return first + "2 FLOPs per multiply-accumulate, as FlopCounterMode counts; it charges nothing else"
         parts = [f"{label} {amount:+,}" for label, amount in self.terms.items() if label != _MACS and amount]
         parts += [str(t) for t in self.traps]
-        return ("; ".join(parts) if parts else "the same sum as the paper figure") + unknown
+        return first + ("; ".join(parts) if parts else "the same sum as the paper figure")
 
 
 _MACS = "conv and linear MACs"
+
+
+#: The families each tool's rule above is written for: a row of any other family (a layer type added
+#: since, whose rule for this tool is not written yet) makes the profile say it is not exact there.
+#: (Add a family here with its rule.)
+_OPS = frozenset({"groupnorm", "matmul", "mean"})  # families of ops from_torch sees in forward bodies
+_WRITTEN = frozenset({
+    "conv", "convtranspose", "separable", "linear", "batchnorm", "layernorm", "layernorm2d", "lrn", "activation",
+    "softmax", "maxpool", "avgpool", "adaptivemaxpool", "adaptiveavgpool", "add", "mul", "none"}) | _OPS
+WRITTEN_FOR: dict[str, frozenset[str]] = {name: _WRITTEN for name in ("torch", "fvcore", "torchinfo", "thop", "ptflops")}
+
+
+def _checked(name: str, row: Row, fam: str) -> list[Term]:
+    """Why a tool's figure for a row may not be exact, whatever its rule says: a family the rule is not
+    written for, or an operation convcalc has no formula for, which the tool may count."""
+    if fam == "custom":
+        return [_unsure(f"a layer type of your own, which {name} does not know, counted as 0", row)]
+    if fam not in WRITTEN_FOR.get(name, frozenset()):
+        return [_unsure(f"{name}'s rule is not written for {fam} layers yet", row)]
+    if row.unsupported and name != "torch":  # (FlopCounterMode counts no op convcalc lacks a formula for)
+        return [_unsure(f"convcalc has no formula for it, which {name} may count", row)]
+    return []
 
 
 def profiles(report: Report) -> dict[str, Profile]:
     """Every profile of a report, computed over its leaf rows.
 
     A row of a layer type the user declared (family ``custom``) counts in ``paper`` by its MACs, as
-    every row does; no other tool knows such a type, so those profiles count it as 0 and say so.
+    every row does; no other tool knows such a type, so those profiles count it as 0 and say so. Any
+    row a profile cannot reproduce exactly (see :func:`_checked` and each rule's ``_unsure``) is named
+    in the profile's ``inexact``.
     """
     rows = report.leaves
     out: dict[str, Profile] = {}
     for name, rule in PROFILES.items():
         terms: dict[str, int] = {}
         traps: dict[str, list[Any]] = {}  # what -> [amount, layers]
+        unsure: dict[str, list[str]] = {}  # why -> layers
         unknown: list[str] = []
         for row in rows:
-            if name != "paper" and family(row) == "custom":
+            fam = family(row)
+            checked = [] if name == "paper" else _checked(name, row, fam)
+            if name != "paper" and fam == "custom":
                 unknown.append(row.where)
-                continue
-            for label, amount in rule(row):
-                if label.startswith("!"):
+            for label, amount in checked + ([] if fam == "custom" and name != "paper" else rule(row)):
+                if label.startswith("?"):
+                    why, where = label[1:].split("|", 1)
+                    unsure.setdefault(why, []).append(where)
+                elif label.startswith("!"):
                     what, where = label[1:].split("|", 1)
                     trap = traps.setdefault(what, [0, []])
                     trap[0] += amount
@@ -509,7 +624,8 @@ def profiles(report: Report) -> dict[str, Profile]:
                     terms[label] = terms.get(label, 0) + amount
         found = tuple(Trap(what, amount, tuple(layers)) for what, (amount, layers) in traps.items())
         total = sum(terms.values()) + sum(t.amount for t in found)
-        out[name] = Profile(name, total, terms, found, RECIPES[name], VERSIONS[name], tuple(unknown))
+        inexact = tuple(Inexact(why, tuple(layers)) for why, layers in unsure.items())
+        out[name] = Profile(name, total, terms, found, RECIPES[name], VERSIONS[name], tuple(unknown), inexact)
     return out
 
 

@@ -463,10 +463,12 @@ def comparison(report: Report) -> Document:
         "versions: " + "; ".join(f"{name} = {p.version}" for name, p in profiles.items() if name != "paper"),
     )
     headers = tuple(records[0])
+    # a figure the profile cannot reproduce exactly is shown as about that (its reason says where and why)
+    shown = [{**r, "total": r["total"] if p.exact else ("≈", r["total"])} for r, p in zip(records, profiles.values())]
     return Document(
         title=(report.model or "network", ": what each tool prints, input ", input_in(report.input_shape, report.layout),
                f", batch {report.batch}"),
-        body=Grid(headers, tuple(tuple(r.values()) for r in records), (False, True, True, False), beneath=3),
+        body=Grid(headers, tuple(tuple(r.values()) for r in shown), (False, True, True, False), beneath=3),
         footer=footer, csv=lambda: (headers, [list(r.values()) for r in records]),
         data=lambda: comparison_dict(report))
 
@@ -491,6 +493,7 @@ def comparison_dict(report: Report) -> dict[str, Any]:
             name: {"total": p.total, "difference_percent": p.difference(paper), "reason": p.reason(),
                    "recipe": p.recipe, "version": p.version, "terms": p.terms,
                    "traps": [{"what": t.what, "amount": t.amount, "layers": list(t.layers)} for t in p.traps],
+                   "exact": p.exact, "not_exact": [{"why": i.why, "layers": list(i.layers)} for i in p.inexact],
                    **({"unknown_layers": list(p.unknown)} if p.unknown else {})}
             for name, p in profiles.items()
         },

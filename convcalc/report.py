@@ -51,6 +51,8 @@ class Row:
     batch: int = 1  # how many samples ran through it: the report's batch (from_torch: the leading dim torch gave)
     call: str = "module"  # "module": torch runs it as an nn.Module; else the call a forward makes ("F.relu", "+")
     registrations: int = 1  # places in the module tree holding this layer (2: one module shared by two parents)
+    #: what from_torch saw of the call beyond its name, where another tool counts by it (profiles.NO_WEIGHT, …)
+    facts: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
     spec: Leaf | None = field(default=None, repr=False, compare=False)
     counts: Primitives | None = field(default=None, repr=False, compare=False)  # of work that is no layer (from_torch)
 

@@ -75,14 +75,15 @@ class Rows:
             receptive_field=fld.shown, formula=effect.formula,
             layer=text, name=spec.name, buffers=effect.buffers if shared_with is None else 0,
             warnings=effect.warnings, parts=effect.parts, shared_with=shared_with, spec=spec, frozen=frozen,
-            unsupported=False, batch=b, call=call, registrations=registrations, counts=None,
+            unsupported=False, batch=b, call=call, registrations=registrations, counts=None, facts=frozenset(),
         ))
         return out, fld
 
     def op(self, path: str, kind: str, shape: Shape, out: Shape, macs: int, flops: int, new_elements: int, formula: str,
            *, batch: int, held: tuple[int, int] = (0, 0), warning: str | None = None, unsupported: bool = False,
            call: str = "function", spec: Leaf | None = None, receptive_field: tuple[int, ...] | None = None,
-           registrations: int = 1, counts: Callable[[Row], Primitives] | None = None) -> None:
+           registrations: int = 1, counts: Callable[[Row], Primitives] | None = None,
+           facts: frozenset[str] = frozenset()) -> None:
         """A row for work that is no layer of convcalc's (an aten op in a forward body, a module doing
         nothing): its figures (whole batch) as torch gave them, ``new_elements`` those of the tensor it made
         (0 for a view or an in-place op); ``held`` the parameters it is charged with; ``counts`` gives its
@@ -94,7 +95,7 @@ class Rows:
             activation_bytes=new_elements * self.dtype_bytes,
             receptive_field=receptive_field, formula=formula, layer=kind, name=kind, buffers=0,
             warnings=(warning,) if warning else (), parts=(), shared_with=None, spec=spec, frozen=frozen,
-            unsupported=unsupported, batch=batch, call=call, registrations=registrations, counts=None,
+            unsupported=unsupported, batch=batch, call=call, registrations=registrations, counts=None, facts=facts,
         )
         if counts is not None and spec is None:
             row.__dict__["counts"] = counts(row)  # (a new row, not yet seen by anyone: its own field set once)

@@ -451,3 +451,118 @@ def test_the_parameter_traps_the_readme_names() -> None:
         assert torchinfo.summary(_Tied(), input_data=torch.randn(1, 16), verbose=0).total_params == 2 * 272
         assert torchinfo.summary(_Shared(), input_data=torch.randn(1, 8, 16, 16), verbose=0).total_params == 3 * 584
         assert thop.profile(_Tied(), inputs=(torch.randn(1, 16),), verbose=False)[1] == 2 * 272
+
+
+# --- issue 16: what the Python call showed, and profiles that say where they are not exact ------
+
+
+class _Forward(nn.Module):
+    """A forward body written as a function of the module and its input (one child, so no tool takes it for a leaf)."""
+
+    def __init__(self, forward, **params: torch.Tensor) -> None:  # type: ignore[no-untyped-def]
+        super().__init__()
+        self._fn, self.child = forward, nn.Identity()
+        for name, value in params.items():
+            self.register_parameter(name, nn.Parameter(value))
+
+    def forward(self, x):  # type: ignore[no-untyped-def]
+        return self._fn(self, self.child(x))
+
+
+def _norm_call(call: str, affine: bool) -> _Forward:
+    """F.batch_norm / F.group_norm / F.layer_norm over 4 channels, with a weight and bias or none."""
+    params = {"weight": torch.rand(4), "bias": torch.rand(4)} if affine else {}
+
+    def forward(m, x):  # type: ignore[no-untyped-def]
+        w, b = getattr(m, "weight", None), getattr(m, "bias", None)
+        if call == "batch_norm":
+            return F.batch_norm(x, m.mean, m.var, w, b)
+        if call == "group_norm":
+            return F.group_norm(x, 2, w, b)
+        return F.layer_norm(x, (4,), w, b)
+    module = _Forward(forward, **params)
+    module.register_buffer("mean", torch.zeros(4))
+    module.register_buffer("var", torch.ones(4))
+    return module
+
+
+CALL_PROBES = {
+    # fvcore: "without affine" is 1 (batch norm) or 4 (layer and group norm) per element, read off the call's weight
+    **{f"f_{call}{'' if affine else '_plain'}": ((lambda c=call, a=affine: _norm_call(c, a)), (4, 6, 4))
+       for call in ("batch_norm", "group_norm", "layer_norm") for affine in (True, False)},
+    # fvcore 0.1.5 counts aten::_convolution_mode (padding named) as 0; a reflect-padded conv pads first and counts
+    "conv_same": (lambda: nn.Conv2d(4, 8, 3, padding="same"), (4, 10, 10)),
+    "conv_valid": (lambda: nn.Conv2d(4, 8, 3, padding="valid"), (4, 10, 10)),
+    "conv_same_reflect": (lambda: nn.Conv2d(4, 8, 3, padding="same", padding_mode="reflect"), (4, 10, 10)),
+    "f_conv2d_same": (lambda: _Forward(lambda m, x: F.conv2d(x, m.w, padding="same"), w=torch.randn(8, 4, 3, 3)), (4, 10, 10)),
+    # ptflops patches torch.matmul, torch.mm and the method x.matmul; not @, F.linear or torch.einsum
+    "torch_matmul_2d": (lambda: _Forward(lambda m, x: torch.matmul(x, m.w), w=torch.randn(5, 2)), (5,)),
+    "torch_mm": (lambda: _Forward(lambda m, x: torch.mm(x, m.w), w=torch.randn(5, 2)), (5,)),
+    "method_matmul": (lambda: _Forward(lambda m, x: x.matmul(m.w), w=torch.randn(5, 2)), (3, 5)),
+    "operator_matmul": (lambda: _Forward(lambda m, x: x @ m.w, w=torch.randn(5, 2)), (3, 5)),
+    "f_linear_no_bias": (lambda: _Forward(lambda m, x: F.linear(x, m.w), w=torch.randn(2, 5)), (5,)),
+    "einsum": (lambda: _Forward(lambda m, x: torch.einsum("bij,jk->bik", x, m.w), w=torch.randn(5, 2)), (3, 5)),
+    # ptflops patches F.softmax only, and F.relu but not torch.relu; x.add but not +
+    "f_log_softmax": (lambda: _Forward(lambda m, x: F.log_softmax(x, dim=1)), (6,)),
+    "torch_relu": (lambda: _Forward(lambda m, x: torch.relu(x)), (4, 5, 5)),
+    "method_add_and_operator": (lambda: _Forward(lambda m, x: x.add(x) + x), (4, 5, 5)),
+    # F.adaptive_avg_pool2d to 1×1 reaches aten as a mean; fvcore and ptflops count the call
+    "f_adaptive_avg_pool_1": (lambda: _Forward(lambda m, x: F.adaptive_avg_pool2d(x, 1)), (4, 6, 6)),
+    "f_adaptive_avg_pool_2": (lambda: _Forward(lambda m, x: F.adaptive_avg_pool2d(x, 2)), (4, 6, 6)),
+    # fvcore's JIT trace drops work whose result is never used; the module hooks count it
+    "unused_branch": (lambda: _Forward(lambda m, x: (F.linear(x, m.w), x * 2)[1], w=torch.randn(3, 5)), (5,)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CALL_PROBES))
+def test_call_probe_profiles_match_the_tools(name: str) -> None:
+    """Each cause issue 16 found, one probe each, counted by from_torch and by every tool: equal, and exact."""
+    make, shape = CALL_PROBES[name]
+    comparison = cc.from_torch(make(), shape, layout="chw").comparison
+    x = torch.randn(1, *shape)
+    for tool, run in TOOLS.items():
+        assert (run(make(), x), comparison[tool].exact) == (comparison[tool].total, True), tool
+
+
+def test_from_torch_records_the_python_call() -> None:
+    """The call column says how the forward wrote each op; torch reports x.add(y) and x + y alike, the
+    caller's instruction tells them apart."""
+    report = cc.from_torch(CALL_PROBES["method_add_and_operator"][0](), (4, 5, 5))
+    assert [(r.kind, r.call) for r in report.rows] == [("identity", "module"), ("add", "x.add"), ("add", "+")]
+    assert [r.call for r in cc.from_torch(CALL_PROBES["torch_matmul_2d"][0](), (5,)).rows if r.macs] == ["torch.matmul"]
+
+
+class _BroadcastMatmul(nn.Module):
+    """torch.matmul(w, x) with w 3×4 broadcast over x's 2×4×5 per sample: 2·3·4·5 = 120 multiply-accumulates
+    (FlopCounterMode: 240 FLOPs); fvcore and ptflops charge the first operand's elements × the columns, 12·5 = 60."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.w, self.child = nn.Parameter(torch.randn(3, 4)), nn.Identity()
+
+    def forward(self, x):  # type: ignore[no-untyped-def]
+        return torch.matmul(self.w, self.child(x))
+
+
+def test_compare_says_where_a_profile_is_not_exact() -> None:
+    from convcalc.rendering import comparison, comparison_dict, render
+
+    report = cc.from_torch(_BroadcastMatmul(), (2, 4, 5))
+    x = torch.randn(1, 2, 4, 5)
+    assert (TOOLS["fvcore"](_BroadcastMatmul(), x), TOOLS["ptflops"](_BroadcastMatmul(), x)) == (60, 60)
+    assert TOOLS["torch"](_BroadcastMatmul(), x) == 240 == report.comparison["torch"].total
+    flagged = {name for name, p in report.comparison.items() if not p.exact}
+    assert flagged == {"fvcore", "ptflops"}
+    mm = next(r.where for r in report.rows if r.macs)
+    text = render(comparison(report), "table")
+    for tool in ("fvcore", "ptflops"):
+        line = next(line for line in text.splitlines() if line.startswith(f"{tool}: "))
+        assert line.startswith(f"{tool}: not exact: 1 row ({mm}): a matmul whose first operand is broadcast"), line
+    assert "≈120" in text
+    document = comparison_dict(report)["comparison"]
+    assert document["fvcore"]["exact"] is False and document["fvcore"]["not_exact"][0]["layers"] == [mm]
+    assert document["torch"]["exact"] is True and document["torch"]["not_exact"] == []
+    # the same network without the broadcast: nothing to say
+    clean = cc.from_torch(_BroadcastMatmul(), (4, 5))
+    assert all(p.exact for p in clean.comparison.values())
+    assert "not exact" not in render(comparison(clean), "table") and "≈" not in render(comparison(clean), "table")

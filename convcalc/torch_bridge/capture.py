@@ -19,12 +19,15 @@ A module called twice gives two rows; its parameters count on the first only.
 from __future__ import annotations
 
 import copy
+import dis
 import itertools
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import flop_registry
@@ -35,7 +38,7 @@ from ..errors import ConvCalcError, ShapeError, SpecError
 from ..inputs import check_batch, check_input, dtype_bytes
 from ..layers import resample
 from ..layers.base import LAYER_TYPES, Join, Leaf, Reach, Shape, checked, numel
-from ..profiles import op_primitives
+from ..profiles import ADDMM_INPUT, BROADCAST_MATMUL, EINSUM_PATH, NAMED_PADDING, NO_WEIGHT, UNUSED, op_primitives
 from ..receptive import Field
 from ..records import replace
 from ..report import Report
@@ -109,6 +112,98 @@ class _Frame:
     rows_before: int = 0
     inside: bool = False  # within a module that is one row: nothing here makes rows
     inputs: list[torch.Tensor] = field(default_factory=list)  # every tensor argument (a join takes several)
+    facts: set[str] = field(default_factory=set)  # what the calls inside it showed (profiles' facts)
+
+
+#: Tensor methods an operator reaches (torch reports ``x + y`` and ``x.add(y)`` alike, as Tensor.add): the operator.
+_OPERATORS = {"add": "+", "sub": "-", "rsub": "-", "mul": "*", "div": "/", "true_divide": "/", "floor_divide": "//",
+              "matmul": "@", "pow": "**", "remainder": "%", "bitwise_and": "&", "bitwise_or": "|", "bitwise_xor": "^"}
+
+
+def call_name(func: Any, operator: bool) -> str:
+    """How a forward wrote the torch call ``func``: ``F.relu``, ``torch.matmul``, ``x.add`` (a method) or
+    ``+`` (``operator``: the caller's instruction was a binary operator, which torch reports as the method)."""
+    name = getattr(func, "__name__", "") or type(func).__name__
+    if getattr(func, "__objclass__", None) is torch._C.TensorBase or getattr(func, "__qualname__", "").startswith("TensorBase."):
+        base = name.rstrip("_")
+        if operator and base in _OPERATORS:
+            return _OPERATORS[base] + ("=" if name.endswith("_") else "")
+        return f"x.{name}"
+    if getattr(F, name, None) is func:  # (F.conv2d is torch.conv2d: written F.conv2d)
+        return f"F.{name}"
+    if getattr(torch, name, None) is func:
+        return f"torch.{name}"
+    module = getattr(func, "__module__", None)
+    return f"{module}.{name}" if module else name
+
+
+def _einsum_is_one_contraction(equation: Any, operands: tuple[Any, ...]) -> bool:
+    """Whether an einsum is one product of two operands summing indices both hold (``bij,bjk->bik``): there
+    numpy's contraction path, which fvcore counts by, is its multiply-accumulates."""
+    if not isinstance(equation, str) or "." in equation:
+        return False
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    lhs, arrow, rhs = equation.replace(" ", "").partition("->")
+    inputs = lhs.split(",")
+    if not arrow:
+        rhs = "".join(sorted(c for c in set(lhs) if c.isalpha() and lhs.count(c) == 1))
+    if len(inputs) != 2 or len(operands) != 2:
+        return False
+    summed = {c for c in lhs if c.isalpha()} - set(rhs)
+    return bool(summed) and all(c in inputs[0] and c in inputs[1] for c in summed)
+
+
+def _call_facts(name: str, args: tuple[Any, ...], kwargs: dict[str, Any], macs: int) -> set[str]:
+    """What other tools count a call by, beyond its aten ops (``macs``: theirs, whole batch)."""
+    facts: set[str] = set()
+    if name in ("F.conv1d", "F.conv2d", "F.conv3d"):
+        padding = kwargs.get("padding", args[4] if len(args) > 4 else 0)
+        if isinstance(padding, str):  # aten::_convolution_mode, which fvcore 0.1.5 has no handle for
+            facts.add(NAMED_PADDING)
+    elif name in ("torch.matmul", "x.matmul", "@") and len(args) > 1:
+        a, b = args[0], args[1]
+        if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor):
+            theirs = numel(tuple(a.shape)) * (b.shape[-1] if b.dim() > 1 else 1)  # fvcore's and ptflops' formula
+            if theirs != macs:
+                facts.add(BROADCAST_MATMUL)
+    elif name in ("torch.addmm", "x.addmm", "torch.baddbmm", "x.baddbmm") and kwargs.get("beta", 1) != 0:
+        facts.add(ADDMM_INPUT)
+    elif name == "torch.einsum" and not _einsum_is_one_contraction(args[0] if args else None, args[1:]):
+        facts.add(EINSUM_PATH)
+    return facts
+
+
+class _Calls(TorchFunctionMode):
+    """The Python call each aten op of a forward ran under (``F.relu``, ``torch.matmul``, ``x + y``): torch
+    runs this mode for the outermost torch call only (one made inside another is not seen), which is
+    what tools that patch ``F.*`` and ``torch.*`` see; and what those calls show that their aten ops do not."""
+
+    def __init__(self, session: _Session) -> None:
+        super().__init__()
+        self.session = session
+
+    def __torch_function__(self, func: Any, types: Any, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None) -> Any:
+        kwargs = kwargs or {}
+        caller = sys._getframe(1)
+        try:
+            operator = dis.opname[caller.f_code.co_code[caller.f_lasti]] == "BINARY_OP"
+        except IndexError:
+            operator = False
+        session = self.session
+        if func is F.instance_norm and session.in_forward_body():  # one layer, though aten runs it as a batch norm
+            return session.instance_norm(func, args, kwargs)
+        outer, session.call = session.call, call_name(func, operator)
+        start = len(session.rows)
+        try:
+            out = func(*args, **kwargs)
+        finally:
+            name, session.call = session.call, outer
+        made = session.rows[start:]
+        facts = _call_facts(name, args, kwargs, sum(r.macs for r in made))
+        if facts:
+            session.note(start, facts)
+        return out
 
 
 class _Session(TorchDispatchMode):
@@ -140,6 +235,8 @@ class _Session(TorchDispatchMode):
         self.live = Liveness(0)
         self.buffers: dict[int, tuple[torch.Tensor, int]] = {}
         self.quiet = 0  # > 0 while a functional call that is one row (F.instance_norm) runs: its aten ops make none
+        self.call: str | None = None  # the Python call running now (:class:`_Calls`); None: none seen
+        self.row_steps: dict[int, int] = {}  # row (0-based) -> its liveness step
 
     # --- receptive fields, per tensor ---
     def start(self, x: torch.Tensor, input_bytes: int) -> None:
@@ -148,16 +245,35 @@ class _Session(TorchDispatchMode):
         self.buffers[id(x)] = (x, 0)
 
     # --- the data flow, for the inference peak ---
-    def flow(self, reads: list[torch.Tensor], results: list[torch.Tensor], made: int | None, extra: int = 0) -> None:
+    def flow(self, reads: list[torch.Tensor], results: list[torch.Tensor], made: int | None, extra: int = 0,
+             row: bool = False) -> None:
         """A liveness step: the buffers of ``reads`` that the pass follows are read, ``made`` bytes are a new
         tensor (None: the results are views of the first buffer read); the results live in that buffer.
-        Tensors the pass did not follow (made from weights alone) are no activations and are not read."""
+        Tensors the pass did not follow (made from weights alone) are no activations and are not read.
+        ``row``: the last row is this step's (:meth:`unused`)."""
         known = tuple(self.buffers[id(t)][1] for t in reads if id(t) in self.buffers)
         if made is None and not known:
             return
         buffer = self.live.step(known, made, extra)
+        if row:
+            self.row_steps[len(self.rows) - 1] = len(self.live.steps) - 1
         for t in results:
             self.buffers[id(t)] = (t, buffer)
+
+    def unused(self, output: Any) -> set[int]:
+        """The rows (0-based) whose result never reaches the output: the steps followed back from every
+        tensor of the output (a JIT trace drops that work as dead code). Empty where the output was not followed."""
+        useful = {self.buffers[id(t)][1] for t in _tensors(output) if id(t) in self.buffers}
+        if not useful:
+            return set()
+        steps = self.live.steps
+        needed: set[int] = set()
+        for i in range(len(steps) - 1, -1, -1):
+            reads, made, _ = steps[i]
+            if (made if made is not None else reads[0]) in useful:
+                needed.add(i)
+                useful.update(reads)
+        return {row for row, step in self.row_steps.items() if step not in needed}
 
     def peak(self, output: Any) -> int | None:
         """The most activation bytes live at once, each tensor freed after its last use (None: the output was not followed)."""
@@ -177,6 +293,16 @@ class _Session(TorchDispatchMode):
         result = _first_tensor(output)
         if result is not None:
             self.fields[id(result)] = (result, fld)
+
+    def note(self, start: int, facts: set[str]) -> None:
+        """Facts of a Python call: on the rows it made (from ``start`` on), else on the module row it is part of."""
+        if len(self.rows) > start:
+            for i in range(start, len(self.rows)):
+                self.rows[i] = replace(self.rows[i], facts=self.rows[i].facts | facts)
+            return
+        frame = next((f for f in self.stack if f.opaque), None)
+        if frame is not None:
+            frame.facts.update(facts)
 
     # --- module hooks ---
     def enter(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any] | None = None) -> None:
@@ -232,7 +358,7 @@ class _Session(TorchDispatchMode):
         results = [t for t in (out if isinstance(out, (tuple, list)) else (out,)) if isinstance(t, torch.Tensor)]
         if len(self.rows) > before:
             made = self.rows[-1].activation_bytes
-            self.flow(reads, results, made or None)
+            self.flow(reads, results, made or None, row=True)
         elif reads and results:
             self.flow(reads, results, None)
 
@@ -254,11 +380,12 @@ class _Session(TorchDispatchMode):
 
         def add(*args: Any, **kwargs: Any) -> None:  # every row of an op shows the field of its result
             kwargs["receptive_field"] = fld.shown
+            kwargs["call"] = self.call or "function"  # (unknown: an op no Python call of torch's made)
             self._add(*args, **kwargs)
 
         if packet in flop_registry:
             flops = int(flop_registry[packet](*args, **kwargs, out_val=out))
-            kind = _matmul_kind(base, args)
+            kind = _matmul_kind(base, args, self.call)
             add(frame.path, kind, in_shape, out_shape, flops // 2, flops, True, f"aten.{base}: FlopCounterMode's formula",
                       module=frame.module)
         elif (spec := _op_layer(base, args, in_shape, inplace)) is not None:  # F.group_norm, F.prelu, F.selu, F.log_softmax
@@ -285,8 +412,10 @@ class _Session(TorchDispatchMode):
         elif base in _COPIES:
             add(frame.path, base, in_shape, out_shape, 0, 0, True, f"{base}: a copy, no arithmetic", module=frame.module)
         elif base in _NORMS:
+            weight = args[2] if "layer_norm" in base else args[1] if len(args) > 1 else None
             add(frame.path, base.strip("_"), in_shape, out_shape, 0, _NORMS[base] * numel(out_shape), True,
-                      f"{base} in forward, {_NORMS[base]} per element", module=frame.module)
+                f"{base} in forward, {_NORMS[base]} per element", module=frame.module,
+                facts=frozenset() if isinstance(weight, torch.Tensor) else frozenset({NO_WEIGHT}))
         elif (spec := _pool_spec(base, args, in_shape, out_shape)) is not None:
             effect = spec.effect(in_shape[1:])
             fld = self.field_of([first]).advance(effect.reach, effect.output_shape)
@@ -344,7 +473,7 @@ class _Session(TorchDispatchMode):
         fld = self.field_of([x])
         self.mark(out, fld)
         self._add(frame.path, spec.kind, shape, tuple(out.shape), 0, effect.flops * shape[0], True, effect.formula,
-                  module=frame.module, spec=spec, receptive_field=fld.shown)
+                  module=frame.module, spec=spec, receptive_field=fld.shown, call="F.instance_norm")
         self.flow([x], [out], numel(tuple(out.shape)) * self.out.dtype_bytes)
         return out
 
@@ -428,7 +557,7 @@ class _Session(TorchDispatchMode):
     def _add(self, path: str, kind: str, in_shape: Shape, out_shape: Shape, macs: int, flops: int, new_tensor: bool,
              formula: str, module: nn.Module, warning: str | None = None, direct: bool = True,
              unsupported: bool = False, call: str = "function", spec: Leaf | None = None,
-             receptive_field: tuple[int, ...] | None = None) -> None:
+             receptive_field: tuple[int, ...] | None = None, facts: frozenset[str] = frozenset()) -> None:
         """A row for work seen only as aten ops (or a module that did none), shapes with their batch dim;
         the module's own parameters, if no row has counted them yet, are counted here."""
         held = (0, 0)
@@ -439,7 +568,7 @@ class _Session(TorchDispatchMode):
         self.out.op(path, kind, in_shape[1:], out_shape[1:], macs, flops, numel(out_shape) if new_tensor else 0, formula,
                     batch=in_shape[0] if in_shape else self.batch, held=held, warning=warning, unsupported=unsupported,
                     call=call, spec=spec, receptive_field=receptive_field, registrations=self.places.get(id(module), 1),
-                    counts=op_primitives)
+                    counts=op_primitives, facts=facts)
 
     def _leaf_row(self, frame: _Frame, out_shape: Shape, output: Any) -> None:
         spec = frame.spec
@@ -463,25 +592,24 @@ class _Session(TorchDispatchMode):
         b = frame.input_shape[0] if frame.input_shape else self.batch  # frames or tokens folded into the batch count too
         _, fld = self.out.add(id(module), spec, repr(spec.resolved(frame.input_shape[1:])), frame.input_shape[1:],
                               frame.path, effect, fld, batch=b, held=held, registrations=self.places.get(id(module), 1))
+        if frame.facts:  # what the calls inside it showed (F.conv2d(padding='same'))
+            self.rows[-1] = replace(self.rows[-1], facts=frozenset(frame.facts))
         self.mark(output, fld)
         per = b * self.out.dtype_bytes
         results = [t for t in (output if isinstance(output, (tuple, list)) else (output,)) if isinstance(t, torch.Tensor)]
         self.flow(frame.inputs if isinstance(spec, Join) else frame.inputs[:1], results,
-                  numel(effect.output_shape) * per if effect.new_tensor else None, effect.extra_elements * per)
+                  numel(effect.output_shape) * per if effect.new_tensor else None, effect.extra_elements * per, row=True)
 
 
-class _Calls(TorchFunctionMode):
-    """The functional calls that are one layer but reach aten as other ops (F.instance_norm), seen as called."""
-
-    def __init__(self, session: _Session) -> None:
-        super().__init__()
-        self.session = session
-
-    def __torch_function__(self, func: Any, types: Any, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None) -> Any:
-        kwargs = kwargs or {}
-        if func is torch.nn.functional.instance_norm and self.session.in_forward_body():
-            return self.session.instance_norm(func, args, kwargs)
-        return func(*args, **kwargs)
+def _tensors(value: Any) -> list[torch.Tensor]:
+    """Every tensor in a module's output (tuples, lists and dicts of them)."""
+    if isinstance(value, torch.Tensor):
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (tuple, list)):
+        return [t for item in value for t in _tensors(item)]
+    return []
 
 
 def _first_tensor(value: Any) -> torch.Tensor | None:
@@ -495,11 +623,13 @@ def _first_tensor(value: Any) -> torch.Tensor | None:
     return None
 
 
-def _matmul_kind(base: str, args: tuple[Any, ...]) -> str:
+def _matmul_kind(base: str, args: tuple[Any, ...], call: str | None) -> str:
+    """A row's kind for an op FlopCounterMode counts: conv2d, …; a matrix product ``linear`` where F.linear (or
+    an unknown call) made it, else the op (``mm``: torch.matmul of two matrices)."""
     if base in ("convolution", "_convolution"):
         transposed, weight = bool(args[6]), args[1]
         return f"conv{'transpose' if transposed else ''}{weight.dim() - 2}d"
-    return "linear" if base in ("addmm", "mm") else base
+    return "linear" if base in ("addmm", "mm") and call in (None, "F.linear") else base
 
 
 def _op_layer(base: str, args: tuple[Any, ...], in_shape: Shape, inplace: bool) -> Leaf | None:
@@ -686,6 +816,8 @@ def _capture(module: nn.Module, shape: Shape, batch: int, dtype: str, size: int,
     finally:
         for handle in handles:
             handle.remove()
+    for i in session.unused(output):
+        session.rows[i] = replace(session.rows[i], facts=session.rows[i].facts | {UNUSED})
     unclaimed = {id(p): p for p in meta.parameters() if id(p) not in session.counted}
     if unclaimed:  # modules that never ran, parameters read through another module's attribute, …
         session._add("", "parameters", (batch,), (batch,), 0, 0, False, "parameters no operation in the forward pass used",
