@@ -2,8 +2,8 @@
 
 A suggestion must mean the same layer, not merely be spelled alike: Keras' ``Conv2DTranspose`` is
 torch's ``ConvTranspose2d`` (not the closer-spelled ``ConvTranspose3d``), ``ConstantPad2d`` is a
-padding layer (never ``ConvTranspose2d``), and an upsampling layer has no counterpart in convcalc yet,
-which is said rather than guessed. So a name is looked up, in order:
+padding layer (never ``ConvTranspose2d``), and Keras' ``UpSampling2D`` is ``Upsample``; a kind of layer
+convcalc has no counterpart of is said rather than guessed. So a name is looked up, in order:
 
 1. among the known names, ignoring case (``nn.Relu`` → ``ReLU``);
 2. in :data:`SAME_AS`, what each framework's names mean (Keras, Caffe, older torch, TensorFlow);
@@ -51,10 +51,12 @@ SAME_AS: dict[str, tuple[str, ...]] = {
     # normalisation, dropout
     "batchnormalization": ("BatchNormalization", "BatchNorm2d"),
     "spatialdropout2d": ("SpatialDropout2D", "Dropout"),
-    # upsampling: none yet
-    **{name: () for name in ("upsample", "upsampling1d", "upsampling2d", "upsampling3d", "upsamplingnearest2d",
-                             "upsamplingbilinear2d", "interpolate", "resize", "resizing", "pixelshuffle",
-                             "pixelunshuffle", "depthtospace", "spacetodepth")},
+    # upsampling: Keras' and TensorFlow's names
+    **{f"upsampling{n}d": ("Upsample",) for n in (1, 2, 3)},
+    "resize": ("Upsample",),
+    "resizing": ("Upsample",),
+    "depthtospace": ("PixelShuffle",),
+    "spacetodepth": ("PixelUnshuffle",),
 }
 
 #: How a suggestion from SAME_AS is used where it is not the same call (lower-cased foreign name -> note).
@@ -64,13 +66,13 @@ NOTES: dict[str, str] = {
     "globalmaxpool2d": "with output_size=1",
 }
 
-#: What a name in SAME_AS with no counterpart is, for the message.
-NOT_YET = "upsampling or resizing"
+#: What a name in SAME_AS with no counterpart is, for the message (every name there has one now).
+NOT_YET = "such"
 
 #: Meaning families, by the words a layer name is made of; the first that matches names it.
 _MEANINGS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((meaning, re.compile(pattern)) for meaning, pattern in (
     ("transposed convolution", r"transpos|deconv"),
-    ("upsampling", r"upsampl|interpolat|resiz|pixel.?shuffle|depthtospace|spacetodepth"),
+    ("upsampling", r"upsampl|interpolat|resiz|pixel.?(un)?shuffle|depthtospace|spacetodepth"),
     ("padding", r"pad|crop"),
     ("pooling", r"pool"),
     ("convolution", r"conv"),
@@ -99,7 +101,7 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
     """The hint for an unknown layer name (``"; did you mean ConvTranspose2d?"``), or ``""`` when no known
     name means the same; for a kind convcalc has no layer of, it says so."""
     known = sorted(set(known))
-    lowered = {k.lower(): k for k in known}
+    lowered = {k.lower(): k for k in reversed(known)}  # a class (Upsample) before a function of that name (upsample)
     key = name.lower()
     if key in lowered:  # nn.Relu: ReLU
         return f"; did you mean {lowered[key]}?"
@@ -112,8 +114,6 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
             note = NOTES.get(key) if found.lower() != targets[0].lower() else None
             return f"; did you mean {found}{' ' + note if note else ''}?"
     wanted = meaning(name)
-    if wanted == "upsampling":
-        return f"; convcalc has no {NOT_YET} layer yet"
     choices = [k for k in known if meaning(k) == wanted] if wanted is not None else list(known)
     dims = _dims(name)
     if dims is not None and any(_dims(k) == dims for k in choices):

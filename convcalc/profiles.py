@@ -50,7 +50,7 @@ PRIMITIVE_HEADERS = ("MACs", "bias adds", "norm elems", "act elems", "pool reads
 #: (a test holds them to it); a type the user declares is ``custom``, which no tool knows.
 FAMILIES = frozenset({
     "conv", "convtranspose", "separable", "linear", "batchnorm", "layernorm", "layernorm2d", "lrn", "activation",
-    "softmax", "maxpool", "avgpool", "adaptivemaxpool", "adaptiveavgpool", "add", "mul", "none",
+    "softmax", "maxpool", "avgpool", "adaptivemaxpool", "adaptiveavgpool", "add", "mul", "none", "upsample",
 })
 
 
@@ -183,7 +183,19 @@ def _fvcore(row: Row) -> list[Term]:
         return [(f"layer and group norm, {5 if affine else 4} per element", p.norm_elements * (5 if affine else 4))]
     if fam == "adaptiveavgpool" and len(row.input_shape) == 3:
         return [("2-d adaptive average pool, 1 per input element", p.pool_inputs)]
+    if fam == "upsample":
+        return _fvcore_upsample(row)
     return []
+
+
+def _fvcore_upsample(row: Row) -> list[Term]:
+    """fvcore 0.1.5 has handles for two upsampling ops only: aten::upsample_nearest2d (1 per output element) and
+    aten::upsample_bilinear2d (4 per output element); nearest-exact, 1-d, 3-d and bicubic ops count 0."""
+    mode = _fields_of(row).mode
+    per = {"nearest": 1, "bilinear": 4}.get(mode, 0) if len(row.input_shape) == 3 else 0
+    if not per:
+        return []
+    return [(f"2-d {mode} upsampling, {per} per output element", per * _elements(row.output_shape, row.batch))]
 
 
 def _torchinfo(row: Row) -> list[Term]:
@@ -236,11 +248,35 @@ def _thop(row: Row) -> list[Term]:
         for i, o in zip(row.input_shape[1:], row.output_shape[1:]):
             window *= i / o
         terms = [("adaptive average pool, window + 1 per output", int((window + 1) * p.pool_outputs))]
+    elif fam == "upsample":  # count_upsample, on nn.Upsample and its two 2-d subclasses; other modes count 0
+        per = _THOP_UPSAMPLE.get(spec.mode, 0)
+        terms = [(f"{spec.mode} upsampling, {per} per output element", per * _elements(row.output_shape, row.batch))] if per else []
     elif fam == "softmax":
         dim = _softmax_dim(row)
         features = row.input_shape[dim]
         terms = [("softmax, 3n − 1 per row of n", p.activation_elements // features * (3 * features - 1))]
     return _shared(row, terms, row.registrations ** 2, "thop hooks it once per place and counts it once per place")
+
+
+#: thop 0.1.1's calculate_upsample: operations per output element by mode (trilinear and nearest-exact: none).
+_THOP_UPSAMPLE = {"nearest": 1, "linear": 5, "bilinear": 11, "bicubic": 259}
+
+
+def _ptflops_interpolate(row: Row) -> list[Term]:
+    """ptflops' patched F.interpolate (nn.Upsample and its subclasses call it too): with ``size``, batch·C·Πsize;
+    with ``scale_factor``, the input's elements times Πscale (a float: the tool truncates its total, this row's
+    share is truncated here)."""
+    spec = _fields_of(row)
+    if spec.size is not None:
+        amount = _elements(row.output_shape, row.batch)
+    else:
+        scale = spec.scale_factor
+        if isinstance(scale, tuple):  # ptflops: int(prod(scale_factor)) for a tuple, scale ** dims for a number
+            factor: float = int(prod(scale))
+        else:
+            factor = scale ** (len(row.input_shape) - 1)
+        amount = int(_elements(row.input_shape, row.batch) * factor)
+    return [("upsampling, per element (patched F.interpolate)", amount)]
 
 
 def _ptflops(row: Row) -> list[Term]:
@@ -260,6 +296,8 @@ def _ptflops(row: Row) -> list[Term]:
             module = [(f"batch norm, {2 if affine else 1} per element", p.norm_elements * (2 if affine else 1))]
         elif fam == "layernorm":  # ptflops looks for `affine`, which LayerNorm does not have
             module = [("layer norm, 1 per element", p.norm_elements)]
+        elif fam == "upsample" and torch_name == "Upsample":  # its MODULES_MAPPING names nn.Upsample, not the subclasses
+            module = [("upsampling, 1 per output element (module hook)", _elements(row.output_shape, row.batch))]
         module = _shared(row, module, row.registrations, "ptflops counts it once per place")
         # what nn modules call through the F.* functions ptflops patches: counted a second time
         if torch_name in _CALLS_PATCHED_ACTIVATION:
@@ -268,9 +306,13 @@ def _ptflops(row: Row) -> list[Term]:
             function = [("pools, 1 per input element (patched F.*_pool)", p.pool_inputs)]
         elif fam == "softmax":
             function = [("softmax, 1 per element (patched F.softmax)", p.activation_elements)]
+        elif fam == "upsample":
+            function = _ptflops_interpolate(row)
         elif fam == "lrn":  # F.local_response_norm: two Tensor.mul, one Tensor.add and an avg_pool over padded channels
             padded = row.batch * (row.input_shape[0] + spec.size - 1) * prod(row.input_shape[1:])
             function = [("local response norm's Tensor.mul/add and avg_pool calls", 3 * p.norm_elements + padded)]
+    elif fam == "upsample":  # F.interpolate (or F.upsample) in a forward body
+        function = _ptflops_interpolate(row)
     elif _patched_by_ptflops(row, fam):
         if fam == "activation":
             function = [("activations, 1 per element (patched F.relu/gelu/silu)", p.activation_elements)]

@@ -137,6 +137,14 @@ class Axis:
             spans.append(self.read(first, 1, last - first + 1))
         return Axis(tuple(spans), 0, extent, True)
 
+    def gather(self, windows: tuple[int, ...], extent: int) -> Axis | None:
+        """Output o reads input positions ``windows[2o]`` … ``windows[2o+1]`` (interpolation); only those outputs exist."""
+        count = len(windows) // 2
+        if count > _MAX_PERIOD:
+            return None
+        spans = tuple(self.read(windows[2 * o], 1, windows[2 * o + 1] - windows[2 * o] + 1) for o in range(count))
+        return Axis(spans, 0, extent, True)
+
     def dense(self, extent: int = 1) -> Axis:
         """Every output (``extent`` of them) sees every position (a Linear layer over this dim)."""
         return Axis((self.read(0, 1, self.extent),), 0, extent, self.bounded)
@@ -182,6 +190,13 @@ def _all_known(axes: list[Axis | None]) -> tuple[Axis, ...] | None:
 
 
 _MOVES: dict[str, Callable[..., Axis | None]] = {"window": Axis.window, "transposed": Axis.transposed, "adaptive": Axis.adaptive}
+
+
+def _gather(axis: Axis, *args: int) -> Axis | None:
+    return axis.gather(args[:-1], args[-1])
+
+
+_MOVES["gather"] = _gather
 _PLAIN_LAYOUTS: dict[int, tuple[int | None, ...]] = {}
 
 

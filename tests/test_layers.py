@@ -127,6 +127,25 @@ CASES = [
     ("circularpad2d", cc.CircularPad2d((5, 5, 1, 0)), (2, 4, 5), (2, 5, 15), 0, 0, 0, 0),
     ("circularpad1d", cc.CircularPad1d(2), (3, 4), (3, 8), 0, 0, 0, 0),
     ("circularpad3d", cc.CircularPad3d(1), (1, 2, 2, 2), (1, 4, 4, 4), 0, 0, 0, 0),
+    # --- resampling: no parameters, no MACs ---
+    # nearest: ⌊16·2⌋ = 32 per dim; each output copies one input element: 0 FLOPs
+    ("upsample", cc.Upsample(scale_factor=2), (8, 16, 16), (8, 32, 32), 0, 0, 0, 0),
+    # bilinear to size 5×7: 4 taps, 2·4 − 1 = 7 FLOPs per output element: 7·3·5·7 = 735
+    ("upsample-bilinear-size", cc.Upsample(size=(5, 7), mode="bilinear"), (3, 8, 8), (3, 5, 7), 0, 0, 0, 735),
+    # ⌊7·1.5⌋ = ⌊10.5⌋ = 10 (torch truncates); bicubic 16 taps: 31 per element: 31·2·10·10 = 6,200
+    ("upsample-bicubic-fraction", cc.Upsample(scale_factor=1.5, mode="bicubic"), (2, 7, 7), (2, 10, 10), 0, 0, 0, 6_200),
+    # linear 2 taps: 3 per element, 3·4·(⌊9·2.5⌋ = 22) = 264; trilinear 8 taps: 15·1·4·6·6 = 2,160
+    ("upsample-linear", cc.Upsample(scale_factor=2.5, mode="linear", align_corners=True), (4, 9), (4, 22), 0, 0, 0, 264),
+    ("upsample-trilinear", cc.Upsample(scale_factor=2, mode="trilinear"), (1, 2, 3, 3), (1, 4, 6, 6), 0, 0, 0, 2_160),
+    ("upsamplingnearest2d", cc.UpsamplingNearest2d(size=10), (3, 4, 4), (3, 10, 10), 0, 0, 0, 0),
+    # align_corners bilinear: 7·2·8·8 = 896
+    ("upsamplingbilinear2d", cc.UpsamplingBilinear2d(scale_factor=2), (2, 4, 4), (2, 8, 8), 0, 0, 0, 896),
+    # C·r² → C: 18/3² = 2 channels, 4·3 = 12 per dim: a copy
+    ("pixelshuffle", cc.PixelShuffle(3), (18, 4, 4), (2, 12, 12), 0, 0, 0, 0),
+    # 2·2² = 8 channels, 6/2 = 3, 4/2 = 2
+    ("pixelunshuffle", cc.PixelUnshuffle(2), (2, 6, 4), (8, 3, 2), 0, 0, 0, 0),
+    # U-Net's first crop: 64×568×568 → 392×392 from round((568 − 392)/2) = 88: a view
+    ("centercrop", cc.CenterCrop(392), (64, 568, 568), (64, 392, 392), 0, 0, 0, 0),
     # --- Keras' layers (channels first here, as convcalc holds shapes; Keras reads the same H×W×C) ---
     # ⌊(63−7)/2⌋+1 = 29; weights 7·7·16·32 = 25,088 (+32 = 25,120, the issue's figure); MACs 32·29²·16·49 = 21,099,008
     ("keras-conv2d", cc.Conv2D(32, (7, 7), strides=2), (16, 63, 63), (32, 29, 29), 25_088, 32, 21_099_008, 42_198_016),

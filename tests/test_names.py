@@ -49,9 +49,9 @@ def test_a_strided_1x1_conv_is_no_warning_but_a_doesnt_fit_conv_is() -> None:
     ("nn.Conv1DTranspose(3, 8, 3)", "did you mean ConvTranspose1d?"),
     ("Deconvolution2D(8, 3)", "did you mean Conv2DTranspose?"),  # Keras 1's name: Keras' own class first
     ("nn.Deconvolution2D(3, 8, 3)", "did you mean ConvTranspose2d?"),  # torch-named: torch's class
-    ("UpSampling2D(2)", "convcalc has no upsampling or resizing layer yet"),
-    ("nn.Upsample(scale_factor=2)", "convcalc has no upsampling or resizing layer yet"),
-    ("nn.UpsamplingBilinear2d(scale_factor=2)", "convcalc has no upsampling or resizing layer yet"),
+    ("UpSampling2D(2)", "did you mean Upsample?"),  # Keras' name: torch's Upsample (nearest, as Keras' default)
+    ("nn.UpSample(scale_factor=2)", "did you mean Upsample?"),
+    ("nn.DepthToSpace(2)", "did you mean PixelShuffle?"),  # TensorFlow's name for it
     ("nn.Relu()", "did you mean ReLU?"),
     ("layers.ConvTranspose2d(8, 3)", "did you mean Conv2DTranspose?"),  # Keras text: Keras' class of that meaning and dims
     ("layers.ZeroPad2d(1)", "did you mean ZeroPadding2D?"),
@@ -95,7 +95,7 @@ def test_a_missing_name_is_never_answered_across_meanings(name: str) -> None:
 def test_the_table_maps_each_name_to_one_of_its_meaning(foreign: str) -> None:
     hint = did_you_mean(foreign, layer_names())
     if not SAME_AS[foreign]:
-        assert "no upsampling" in hint
+        assert "convcalc has no" in hint
         return
     word = hint.removeprefix("; did you mean ").split("?")[0].split(" ")[0]
     assert word in layer_names(), (foreign, hint)

@@ -285,6 +285,52 @@ PROBES = {
 PROBES["channelshuffle"] = (lambda: nn.ChannelShuffle(2), (8, 16, 16))
 
 
+class _Interpolate(nn.Module):
+    """F.interpolate in a forward body (after a conv, so that no tool takes the module for a leaf)."""
+
+    def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__()
+        self.conv, self.kwargs = nn.Conv2d(8, 8, 1), kwargs
+
+    def forward(self, x):  # type: ignore[no-untyped-def]
+        return F.interpolate(self.conv(x), **self.kwargs)
+
+
+class _PixelShuffleCrop(nn.Module):
+    """ESPCN's F.pixel_shuffle and U-Net's crop by slicing, in a forward body."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(8, 16, 3, padding=1)
+
+    def forward(self, x):  # type: ignore[no-untyped-def]
+        y = F.pixel_shuffle(self.conv(x), 2)
+        return y[:, :, 3:27, 2:26]
+
+
+# resampling: nn.Upsample is hooked by thop and ptflops (whose patched F.interpolate, which Upsample's forward
+# calls, counts it a second time); fvcore counts aten::upsample_nearest2d and upsample_bilinear2d only
+PROBES.update({
+    "upsample_nearest": (lambda: nn.Upsample(scale_factor=2), (8, 16, 16)),
+    "upsample_nearest_size": (lambda: nn.Upsample(size=(20, 24)), (8, 16, 16)),
+    "upsample_nearest_exact": (lambda: nn.Upsample(scale_factor=3, mode="nearest-exact"), (8, 16, 16)),
+    "upsample_bilinear": (lambda: nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False), (8, 16, 16)),
+    "upsample_bilinear_corners": (lambda: nn.Upsample(size=31, mode="bilinear", align_corners=True), (8, 16, 16)),
+    "upsample_bicubic": (lambda: nn.Upsample(scale_factor=1.5, mode="bicubic"), (8, 16, 16)),
+    "upsample_linear": (lambda: nn.Upsample(scale_factor=2.5, mode="linear"), (8, 16)),
+    "upsample_nearest_1d": (lambda: nn.Upsample(scale_factor=2), (8, 16)),
+    "upsample_trilinear": (lambda: nn.Upsample(scale_factor=2, mode="trilinear"), (8, 4, 6, 6)),
+    "upsample_nearest_3d": (lambda: nn.Upsample(scale_factor=(1, 2, 2)), (8, 4, 6, 6)),
+    "upsampling_nearest2d": (lambda: nn.UpsamplingNearest2d(scale_factor=2), (8, 16, 16)),
+    "upsampling_bilinear2d": (lambda: nn.UpsamplingBilinear2d(size=(24, 20)), (8, 16, 16)),
+    "interpolate_bilinear": (lambda: _Interpolate(scale_factor=2, mode="bilinear"), (8, 16, 16)),
+    "interpolate_nearest_size": (lambda: _Interpolate(size=(20, 24)), (8, 16, 16)),
+    "interpolate_bicubic_corners": (lambda: _Interpolate(scale_factor=1.5, mode="bicubic", align_corners=True), (8, 16, 16)),
+    "pixel_shuffle": (lambda: nn.PixelShuffle(2), (8, 16, 16)),
+    "pixel_shuffle_crop": (_PixelShuffleCrop, (8, 16, 16)),
+})
+
+
 @pytest.mark.parametrize("name", sorted(PROBES))
 def test_probe_profiles_match_the_tools(name: str) -> None:
     """One layer or one trap at a time, counted by from_torch and by every tool."""

@@ -194,11 +194,12 @@ class Reach:
     ``"transposed"`` (per dim ``(kernel, stride, dilation, padding)``: output o reads the
     inputs i with o + P = i·S + j·D), ``"adaptive"`` (per dim ``(in, out)``: torch's adaptive
     windows), ``"flatten"`` (positions become features), ``"dense"`` (each output reads the
-    whole last dim: a Linear layer), ``"permute"`` (``order`` is the new order of dims) or ``"global"``
-    (each output reads every position, and the positions are gone: Keras' global pools).
+    whole last dim: a Linear layer), ``"permute"`` (``order`` is the new order of dims), ``"global"``
+    (each output reads every position, and the positions are gone: Keras' global pools) or ``"gather"``
+    (per dim, explicit windows: output o reads ``dims[d][2o]`` … ``dims[d][2o+1]``; interpolation).
     """
 
-    kind: Literal["same", "window", "transposed", "adaptive", "flatten", "dense", "permute", "global"] = "same"
+    kind: Literal["same", "window", "transposed", "adaptive", "flatten", "dense", "permute", "global", "gather"] = "same"
     dims: tuple[tuple[int, ...], ...] = ()
     order: tuple[int, ...] = ()
 
@@ -359,6 +360,9 @@ class Leaf(Layer, abstract=True):
     torch_also: ClassVar[tuple[str, ...]] = ()
     #: Whether torch's FlopCounterMode counts its FLOPs (2 per multiply-accumulate); verify holds those.
     flop_counter: ClassVar[bool] = False
+    #: aten ops (names without the overload) that ``from_torch`` reads back as this layer where a forward
+    #: body calls them (``upsample_bilinear2d`` from F.interpolate), through :meth:`from_aten`.
+    aten: ClassVar[tuple[str, ...]] = ()
     #: Whether the framework whose text names it writes tensors channels last (Keras' H×W×C): a network
     #: that starts with such a layer reads and prints its shapes H×W×C.
     channels_last: ClassVar[bool] = False
@@ -406,6 +410,12 @@ class Leaf(Layer, abstract=True):
                 Step("FLOPs", "FLOPs", value=effect.flops))
 
     # --- the torch binding: spec fields are torch's constructor arguments ---
+
+    @classmethod
+    def from_aten(cls, op: str, args: tuple[Any, ...], in_shape: Shape, out_shape: Shape) -> Leaf | None:
+        """This layer read back from one of its :attr:`aten` ops: the op's arguments after the input are plain
+        values (sizes, scales, flags); shapes have their batch dim. None where the call is not this layer."""
+        return None
 
     def torch_equivalent(self) -> Leaf | None:
         """Another layer torch builds this one as (a depthwise conv is a grouped Conv2d), or None."""

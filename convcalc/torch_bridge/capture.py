@@ -87,7 +87,7 @@ _ELEMENTWISE = {"add", "sub", "mul", "div", "relu", "sigmoid", "tanh", "gelu", "
 _VIEWS = {"view", "_unsafe_view", "reshape", "permute", "transpose", "t", "expand", "squeeze", "unsqueeze", "flatten",
           "slice", "select", "split", "split_with_sizes", "chunk", "unbind", "narrow", "as_strided", "alias",
           "view_as", "expand_as", "unflatten"}
-_COPIES = {"clone", "contiguous", "cat", "stack", "channel_shuffle", "native_channel_shuffle", "pixel_shuffle",
+_COPIES = {"clone", "contiguous", "cat", "stack", "channel_shuffle", "native_channel_shuffle",
            "roll", "flip", "pad", "constant_pad_nd", "reflection_pad1d", "reflection_pad2d", "replication_pad2d"}
 _IGNORED = {"detach", "lift_fresh", "_to_copy", "empty", "empty_like", "zeros", "zeros_like", "ones", "ones_like",
             "full", "full_like", "arange", "new_empty", "new_zeros", "new_ones", "copy_", "fill", "fill_", "sym_size",
@@ -124,6 +124,8 @@ class _Session(TorchDispatchMode):
         #: functional name -> the layer type declaring it (its ``functional`` forms), for ops in a forward body
         self.functions = {name: cls for cls in LAYER_TYPES.values() if issubclass(cls, Leaf)
                           for name in cls.functional_forms()}
+        #: aten op -> the layer type reading it back (its ``aten`` ops: F.interpolate's upsample_bilinear2d, …)
+        self.aten = {name: cls for cls in LAYER_TYPES.values() if issubclass(cls, Leaf) for name in cls.aten}
         self.stack: list[_Frame] = []
         self.out = Rows(batch, dtype_bytes)
         self.rows = self.out.rows
@@ -260,6 +262,12 @@ class _Session(TorchDispatchMode):
             effect = spec.effect(in_shape[1:])
             add(frame.path, base, in_shape, out_shape, effect.macs * in_shape[0], effect.flops * in_shape[0],
                 effect.new_tensor, effect.formula, module=frame.module, spec=spec)
+        elif (spec := self._aten_spec(base, args, in_shape, out_shape)) is not None:  # F.interpolate, F.pixel_shuffle, …
+            effect = checked(spec.effect(in_shape[1:]))
+            fld = self.field_of([first]).advance(effect.reach, effect.output_shape)
+            self.mark(out, fld)
+            add(frame.path, spec.kind, in_shape, out_shape, effect.macs * in_shape[0], effect.flops * in_shape[0],
+                effect.new_tensor, effect.formula, module=frame.module, spec=spec)
         elif base in _ELEMENTWISE:
             add(frame.path, base.lstrip("_"), in_shape, out_shape, 0, numel(out_shape), not inplace,
                       f"{base} in forward, 1 per element", module=frame.module)
@@ -282,6 +290,20 @@ class _Session(TorchDispatchMode):
         else:
             add(frame.path, base, in_shape, out_shape, 0, 0, True, f"aten.{name}", module=frame.module,
                       warning=f"aten.{name} has no convcalc formula; its cost is not counted", unsupported=True)
+
+    def _aten_spec(self, base: str, args: tuple[Any, ...], in_shape: Shape, out_shape: Shape) -> Leaf | None:
+        """The layer an aten op is, where a layer type declares that op (:attr:`Leaf.aten`) and reads it back;
+        None when none does, or when what it reads back does not give torch's own output shape."""
+        cls = self.aten.get(base)
+        if cls is None or not in_shape:
+            return None
+        try:
+            spec = cls.from_aten(base, args, in_shape, out_shape)
+            if spec is None or tuple(spec.effect(in_shape[1:]).output_shape) != tuple(out_shape[1:]):
+                return None
+        except (ConvCalcError, TypeError, ValueError):
+            return None
+        return spec
 
     def _declared(self, base: str, inplace: bool, in_shape: Shape) -> Leaf | None:
         """The layer an aten op is, where a layer type declares a functional form of that name and needs no
@@ -331,6 +353,12 @@ class _Session(TorchDispatchMode):
             if order[0] != 0:  # the batch moved: not a layout convcalc follows
                 return Field.unknown()
             return first.advance(Reach("permute", order=tuple(d - 1 for d in order[1:])), out_shape[1:])
+        if base == "slice" and rank > 2 and len(args) > 1 and args[1] % rank > 1:  # a crop of one spatial dim (U-Net's)
+            dim, start = args[1] % rank, args[2] if len(args) > 2 and args[2] is not None else 0
+            step = args[4] if len(args) > 4 else 1
+            start = start + in_shape[dim] if start < 0 else min(start, in_shape[dim])
+            dims = tuple((1, step, 1, -start) if d == dim else (1, 1, 1, 0) for d in range(2, rank))
+            return first.advance(Reach("window", dims), out_shape[1:])  # output o reads input start + o·step
         if base in ("slice", "select", "narrow", "split", "split_with_sizes", "chunk", "unbind"):
             dim = args[1] if base in ("slice", "select", "narrow") else args[2] if len(args) > 2 else 0
             keeps_positions = rank > 2 and dim % rank == 1 and out_shape[2:] == in_shape[2:]

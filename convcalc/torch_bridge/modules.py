@@ -84,6 +84,22 @@ class LayerScale(_Spec):
         return x * self.gamma
 
 
+class CenterCrop(_Spec):
+    """torchvision.transforms.CenterCrop on the last two dims, as torchvision computes it for a tensor: zero
+    padding first where the crop is larger ((O − I)//2 before, the rest after), then the slice from
+    round((I − O)/2)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h, w = self.convcalc_spec.size
+        height, width = x.shape[-2], x.shape[-1]
+        if h > height or w > width:
+            left, top = max(w - width, 0) // 2, max(h - height, 0) // 2
+            x = nn.functional.pad(x, [left, max(w - width, 0) - left, top, max(h - height, 0) - top])
+            height, width = x.shape[-2], x.shape[-1]
+        top, left = int(round((height - h) / 2.0)), int(round((width - w) / 2.0))
+        return x[..., top:top + h, left:left + w]
+
+
 class Add(_Spec):
     def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         return a + b
