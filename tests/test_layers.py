@@ -251,7 +251,7 @@ def test_layer_counts(layer, shape, out, weights, biases, macs, flops) -> None:
 def test_every_layer_type_has_a_case() -> None:
     """A new layer type must come with a hand-derived case here (blocks and joins are tested below)."""
     covered = {type(c[1]).kind for c in CASES}
-    structural = {"sequential", "residual", "concat", "scale", "squeezeexcitation", "add", "cat", "mul"}
+    structural = {"sequential", "residual", "concat", "scale", "squeezeexcitation", "product", "add", "cat", "mul"}
     variants = {"maxpool1d", "maxpool3d", "avgpool1d", "avgpool3d", "adaptiveavgpool1d", "adaptiveavgpool3d",
                 "adaptivemaxpool1d", "adaptivemaxpool3d", "convtranspose1d", "convtranspose3d", "batchnorm3d",
                 "conv2d", "separableconv2d", "maxunpool1d", "maxunpool3d"}  # nd variants share one implementation; separable: test_seeds
@@ -340,6 +340,21 @@ def test_squeeze_excitation_gates_the_input() -> None:
     assert (mul.kind, mul.output_shape, mul.flops) == ("mul", (16, 8, 8), 16 * 8 * 8)
     with pytest.raises(cc.ShapeError, match="does not broadcast"):
         cc.summary(cc.Scale(cc.Conv2d(4, 2, 1)), (4, 3, 3))
+
+
+def test_product_multiplies_two_branches() -> None:
+    """LRASPP's head: cbr(x) · scale(x), the second broadcast over the first."""
+    net = cc.Product({"cbr": cc.Sequential(cc.Conv2d(8, 4, 1, bias=False), cc.ReLU()),
+                      "scale": cc.Sequential(cc.AdaptiveAvgPool2d(1), cc.Conv2d(8, 4, 1, bias=False), cc.Sigmoid())})
+    report = cc.summary(net, (8, 5, 5))
+    assert [r.path for r in report.rows] == ["cbr.0", "cbr.1", "scale.0", "scale.1", "scale.2", "mul"]
+    assert report.totals.params == 8 * 4 + 8 * 4  # two 1×1 convs without bias
+    mul = report.rows[-1]
+    assert (mul.kind, mul.output_shape, mul.flops) == ("mul", (4, 5, 5), 4 * 5 * 5)
+    with pytest.raises(cc.SpecError, match="Product: needs two branches"):
+        cc.Product(cc.ReLU())
+    with pytest.raises(cc.ShapeError, match="does not broadcast"):
+        cc.summary(cc.Product(cc.Conv2d(8, 4, 1), cc.Conv2d(8, 2, 1)), (8, 5, 5))
 
 
 def test_residual_activation_runs_after_the_sum() -> None:

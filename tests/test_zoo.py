@@ -122,9 +122,11 @@ def test_rows_sum_to_totals(name: str) -> None:
 
 #: Models whose classifier expects one input size (no adaptive pool before it).
 FIXED_INPUT = {"lenet5", "alexnet", "alexnet_2012", "vgg_a_lrn", "vgg_c"}
+#: Models that are not 1000-class classifiers (tested on their own below).
+DENSE = {"dcgan_generator", "dcgan_discriminator", "unet", "espcn", "fcn_resnet50", "deeplabv3_resnet50", "lraspp_mobilenet_v3_large"}
 
 
-@pytest.mark.parametrize("name", [n for n in cc.models.list() if n not in FIXED_INPUT])
+@pytest.mark.parametrize("name", [n for n in cc.models.list() if n not in FIXED_INPUT | DENSE])
 def test_adaptive_models_take_other_inputs(name: str) -> None:
     for shape in ((3, 320, 320), (3, 256, 384)):
         report = cc.summary(name, input_shape=shape)
@@ -145,3 +147,86 @@ def test_published_models_are_built_once_and_variants_fresh() -> None:
     # torchvision's ResNet-50 fc: 2048·1000 + 1000; with 10 classes 2048·10 + 10
     assert cc.summary("resnet50").totals.params - cc.summary(ten.net, ten.input_shape).totals.params == \
         (2048 * 1000 + 1000) - (2048 * 10 + 10)
+
+
+# --- the dense-prediction and generative entries, by hand and from their sources ---
+
+
+def test_unet_figures_by_hand() -> None:
+    # Ronneberger et al. 2015, Figure 1; a 3×3 conv holds 9·Cin·Cout + Cout, a 2×2 up-conv 4·Cin·Cout + Cout.
+    # contracting: 1→64: 640 + 36,928 = 37,568; 64→128: 73,856 + 147,584 = 221,440;
+    #   128→256: 295,168 + 590,080 = 885,248; 256→512: 1,180,160 + 2,359,808 = 3,539,968;
+    #   512→1024: 4,719,616 + 9,438,208 = 14,157,824                       (sum 18,842,048)
+    # expanding: up-conv 1024→512 2,097,664 + 1024→512 4,719,104 + 512→512 2,359,808 = 9,176,576;
+    #   512→256: 524,544 + 1,179,904 + 590,080 = 2,294,528; 256→128: 131,200 + 295,040 + 147,584 = 573,824;
+    #   128→64: 32,832 + 73,792 + 36,928 = 143,552; final 1×1 64→2: 130     (sum 12,188,610)
+    assert 18_842_048 + 12_188_610 == 31_030_658
+    report = cc.summary("unet")
+    assert report.totals.params == 31_030_658
+    assert report.input_shape == (1, 572, 572) and report.output_shape == (2, 388, 388)
+    # the sizes of Figure 1: 572→570→568, pool 284→282→280, 140→138→136, 68→66→64, 32→30→28; up 56, 104, 200, 392
+    crops = [(r.input_shape, r.output_shape) for r in report.rows if r.kind == "centercrop"]
+    assert sorted(crops) == sorted([((64, 568, 568), (64, 392, 392)), ((128, 280, 280), (128, 200, 200)),
+                                    ((256, 136, 136), (256, 104, 104)), ((512, 64, 64), (512, 56, 56))])
+    cats = [r.output_shape for r in report.rows if r.kind == "cat"]
+    assert sorted(cats) == sorted([(1024, 56, 56), (512, 104, 104), (256, 200, 200), (128, 392, 392)])
+
+
+def test_unet_at_another_size() -> None:
+    # 188, a size the paper's rule allows: 188→184, pool 92→88, 44→40, 20→16, 8→4 at the bottom;
+    # each way up: up-conv 4→8, crop the copy to 8, two convs 8→4
+    model = cc.models.get("unet", resolution=188)
+    report = cc.summary(model)
+    assert report.input_shape == (1, 188, 188) and report.totals.params == 31_030_658
+    assert report.output_shape == (2, 4, 4)
+    with pytest.raises(cc.SpecError, match="depth 3 gets 2×2; its two unpadded 3×3 convs need at least 5×5"):
+        cc.models.get("unet", resolution=20)  # 20→16, pool 8→4, pool 2: too small
+
+
+def test_espcn_figures_by_hand() -> None:
+    # conv 5×5 1→64: 25·64 + 64 = 1,664; conv 3×3 64→32: 9·64·32 + 32 = 18,464; conv 3×3 32→9: 9·32·9 + 9 = 2,601
+    report = cc.summary("espcn")
+    assert report.totals.params == 1_664 + 18_464 + 2_601 == 22_729
+    assert report.output_shape == (1, 672, 672)  # 224·3: the r²=9 channels shuffled into 3×3 blocks
+    # MACs at 224²: 224²·(1,600 + 18,432 + 2,592) = 50,176·22,624
+    assert report.totals.macs == 224 * 224 * (1_600 + 18_432 + 2_592)
+    assert cc.summary("espcn", input_shape=(1, 100, 80)).output_shape == (1, 300, 240)
+
+
+def test_dcgan_figures_by_hand() -> None:
+    # generator: 4·4·(100·512 + 512·256 + 256·128 + 128·64 + 64·3) = 3,574,784 weights, BN 2·(512+256+128+64) = 1,920
+    generator = cc.summary("dcgan_generator")
+    assert generator.totals.params == 16 * (100 * 512 + 512 * 256 + 256 * 128 + 128 * 64 + 64 * 3) + 2 * (512 + 256 + 128 + 64)
+    assert generator.totals.params == 3_576_704 and generator.output_shape == (3, 64, 64)
+    # discriminator: 4·4·(3·64 + 64·128 + 128·256 + 256·512 + 512·1) = 2,763,776 weights, BN 2·(128+256+512) = 1,792
+    discriminator = cc.summary("dcgan_discriminator")
+    assert discriminator.totals.params == 16 * (3 * 64 + 64 * 128 + 128 * 256 + 256 * 512 + 512) + 2 * (128 + 256 + 512)
+    assert discriminator.totals.params == 2_765_568 and discriminator.output_shape == (1, 1, 1)
+    # the generator's sizes: 1→4 (stride 1, no padding), then (I−1)·2 − 2 + 4 = 2I: 8, 16, 32, 64
+    assert [r.output_shape[1] for r in generator.rows if r.kind == "convtranspose2d"] == [4, 8, 16, 32, 64]
+
+
+#: torchvision's documented parameter counts include the auxiliary FCNHead(1024 → 256 → 21) on layer3:
+#: 1024·256·9 (3×3 conv, no bias) + 2·256 (batch norm) + 256·21 + 21 (1×1 conv) = 2,365,205.
+AUX_HEAD = 1024 * 256 * 9 + 2 * 256 + 256 * 21 + 21
+TORCHVISION_DOCS = {"fcn_resnet50": (35_322_218, AUX_HEAD), "deeplabv3_resnet50": (42_004_074, AUX_HEAD),
+                    "lraspp_mobilenet_v3_large": (3_221_538, 0)}
+
+
+@pytest.mark.parametrize("name", sorted(TORCHVISION_DOCS))
+def test_segmentation_models_against_torchvision_docs(name: str) -> None:
+    documented, aux = TORCHVISION_DOCS[name]
+    report = cc.summary(name)
+    assert AUX_HEAD == 2_365_205
+    assert report.totals.params == documented - aux
+    assert report.input_shape == (3, 520, 520) and report.output_shape == (21, 520, 520)
+    assert report.rows[-1].kind == "upsample" and report.rows[-1].call == "F.interpolate"
+    other = cc.summary(cc.models.get(name, resolution=(480, 640), num_classes=10))
+    assert other.output_shape == (10, 480, 640)
+
+
+def test_segmentation_resolution_is_checked() -> None:
+    with pytest.raises(cc.SpecError, match=r"fcn_resnet50: resolution must be a positive size or \(height, width\), got \(0, 5\)"):
+        cc.models.get("fcn_resnet50", resolution=(0, 5))
+    with pytest.raises(cc.SpecError, match="resolution must be"):
+        cc.models.get("lraspp_mobilenet_v3_large", resolution=(520, 520, 3))

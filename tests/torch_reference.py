@@ -439,12 +439,12 @@ class BasicBlock(nn.Module):
 class Bottleneck(nn.Module):
     expansion = 4
 
-    def __init__(self, inplanes, planes, stride=1, downsample=None, groups=1, base_width=64):
+    def __init__(self, inplanes, planes, stride=1, downsample=None, groups=1, base_width=64, dilation=1):
         super().__init__()
         width = int(planes * (base_width / 64.0)) * groups
         self.conv1 = nn.Conv2d(inplanes, width, 1, bias=False)
         self.bn1 = nn.BatchNorm2d(width)
-        self.conv2 = nn.Conv2d(width, width, 3, stride, 1, groups=groups, bias=False)
+        self.conv2 = nn.Conv2d(width, width, 3, stride, padding=dilation, dilation=dilation, groups=groups, bias=False)
         self.bn2 = nn.BatchNorm2d(width)
         self.conv3 = nn.Conv2d(width, planes * self.expansion, 1, bias=False)
         self.bn3 = nn.BatchNorm2d(planes * self.expansion)
@@ -461,29 +461,38 @@ class Bottleneck(nn.Module):
 
 
 class ResNet(nn.Module):
-    def __init__(self, block, layers, groups=1, width_per_group=64):
+    """``replace_stride_with_dilation`` (layer2..4) as torchvision: stride 1 and the dilation doubled instead;
+    the stage's first block keeps the previous dilation (the segmentation backbones: [False, True, True])."""
+
+    def __init__(self, block, layers, groups=1, width_per_group=64, replace_stride_with_dilation=(False, False, False)):
         super().__init__()
-        self.inplanes, self.groups, self.base_width = 64, groups, width_per_group
+        self.inplanes, self.groups, self.base_width, self.dilation = 64, groups, width_per_group, 1
         self.conv1 = nn.Conv2d(3, 64, kernel_size=7, stride=2, padding=3, bias=False)
         self.bn1 = nn.BatchNorm2d(64)
         self.relu = nn.ReLU(inplace=True)
         self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
         self.layer1 = self._make_layer(block, 64, layers[0])
-        self.layer2 = self._make_layer(block, 128, layers[1], stride=2)
-        self.layer3 = self._make_layer(block, 256, layers[2], stride=2)
-        self.layer4 = self._make_layer(block, 512, layers[3], stride=2)
+        self.layer2 = self._make_layer(block, 128, layers[1], stride=2, dilate=replace_stride_with_dilation[0])
+        self.layer3 = self._make_layer(block, 256, layers[2], stride=2, dilate=replace_stride_with_dilation[1])
+        self.layer4 = self._make_layer(block, 512, layers[3], stride=2, dilate=replace_stride_with_dilation[2])
         self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
         self.fc = nn.Linear(512 * block.expansion, 1000)
 
-    def _make_layer(self, block, planes, blocks, stride=1):
+    def _make_layer(self, block, planes, blocks, stride=1, dilate=False):
         downsample = None
+        previous_dilation = self.dilation
+        if dilate:
+            self.dilation *= stride
+            stride = 1
         if stride != 1 or self.inplanes != planes * block.expansion:
             downsample = nn.Sequential(
                 nn.Conv2d(self.inplanes, planes * block.expansion, 1, stride, bias=False),
                 nn.BatchNorm2d(planes * block.expansion))
-        layers = [block(self.inplanes, planes, stride, downsample, self.groups, self.base_width)]
+        extra = {"dilation": previous_dilation} if previous_dilation > 1 else {}
+        layers = [block(self.inplanes, planes, stride, downsample, self.groups, self.base_width, **extra)]
         self.inplanes = planes * block.expansion
-        layers += [block(self.inplanes, planes, groups=self.groups, base_width=self.base_width)
+        extra = {"dilation": self.dilation} if self.dilation > 1 else {}
+        layers += [block(self.inplanes, planes, groups=self.groups, base_width=self.base_width, **extra)
                    for _ in range(1, blocks)]
         return nn.Sequential(*layers)
 
@@ -710,14 +719,16 @@ def _bn_v3(c):
 
 
 class InvertedResidualV3(nn.Module):
-    def __init__(self, cin, k, exp, cout, use_se, act, stride):
+    def __init__(self, cin, k, exp, cout, use_se, act, stride, dilation=1):
         super().__init__()
         self.use_res_connect = stride == 1 and cin == cout
+        self._is_cn = stride > 1  # torchvision marks the stride-2 blocks (the segmentation heads read C2 from them)
         act_layer = nn.Hardswish if act == "HS" else nn.ReLU
         layers: list[nn.Module] = []
         if exp != cin:
             layers.append(conv_norm_act(cin, exp, 1, norm=_bn_v3, act=act_layer))
-        layers.append(conv_norm_act(exp, exp, k, stride=stride, groups=exp, norm=_bn_v3, act=act_layer))
+        layers.append(conv_norm_act(exp, exp, k, stride=1 if dilation > 1 else stride, groups=exp, norm=_bn_v3,
+                                    act=act_layer, dilation=dilation))
         if use_se:
             layers.append(SqueezeExcitation(exp, _make_divisible(exp // 4, 8), scale_act=nn.Hardsigmoid))
         layers.append(conv_norm_act(exp, cout, 1, norm=_bn_v3, act=None))
@@ -731,10 +742,12 @@ class InvertedResidualV3(nn.Module):
 
 
 class MobileNetV3(nn.Module):
-    def __init__(self, setting, last_channel):
+    def __init__(self, setting, last_channel, dilated=False):
         super().__init__()
         layers: list[nn.Module] = [conv_norm_act(3, setting[0][0], 3, stride=2, norm=_bn_v3, act=nn.Hardswish)]
-        layers += [InvertedResidualV3(*cfg) for cfg in setting]
+        # dilated (torchvision's dilated=True): the last stage, the last three rows, takes dilation 2
+        layers += [InvertedResidualV3(*cfg, dilation=2 if dilated and i >= len(setting) - 3 else 1)
+                   for i, cfg in enumerate(setting)]
         last_in = setting[-1][3]
         layers.append(conv_norm_act(last_in, 6 * last_in, 1, norm=_bn_v3, act=nn.Hardswish))
         self.features = nn.Sequential(*layers)
@@ -924,6 +937,202 @@ class ConvNeXt(nn.Module):
 
 
 # --------------------------------------------------------------------------
+# DCGAN -- the PyTorch DCGAN tutorial's Generator and Discriminator for 64x64
+# images (Radford et al. 2016): nz=100, ngf=ndf=64, nc=3.
+# --------------------------------------------------------------------------
+
+
+class DCGANGenerator(nn.Module):
+    def __init__(self, nz=100, ngf=64, nc=3):
+        super().__init__()
+        self.main = nn.Sequential(
+            nn.ConvTranspose2d(nz, ngf * 8, 4, 1, 0, bias=False), nn.BatchNorm2d(ngf * 8), nn.ReLU(True),
+            nn.ConvTranspose2d(ngf * 8, ngf * 4, 4, 2, 1, bias=False), nn.BatchNorm2d(ngf * 4), nn.ReLU(True),
+            nn.ConvTranspose2d(ngf * 4, ngf * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ngf * 2), nn.ReLU(True),
+            nn.ConvTranspose2d(ngf * 2, ngf, 4, 2, 1, bias=False), nn.BatchNorm2d(ngf), nn.ReLU(True),
+            nn.ConvTranspose2d(ngf, nc, 4, 2, 1, bias=False), nn.Tanh())
+
+    def forward(self, x):
+        return self.main(x)
+
+
+class DCGANDiscriminator(nn.Module):
+    def __init__(self, nc=3, ndf=64):
+        super().__init__()
+        self.main = nn.Sequential(
+            nn.Conv2d(nc, ndf, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(ndf, ndf * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ndf * 2), nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(ndf * 2, ndf * 4, 4, 2, 1, bias=False), nn.BatchNorm2d(ndf * 4), nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(ndf * 4, ndf * 8, 4, 2, 1, bias=False), nn.BatchNorm2d(ndf * 8), nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(ndf * 8, 1, 4, 1, 0, bias=False), nn.Sigmoid())
+
+    def forward(self, x):
+        return self.main(x)
+
+
+# --------------------------------------------------------------------------
+# U-Net -- Ronneberger et al. 2015, Figure 1: unpadded 3x3 convs + ReLU,
+# 2x2 max pool, 2x2 up-convolution halving the channels, the contracting
+# path's map center-cropped to the up path's size and concatenated (copy
+# first), a final 1x1 conv to 2 classes. 1x572x572 in, 2x388x388 out.
+# --------------------------------------------------------------------------
+
+
+def _unet_pair(cin, cout):
+    return nn.Sequential(nn.Conv2d(cin, cout, 3), nn.ReLU(inplace=True), nn.Conv2d(cout, cout, 3), nn.ReLU(inplace=True))
+
+
+def _center_crop(x, size):
+    """The middle ``size`` of x; U-Net's margins are even (Figure 1's sizes), so (I - O) / 2 on each side."""
+    top, left = ((i - o) // 2 for i, o in zip(x.shape[-2:], size))
+    return x[..., top:top + size[0], left:left + size[1]]
+
+
+class UNet(nn.Module):
+    def __init__(self, in_channels=1, num_classes=2, widths=(64, 128, 256, 512, 1024)):
+        super().__init__()
+        self.down = nn.ModuleList(_unet_pair(cin, cout) for cin, cout in zip((in_channels, *widths[:-1]), widths))
+        self.pool = nn.MaxPool2d(2)
+        ups = list(reversed(widths))
+        self.upconv = nn.ModuleList(nn.ConvTranspose2d(w, w // 2, 2, stride=2) for w in ups[:-1])
+        self.up = nn.ModuleList(_unet_pair(w, w // 2) for w in ups[:-1])
+        self.final = nn.Conv2d(widths[0], num_classes, 1)
+
+    def forward(self, x):
+        skips = []
+        for i, pair in enumerate(self.down):
+            x = pair(x)
+            if i < len(self.down) - 1:
+                skips.append(x)
+                x = self.pool(x)
+        for upconv, pair, skip in zip(self.upconv, self.up, reversed(skips)):
+            x = upconv(x)
+            x = pair(torch.cat([_center_crop(skip, x.shape[-2:]), x], dim=1))
+        return self.final(x)
+
+
+# --------------------------------------------------------------------------
+# ESPCN -- Shi et al. 2016, x3: (f1, n1) = (5, 64), (f2, n2) = (3, 32), f3 = 3
+# to r^2 = 9 channels, tanh after the first two convs, then the sub-pixel
+# shuffle (nn.PixelShuffle(3)); 'same' padding, one (Y) channel.
+# --------------------------------------------------------------------------
+
+
+class ESPCN(nn.Module):
+    def __init__(self, upscale=3, channels=1):
+        super().__init__()
+        self.features = nn.Sequential(nn.Conv2d(channels, 64, 5, padding=2), nn.Tanh(),
+                                      nn.Conv2d(64, 32, 3, padding=1), nn.Tanh())
+        self.sub_pixel = nn.Sequential(nn.Conv2d(32, channels * upscale ** 2, 3, padding=1), nn.PixelShuffle(upscale))
+
+    def forward(self, x):
+        return self.sub_pixel(self.features(x))
+
+
+# --------------------------------------------------------------------------
+# Segmentation -- torchvision.models.segmentation fcn_resnet50,
+# deeplabv3_resnet50 (ResNet-50 with replace_stride_with_dilation
+# [False, True, True], output stride 8) and lraspp_mobilenet_v3_large
+# (MobileNetV3-Large features, dilated), 21 classes, no auxiliary head;
+# the logits are interpolated back to the input size (bilinear).
+# --------------------------------------------------------------------------
+
+
+class _ResNetBackbone(nn.Module):
+    """torchvision's IntermediateLayerGetter over a ResNet: every child up to layer4 (no pool, no fc)."""
+
+    def __init__(self):
+        super().__init__()
+        resnet = ResNet(Bottleneck, [3, 4, 6, 3], replace_stride_with_dilation=(False, True, True))
+        for name in ("conv1", "bn1", "relu", "maxpool", "layer1", "layer2", "layer3", "layer4"):
+            self.add_module(name, getattr(resnet, name))
+
+    def forward(self, x):
+        for module in self.children():
+            x = module(x)
+        return x
+
+
+class _ASPPPooling(nn.Sequential):
+    def __init__(self, cin, cout):
+        super().__init__(nn.AdaptiveAvgPool2d(1), nn.Conv2d(cin, cout, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU())
+
+    def forward(self, x):
+        size = x.shape[-2:]
+        for module in self:
+            x = module(x)
+        return F.interpolate(x, size=size, mode="bilinear", align_corners=False)
+
+
+class _ASPP(nn.Module):
+    def __init__(self, cin, rates=(12, 24, 36), cout=256):
+        super().__init__()
+        branches: list[nn.Module] = [nn.Sequential(nn.Conv2d(cin, cout, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU())]
+        branches += [nn.Sequential(nn.Conv2d(cin, cout, 3, padding=r, dilation=r, bias=False), nn.BatchNorm2d(cout), nn.ReLU())
+                     for r in rates]
+        branches.append(_ASPPPooling(cin, cout))
+        self.convs = nn.ModuleList(branches)
+        self.project = nn.Sequential(nn.Conv2d(len(branches) * cout, cout, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(),
+                                     nn.Dropout(0.5))
+
+    def forward(self, x):
+        return self.project(torch.cat([branch(x) for branch in self.convs], dim=1))
+
+
+class _Segmenter(nn.Module):
+    """Backbone, head, and F.interpolate back to the input's size (torchvision's _SimpleSegmentationModel)."""
+
+    def __init__(self, backbone, classifier):
+        super().__init__()
+        self.backbone, self.classifier = backbone, classifier
+
+    def forward(self, x):
+        out = self.classifier(self.backbone(x))
+        return F.interpolate(out, size=x.shape[-2:], mode="bilinear", align_corners=False)
+
+
+def fcn_resnet50(num_classes=21):
+    head = nn.Sequential(nn.Conv2d(2048, 512, 3, padding=1, bias=False), nn.BatchNorm2d(512), nn.ReLU(),
+                         nn.Dropout(0.1), nn.Conv2d(512, num_classes, 1))
+    return _Segmenter(_ResNetBackbone(), head)
+
+
+def deeplabv3_resnet50(num_classes=21):
+    head = nn.Sequential(_ASPP(2048), nn.Conv2d(256, 256, 3, padding=1, bias=False), nn.BatchNorm2d(256), nn.ReLU(),
+                         nn.Conv2d(256, num_classes, 1))
+    return _Segmenter(_ResNetBackbone(), head)
+
+
+class LRASPP(nn.Module):
+    """torchvision's LRASPP over MobileNetV3-Large: "low" is the output of the last stride-8 stage
+    (features[4], 40 channels), "high" the last features (960 channels, output stride 16 when dilated)."""
+
+    def __init__(self, num_classes=21, inter=128):
+        super().__init__()
+        features = MobileNetV3(_MOBILENET_V3_LARGE, 1280, dilated=True).features
+        stages = [0] + [i for i, b in enumerate(features) if getattr(b, "_is_cn", False)] + [len(features) - 1]
+        self.low_pos, high_pos = stages[-4], stages[-1]
+        self.backbone = features[:high_pos + 1]
+        low_channels, high_channels = 40, features[high_pos][0].out_channels
+        self.cbr = nn.Sequential(nn.Conv2d(high_channels, inter, 1, bias=False), nn.BatchNorm2d(inter), nn.ReLU(inplace=True))
+        self.scale = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(high_channels, inter, 1, bias=False), nn.Sigmoid())
+        self.low_classifier = nn.Conv2d(low_channels, num_classes, 1)
+        self.high_classifier = nn.Conv2d(inter, num_classes, 1)
+
+    def forward(self, x):
+        y = x
+        for i, module in enumerate(self.backbone):
+            y = module(y)
+            if i == self.low_pos:
+                low = y
+        high = y
+        h = self.cbr(high) * self.scale(high)
+        h = F.interpolate(h, size=low.shape[-2:], mode="bilinear", align_corners=False)
+        out = self.low_classifier(low) + self.high_classifier(h)
+        return F.interpolate(out, size=x.shape[-2:], mode="bilinear", align_corners=False)
+
+
+# --------------------------------------------------------------------------
 # Registry
 # --------------------------------------------------------------------------
 
@@ -955,12 +1164,24 @@ BUILDERS: dict[str, Callable[[], nn.Module]] = {
     "efficientnet_b0": lambda: EfficientNet(_EFFICIENTNET_B0),
     "shufflenet_v2_x1_0": ShuffleNetV2,
     "convnext_tiny": ConvNeXt,
+    "dcgan_generator": DCGANGenerator,
+    "dcgan_discriminator": DCGANDiscriminator,
+    "unet": UNet,
+    "espcn": ESPCN,
+    "fcn_resnet50": fcn_resnet50,
+    "deeplabv3_resnet50": deeplabv3_resnet50,
+    "lraspp_mobilenet_v3_large": LRASPP,
 }
 
 INPUTS: dict[str, tuple[int, ...]] = {
     name: (1, 32, 32) if name == "lenet5"
     else (3, 227, 227) if name in ("alexnet", "alexnet_2012")
     else (3, 299, 299) if name == "inception_v3"
+    else (100, 1, 1) if name == "dcgan_generator"
+    else (3, 64, 64) if name == "dcgan_discriminator"
+    else (1, 572, 572) if name == "unet"
+    else (1, 224, 224) if name == "espcn"
+    else (3, 520, 520) if name in ("fcn_resnet50", "deeplabv3_resnet50", "lraspp_mobilenet_v3_large")
     else (3, 224, 224)
     for name in BUILDERS
 }

@@ -1,10 +1,11 @@
-"""Blocks: Sequential, Residual, Concat and Scale, and the joins they add (Add, Cat, Mul).
+"""Blocks: Sequential, Residual, Concat, Scale and Product, and the joins they add (Add, Cat, Mul).
 
 A block has no cost of its own beyond its join: a Residual adds body and
 shortcut (1 FLOP per output element, a row of kind ``add``), a Concat joins its
 branches along channels (no FLOPs, a row of kind ``cat``: torch.cat makes a new
 tensor), a Scale multiplies its input by what its layers compute from it (1
-FLOP per element, a row of kind ``mul``: squeeze-and-excitation).
+FLOP per element, a row of kind ``mul``: squeeze-and-excitation), a Product
+multiplies what two branches compute (LRASPP's gate).
 """
 
 from __future__ import annotations
@@ -210,6 +211,32 @@ class Scale(Block):
 
     def __repr__(self) -> str:
         return f"{self.name}({', '.join(f'{n}={layer!r}' for n, layer in self.children())})"
+
+
+@spec
+class Product(Block):
+    """Two branches on the same input, the first's output times the second's (which broadcasts: C×1×1, say).
+
+    LRASPP's head as torchvision writes it, ``cbr(high) * scale(high)``: ``Product({"cbr": …, "scale": …})``.
+    A Scale is the case whose first branch is the input itself. 1 FLOP per output element, a row of kind ``mul``.
+    """
+
+    branches: tuple[Layer, ...]
+    names: tuple[str, ...]
+
+    def __init__(self, *branches: Layer | Mapping[str, Layer]) -> None:
+        names, items = _named("Product", branches, reserved="mul")
+        if len(items) != 2:
+            raise SpecError(f"Product: needs two branches (the value and the gate that scales it), got {len(items)}")
+        freeze(self, branches=items, names=names)
+
+    def structure(self) -> Structure:
+        return Structure(branches=tuple(Branch(n, ((n, b),)) for n, b in zip(self.names, self.branches)), join=_MUL,
+                         join_name="mul")
+
+    def __repr__(self) -> str:
+        inner = ", ".join(repr(b) if n == str(i) else f"{n}={b!r}" for i, (n, b) in enumerate(self.children()))
+        return f"Product({inner})"
 
 
 @record(init=False, repr=False)

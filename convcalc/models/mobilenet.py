@@ -96,12 +96,15 @@ MOBILENET_V3_SMALL = [
 _ACT = {"RE": ReLU, "HS": Hardswish}
 
 
-def inverted_residual_v3(cin: int, kernel: int, expanded: int, cout: int, se: bool, act: str, stride: int) -> Layer:
+def inverted_residual_v3(cin: int, kernel: int, expanded: int, cout: int, se: bool, act: str, stride: int, dilation: int = 1) -> Layer:
+    """torchvision's InvertedResidual; a dilated block (dilation > 1) keeps stride 1 but, as torchvision, no shortcut
+    where its row's stride is 2."""
     activation = _ACT[act]
     layers: dict[str, Layer] = {}
     if expanded != cin:
         layers["expand"] = conv_bn(cin, expanded, 1, activation=activation, eps=0.001)
-    layers["depthwise"] = conv_bn(expanded, expanded, kernel, stride, groups=expanded, activation=activation, eps=0.001)
+    layers["depthwise"] = conv_bn(expanded, expanded, kernel, 1 if dilation > 1 else stride, groups=expanded, activation=activation,
+                                  eps=0.001, dilation=dilation)
     if se:
         layers["se"] = SqueezeExcitation(expanded, make_divisible(expanded // 4), scale_activation=Hardsigmoid())
     layers["project"] = conv_bn(expanded, cout, 1, activation=None, eps=0.001)
@@ -109,13 +112,20 @@ def inverted_residual_v3(cin: int, kernel: int, expanded: int, cout: int, se: bo
     return Residual(body) if stride == 1 and cin == cout else body
 
 
-def mobilenet_v3(table: list[tuple[int, int, int, int, bool, str, int]], last_channel: int, num_classes: int) -> Layer:
+def mobilenet_v3_features(table: list[tuple[int, int, int, int, bool, str, int]], dilated: bool = False) -> Sequential:
+    """The stem, the table's blocks and the last 1×1 conv (to 6× the last block's channels). ``dilated`` as torchvision's
+    ``dilated=True`` (its segmentation backbones): the last three blocks take dilation 2, the stride-2 one stride 1."""
     layers: list[Layer] = [conv_bn(3, 16, 3, 2, activation=Hardswish, eps=0.001)]
-    layers += [inverted_residual_v3(*row) for row in table]
+    layers += [inverted_residual_v3(*row, dilation=2 if dilated and i >= len(table) - 3 else 1) for i, row in enumerate(table)]
     last_in = table[-1][3]
     layers.append(conv_bn(last_in, 6 * last_in, 1, activation=Hardswish, eps=0.001))
+    return Sequential(*layers)
+
+
+def mobilenet_v3(table: list[tuple[int, int, int, int, bool, str, int]], last_channel: int, num_classes: int) -> Layer:
+    last_in = table[-1][3]
     return Sequential({
-        "features": Sequential(*layers), "avgpool": AdaptiveAvgPool2d(1), "flatten": Flatten(),
+        "features": mobilenet_v3_features(table), "avgpool": AdaptiveAvgPool2d(1), "flatten": Flatten(),
         "classifier": Sequential(Linear(6 * last_in, last_channel), Hardswish(inplace=True), Dropout(0.2, inplace=True),
                                  Linear(last_channel, num_classes)),
     })

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ..errors import SpecError
 from ..layers import AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Flatten, Linear, MaxPool2d, ReLU, Residual, Sequential
 from ..layers.base import Layer
 from .registry import TORCH_FLATTEN, register
 
 
-def basic_block(inplanes: int, planes: int, stride: int, groups: int = 1, base_width: int = 64) -> Residual:
-    """Two 3×3 convs; out = relu(body(x) + shortcut(x)). Expansion 1."""
+def basic_block(inplanes: int, planes: int, stride: int, groups: int = 1, base_width: int = 64, dilation: int = 1) -> Residual:
+    """Two 3×3 convs; out = relu(body(x) + shortcut(x)). Expansion 1; no dilation (torchvision refuses it too)."""
+    if dilation > 1:
+        raise SpecError(f"basic_block: dilation {dilation} > 1 is not supported (torchvision's BasicBlock refuses it); use bottleneck")
     body = Sequential({
         "conv1": Conv2d(inplanes, planes, 3, stride, 1, bias=False), "bn1": BatchNorm2d(planes), "relu": ReLU(inplace=True),
         "conv2": Conv2d(planes, planes, 3, 1, 1, bias=False), "bn2": BatchNorm2d(planes),
@@ -23,12 +26,12 @@ def basic_block(inplanes: int, planes: int, stride: int, groups: int = 1, base_w
     return Residual(body, _shortcut(inplanes, planes, stride), activation=ReLU(inplace=True))
 
 
-def bottleneck(inplanes: int, planes: int, stride: int, groups: int = 1, base_width: int = 64) -> Residual:
-    """1×1 down to ``width``, 3×3 (strided, grouped), 1×1 up to 4·planes. Expansion 4."""
+def bottleneck(inplanes: int, planes: int, stride: int, groups: int = 1, base_width: int = 64, dilation: int = 1) -> Residual:
+    """1×1 down to ``width``, 3×3 (strided, grouped; dilated with padding = dilation), 1×1 up to 4·planes. Expansion 4."""
     width = int(planes * (base_width / 64.0)) * groups
     body = Sequential({
         "conv1": Conv2d(inplanes, width, 1, bias=False), "bn1": BatchNorm2d(width), "relu1": ReLU(inplace=True),
-        "conv2": Conv2d(width, width, 3, stride, 1, groups=groups, bias=False), "bn2": BatchNorm2d(width),
+        "conv2": Conv2d(width, width, 3, stride, dilation, dilation, groups=groups, bias=False), "bn2": BatchNorm2d(width),
         "relu2": ReLU(inplace=True),
         "conv3": Conv2d(width, planes * 4, 1, bias=False), "bn3": BatchNorm2d(planes * 4),
     })
@@ -45,22 +48,34 @@ def _shortcut(inplanes: int, outplanes: int, stride: int) -> Sequential | None:
 EXPANSION: dict[Callable[..., Residual], int] = {basic_block: 1, bottleneck: 4}
 
 
+def resnet_features(block: Callable[..., Residual], counts: tuple[int, int, int, int], groups: int = 1, width_per_group: int = 64,
+                    replace_stride_with_dilation: tuple[bool, bool, bool] = (False, False, False)) -> dict[str, Layer]:
+    """The stem and four stages of ``counts`` blocks (64, 128, 256, 512 planes), by torchvision's names.
+
+    ``replace_stride_with_dilation`` (stages 2–4) as torchvision: such a stage keeps stride 1 and
+    multiplies the dilation by 2 instead; its first block keeps the dilation before, the rest take the new one."""
+    stages: dict[str, Layer] = {
+        "conv1": Conv2d(3, 64, 7, 2, 3, bias=False), "bn1": BatchNorm2d(64), "relu": ReLU(inplace=True), "maxpool": MaxPool2d(3, 2, 1),
+    }
+    inplanes, dilation = 64, 1
+    for i, (planes, count) in enumerate(zip((64, 128, 256, 512), counts)):
+        stride, previous = (2 if i > 0 else 1), dilation
+        if i > 0 and replace_stride_with_dilation[i - 1]:
+            dilation, stride = dilation * stride, 1
+        blocks = []
+        for j in range(count):
+            blocks.append(block(inplanes, planes, stride if j == 0 else 1, groups, width_per_group, previous if j == 0 else dilation))
+            inplanes = planes * EXPANSION[block]
+        stages[f"layer{i + 1}"] = Sequential(*blocks)
+    return stages
+
+
 def resnet(block: Callable[..., Residual], counts: tuple[int, int, int, int], num_classes: int = 1000, groups: int = 1,
            width_per_group: int = 64) -> Layer:
     """The stem, four stages of ``counts`` blocks (64, 128, 256, 512 planes), pool and classifier."""
-    stages: dict[str, Layer] = {}
-    inplanes = 64
-    for i, (planes, count) in enumerate(zip((64, 128, 256, 512), counts)):
-        blocks = []
-        for j in range(count):
-            stride = 2 if i > 0 and j == 0 else 1
-            blocks.append(block(inplanes, planes, stride, groups, width_per_group))
-            inplanes = planes * EXPANSION[block]
-        stages[f"layer{i + 1}"] = Sequential(*blocks)
+    inplanes = 512 * EXPANSION[block]
     return Sequential({
-        "conv1": Conv2d(3, 64, 7, 2, 3, bias=False), "bn1": BatchNorm2d(64), "relu": ReLU(inplace=True),
-        "maxpool": MaxPool2d(3, 2, 1),
-        **stages,
+        **resnet_features(block, counts, groups, width_per_group),
         "avgpool": AdaptiveAvgPool2d((1, 1)), "flatten": Flatten(), "fc": Linear(inplanes, num_classes),
     })
 
