@@ -572,11 +572,9 @@ _MACS = "conv and linear MACs"
 #: The families each tool's rule above is written for: a row of any other family (a layer type added
 #: since, whose rule for this tool is not written yet) makes the profile say it is not exact there.
 #: (Add a family here with its rule.)
-_OPS = frozenset({"groupnorm", "matmul", "mean"})  # families of ops from_torch sees in forward bodies
-_WRITTEN = frozenset({
-    "conv", "convtranspose", "separable", "linear", "batchnorm", "layernorm", "layernorm2d", "lrn", "activation",
-    "softmax", "maxpool", "avgpool", "adaptivemaxpool", "adaptiveavgpool", "add", "mul", "none"}) | _OPS
-WRITTEN_FOR: dict[str, frozenset[str]] = {name: _WRITTEN for name in ("torch", "fvcore", "torchinfo", "thop", "ptflops")}
+#: Every family the rules are written for: the layer families (each rule is held to its tool for each
+#: of them in the tests) and the ops from_torch sees only in forward bodies.
+_WRITTEN = FAMILIES | {"matmul", "mean"}
 
 
 def _checked(name: str, row: Row, fam: str) -> list[Term]:
@@ -584,7 +582,7 @@ def _checked(name: str, row: Row, fam: str) -> list[Term]:
     written for, or an operation convcalc has no formula for, which the tool may count."""
     if fam == "custom":
         return [_unsure(f"a layer type of your own, which {name} does not know, counted as 0", row)]
-    if fam not in WRITTEN_FOR.get(name, frozenset()):
+    if fam not in _WRITTEN:
         return [_unsure(f"{name}'s rule is not written for {fam} layers yet", row)]
     if row.unsupported and name != "torch":  # (FlopCounterMode counts no op convcalc lacks a formula for)
         return [_unsure(f"convcalc has no formula for it, which {name} may count", row)]

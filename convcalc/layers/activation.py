@@ -162,8 +162,13 @@ class ELU(_Pointwise):
 @spec
 class SELU(_Pointwise):
     functional: ClassVar[Mapping[str, tuple[str, ...]]] = {"selu": ("inplace",)}
+    aten: ClassVar[tuple[str, ...]] = ("elu",)  # F.selu reaches aten as elu(x, α, λ) with SELU's scale λ
     inplace: bool = False
     rule: ClassVar[str] = "λ·(x if x > 0 else α(eˣ−1))"
+
+    @classmethod
+    def from_aten(cls, op: str, args: tuple[Any, ...], in_shape: Shape, out_shape: Shape) -> Leaf | None:
+        return cls() if len(args) > 2 and args[2] != 1 else None  # scale 1: F.elu, ELU's
 
 
 @spec
@@ -220,7 +225,12 @@ class LogSoftmax(Softmax):
 
     family: ClassVar[str] = "activation"
     functional: ClassVar[Mapping[str, tuple[str, ...]]] = {"log_softmax": ("dim",)}
+    aten: ClassVar[tuple[str, ...]] = ("_log_softmax",)
     rule: ClassVar[str] = "x − log Σeˣ"
+
+    @classmethod
+    def from_aten(cls, op: str, args: tuple[Any, ...], in_shape: Shape, out_shape: Shape) -> Leaf | None:
+        return cls(int(args[1]) % len(in_shape))  # _log_softmax(input, dim, half_to_float)
 
 
 @spec
@@ -229,9 +239,14 @@ class PReLU(_Pointwise):
     shared (1). Its parameters are weights; 1 FLOP per element, as every activation."""
 
     family: ClassVar[str] = "prelu"
+    aten: ClassVar[tuple[str, ...]] = ("_prelu_kernel",)
     num_parameters: int = 1
     init: float = 0.25
     rule: ClassVar[str] = "max(0, x) + a·min(0, x)"
+
+    @classmethod
+    def from_aten(cls, op: str, args: tuple[Any, ...], in_shape: Shape, out_shape: Shape) -> Leaf | None:
+        return cls(int(args[1].numel()))  # _prelu_kernel(input, the slopes viewed to broadcast over the channels)
 
     def __post_init__(self) -> None:
         freeze(self, num_parameters=positive_int(self.name, "num_parameters", self.num_parameters))

@@ -217,12 +217,18 @@ class GroupNorm(_Norm):
     inferred: ClassVar[str | None] = "num_channels"
     family: ClassVar[str] = "groupnorm"
     torch: ClassVar[Any] = "torch.nn:GroupNorm"
+    aten: ClassVar[tuple[str, ...]] = ("native_group_norm",)
 
     num_groups: int
     num_channels: int | None
     eps: float = 1e-5
     affine: bool = True
 
+
+    @classmethod
+    def from_aten(cls, op: str, args: tuple[Any, ...], in_shape: Shape, out_shape: Shape) -> Leaf | None:
+        # native_group_norm(input, weight, bias, N, C, HxW, group, eps): affine where a weight is passed
+        return cls(int(args[6]), int(args[4]), float(args[7]), affine=args[1] is not None)
     def __post_init__(self) -> None:
         n = self.name
         groups = positive_int(n, "num_groups", self.num_groups)

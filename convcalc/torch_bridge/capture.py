@@ -388,21 +388,15 @@ class _Session(TorchDispatchMode):
             kind = _matmul_kind(base, args, self.call)
             add(frame.path, kind, in_shape, out_shape, flops // 2, flops, True, f"aten.{base}: FlopCounterMode's formula",
                       module=frame.module)
-        elif (spec := _op_layer(base, args, in_shape, inplace)) is not None:  # F.group_norm, F.prelu, F.selu, F.log_softmax
-            effect = spec.effect(in_shape[1:])
-            fld = self.field_of([first])  # (F.prelu's slopes are a view of a weight: not data the field follows)
-            self.mark(out, fld)
-            add(frame.path, spec.kind, in_shape, out_shape, 0, effect.flops * in_shape[0], effect.new_tensor, effect.formula,
-                module=frame.module, spec=spec)
-        elif (spec := self._declared(base, inplace, in_shape)) is not None:  # F.relu, or a user type's F.hardshrink
-            effect = spec.effect(in_shape[1:])
-            add(frame.path, base, in_shape, out_shape, effect.macs * in_shape[0], effect.flops * in_shape[0],
-                effect.new_tensor, effect.formula, module=frame.module, spec=spec)
-        elif (spec := self._aten_spec(base, args, in_shape, out_shape)) is not None:  # F.interpolate, F.pixel_shuffle, …
+        elif (spec := self._aten_spec(base, args, in_shape, out_shape, inplace)) is not None:  # F.interpolate, F.group_norm, F.prelu, F.selu, …
             effect = checked(spec.effect(in_shape[1:]))
             fld = self.field_of([first]).advance(effect.reach, effect.output_shape)
             self.mark(out, fld)
             add(frame.path, spec.kind, in_shape, out_shape, effect.macs * in_shape[0], effect.flops * in_shape[0],
+                effect.new_tensor, effect.formula, module=frame.module, spec=spec)
+        elif (spec := self._declared(base, inplace, in_shape)) is not None:  # F.relu, or a user type's F.hardshrink
+            effect = spec.effect(in_shape[1:])
+            add(frame.path, base, in_shape, out_shape, effect.macs * in_shape[0], effect.flops * in_shape[0],
                 effect.new_tensor, effect.formula, module=frame.module, spec=spec)
         elif base in _ELEMENTWISE:
             add(frame.path, base.lstrip("_"), in_shape, out_shape, 0, numel(out_shape), not inplace,
@@ -429,9 +423,10 @@ class _Session(TorchDispatchMode):
             add(frame.path, base, in_shape, out_shape, 0, 0, True, f"aten.{name}", module=frame.module,
                       warning=f"aten.{name} has no convcalc formula; its cost is not counted", unsupported=True)
 
-    def _aten_spec(self, base: str, args: tuple[Any, ...], in_shape: Shape, out_shape: Shape) -> Leaf | None:
-        """The layer an aten op is, where a layer type declares that op (:attr:`Leaf.aten`) and reads it back;
-        None when none does, or when what it reads back does not give torch's own output shape."""
+    def _aten_spec(self, base: str, args: tuple[Any, ...], in_shape: Shape, out_shape: Shape, inplace: bool) -> Leaf | None:
+        """The layer an aten op is, where a layer type declares that op (:attr:`Leaf.aten`) and reads it back
+        (in place where the op was, ``elu_`` from ``F.selu(x, inplace=True)``); None when none does, or when
+        what it reads back does not give torch's own output shape."""
         cls = self.aten.get(base)
         if cls is None or not in_shape:
             return None
@@ -439,9 +434,9 @@ class _Session(TorchDispatchMode):
             spec = cls.from_aten(base, args, in_shape, out_shape)
             if spec is None or tuple(spec.effect(in_shape[1:]).output_shape) != tuple(out_shape[1:]):
                 return None
-        except (ConvCalcError, TypeError, ValueError):
+        except (ConvCalcError, TypeError, ValueError, IndexError):
             return None
-        return spec
+        return replace(spec, inplace=True) if inplace and hasattr(spec, "inplace") else spec
 
     def in_forward_body(self) -> bool:
         """Whether an op now runs in a forward body (where ops make rows), not inside a module that is one row."""
@@ -630,23 +625,6 @@ def _matmul_kind(base: str, args: tuple[Any, ...], call: str | None) -> str:
         transposed, weight = bool(args[6]), args[1]
         return f"conv{'transpose' if transposed else ''}{weight.dim() - 2}d"
     return "linear" if base in ("addmm", "mm") and call in (None, "F.linear") else base
-
-
-def _op_layer(base: str, args: tuple[Any, ...], in_shape: Shape, inplace: bool) -> Leaf | None:
-    """The layer an aten op in a forward body is, where its arguments say which (F.group_norm's groups and
-    whether it has γ, β; F.prelu's slopes; F.selu, which reaches aten as elu with a scale; F.log_softmax's dim)."""
-    try:
-        if base == "native_group_norm":  # (input, weight, bias, N, C, HxW, group, eps)
-            return cc.GroupNorm(int(args[6]), int(args[4]), float(args[7]), affine=args[1] is not None)
-        if base == "_prelu_kernel":  # (input, weight viewed to broadcast over the channels)
-            return cc.PReLU(int(args[1].numel()))
-        if base == "elu" and len(args) > 2 and args[2] != 1:  # F.selu: elu(x, α, λ) with SELU's constants
-            return cc.SELU(inplace=inplace)
-        if base == "_log_softmax":  # (input, dim, half_to_float)
-            return cc.LogSoftmax(int(args[1]) % len(in_shape))
-    except (ConvCalcError, TypeError, IndexError, ValueError):
-        return None
-    return None
 
 
 def _pool_spec(base: str, args: tuple[Any, ...], in_shape: Shape, out_shape: Shape) -> Leaf | None:
