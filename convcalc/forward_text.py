@@ -14,8 +14,8 @@ The lines make a dataflow graph. It becomes convcalc's existing blocks by series
 decomposition over the graph's dominator tree: a chain of one-input steps is a Sequential; a join
 (``torch.cat``, ``+``, ``*``) with its branches from their nearest common dominator (the fork) is a
 Concat (branches in the call's order, the fork itself an Identity branch), a Residual (``body + shortcut``,
-either side the identity) or a Scale (``x * gate(x)``). Every step of the text becomes exactly one row;
-a step that two branches would each need (a graph that is not series-parallel: skips that cross) is
+either side the identity), a Scale (``x * gate(x)``) or a Product (``a * b``, both computed). Every step of
+the text becomes exactly one row; a step that two branches would each need (a graph that is not series-parallel: skips that cross) is
 refused with its line, never counted twice.
 """
 
@@ -273,7 +273,7 @@ class _Reader:
 
 
 class _Blocks:
-    """Series-parallel decomposition of the graph into Sequential, Concat, Residual and Scale."""
+    """Series-parallel decomposition of the graph into Sequential, Concat, Residual, Scale and Product."""
 
     def __init__(self, nodes: list[_Node], out: int) -> None:
         self.nodes = nodes
@@ -317,7 +317,7 @@ class _Blocks:
         """Why ``node`` would be counted twice: skips that cross, or a k-way cat whose inputs share a step of their own."""
         if not self.series_parallel():
             return SpecError(f"{node.name} (line {node.line}) is used by branches that cross where {at.text} joins them "
-                             "(the graph is not series-parallel): convcalc's blocks (Sequential, Residual, Concat, Scale) "
+                             "(the graph is not series-parallel): convcalc's blocks (Sequential, Residual, Concat, Scale, Product) "
                              f"cannot express it without counting {node.name} twice; count such a network in torch with "
                              "from_torch", line=at.line)
         return SpecError(f"{node.name} (line {node.line}) reaches {at.text} through more than one of its inputs, and a "
@@ -360,11 +360,9 @@ class _Blocks:
         if node.kind == "add":
             body, shortcut = (first, second) if first or not second else (second, first)
             return L.Residual(self.one(body, node), self.one(shortcut, node) if shortcut else None)
-        gate = first if not second else second if not first else None
-        if gate is None:
-            raise SpecError(f"{node.text}: convcalc's Scale block multiplies a value by a gate computed from it "
-                            f"(x * torch.sigmoid(…)), where one side is the branch point itself ({self.nodes[fork].name}); "
-                            "here both sides are computed, which no block expresses", line=node.line)
+        if first and second:  # two computed sides, in the written order: a Product (LRASPP's cbr(x) * scale(x))
+            return L.Product(self.one(first, node), self.one(second, node))
+        gate = first or second
         return L.Scale(dict(_unique(gate or [("identity", self.identity(node))], reserved="scale")))
 
     def identity(self, node: _Node) -> Leaf:
