@@ -63,9 +63,11 @@ class _Norm(Leaf):
 
 
 @spec
-class _BatchNorm(_Norm):
+class _PerFeature(_Norm):
+    """The arguments and checks torch's _NormBase gives batch norm and instance norm (which differ in their
+    defaults and in what they normalise over)."""
+
     inferred: ClassVar[str | None] = "num_features"
-    family: ClassVar[str] = "batchnorm"
     torch: ClassVar[Any] = "torch.nn:{name}"
     num_features: int | None
     eps: float = 1e-5
@@ -83,6 +85,11 @@ class _BatchNorm(_Norm):
             check_number(n, "momentum", self.momentum)
         check_bool(n, "affine", self.affine)
         check_bool(n, "track_running_stats", self.track_running_stats)
+
+
+@spec
+class _BatchNorm(_PerFeature):
+    family: ClassVar[str] = "batchnorm"
 
     def effect(self, shape: Shape) -> Effect:
         ranks = _RANKS[self.ndim]
@@ -269,29 +276,12 @@ class GroupNorm(_Norm):
 
 
 @spec
-class _InstanceNorm(_Norm):
+class _InstanceNorm(_PerFeature):
     """torch.nn.InstanceNormNd: each channel of each sample normalised over its positions."""
 
-    inferred: ClassVar[str | None] = "num_features"
     family: ClassVar[str] = "instancenorm"
-    torch: ClassVar[Any] = "torch.nn:{name}"
-
-    num_features: int | None
-    eps: float = 1e-5
-    momentum: float | None = 0.1
     affine: bool = False
     track_running_stats: bool = False
-
-    ndim: ClassVar[int] = 2
-
-    def __post_init__(self) -> None:
-        n = self.name
-        freeze(self, num_features=optional_size(n, "num_features", self.num_features))
-        check_number(n, "eps", self.eps)
-        if self.momentum is not None:
-            check_number(n, "momentum", self.momentum)
-        check_bool(n, "affine", self.affine)
-        check_bool(n, "track_running_stats", self.track_running_stats)
 
     def _per_element(self) -> int:
         """2 with running statistics (torch uses them at inference: a scale and a shift, as BatchNorm), else
