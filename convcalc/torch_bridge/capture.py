@@ -174,6 +174,12 @@ def _call_facts(name: str, args: tuple[Any, ...], kwargs: dict[str, Any], macs: 
     return facts
 
 
+#: Tensor attributes and queries (``x.shape`` arrives as a property's ``__get__``): they run no op, so the
+#: call is not recorded.
+_QUERIES = frozenset({"__get__", "dim", "numel", "size", "stride", "is_contiguous", "storage_offset", "element_size",
+                      "data_ptr", "__len__", "is_floating_point", "is_complex", "get_device", "nelement", "ndimension"})
+
+
 class _Calls(TorchFunctionMode):
     """The Python call each aten op of a forward ran under (``F.relu``, ``torch.matmul``, ``x + y``): torch
     runs this mode for the outermost torch call only (one made inside another is not seen), which is
@@ -185,6 +191,8 @@ class _Calls(TorchFunctionMode):
 
     def __torch_function__(self, func: Any, types: Any, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None) -> Any:
         kwargs = kwargs or {}
+        if getattr(func, "__name__", "") in _QUERIES:  # x.shape, x.dim(): no work, and most calls a pass makes
+            return func(*args, **kwargs)
         caller = sys._getframe(1)
         try:
             operator = dis.opname[caller.f_code.co_code[caller.f_lasti]] == "BINARY_OP"
