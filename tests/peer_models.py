@@ -10,9 +10,6 @@ written down. The suites, at the versions the profiles reproduce:
 - ``fvcore``: fvcore 0.1.5, tests/test_flop_count.py (the networks and handle probes it counts);
 - ``ptflops``: ptflops 0.7.5, tests/common_test.py;
 - ``thop``: thop 0.1.1, tests/test_conv2d.py, tests/test_matmul.py and tests/test_relu.py.
-
-``MISSING`` names the models that use a layer type convcalc has no formula for yet, with that type:
-their test is skipped, naming it, until the layer lands.
 """
 
 from __future__ import annotations
@@ -389,16 +386,6 @@ THOP: dict[str, tuple[Make, tuple[int, ...]]] = {
 PEER_MODELS: dict[str, tuple[Make, tuple[int, ...]]] = {
     **{f"torchinfo:{k}": v for k, v in TORCHINFO.items()}, **{f"fvcore:{k}": v for k, v in FVCORE.items()},
     **{f"ptflops:{k}": v for k, v in PTFLOPS.items()}, **{f"thop:{k}": v for k, v in THOP.items()},
-}
-
-#: Models using a layer type convcalc has no formula for yet (being added beside this work): that type.
-MISSING = {
-    "torchinfo:autoencoder": "MaxUnpool2d",
-    "torchinfo:module_dict_pool_prelu": "PReLU",
-    "fvcore:upsample_bilinear": "interpolate (upsample_bilinear2d)",
-    "ptflops:interpolate_size": "interpolate (upsample_bilinear2d)",
-    "ptflops:interpolate_int_size": "interpolate (upsample_bilinear2d)",
-    "ptflops:interpolate_scale": "interpolate (upsample_bilinear2d)",
 }
 
 #: Models a tool itself cannot count (it raises): the tool, and why.

@@ -12,7 +12,7 @@ import convcalc as cc
 
 torch = pytest.importorskip("torch")
 from other_tools import TOOLS  # noqa: E402
-from peer_models import MISSING, PEER_MODELS, TOOL_FAILS  # noqa: E402
+from peer_models import PEER_MODELS, TOOL_FAILS  # noqa: E402
 
 
 @pytest.mark.parametrize("name", sorted(PEER_MODELS))
@@ -20,8 +20,7 @@ def test_peer_suite_model_is_exact_or_says_why(name: str) -> None:
     make, shape = PEER_MODELS[name]
     torch.manual_seed(0)
     report = cc.from_torch(make(), shape, layout="chw")
-    if name in MISSING and report.unsupported:  # (runs by itself once the layer type lands)
-        pytest.skip(f"uses {MISSING[name]}, which convcalc has no formula for yet")
+    assert not report.unsupported, [r.kind for r in report.leaves if r.unsupported]
     comparison = report.comparison
     x = torch.randn(1, *shape)
     wrong = {}
