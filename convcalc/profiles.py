@@ -337,6 +337,8 @@ def _ptflops_interpolate(row: Row) -> list[Term]:
         else:
             factor = scale ** (len(row.input_shape) - 1)
         amount = int(_elements(row.input_shape, row.batch) * factor)
+    if row.call == "F.upsample":  # the patched F.upsample, then the patched F.interpolate it calls
+        return [("upsampling, per element (patched F.upsample and the F.interpolate it calls)", 2 * amount)]
     return [("upsampling, per element (patched F.interpolate)", amount)]
 
 

@@ -11,6 +11,7 @@ Evidence, independent of convcalc:
 from __future__ import annotations
 
 import json
+import warnings
 
 import pytest
 from click.testing import CliRunner
@@ -344,6 +345,15 @@ class _Interpolate(nn.Module):
         return F.interpolate(self.conv(x), **self.kwargs)
 
 
+class _DeprecatedUpsample(_Interpolate):
+    """F.upsample (deprecated; it calls F.interpolate): ptflops patches both, so counts it twice."""
+
+    def forward(self, x):  # type: ignore[no-untyped-def]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return F.upsample(self.conv(x), **self.kwargs)
+
+
 class _PixelShuffleCrop(nn.Module):
     """ESPCN's F.pixel_shuffle and U-Net's crop by slicing, in a forward body."""
 
@@ -373,6 +383,8 @@ PROBES.update({
     "upsampling_bilinear2d": (lambda: nn.UpsamplingBilinear2d(size=(24, 20)), (8, 16, 16)),
     "interpolate_bilinear": (lambda: _Interpolate(scale_factor=2, mode="bilinear"), (8, 16, 16)),
     "interpolate_nearest_size": (lambda: _Interpolate(size=(20, 24)), (8, 16, 16)),
+    "upsample_functional_size": (lambda: _DeprecatedUpsample(size=(20, 24), mode="bilinear"), (8, 16, 16)),
+    "upsample_functional_scale": (lambda: _DeprecatedUpsample(scale_factor=2), (8, 16, 16)),
     "interpolate_bicubic_corners": (lambda: _Interpolate(scale_factor=1.5, mode="bicubic", align_corners=True), (8, 16, 16)),
     "pixel_shuffle": (lambda: nn.PixelShuffle(2), (8, 16, 16)),
     "pixel_shuffle_crop": (_PixelShuffleCrop, (8, 16, 16)),

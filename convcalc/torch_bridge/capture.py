@@ -180,6 +180,19 @@ _QUERIES = frozenset({"__get__", "dim", "numel", "size", "stride", "is_contiguou
                       "data_ptr", "__len__", "is_floating_point", "is_complex", "get_device", "nelement", "ndimension"})
 
 
+def _inside(function: Any, frame: Any, depth: int = 4) -> bool:
+    """Whether one of the ``depth`` frames from ``frame`` up runs ``function`` (torch's override handling
+    and the called function's own frame lie between)."""
+    code = function.__code__
+    for _ in range(depth):
+        if frame is None:
+            return False
+        if frame.f_code is code:
+            return True
+        frame = frame.f_back
+    return False
+
+
 class _Calls(TorchFunctionMode):
     """The Python call each aten op of a forward ran under (``F.relu``, ``torch.matmul``, ``x + y``): torch
     runs this mode for the outermost torch call only (one made inside another is not seen), which is
@@ -202,6 +215,8 @@ class _Calls(TorchFunctionMode):
         if func is F.instance_norm and session.in_forward_body():  # one layer, though aten runs it as a batch norm
             return session.instance_norm(func, args, kwargs)
         outer, session.call = session.call, call_name(func, operator)
+        if func is F.interpolate and _inside(F.upsample, caller):  # F.upsample calls F.interpolate: ptflops counts both
+            session.call = "F.upsample"
         start = len(session.rows)
         try:
             out = func(*args, **kwargs)
