@@ -332,8 +332,8 @@ def _ptflops_interpolate(row: Row) -> list[Term]:
         amount = _elements(row.output_shape, row.batch)
     else:
         scale = spec.scale_factor
-        if isinstance(scale, tuple):  # ptflops: int(prod(scale_factor)) for a tuple, scale ** dims for a number
-            factor: float = int(prod(scale))
+        if isinstance(scale, tuple):  # ptflops: np.prod(scale_factor, dtype=int64) for a tuple (each factor truncated)
+            factor: float = prod(int(s) for s in scale)
         else:
             factor = scale ** (len(row.input_shape) - 1)
         amount = int(_elements(row.input_shape, row.batch) * factor)

@@ -379,6 +379,7 @@ PROBES.update({
     "upsample_nearest_1d": (lambda: nn.Upsample(scale_factor=2), (8, 16)),
     "upsample_trilinear": (lambda: nn.Upsample(scale_factor=2, mode="trilinear"), (8, 4, 6, 6)),
     "upsample_nearest_3d": (lambda: nn.Upsample(scale_factor=(1, 2, 2)), (8, 4, 6, 6)),
+    "upsample_tuple_scale": (lambda: nn.Upsample(scale_factor=(1.5, 2.0)), (8, 16, 16)),  # ptflops truncates each factor
     "upsampling_nearest2d": (lambda: nn.UpsamplingNearest2d(scale_factor=2), (8, 16, 16)),
     "upsampling_bilinear2d": (lambda: nn.UpsamplingBilinear2d(size=(24, 20)), (8, 16, 16)),
     "interpolate_bilinear": (lambda: _Interpolate(scale_factor=2, mode="bilinear"), (8, 16, 16)),

@@ -166,7 +166,7 @@ def test_upsample_1d_field_matches_torch_gradients(mode: str, size: int, scale: 
 
 @pytest.mark.parametrize("mode, size, scale", [
     ("nearest", 10, 1.05), ("nearest", 9, 1.2), ("nearest-exact", 10, 1.05), ("nearest", 6, 2.0), ("nearest", 7, 2.6),
-    ("linear", 3, 1.25), ("linear", 4, 0.8), ("linear", 5, 2.0), ("bicubic", 3, 1.25), ("bicubic", 5, 1.7),
+    ("linear", 3, 1.25), ("linear", 4, 0.8), ("linear", 5, 2.0), ("linear", 4, 3.0), ("bicubic", 3, 1.25), ("bicubic", 5, 1.7),
 ])
 def test_source_positions_are_torchs(mode: str, size: int, scale: float) -> None:
     """Which input positions each output reads, against torch's values on an input that names its positions
@@ -184,6 +184,27 @@ def test_source_positions_are_torchs(mode: str, size: int, scale: float) -> None
             if y[o] != 0:
                 read[o].append(i)
     assert source_windows(size, out, mode, False, scale) == tuple((min(r), max(r)) for r in read)
+
+
+@pytest.mark.parametrize("size, scale", [(5, 2.1), (10, 1.05), (4, 1.3), (5, 1.3), (6, 2.0)])
+def test_nearest_on_2d_inputs_takes_torchs_shortcuts(size: int, scale: float) -> None:
+    """torch's 2-d nearest kernel reads o where O = I and o >> 1 where O = 2I, whatever the scale; its 1-d and 3-d
+    forward kernels use the scale (their backward kernels take the shortcuts: torch disagrees with itself there,
+    and the forward is what the output reads). Against torch's forward values on an input that names its positions."""
+    from convcalc.layers.resample import source_windows
+
+    for dims in (1, 2, 3):
+        x = torch.arange(float(size)).reshape((1, 1) + (1,) * (dims - 1) + (size,))
+        y = F.interpolate(x, scale_factor=scale, mode="nearest")
+        read = y.reshape(-1)[: y.shape[-1]].int().tolist()  # the last dim's outputs: each value is the index read
+        assert source_windows(size, len(read), "nearest", False, scale, two_d=dims == 2) == tuple((i, i) for i in read)
+
+
+def test_upsampling_nearest2d_takes_what_torch_takes() -> None:
+    """nn.UpsamplingNearest2d accepts a C×L input as torch does (only the bilinear one needs two spatial dims)."""
+    theirs = nn.UpsamplingNearest2d(scale_factor=2)(torch.zeros(1, 3, 8))
+    ours = cc.summary(cc.Sequential(cc.UpsamplingNearest2d(scale_factor=2)), input_shape=(3, 8), layout="chw")
+    assert ours.output_shape == tuple(theirs.shape[1:]) == (3, 16)
 
 
 # --- the centre crop: torchvision's rule, by hand --------------------------------------------------------

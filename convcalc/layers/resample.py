@@ -69,13 +69,15 @@ def _cubic_weights(t: float) -> tuple[float, ...]:
     return far(t + 1), near(t), near(1 - t), far(2 - t)
 
 
-def source_windows(size: int, out: int, mode: str, align_corners: bool, scale: float | None) -> tuple[tuple[int, int], ...]:
+def source_windows(size: int, out: int, mode: str, align_corners: bool, scale: float | None,
+                   two_d: bool = False) -> tuple[tuple[int, int], ...]:
     """Per output position along one dim, the first and last input positions whose weight is not zero.
 
     torch's rules (aten/src/ATen/native/UpSample.h, and its CPU kernels where they differ: measured in
     tests/test_resample.py): the scale is 1/scale_factor where a scale factor is passed on, else I/O;
     align_corners uses (I−1)/(O−1); a linear-mode dim of unchanged size is copied (bicubic still
-    interpolates; nearest still uses the scale). nearest reads ⌊o·scale⌋, nearest-exact
+    interpolates). nearest reads ⌊o·scale⌋, except on a 2-d input (``two_d``: torch's 2-d kernel), where it
+    reads o where O = I and o >> 1 where O = 2I, whatever the scale; nearest-exact
     ⌊(o + ½)·scale⌋ (both capped at I−1); linear modes the two neighbours of scale·(o + ½) − ½ (clamped
     at 0), bicubic the four around it, clamped to the input. A tap whose weight is exactly 0 is left
     out (the output does not depend on it: torch's gradient there is 0).
@@ -86,7 +88,10 @@ def source_windows(size: int, out: int, mode: str, align_corners: bool, scale: f
         factor = _f32(1.0 / scale) if scale else _f32(_f32(size) / out)
         spans = []
         for o in range(out):
-            at = floor(_f32(_f32(o) * factor)) if mode == "nearest" else floor(_f32((o + 0.5) * factor))
+            if two_d and mode == "nearest" and out in (size, 2 * size):  # the 2-d kernel's nearest_idx shortcuts
+                at = o if out == size else o >> 1
+            else:
+                at = floor(_f32(_f32(o) * factor)) if mode == "nearest" else floor(_f32((o + 0.5) * factor))
             i = min(at, size - 1)
             spans.append((i, i))
         return tuple(spans)
@@ -96,7 +101,12 @@ def source_windows(size: int, out: int, mode: str, align_corners: bool, scale: f
         factor = _f32(1.0 / scale) if scale else _f32(_f32(size) / out)
     spans = []
     for o in range(out):
-        src = _f32(factor * o) if align_corners else _f32(_f32(factor * _f32(o + 0.5)) - 0.5)
+        if align_corners:
+            src = _f32(factor * o)
+        elif mode == "bicubic":  # (torch's bicubic kernel rounds the product, then the difference; linear ones once)
+            src = _f32(_f32(factor * _f32(o + 0.5)) - 0.5)
+        else:
+            src = _f32(factor * _f32(o + 0.5) - 0.5)
         if mode == "bicubic":
             first = floor(src)
             weights = _cubic_weights(_f32(src - first))
@@ -220,7 +230,11 @@ class Upsample(Leaf):
         out, scales = self._plan(shape)
         spatial = shape[1:]
         corners = bool(self.align_corners)
-        windows = tuple(source_windows(i, o, self.mode, corners, s) for i, o, s in zip(spatial, out, scales))
+        if self.mode == "bicubic" and tuple(out) == tuple(spatial):  # torch's bicubic kernel copies a kept size
+            windows = tuple(tuple((o, o) for o in range(n)) for n in out)
+        else:
+            windows = tuple(source_windows(i, o, self.mode, corners, s, two_d=len(spatial) == 2)
+                            for i, o, s in zip(spatial, out, scales))
         reach = gather_reach(windows)
         whole = all(n % i == 0 and w == tuple((o // (n // i),) * 2 for o in range(n)) for i, n, w in zip(spatial, out, windows))
         if whole:  # output o reads ⌊o/k⌋ in every dim: a k-wide transposed step, which keeps the field periodic
@@ -304,11 +318,6 @@ class UpsamplingNearest2d(Upsample):
 
     def torch_kwargs(self) -> dict[str, Any]:
         return {"size": self.size, "scale_factor": self.scale_factor}
-
-    def _plan(self, shape: Shape) -> tuple[tuple[int, ...], tuple[float | None, ...]]:
-        if len(shape) != 3:
-            raise ShapeError(f"{self.name} needs a C×H×W input per sample (torch: 4-D with the batch), got {fmt_shape(shape)}")
-        return super()._plan(shape)
 
 
 @spec
