@@ -19,8 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-#: Lower-cased foreign names -> the convcalc names that mean the same layer, the first one known wins;
-#: an empty tuple: convcalc has no such layer yet (:data:`NOT_YET` says which kind).
+#: Lower-cased foreign names -> the convcalc names that mean the same layer, the first one known wins.
 SAME_AS: dict[str, tuple[str, ...]] = {
     # transposed convolutions: Keras, TensorFlow and Caffe spell them otherwise
     **{f"conv{n}dtranspose": (f"Conv{n}DTranspose", f"ConvTranspose{n}d") for n in (1, 2, 3)},
@@ -66,9 +65,6 @@ NOTES: dict[str, str] = {
     "globalmaxpool2d": "with output_size=1",
 }
 
-#: What a name in SAME_AS with no counterpart is, for the message (every name there has one now).
-NOT_YET = "such"
-
 #: Meaning families, by the words a layer name is made of; the first that matches names it.
 _MEANINGS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((meaning, re.compile(pattern)) for meaning, pattern in (
     ("transposed convolution", r"transpos|deconv"),
@@ -99,7 +95,7 @@ def _dims(name: str) -> str | None:
 
 def did_you_mean(name: str, known: Iterable[str]) -> str:
     """The hint for an unknown layer name (``"; did you mean ConvTranspose2d?"``), or ``""`` when no known
-    name means the same; for a kind convcalc has no layer of, it says so."""
+    name means the same."""
     known = sorted(set(known))
     lowered = {k.lower(): k for k in reversed(known)}  # a class (Upsample) before a function of that name (upsample)
     key = name.lower()
@@ -107,8 +103,6 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
         return f"; did you mean {lowered[key]}?"
     if key in SAME_AS:
         targets = SAME_AS[key]
-        if not targets:
-            return f"; convcalc has no {NOT_YET} layer yet"
         found = next((lowered[t.lower()] for t in targets if t.lower() in lowered), None)
         if found:
             note = NOTES.get(key) if found.lower() != targets[0].lower() else None

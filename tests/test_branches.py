@@ -274,6 +274,8 @@ def test_a_product_of_two_computed_branches_is_a_product_block_and_matches_torch
     assert r.totals.params == 2 * (8 * 16 + 16) == 288  # by hand: two 1×1 convs 8→16 with biases
     assert type(spec(text).net).__name__ == "Product" or type(spec(text).net[0]).__name__ == "Product"
     assert r.rows[-1].kind == "mul" and r.rows[-1].flops == 16 * 12 * 12  # one multiply per output element
+    flipped = assert_matches_torch(text.replace("y = a * g", "y = g * a"), Gated())  # the gate first: torch broadcasts it
+    assert flipped.output_shape == (16, 12, 12) and flipped.rows[-1].flops == 16 * 12 * 12
 
 
 def test_nested_joins_match_torch() -> None:

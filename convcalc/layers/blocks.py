@@ -125,6 +125,12 @@ class Cat(Join):
         return Effect(output_shape=(sum(channels), *first[1:]), formula=f"{' + '.join(map(str, channels))} = {sum(channels)} channels")
 
 
+def _spreads(gate: Shape, x: Shape) -> bool:
+    """Whether ``gate`` broadcasts over ``x`` as a multiplication's second factor: the same channels, and each
+    other size 1 or equal."""
+    return len(gate) == len(x) and gate[0] == x[0] and all(g in (1, d) for g, d in zip(gate, x))
+
+
 @spec
 class Mul(Join):
     """The gate of a Scale block, ``x · gate``: 1 FLOP per element of x; the gate broadcasts (C×1×1)."""
@@ -140,7 +146,9 @@ class Mul(Join):
 
     def join(self, shapes: list[Shape], names: list[str]) -> Effect:
         x, gate = shapes
-        if len(gate) != len(x) or any(g not in (1, d) for g, d in zip(gate, x)) or gate[0] != x[0]:
+        if _spreads(x, gate) and not _spreads(gate, x):  # (a Product's first branch may be the one that broadcasts)
+            x, gate = gate, x
+        if not _spreads(gate, x):
             raise ShapeError(f"the gate {fmt_shape(gate)} does not broadcast over the input {fmt_shape(x)}; it needs {x[0]} channels and sizes 1 or equal")
         return Effect(output_shape=x, flops=numel(x), formula=f"x·gate, {fmt_shape(gate)} broadcast over {fmt_shape(x)}")
 

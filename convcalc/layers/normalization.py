@@ -251,7 +251,8 @@ class GroupNorm(_Norm):
         if channels % g:
             near = [d for d in (max(d for d in range(1, g) if channels % d == 0) if g > 1 else 1,
                                 next((d for d in range(g + 1, channels + 1) if channels % d == 0), 0)) if d]
-            raise error(f"{self.name}: num_channels={channels} is not divisible by num_groups={g}; use a num_groups "
+            who = f"{self.name}: " if error is SpecError else ""  # (a shape error is named by the walk, with its layer)
+            raise error(f"{who}num_channels={channels} is not divisible by num_groups={g}; use a num_groups "
                         f"that divides {channels}, such as {' or '.join(map(str, dict.fromkeys(near)))}")
 
     def effect(self, shape: Shape) -> Effect:
