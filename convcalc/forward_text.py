@@ -27,14 +27,12 @@ from collections.abc import Callable
 from . import layers as L
 from .errors import SpecError
 from .layers.base import Layer, Leaf
-from .literals import dotted, literal
+from .literals import INPUT_NAMES, SEQUENTIAL_CALLS, dotted, literal
 
 INPUT = "x"
 _CAT = ("torch.cat", "torch.concat", "torch.concatenate")
 _STACK = ("torch.stack", "torch.hstack", "torch.vstack", "torch.dstack")
-_SEQUENTIAL = ("nn.Sequential", "torch.nn.Sequential")
 _METHODS = ("view", "reshape", "flatten")
-_PLACEHOLDERS = {INPUT, "_", "input", "inp", "out", "h"}  # the one-call-per-line form's names for its input
 _JOIN_OPS: dict[type, str] = {ast.Add: "add", ast.Mult: "mul"}
 _ARITHMETIC = {"torch.add": "add", "torch.mul": "mul", "torch.multiply": "mul"}
 _TENSOR_MATH = {ast.Sub: "-", ast.Div: "/", ast.MatMult: "@", ast.FloorDiv: "//", ast.Pow: "**", ast.Mod: "%"}
@@ -99,7 +97,7 @@ def looks_forward(tree: ast.Module) -> bool:
                 return True
             read = node.args[0] if isinstance(node, ast.Call) and node.args else \
                 node.value if isinstance(node, ast.Attribute) and node.attr in _METHODS else None
-            if isinstance(read, ast.Name) and read.id in earlier - _PLACEHOLDERS:
+            if isinstance(read, ast.Name) and read.id in earlier - INPUT_NAMES:
                 return True
             if isinstance(read, (ast.Call, ast.BinOp)):  # F.relu(F.max_pool2d(x, 2)): calls on calls, a chain
                 return True
@@ -168,7 +166,7 @@ class _Reader:
                             node, self.line)
             source = self.value(node.args[0])
             inner = node.func
-            leaves = [self.call(arg, self.line) for arg in self.sequential(inner)] if dotted(inner.func) in _SEQUENTIAL \
+            leaves = [self.call(arg, self.line) for arg in self.sequential(inner)] if dotted(inner.func) in SEQUENTIAL_CALLS \
                 else [self.call(inner, self.line)]
             for leaf in leaves:
                 source = self.add("leaf", [source], leaf)
@@ -205,7 +203,7 @@ class _Reader:
             raise _fail("nn.Sequential(…) takes layer calls such as nn.Conv2d(1, 6, 5), one after another", node, self.line)
         calls = [a for a in node.args if isinstance(a, ast.Call)]
         for call in calls:
-            if dotted(call.func) in _SEQUENTIAL:
+            if dotted(call.func) in SEQUENTIAL_CALLS:
                 raise _fail("an nn.Sequential inside another: write its layers in the outer one", call, self.line)
         return calls
 

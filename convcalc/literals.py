@@ -56,3 +56,9 @@ def literal(node: ast.AST, fail: Callable[[str, ast.AST], Exception], refused: s
     if isinstance(node, ast.Name) and names is not None and node.id in names:
         return names[node.id]
     raise fail(f"{refused}; {ast.unparse(node)!r} is not one", node)
+
+
+#: How spec text names torch's Sequential, in the nn.Sequential(…) form and in forward text.
+SEQUENTIAL_CALLS = ("nn.Sequential", "torch.nn.Sequential")
+#: The names the one-call-per-line form gives its input (``x.view(-1, 256)``, ``F.relu(x)``).
+INPUT_NAMES = frozenset({"x", "_", "input", "inp", "out", "h"})

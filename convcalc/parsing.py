@@ -17,7 +17,7 @@ from . import keras_text, records
 from . import layers as L
 from .errors import ConvCalcError, ShapeError, SpecError
 from .layers.base import LAYER_TYPES, Layer, Leaf, Shape
-from .literals import dotted, literal
+from .literals import INPUT_NAMES, SEQUENTIAL_CALLS, dotted, literal
 from .records import record
 
 TYPE_CHECKING = False
@@ -123,7 +123,6 @@ def read_input(net: Layer, given: str | Shape) -> tuple[Shape, str | None, str]:
 
 # --- layer calls -------------------------------------------------------------------------------
 
-_PLACEHOLDERS = {"x", "_", "input", "inp", "out", "h"}
 _DOT_ARGUMENT = re.compile(r"\(\s*\.\s*(?=[,)])")  # F.relu(.) as the lectures write it: "." is the input
 
 
@@ -221,7 +220,7 @@ def _call(node: ast.Call, line: int | None) -> Leaf:
     if func is None:
         raise SpecError(f"{ast.unparse(node.func)!r} is not a layer call", **_where(node, line))
     receiver, _, method = func.rpartition(".")
-    if receiver in _PLACEHOLDERS:  # x.view(-1, 256), x.flatten(1)
+    if receiver in INPUT_NAMES:  # x.view(-1, 256), x.flatten(1)
         args = [_literal(a, line) for a in node.args]
         kwargs = _keywords(node, line)
         if method in ("view", "reshape"):
@@ -239,7 +238,7 @@ def _call(node: ast.Call, line: int | None) -> Leaf:
         if short in known_functions:
             functional = known_functions[short]
             first = node.args[0] if node.args else None
-            if not (isinstance(first, ast.Name) and first.id in _PLACEHOLDERS):
+            if not (isinstance(first, ast.Name) and first.id in INPUT_NAMES):
                 raise SpecError(f"{func}(…) takes the input first, written '.' or x, e.g. {func}(., …)",
                                 **_where(node, line))
             positional = [_literal(a, line) for a in node.args[1:]]
@@ -394,13 +393,12 @@ def parse_spec(text: str, name: str = "spec") -> Spec:
     return Spec(_vgg_notation(lines), input_text, name, layout)
 
 
-_SEQUENTIAL = ("nn.Sequential", "torch.nn.Sequential")
 
 
 def _torch_sequential(lines: list[tuple[int, str]]) -> Layer | None:
     """``net = nn.Sequential(nn.Conv2d(1, 6, 5), nn.ReLU(), …)`` over any number of lines, as d2l.ai and the
     torch tutorials print a model (its layers are rows 0, 1, …, as torch numbers them), or None for other text."""
-    if not any(marker in line for _, line in lines for marker in _SEQUENTIAL):
+    if not any(marker in line for _, line in lines for marker in SEQUENTIAL_CALLS):
         return None
     padded = _padded(lines)
     try:
@@ -413,7 +411,7 @@ def _torch_sequential(lines: list[tuple[int, str]]) -> Layer | None:
         return None
     statement = tree.body[0]
     value = statement.value if isinstance(statement, (ast.Expr, ast.Assign)) else None
-    if not (isinstance(value, ast.Call) and dotted(value.func) in _SEQUENTIAL):
+    if not (isinstance(value, ast.Call) and dotted(value.func) in SEQUENTIAL_CALLS):
         return None
     _refuse_names(tree, None)
     if value.keywords or any(not isinstance(a, ast.Call) for a in value.args):
@@ -422,7 +420,7 @@ def _torch_sequential(lines: list[tuple[int, str]]) -> Layer | None:
     layers: list[Leaf] = []
     for arg in value.args:
         assert isinstance(arg, ast.Call)  # (checked above)
-        if dotted(arg.func) in _SEQUENTIAL:
+        if dotted(arg.func) in SEQUENTIAL_CALLS:
             raise SpecError("an nn.Sequential inside another: write its layers in the outer one",
                             line=arg.lineno, column=arg.col_offset + 1)
         inner = [n for n in ast.walk(arg) if isinstance(n, ast.Call) and n is not arg]
