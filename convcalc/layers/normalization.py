@@ -184,7 +184,8 @@ class LayerNorm(_Norm):
             )
         size = prod(dims)
         affine = self.elementwise_affine
-        return replace(elementwise(shape, 5 if affine else 4, formula="(x−μ)/σ·γ+β over the last dims: 5 per element"),
+        per = _statistics_flops(affine)
+        return replace(elementwise(shape, per, formula=f"(x−μ)/σ{'·γ+β' if affine else ''} over the last dims: {per} per element"),
                        weights=size if affine else 0, biases=size if affine and self.bias else 0)
 
 
