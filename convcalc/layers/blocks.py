@@ -153,6 +153,10 @@ class Mul(Join):
         return Effect(output_shape=x, flops=numel(x), formula=f"x·gate, {fmt_shape(gate)} broadcast over {fmt_shape(x)}")
 
 
+#: The one join object of each block type (a join has no arguments: every Residual's sum is alike).
+_ADD, _CAT, _MUL = Add(), Cat(), Mul()
+
+
 @spec
 class Residual(Block):
     """``body(x) + shortcut(x)``, then ``activation`` if given (ResNet's ReLU after the sum).
@@ -179,25 +183,40 @@ class Residual(Block):
 
 
 @spec
-class Concat(Block):
-    """Branches applied to the same input, joined along channels (an Inception module)."""
+class _Branches(Block):
+    """Branches applied to the same input, their outputs joined by :attr:`join` (a row named :attr:`join_name`)."""
+
+    join: ClassVar[Join]
+    join_name: ClassVar[str]
+    arity: ClassVar[str] = "at least one branch"
 
     branches: tuple[Layer, ...]
     names: tuple[str, ...]
 
     def __init__(self, *branches: Layer | Mapping[str, Layer]) -> None:
-        names, items = _named("Concat", branches, reserved="cat")
-        if not items:
-            raise SpecError("Concat: needs at least one branch")
+        names, items = _named(self.name, branches, reserved=self.join_name)
+        if not self._fits(len(items)):
+            raise SpecError(f"{self.name}: needs {self.arity}, got {len(items)}")
         freeze(self, branches=items, names=names)
 
+    @staticmethod
+    def _fits(count: int) -> bool:
+        return count > 0
+
     def structure(self) -> Structure:
-        return Structure(branches=tuple(Branch(n, ((n, b),)) for n, b in zip(self.names, self.branches)), join=_CAT,
-                         join_name="cat")
+        return Structure(branches=tuple(Branch(n, ((n, b),)) for n, b in zip(self.names, self.branches)), join=self.join,
+                         join_name=self.join_name)
 
     def __repr__(self) -> str:
         inner = ", ".join(repr(b) if n == str(i) else f"{n}={b!r}" for i, (n, b) in enumerate(self.children()))
-        return f"Concat({inner})"
+        return f"{self.name}({inner})"
+
+
+class Concat(_Branches):
+    """Branches applied to the same input, joined along channels (an Inception module)."""
+
+    join: ClassVar[Join] = _CAT
+    join_name: ClassVar[str] = "cat"
 
 
 @record(init=False, repr=False)
@@ -221,30 +240,20 @@ class Scale(Block):
         return f"{self.name}({', '.join(f'{n}={layer!r}' for n, layer in self.children())})"
 
 
-@spec
-class Product(Block):
-    """Two branches on the same input, the first's output times the second's (which broadcasts: C×1×1, say).
+class Product(_Branches):
+    """Two branches on the same input, their outputs multiplied (either may broadcast: C×1×1, say).
 
     LRASPP's head as torchvision writes it, ``cbr(high) * scale(high)``: ``Product({"cbr": …, "scale": …})``.
     A Scale is the case whose first branch is the input itself. 1 FLOP per output element, a row of kind ``mul``.
     """
 
-    branches: tuple[Layer, ...]
-    names: tuple[str, ...]
+    join: ClassVar[Join] = _MUL
+    join_name: ClassVar[str] = "mul"
+    arity: ClassVar[str] = "two branches (the value and the gate that scales it)"
 
-    def __init__(self, *branches: Layer | Mapping[str, Layer]) -> None:
-        names, items = _named("Product", branches, reserved="mul")
-        if len(items) != 2:
-            raise SpecError(f"Product: needs two branches (the value and the gate that scales it), got {len(items)}")
-        freeze(self, branches=items, names=names)
-
-    def structure(self) -> Structure:
-        return Structure(branches=tuple(Branch(n, ((n, b),)) for n, b in zip(self.names, self.branches)), join=_MUL,
-                         join_name="mul")
-
-    def __repr__(self) -> str:
-        inner = ", ".join(repr(b) if n == str(i) else f"{n}={b!r}" for i, (n, b) in enumerate(self.children()))
-        return f"Product({inner})"
+    @staticmethod
+    def _fits(count: int) -> bool:
+        return count == 2
 
 
 @record(init=False, repr=False)
@@ -265,7 +274,3 @@ class SqueezeExcitation(Scale):
             "fc2": Conv2d(squeeze_channels, input_channels, 1),
             "scale_activation": scale_activation if scale_activation is not None else Sigmoid(),
         })
-
-
-#: The one join object of each block type (a join has no arguments: every Residual's sum is alike).
-_ADD, _CAT, _MUL = Add(), Cat(), Mul()
