@@ -411,6 +411,17 @@ class Leaf(Layer, abstract=True):
 
     # --- the torch binding: spec fields are torch's constructor arguments ---
 
+    def batch_dim(self) -> int:
+        """Where torch's module puts the batch in the tensors it takes and gives (``nn.LSTM`` without
+        ``batch_first``: dim 1); convcalc's shapes leave it out. ``from_torch`` strips this dim."""
+        return 0
+
+    def at_call(self, inputs: tuple[Shape, ...], output: Shape) -> Leaf:
+        """This layer as one call ran it, where the call passes sizes the module does not hold (MaxUnpool's
+        ``output_size``, attention's key length): ``inputs`` are the call's tensor arguments and ``output``
+        its first result, per sample. By default the module alone says everything."""
+        return self
+
     @classmethod
     def from_aten(cls, op: str, args: tuple[Any, ...], in_shape: Shape, out_shape: Shape) -> Leaf | None:
         """This layer read back from one of its :attr:`aten` ops: the op's arguments after the input are plain

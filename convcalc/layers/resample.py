@@ -20,7 +20,7 @@ import struct
 from math import floor
 
 from ..errors import ShapeError, SpecError
-from ..records import field
+from ..records import field, replace
 from .base import (
     Effect,
     Leaf,
@@ -489,6 +489,12 @@ class _MaxUnpoolNd(Leaf):
     if TYPE_CHECKING:
         def __init__(self, kernel_size: int | tuple[int, ...], stride: int | tuple[int, ...] | None = None,
                      padding: int | tuple[int, ...] = 0, output_size: tuple[int, ...] | None = None) -> None: ...
+
+    def at_call(self, inputs: tuple[Shape, ...], output: Shape) -> Leaf:
+        """The call's ``output_size`` (torch takes it at call time): the spec holds what the call passed."""
+        if inputs and tuple(self.effect(inputs[0]).output_shape) != tuple(output):
+            return replace(self, output_size=tuple(output[1:]))
+        return self
 
     def __post_init__(self) -> None:
         n, nd = self.name, self.ndim

@@ -36,7 +36,6 @@ from .. import layers as cc
 from .. import records
 from ..errors import ConvCalcError, ShapeError, SpecError
 from ..inputs import check_batch, check_input, dtype_bytes
-from ..layers import resample
 from ..layers.base import LAYER_TYPES, Join, Leaf, Reach, Shape, checked, numel
 from ..profiles import ADDMM_INPUT, BROADCAST_MATMUL, EINSUM_PATH, NAMED_PADDING, NO_WEIGHT, UNUSED, op_primitives
 from ..receptive import Field
@@ -591,24 +590,23 @@ class _Session(TorchDispatchMode):
     def _leaf_row(self, frame: _Frame, out_shape: Shape, output: Any) -> None:
         spec = frame.spec
         assert spec is not None
+        at = spec.batch_dim()  # where the module keeps the batch (an LSTM without batch_first: dim 1)
+        shape = _per_sample(frame.input_shape, at)
         try:
             if isinstance(spec, Join):  # add, cat, mul: several inputs
                 shapes = [tuple(t.shape[1:]) for t in frame.inputs]
                 effect = spec.join(shapes, [f"input {i + 1}" for i in range(len(shapes))])
                 fld = self.field_of(frame.inputs, broadcast=spec.broadcast)
             else:
-                effect = checked(spec.effect(frame.input_shape[1:]))
-                if effect.output_shape != out_shape[1:] and isinstance(spec, resample._MaxUnpoolNd):
-                    # the output_size torch's MaxUnpool takes at call time: the spec holds what the call passed
-                    spec = replace(spec, output_size=tuple(out_shape[2:]))
-                    effect = checked(spec.effect(frame.input_shape[1:]))
+                spec = spec.at_call(tuple(_per_sample(tuple(t.shape), at) for t in frame.inputs), _per_sample(out_shape, at))
+                effect = checked(spec.effect(shape))
                 fld = self.field_of(frame.inputs[:1])
         except ShapeError as error:  # torch ran it, so this would be convcalc's bug: say where
             raise error.located(f"{frame.path or 'module'} {type(frame.module).__name__}") from None
         module = frame.module
         held = self._claim(list(module.parameters())) if self.owners.get(id(module)) is None else None
-        b = frame.input_shape[0] if frame.input_shape else self.batch  # frames or tokens folded into the batch count too
-        _, fld = self.out.add(id(module), spec, repr(spec.resolved(frame.input_shape[1:])), frame.input_shape[1:],
+        b = frame.input_shape[at] if len(frame.input_shape) > at else self.batch  # frames or tokens folded into the batch count too
+        _, fld = self.out.add(id(module), spec, repr(spec.resolved(shape)), shape,
                               frame.path, effect, fld, batch=b, held=held, registrations=self.places.get(id(module), 1))
         if frame.facts:  # what the calls inside it showed (F.conv2d(padding='same'))
             self.rows[-1] = replace(self.rows[-1], facts=frozenset(frame.facts))
@@ -628,6 +626,11 @@ def _tensors(value: Any) -> list[torch.Tensor]:
     if isinstance(value, (tuple, list)):
         return [t for item in value for t in _tensors(item)]
     return []
+
+
+def _per_sample(shape: Shape, batch_dim: int) -> Shape:
+    """A tensor's shape without its batch dim (``batch_dim``: where the module keeps it)."""
+    return shape[:batch_dim] + shape[batch_dim + 1:]
 
 
 def _first_tensor(value: Any) -> torch.Tensor | None:
