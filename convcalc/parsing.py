@@ -93,6 +93,9 @@ def read_input(net: Layer, given: str | Shape) -> tuple[Shape, str | None, str]:
     flipped = canonical(shape, "hwc")
     if flipped == shape:  # one dim, or all sizes equal: one reading
         return shape, None, "chw"
+    leaf = first_leaf(net)
+    if leaf is not None and type(leaf).input_dtype is not None:  # ids (an Embedding's): no channels to read either way
+        return shape, None, "chw"
     channels = first_channels(net)
     hwc_note = f"read {text} as {order('hwc', len(shape))}, channels last"
     if channels is not None:

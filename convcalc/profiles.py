@@ -51,7 +51,7 @@ PRIMITIVE_HEADERS = ("MACs", "bias adds", "norm elems", "act elems", "pool reads
 FAMILIES = frozenset({
     "conv", "convtranspose", "separable", "linear", "batchnorm", "layernorm", "layernorm2d", "groupnorm", "instancenorm",
     "lrn", "activation", "prelu", "softmax", "maxpool", "avgpool", "adaptivemaxpool", "adaptiveavgpool", "add", "mul", "none",
-    "upsample",
+    "upsample", "embedding", "rnn", "rnncell",
 })
 
 
@@ -493,6 +493,101 @@ def _own_params(row: Row) -> tuple[int, int]:
     return effect.weights, effect.biases
 
 
+# --- lookups and recurrent layers: each tool's rule, read from its source -----------------------------------
+#
+# torchinfo 1.8.0 (LayerInfo.calculate_macs), per leaf module: a parameter named "weight" or "bias" (Embedding's,
+# EmbeddingBag's) once per element of the output's dim 0 (the sample); any other name containing "weight" or
+# "bias" (weight_ih_l0, bias_hh, weight_hr_l0: recurrent layers and cells) once per element of the output's first
+# two dims: a sequence's N·L, but a cell's output is N×H, so a cell's parameters are charged N·H times.
+# fvcore 0.1.5 traces nn.RNN/LSTM/GRU as one aten::rnn_tanh/lstm/gru op, which it has no handle for (0); a cell's
+# trace is its matrix products (its MACs); aten::embedding and embedding_bag have no handle (0).
+# thop 0.1.1 (rnn_hooks.py): per step, sample, layer and direction, RNN H·(in+H) + H (+2H with bias), GRU
+# 3·(H·(in+H) + H (+2H)) + 4H, LSTM 4·(H·(in+H) + H (+2H)) + 4H, where in is input_size for layer 1 and
+# H·directions after (proj_size is ignored); the cells the same for one step; no rule for embeddings (0).
+# ptflops 0.7.5 (rnn_flops_counter_hook, rnn_cell_flops_counter_hook): per step, sample and direction, for each
+# layer, the elements of weight_ih and weight_hh (their real sizes; weight_hr not counted), the gates' extra
+# work (RNN H, GRU 7H, LSTM 10H) and with bias both bias vectors; the cells the same for one step; embeddings 0.
+
+
+def _steps(row: Row) -> int:
+    return row.input_shape[0] if family(row) == "rnn" else 1
+
+
+def _torchinfo_embedding(row: Row) -> list[Term]:
+    if row.call != "module":  # F.embedding in a forward body: no module, no hook
+        return _missed(row)
+    weights, biases = _own_params(row)
+    return [(_trap("an embedding's table charged once per sample, though a lookup multiplies nothing", row),
+             (weights + biases) * row.batch)]
+
+
+def _torchinfo_recurrent(row: Row) -> list[Term]:
+    weights, biases = _own_params(row)
+    if family(row) == "rnn":  # every parameter once per step and sample: the weights' share is the MACs
+        counted = (weights + biases) * row.batch * row.input_shape[0]
+        return [(_MACS, row.macs), ("recurrent biases (b_ih, b_hh), once per step and sample", counted - row.macs)]
+    counted = (weights + biases) * row.batch * row.output_shape[0]
+    return [(_MACS, row.macs), (_trap("a recurrent cell's parameters charged once per hidden unit of its output (the "
+                                      "output's first two dims taken for steps)", row), counted - row.macs)]
+
+
+def _fvcore_recurrent(row: Row) -> list[Term]:
+    if family(row) == "rnncell":  # traced as its matrix products
+        return [(_MACS, row.macs)]
+    return [(_MACS, row.macs), (_trap("nn.RNN/LSTM/GRU trace as one aten::rnn_tanh/lstm/gru op, which fvcore has no "
+                                      "handle for: counted 0", row), -row.macs)]
+
+
+def _thop_cell(spec: Any, fin: int) -> int:
+    """thop's _count_rnn_cell / _count_gru_cell / _count_lstm_cell for one step of one sample."""
+    h = spec.hidden_size
+    gate = h * (fin + h) + h + (2 * h if spec.bias else 0)
+    gates = getattr(spec, "gates", 0) or spec.sequence.gates
+    return {1: gate, 3: 3 * gate + 4 * h, 4: 4 * gate + 4 * h}[gates]
+
+
+def _thop_recurrent(row: Row) -> list[Term]:
+    spec = row.spec
+    if family(row) == "rnncell":
+        counted = _thop_cell(spec, spec.input_size) * row.batch
+    else:
+        d = spec.directions
+        sizes = [spec.input_size] + [spec.hidden_size * d] * (spec.num_layers - 1)  # (thop: H·D after layer 1)
+        counted = sum(d * _thop_cell(spec, size) for size in sizes) * row.batch * row.input_shape[0]
+    label = "recurrent gates' biases and elementwise work (thop's count_rnn/gru/lstm" + (
+        ", on hidden_size where proj_size projects h)" if getattr(spec, "proj_size", 0) else ")")
+    return [(_MACS, row.macs), (label, counted - row.macs)]
+
+
+#: ptflops' gates' extra work per hidden unit (rnn_flops), by the number of gate matrices.
+_PTFLOPS_EXTRA = {1: 1, 3: 7, 4: 10}
+
+
+def _ptflops_recurrent(row: Row) -> list[Term]:
+    spec = row.spec
+    cell = family(row) == "rnncell"
+    seq = spec.sequence if cell else spec
+    g, h = seq.gates, spec.hidden_size
+    hout = h if cell else spec.out_size
+    sizes = [spec.input_size] if cell else spec.layer_inputs()
+    per = sum(g * h * size + g * h * hout + _PTFLOPS_EXTRA[g] * h + (2 * g * h if spec.bias else 0) for size in sizes)
+    counted = per * row.batch * _steps(row) * (1 if cell else spec.directions)
+    label = "recurrent gates' biases and elementwise work (ptflops' rnn hook" + (
+        "; the projection weight_hr not counted)" if getattr(spec, "proj_size", 0) else ")")
+    return [(_MACS, row.macs), (label, counted - row.macs)]
+
+
+#: Rules for a family kept beside its layers' (above) rather than in each tool's rule: family -> profile -> rule.
+#: (paper and torch count the MACs as for every row.)
+_FAMILY_RULES: dict[str, dict[str, Callable[[Row], list[Term]]]] = {
+    "embedding": {"torchinfo": _torchinfo_embedding},
+    "rnn": {"torchinfo": _torchinfo_recurrent, "fvcore": _fvcore_recurrent, "thop": _thop_recurrent,
+            "ptflops": _ptflops_recurrent},
+    "rnncell": {"torchinfo": _torchinfo_recurrent, "fvcore": _fvcore_recurrent, "thop": _thop_recurrent,
+                "ptflops": _ptflops_recurrent},
+}
+
+
 PROFILES: dict[str, Callable[[Row], list[Term]]] = {
     "paper": _paper, "torch": _torch, "fvcore": _fvcore, "torchinfo": _torchinfo, "thop": _thop, "ptflops": _ptflops,
 }
@@ -611,7 +706,8 @@ def profiles(report: Report) -> dict[str, Profile]:
             checked = [] if name == "paper" else _checked(name, row, fam)
             if name != "paper" and fam == "custom":
                 unknown.append(row.where)
-            for label, amount in checked + ([] if fam == "custom" and name != "paper" else rule(row)):
+            own = _FAMILY_RULES.get(fam, {}).get(name, rule)  # (a family whose rules live beside its layers' below)
+            for label, amount in checked + ([] if fam == "custom" and name != "paper" else own(row)):
                 if label.startswith("?"):
                     why, where = label[1:].split("|", 1)
                     unsure.setdefault(why, []).append(where)

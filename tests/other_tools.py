@@ -29,7 +29,12 @@ def _quiet():
 
 
 def flop_counter_mode(module: torch.nn.Module, x: torch.Tensor) -> int:
-    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+    """FlopCounterMode on torch's decomposed path: on the CPU oneDNN (and on CUDA cuDNN) runs nn.RNN/LSTM/GRU as
+    one fused kernel, which it counts as 0; with them off torch runs the same matrix products one by one (as on
+    the meta device), and it counts them."""
+    recurrent = any(isinstance(m, torch.nn.RNNBase) for m in module.modules())
+    with torch.no_grad(), FlopCounterMode(display=False) as counter, torch.backends.mkldnn.flags(enabled=not recurrent), \
+            torch.backends.cudnn.flags(enabled=not recurrent):
         module.eval()(x)
     return int(counter.get_total_flops())
 

@@ -235,6 +235,31 @@ CASES = [
     ("keras-zeropadding2d", cc.ZeroPadding2D(((1, 2), (3, 4))), (3, 7, 8), (3, 10, 15), 0, 0, 0, 0),
     ("keras-zeropadding1d", cc.ZeroPadding1D((2, 1)), (3, 5), (3, 8), 0, 0, 0, 0),
     ("keras-zeropadding3d", cc.ZeroPadding3D(1), (1, 2, 2, 2), (1, 4, 4, 4), 0, 0, 0, 0),
+    # Lookups and recurrent layers (convcalc/layers/recurrent.py). Recurrent FLOPs = 2·MACs + the cell's elementwise
+    # ops per step, layer, direction: RNN 2H, LSTM 13H, GRU 10H (torch's cells; tests/test_recurrent.py counts them).
+    # a lookup: 10·4 = 40 weights; each of the 6 ids → a row of 4; nothing computed
+    ("embedding", cc.Embedding(10, 4), (6,), (6, 4), 40, 0, 0, 0),
+    # ids of any shape: 3×5 ids → 3×5×4; padding_idx changes no count
+    ("embedding-2d", cc.Embedding(10, 4, padding_idx=0), (3, 5), (3, 5, 4), 40, 0, 0, 0),
+    # a bag of 5 ids → 4; sum: (5−1)·4 = 16 additions
+    ("embeddingbag", cc.EmbeddingBag(10, 4, mode="sum"), (5,), (4,), 40, 0, 0, 16),
+    # H(in + H) = 4·3 + 4·4 = 28 weights, b_ih + b_hh = 8; MACs 5 steps·28 = 140; FLOPs 2·140 + 5·2·4 = 320
+    ("rnn", cc.RNN(3, 4), (5, 3), (5, 4), 28, 8, 140, 320),
+    # per direction: layer 1 4·4·3 + 4·4·4 = 112, layer 2 (in 2·4 = 8) 4·4·8 + 64 = 192: weights 2·(112 + 192) = 608,
+    # biases 2·2·(2·4·4) = 128; MACs per step 2·4·4·(3+4) + 2·4·4·(8+4) = 224 + 384 = 608, ×5 = 3,040;
+    # FLOPs 2·3,040 + 5 steps·2 directions·2 layers·13·4 = 6,080 + 1,040 = 7,120; output 5 × 2·4
+    ("lstm", cc.LSTM(3, 4, num_layers=2, bidirectional=True), (5, 3), (5, 8), 608, 128, 3_040, 7_120),
+    # proj_size 2: h is 2 wide: 4·4·3 + 4·4·2 + 2·4 (weight_hr) = 88 weights, 32 biases; MACs 5·(4·4·(3+2) + 2·4) = 440;
+    # FLOPs 2·440 + 5·13·4 = 1,140
+    ("lstm-proj", cc.LSTM(3, 4, proj_size=2), (5, 3), (5, 2), 88, 32, 440, 1_140),
+    # 3 gates: 3·4·3 + 3·4·4 = 84 weights, no biases; MACs 5·84 = 420; FLOPs 2·420 + 5·10·4 = 1,040
+    ("gru", cc.GRU(3, 4, bias=False, batch_first=True), (5, 3), (5, 4), 84, 0, 420, 1_040),
+    # one step: 28 weights, 8 biases, 28 MACs; FLOPs 2·28 + 2·4 = 64
+    ("rnncell", cc.RNNCell(3, 4), (3,), (4,), 28, 8, 28, 64),
+    # 4·4·(3+4) = 112 weights, 2·4·4 = 32 biases; FLOPs 2·112 + 13·4 = 276
+    ("lstmcell", cc.LSTMCell(3, 4), (3,), (4,), 112, 32, 112, 276),
+    # 3·4·(3+4) = 84 weights, 24 biases; FLOPs 2·84 + 10·4 = 208
+    ("grucell", cc.GRUCell(3, 4), (3,), (4,), 84, 24, 84, 208),
 ]
 
 

@@ -170,7 +170,7 @@ torch = pytest.importorskip("torch")
 from other_tools import TOOLS  # noqa: E402
 from torch import nn  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
-from torch_reference import BUILDERS, INPUTS  # noqa: E402
+from torch_reference import BUILDERS, INPUTS, example_input  # noqa: E402
 
 
 @pytest.mark.parametrize("tool", sorted(TOOLS))
@@ -181,7 +181,7 @@ def test_every_zoo_profile_matches_the_tools(name: str, tool: str) -> None:
     expected = cc.summary(name).profiles()[tool]
     device = "meta" if tool == "torch" else "cpu"
     with torch.device(device):
-        module, x = BUILDERS[name](), torch.randn(1, *INPUTS[name])
+        module, x = BUILDERS[name](), example_input(name, random=True)
     assert TOOLS[tool](module, x) == expected
 
 

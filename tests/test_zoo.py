@@ -123,7 +123,8 @@ def test_rows_sum_to_totals(name: str) -> None:
 #: Models whose classifier expects one input size (no adaptive pool before it).
 FIXED_INPUT = {"lenet5", "alexnet", "alexnet_2012", "vgg_a_lrn", "vgg_c"}
 #: Models that are not 1000-class classifiers (tested on their own below).
-DENSE = {"dcgan_generator", "dcgan_discriminator", "unet", "espcn", "fcn_resnet50", "deeplabv3_resnet50", "lraspp_mobilenet_v3_large"}
+DENSE = {"dcgan_generator", "dcgan_discriminator", "unet", "espcn", "fcn_resnet50", "deeplabv3_resnet50", "lraspp_mobilenet_v3_large",
+         "lstm_lm"}
 
 
 @pytest.mark.parametrize("name", [n for n in cc.models.list() if n not in FIXED_INPUT | DENSE])

@@ -13,7 +13,7 @@ import convcalc as cc
 
 torch = pytest.importorskip("torch")
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
-from torch_reference import BUILDERS, INPUTS  # noqa: E402
+from torch_reference import BUILDERS, INPUTS, example_input  # noqa: E402
 
 
 def test_every_zoo_model_has_a_reference() -> None:
@@ -26,7 +26,7 @@ def test_zoo_model_matches_torch(name: str) -> None:
     assert report.input_shape == INPUTS[name]
     with torch.device("meta"):
         module = BUILDERS[name]().eval()
-        x = torch.empty(1, *INPUTS[name])
+        x = example_input(name)  # (token ids for a language model)
     assert report.totals.params == sum(p.numel() for p in module.parameters())
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
         out = module(x)

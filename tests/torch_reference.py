@@ -1133,6 +1133,62 @@ class LRASPP(nn.Module):
 
 
 # --------------------------------------------------------------------------
+# Language model: PyTorch's examples/word_language_model
+# --------------------------------------------------------------------------
+
+
+class RNNModel(nn.Module):
+    """examples/word_language_model/model.py's RNNModel (LSTM and GRU branches), as published: encoder, one
+    dropout module called twice, a batch-second recurrent module, decoder; forward(input, hidden) takes L×N ids and
+    returns log-probabilities of shape (L·N)×ntoken and the new hidden state."""
+
+    def __init__(self, rnn_type, ntoken, ninp, nhid, nlayers, dropout=0.5, tie_weights=False):
+        super().__init__()
+        self.ntoken = ntoken
+        self.drop = nn.Dropout(dropout)
+        self.encoder = nn.Embedding(ntoken, ninp)
+        self.rnn = getattr(nn, rnn_type)(ninp, nhid, nlayers, dropout=dropout)
+        self.decoder = nn.Linear(nhid, ntoken)
+        if tie_weights:
+            self.decoder.weight = self.encoder.weight
+        self.rnn_type, self.nhid, self.nlayers = rnn_type, nhid, nlayers
+
+    def forward(self, input, hidden):
+        emb = self.drop(self.encoder(input))
+        output, hidden = self.rnn(emb, hidden)
+        output = self.drop(output)
+        decoded = self.decoder(output)
+        decoded = decoded.view(-1, self.ntoken)
+        return F.log_softmax(decoded, dim=1), hidden
+
+    def init_hidden(self, bsz):
+        weight = next(self.parameters())
+        if self.rnn_type == "LSTM":
+            return (weight.new_zeros(self.nlayers, bsz, self.nhid), weight.new_zeros(self.nlayers, bsz, self.nhid))
+        return weight.new_zeros(self.nlayers, bsz, self.nhid)
+
+
+class BatchFirstLM(nn.Module):
+    """The example's model on batch-first ids N×L, as a classifier-style module: zero hidden state (init_hidden),
+    log-probabilities N×L×ntoken (the example's (L·N)×ntoken, regrouped; nothing computed)."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x):
+        n, length = x.shape
+        out, _ = self.model(x.t(), self.model.init_hidden(n))
+        return out.view(length, n, -1).transpose(0, 1)
+
+
+def word_language_model():
+    """main.py's defaults on Wikitext-2: LSTM, emsize 200, nhid 200, 2 layers, dropout 0.2, untied; the dictionary
+    of Wikitext-2's training, validation and test text has 33,278 words."""
+    return RNNModel("LSTM", 33278, 200, 200, 2, dropout=0.2, tie_weights=False)
+
+
+# --------------------------------------------------------------------------
 # Registry
 # --------------------------------------------------------------------------
 
@@ -1171,6 +1227,7 @@ BUILDERS: dict[str, Callable[[], nn.Module]] = {
     "fcn_resnet50": fcn_resnet50,
     "deeplabv3_resnet50": deeplabv3_resnet50,
     "lraspp_mobilenet_v3_large": LRASPP,
+    "lstm_lm": lambda: BatchFirstLM(word_language_model()),
 }
 
 INPUTS: dict[str, tuple[int, ...]] = {
@@ -1182,6 +1239,19 @@ INPUTS: dict[str, tuple[int, ...]] = {
     else (1, 572, 572) if name == "unet"
     else (1, 224, 224) if name == "espcn"
     else (3, 520, 520) if name in ("fcn_resnet50", "deeplabv3_resnet50", "lraspp_mobilenet_v3_large")
+    else (35,) if name == "lstm_lm"  # the example's bptt window
     else (3, 224, 224)
     for name in BUILDERS
 }
+
+#: The networks whose input is token ids (int64), not an image.
+IDS = {"lstm_lm"}
+
+
+def example_input(name: str, batch: int = 1, random: bool = False) -> torch.Tensor:
+    """An input for ``BUILDERS[name]`` on the current default device: ids 0 for a language model, else an empty
+    (``random``: normal) float tensor."""
+    shape = (batch, *INPUTS[name])
+    if name in IDS:
+        return torch.zeros(shape, dtype=torch.long)
+    return torch.randn(shape) if random else torch.empty(shape)

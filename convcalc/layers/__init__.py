@@ -4,7 +4,7 @@
 themselves when their module is imported, and this package's names are derived from that registry.
 """
 
-from . import activation, blocks, conv, keras, linear, normalization, padding, pooling, resample, tensor_ops  # noqa: F401 - each defines (registers) its layer types
+from . import activation, blocks, conv, keras, linear, normalization, padding, pooling, recurrent, resample, tensor_ops  # noqa: F401 - each defines (registers) its layer types
 from .base import LAYER_TYPES, Block, Branch, Effect, Join, Layer, Leaf, Part, Primitives, Reach, Shape, Step, Structure, layer
 
 TYPE_CHECKING = False
@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # the layer classes by name, for type checkers (at run time: 
     from .normalization import *  # noqa: F403
     from .padding import *  # noqa: F403
     from .pooling import *  # noqa: F403
+    from .recurrent import *  # noqa: F403
     from .resample import *  # noqa: F403
     from .tensor_ops import *  # noqa: F403
 

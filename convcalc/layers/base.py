@@ -363,6 +363,12 @@ class Leaf(Layer, abstract=True):
     #: aten ops (names without the overload) that ``from_torch`` reads back as this layer where a forward
     #: body calls them (``upsample_bilinear2d`` from F.interpolate), through :meth:`from_aten`.
     aten: ClassVar[tuple[str, ...]] = ()
+    #: The dtype torch's module needs for its input where that is not a floating type (an embedding's ``"int64"``
+    #: ids): ``from_torch`` and ``verify`` feed the network's input so where such a layer reads it.
+    input_dtype: ClassVar[str | None] = None
+    #: How many results torch's module returns; the row is the first (nn.LSTM: the output, then (h_n, c_n)).
+    #: ``to_torch`` builds a layer of more inside a ``FirstResult`` module that returns the first, so its modules chain.
+    results: ClassVar[int] = 1
     #: Whether the framework whose text names it writes tensors channels last (Keras' H×W×C): a network
     #: that starts with such a layer reads and prints its shapes H×W×C.
     channels_last: ClassVar[bool] = False

@@ -53,9 +53,17 @@ def build_leaf(spec: Leaf) -> Any:
     if getattr(target, "convcalc_layer", False):
         return target(spec)
     try:
-        return target(**spec.torch_kwargs())
+        module = target(**spec.torch_kwargs())
     except TypeError as error:
         raise SpecError(f"cannot build {target.__name__} for {spec!r}: {error}") from None
+    if spec.batch_dim() != 0 or type(spec).results > 1:  # (nn.LSTM): a network takes batch-first tensors and
+        from .modules import BatchSecond, FirstResult  # chains its layers' first results
+
+        if spec.batch_dim() == 1:
+            module = BatchSecond(module, None if type(spec).results > 1 else spec)
+        if type(spec).results > 1:
+            module = FirstResult(module, spec)
+    return module
 
 
 class _Builder:

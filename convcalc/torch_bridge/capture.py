@@ -259,9 +259,11 @@ class _Session(TorchDispatchMode):
         self.quiet = 0  # > 0 while a functional call that is one row (F.instance_norm) runs: its aten ops make none
         self.call: str | None = None  # the Python call running now (:class:`_Calls`); None: none seen
         self.row_steps: dict[int, int] = {}  # row (0-based) -> its liveness step
+        self.input: torch.Tensor | None = None  # the network's input (:meth:`start`)
 
     # --- receptive fields, per tensor ---
     def start(self, x: torch.Tensor, input_bytes: int) -> None:
+        self.input = x
         self.fields[id(x)] = (x, Field.start(tuple(x.shape[1:])))
         self.live = Liveness(input_bytes)
         self.buffers[id(x)] = (x, 0)
@@ -327,14 +329,34 @@ class _Session(TorchDispatchMode):
             frame.facts.update(facts)
 
     # --- module hooks ---
-    def enter(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any] | None = None) -> None:
+    def enter(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any] | None = None) -> Any:
         spec = spec_of(module, self.table, self.problems)
         inside_opaque = any(f.opaque for f in self.stack)
         opaque = spec is not None
+        given = None
+        if spec is not None and type(spec).input_dtype is not None and args and args[0] is self.input:
+            given = self._as_input_dtype(spec, args, kwargs or {})  # (an Embedding reading the network's input)
+            if given is not None:
+                args = given[0]
         tensors = [a for a in (*args, *(kwargs or {}).values()) if isinstance(a, torch.Tensor)]
         self.stack.append(_Frame(module, self.names.get(id(module), ""), spec, opaque and not inside_opaque,
                                  tuple(tensors[0].shape) if tensors else (), rows_before=len(self.rows),
                                  inside=inside_opaque, inputs=tensors))
+        return given
+
+    def _as_input_dtype(self, spec: Leaf, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]] | None:
+        """The call's arguments with the network's input given the dtype the layer needs (an embedding's int64
+        ids), where the input convcalc made is of another (a float of the shape asked for); None where it fits.
+        The ids stand for the input: the same receptive field and buffer."""
+        x, dtype = args[0], getattr(torch, str(type(spec).input_dtype))
+        if x.dtype == dtype:
+            return None
+        ids = x.to(dtype)
+        self.input = ids
+        self.fields[id(ids)] = (ids, self.fields[id(x)][1])
+        if id(x) in self.buffers:
+            self.buffers[id(ids)] = (ids, self.buffers[id(x)][1])
+        return (ids, *args[1:]), kwargs
 
     def leave(self, module: nn.Module, output: Any) -> None:
         frame = self.stack.pop()
@@ -590,7 +612,9 @@ class _Session(TorchDispatchMode):
     def _leaf_row(self, frame: _Frame, out_shape: Shape, output: Any) -> None:
         spec = frame.spec
         assert spec is not None
-        at = spec.batch_dim()  # where the module keeps the batch (an LSTM without batch_first: dim 1)
+        at = getattr(frame.module, "convcalc_batch_dim", None)  # (a BatchSecond module: batch-first outside)
+        if at is None:
+            at = spec.batch_dim()  # where the module keeps the batch (an LSTM without batch_first: dim 1)
         shape = _per_sample(frame.input_shape, at)
         try:
             if isinstance(spec, Join):  # add, cat, mul: several inputs
@@ -777,7 +801,8 @@ def from_torch(module: nn.Module, input_shape: Shape | str, batch: int = 1, dtyp
         return replace(report, notes=(f"read {text} as {order('hwc', len(shape))}, channels last: {type(module).__name__} "
                                       f"does not run on it as {order('chw', len(shape))}; shapes are shown so",))
     first = report.rows[0].spec if report.rows else None
-    if flipped != shape and first is not None and not first.inferred:  # a first layer that takes any channels
+    if flipped != shape and first is not None and not first.inferred and type(first).input_dtype is None:  # a first layer
+        # that takes any channels (ids have none)
         try:
             other = _capture(module, flipped, batch, dtype, size, "hwc")
         except ShapeError:

@@ -115,6 +115,56 @@ class Mul(_Spec):
         return x * gate
 
 
+class BatchSecond(nn.Module):
+    """Runs a module that keeps the batch in dim 1 (``nn.LSTM``, ``nn.GRU``, ``nn.RNN``,
+    ``nn.MultiheadAttention`` without ``batch_first``) on batch-first tensors: the first ``inputs`` positional
+    tensor arguments are taken (N, L, …) and handed on with dims 0 and 1 swapped; of what the module returns,
+    the first result is swapped back, the others (h_n, c_n, attention weights) are passed through as they are.
+
+    ``to_torch`` wraps such a layer in it, so every module it builds takes batch-first tensors; built with the
+    layer's spec, it carries it (``convcalc_spec``) and ``from_torch`` reads it back as that one row, its batch in
+    dim 0 (``convcalc_batch_dim``)."""
+
+    convcalc_layer = True
+    convcalc_batch_dim = 0
+
+    def __init__(self, module: nn.Module, spec: Any = None, inputs: int = 1) -> None:
+        super().__init__()
+        self.module = module
+        self.inputs = inputs
+        if spec is not None:
+            self.convcalc_spec = spec
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        moved = [a.transpose(0, 1) if i < self.inputs and isinstance(a, torch.Tensor) else a for i, a in enumerate(args)]
+        out = self.module(*moved, **kwargs)
+        if isinstance(out, torch.Tensor):
+            return out.transpose(0, 1)
+        if isinstance(out, tuple) and out and isinstance(out[0], torch.Tensor):
+            return (out[0].transpose(0, 1), *out[1:])
+        return out
+
+    def extra_repr(self) -> str:
+        return f"inputs={self.inputs}" if self.inputs != 1 else ""
+
+
+class FirstResult(nn.Module):
+    """The first result of a module that returns several (``nn.LSTM``: the output, then (h_n, c_n)), so the
+    modules ``to_torch`` builds chain; it carries the layer's spec, which ``from_torch`` reads back as one row."""
+
+    convcalc_layer = True
+    convcalc_batch_dim = 0
+
+    def __init__(self, module: nn.Module, spec: Any) -> None:
+        super().__init__()
+        self.module = module
+        self.convcalc_spec = spec
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        out = self.module(*args, **kwargs)
+        return out[0] if isinstance(out, (tuple, list)) else out
+
+
 def add_child(parent: nn.Module, name: str, child: nn.Module) -> None:
     try:
         nn.Module.add_module(parent, name, child)

@@ -1,15 +1,19 @@
 """``verify``: run the network in torch and hold every row to what torch saw.
 
 For each leaf row: the output shape a forward hook saw, the module's parameter
-count, and for convolutions and linear layers the FLOPs of
-torch.utils.flop_counter.FlopCounterMode (torch counts no other layer, so the
-other rows are held to shape and parameters only).
+count, and for convolutions, linear and recurrent layers the FLOPs of
+torch.utils.flop_counter.FlopCounterMode, 2 per multiply-accumulate (torch counts no other layer, so the
+other rows are held to shape and parameters only; of a recurrent layer it counts the matrix products,
+run one by one: see :func:`decomposed_rnn`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import warnings
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +31,12 @@ from .build import to_torch
 def counted(row: Any) -> bool:
     """Whether FlopCounterMode counts this row's FLOPs: its layer class says so (convolutions, linear)."""
     return row.spec is not None and type(row.spec).flop_counter
+
+
+def torch_share(row: Any) -> int:
+    """The FLOPs of a row FlopCounterMode counts: 2 per multiply-accumulate (a conv's or linear layer's FLOPs; of a
+    recurrent layer's, the matrix products, not its gates' elementwise work)."""
+    return 2 * row.macs
 
 
 @dataclass(frozen=True)
@@ -116,6 +126,22 @@ def torch_device(device: str) -> torch.device:
     return dev
 
 
+@contextlib.contextmanager
+def decomposed_rnn(module: torch.nn.Module) -> Iterator[None]:
+    """Where ``module`` holds an ``nn.RNN``/``LSTM``/``GRU``: oneDNN (CPU) and cuDNN (CUDA) off, so torch runs their
+    matrix products one by one, which FlopCounterMode counts (their fused kernels it counts as 0). Other modules run
+    as they always do (a convolution is counted alike either way, and runs faster with them)."""
+    if not any(isinstance(m, torch.nn.RNNBase) for m in module.modules()):
+        yield
+        return
+    with warnings.catch_warnings():  # (switching oneDNN warns about TF32 on Intel GPUs, which do not matter here)
+        warnings.simplefilter("ignore", UserWarning)
+        with torch.backends.mkldnn.flags(enabled=False), torch.backends.cudnn.flags(enabled=False):
+            with warnings.catch_warnings():
+                warnings.simplefilter("default")
+                yield
+
+
 def _first_tensor(value: Any) -> torch.Tensor:
     return value if isinstance(value, torch.Tensor) else _first_tensor(value[0])
 
@@ -130,9 +156,11 @@ def verify_report(report: Report, module: torch.nn.Module, device: torch.device)
         if id(sub) not in handles:
             handles[id(sub)] = sub.register_forward_hook(
                 lambda m, i, out: seen[id(m)].append(tuple(_first_tensor(out).shape[1:])))
-    x = torch.zeros(report.batch, *report.input_shape, device=device)
+    first = report.rows[0].spec if report.rows else None
+    dtype = getattr(torch, type(first).input_dtype or "float32") if first is not None else torch.float32  # (ids: an Embedding first)
+    x = torch.zeros(report.batch, *report.input_shape, device=device, dtype=dtype)
     try:
-        with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        with torch.no_grad(), decomposed_rnn(module), FlopCounterMode(display=False) as counter:
             module(x)
     finally:
         for handle in handles.values():
@@ -147,7 +175,7 @@ def verify_report(report: Report, module: torch.nn.Module, device: torch.device)
     calls: dict[int, int] = defaultdict(int)
     ours_per_module: dict[int, int] = defaultdict(int)
     for row in report.rows:
-        ours_per_module[id(module.get_submodule(row.path))] += row.flops
+        ours_per_module[id(module.get_submodule(row.path))] += torch_share(row)
     rows = []
     for row in report.rows:
         sub = module.get_submodule(row.path)
@@ -162,7 +190,7 @@ def verify_report(report: Report, module: torch.nn.Module, device: torch.device)
             flops = Check(row.flops, None)
         rows.append(VerifyRow(row.index, row.path, row.kind, Check(row.output_shape, theirs_shape),
                               Check(row.params, theirs_params), flops))
-    ours_counted = sum(r.flops for r in report.rows if counted(r))
+    ours_counted = sum(torch_share(r) for r in report.rows if counted(r))
     return VerifyReport(
         model=report.model, input_shape=report.input_shape, batch=report.batch, device=str(device),
         torch_version=torch.__version__, rows=tuple(rows),

@@ -1,0 +1,471 @@
+"""Lookups and recurrent layers: Embedding, EmbeddingBag, RNN, LSTM, GRU and their one-step cells.
+
+Shapes are per sample, the batch left out wherever torch keeps it (``batch_first=False``: dim 1, which
+:meth:`batch_dim` tells ``from_torch``): a sequence is L×H (steps × features), a lookup's input is its ids.
+
+Embedding: ``num_embeddings·embedding_dim`` parameters; a lookup multiplies nothing: 0 MACs, 0 FLOPs (max_norm's
+renormalisation of the rows looked up is not counted). EmbeddingBag (a 2-d ``(N, n)`` input: per sample a bag of
+n ids → D): the reduction costs ``sum`` (n−1)·D additions, ``mean`` n·D (those and one division per output),
+``max`` (n−1)·D comparisons; ``per_sample_weights`` (a forward argument) is not counted.
+
+RNN, LSTM, GRU: G gate matrices (1, 4, 3) of H×in and H×H_out per layer and direction, both bias vectors (b_ih,
+b_hh: 2·G·H), LSTM's projection H_out×H where proj_size = H_out > 0. MACs: the matrix products torch runs at
+every step, G·H·(in + H_out) (+ H·H_out projecting) per layer and direction; FlopCounterMode counts them
+(2 per MAC) on torch's decomposed path (the meta device, or the CPU without oneDNN: oneDNN and cuDNN run
+nn.LSTM/GRU/RNN as one fused kernel FlopCounterMode does not see). FLOPs: 2·MACs plus the elementwise work of
+torch's cell after the products, 1 per element: RNN 2H (the sum of the two products, the tanh or ReLU), LSTM 13H
+(4H gate sums, 3H sigmoids, 2H tanh, 3H products, H to add f·c and i·g), GRU 10H (5H sums and differences,
+2H products, 3H sigmoids and tanh) per step, layer and direction; biases are not counted (as for Linear).
+Activation bytes: the output only (h_n, c_n: D·num_layers·H_out per sample, are not counted). Receptive field:
+the sequence is dim 0 of the per-sample shape, which the field treats as channels (not followed: a step reads
+every earlier step, bidirectional every step); the features are read whole ("dense").
+"""
+
+from __future__ import annotations
+
+from ..errors import ShapeError, SpecError
+from .base import (
+    Effect,
+    Leaf,
+    Primitives,
+    Ran,
+    Reach,
+    Shape,
+    Step,
+    check_bool,
+    check_number,
+    dims_text,
+    fmt_shape,
+    freeze,
+    is_int,
+    numel,
+    positive_int,
+    spec,
+)
+from .steps import dot
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never evaluated
+    from typing import Any, ClassVar
+
+
+def _optional_index(layer: str, arg: str, value: Any, size: int) -> int | None:
+    """An index into ``size`` rows, negative counted from the end as torch normalises it, or None."""
+    if value is None:
+        return None
+    if not is_int(value) or not -size <= value < size:
+        raise SpecError(f"{layer}: {arg} must be None or an int in [{-size}, {size - 1}] (num_embeddings={size}), got {value!r}")
+    return value + size if value < 0 else value
+
+
+class _Lookup(Leaf):
+    """What Embedding and EmbeddingBag share: a table of ``num_embeddings`` rows of ``embedding_dim`` (each class
+    declares its fields in torch's order)."""
+
+    family: ClassVar[str] = "embedding"
+    input_dtype: ClassVar[str | None] = "int64"
+
+    num_embeddings: int
+    embedding_dim: int
+    max_norm: float | None
+    norm_type: float
+    scale_grad_by_freq: bool
+    sparse: bool
+    padding_idx: int | None
+
+    def _check_table(self) -> None:
+        freeze(self, num_embeddings=positive_int(self.name, "num_embeddings", self.num_embeddings),
+               embedding_dim=positive_int(self.name, "embedding_dim", self.embedding_dim))
+        if self.max_norm is not None:
+            check_number(self.name, "max_norm", self.max_norm)
+        check_number(self.name, "norm_type", self.norm_type)
+        check_bool(self.name, "scale_grad_by_freq", self.scale_grad_by_freq)
+        check_bool(self.name, "sparse", self.sparse)
+        freeze(self, padding_idx=_optional_index(self.name, "padding_idx", self.padding_idx, self.num_embeddings))
+
+    def explain_table(self) -> Step:
+        return Step("parameters", "params = num_embeddings·embedding_dim", dot(self.num_embeddings, self.embedding_dim),
+                    self.num_embeddings * self.embedding_dim, "the table; a lookup copies rows of it")
+
+
+@spec
+class Embedding(_Lookup):
+    """torch.nn.Embedding: each id of a per-sample input of any shape becomes a row of the table, (*shape, D)."""
+
+    torch: ClassVar[Any] = "torch.nn:Embedding"
+    aten: ClassVar[tuple[str, ...]] = ("embedding",)
+
+    num_embeddings: int
+    embedding_dim: int
+    padding_idx: int | None = None
+    max_norm: float | None = None
+    norm_type: float = 2.0
+    scale_grad_by_freq: bool = False
+    sparse: bool = False
+
+    def __post_init__(self) -> None:
+        self._check_table()
+
+    def effect(self, shape: Shape) -> Effect:
+        d = self.embedding_dim
+        ids = numel(shape)
+        return Effect(
+            output_shape=(*shape, d),
+            weights=self.num_embeddings * d,
+            formula=f"{ids} id{'s' if ids != 1 else ''} → {ids} row{'s' if ids != 1 else ''} of {d}: a lookup, no arithmetic",
+            # each output keeps its id's position and adds a feature dim: the ids' leading dim (not followed as a
+            # position, as the channels are not) is repeated as the new last dim
+            reach=Reach("permute", order=(*range(len(shape)), 0)),
+        )
+
+    def explain(self, shape: Shape, effect: Effect) -> tuple[Step, ...]:
+        return (Step("output", f"{dims_text(effect.output_shape)}  (each of the {numel(shape)} ids → a row of {self.embedding_dim})"),
+                self.explain_table(),
+                Step("MACs", "MACs = 0", value=0, note="a lookup: rows are copied, nothing multiplied"),
+                Step("FLOPs", "FLOPs = 0", value=0))
+
+    @classmethod
+    def from_aten(cls, op: str, args: tuple[Any, ...], in_shape: Shape, out_shape: Shape) -> Leaf | None:
+        """``F.embedding`` in a forward body: aten.embedding(weight, indices, padding_idx, …)."""
+        rows, dim = (int(n) for n in args[0].shape)
+        padding = int(args[2]) if len(args) > 2 and int(args[2]) >= 0 else None
+        return cls(rows, dim, padding_idx=padding)
+
+
+@spec
+class EmbeddingBag(_Lookup):
+    """torch.nn.EmbeddingBag on a 2-d (N, n) input: per sample a bag of n ids → one row of D, reduced by ``mode``."""
+
+    torch: ClassVar[Any] = "torch.nn:EmbeddingBag"
+
+    num_embeddings: int
+    embedding_dim: int
+    max_norm: float | None = None
+    norm_type: float = 2.0
+    scale_grad_by_freq: bool = False
+    mode: str = "mean"
+    sparse: bool = False
+    include_last_offset: bool = False
+    padding_idx: int | None = None
+
+    def __post_init__(self) -> None:
+        self._check_table()
+        if self.mode not in ("sum", "mean", "max"):
+            raise SpecError(f"{self.name}: mode must be 'sum', 'mean' or 'max', got {self.mode!r}")
+        check_bool(self.name, "include_last_offset", self.include_last_offset)
+
+    def _reduction(self, n: int) -> tuple[int, str]:
+        """FLOPs per output element of a bag of ``n`` ids, and what they are."""
+        if self.mode == "mean":
+            return n, f"{n - 1} additions and a division"
+        return n - 1, f"{n - 1} {'additions' if self.mode == 'sum' else 'comparisons'}"
+
+    def effect(self, shape: Shape) -> Effect:
+        if len(shape) != 1:
+            raise ShapeError(f"expects a bag of ids per sample (a 1-d input: torch takes (N, n) bags, or 1-d ids with "
+                             f"offsets), got {fmt_shape(shape)} ({len(shape)}-d)")
+        n, d = shape[0], self.embedding_dim
+        per, what = self._reduction(n)
+        return Effect(
+            output_shape=(d,),
+            weights=self.num_embeddings * d,
+            flops=per * d,
+            formula=f"{self.mode} of {n} rows of {d}: {what} per output",
+            reach=Reach("global"),  # every id of the bag reaches each output
+        )
+
+    def explain(self, shape: Shape, effect: Effect) -> tuple[Step, ...]:
+        n, d = shape[0], self.embedding_dim
+        per, what = self._reduction(n)
+        rule = "n·D" if self.mode == "mean" else "(n−1)·D"
+        return (Step("output", f"{d}  (the {self.mode} of the {n} rows the bag's ids pick)"),
+                self.explain_table(),
+                Step("MACs", "MACs = 0", value=0, note="a lookup and a reduction: nothing multiplied"),
+                Step("FLOPs", f"FLOPs = {rule}", f"{per}·{d}", effect.flops, f"{what} per output element"))
+
+
+# --- recurrent layers ---------------------------------------------------------------------------------
+
+
+class _Recurrent(Leaf):
+    """What RNN, LSTM and GRU share: ``gates`` matrices per layer and direction, ``pointwise``·H elementwise FLOPs
+    per step, layer and direction (torch's cell after its matrix products). Each class declares its fields in
+    torch's order (RNN's nonlinearity comes fourth)."""
+
+    family: ClassVar[str] = "rnn"
+    flop_counter: ClassVar[bool] = True
+    results: ClassVar[int] = 2  # the output, then h_n (LSTM: (h_n, c_n))
+    torch: ClassVar[Any] = "torch.nn:{name}"
+    gates: ClassVar[int] = 1
+    pointwise: ClassVar[int] = 2
+    #: (sums and differences, products, sigmoids and tanh) per hidden unit of a step: ``pointwise`` in all
+    split: ClassVar[tuple[int, int, int]] = (1, 0, 1)
+    words: ClassVar[str] = ""
+
+    input_size: int
+    hidden_size: int
+    num_layers: int
+    bias: bool
+    batch_first: bool
+    dropout: float
+    bidirectional: bool
+
+    def _check(self) -> None:
+        n = self.name
+        freeze(self, input_size=positive_int(n, "input_size", self.input_size),
+               hidden_size=positive_int(n, "hidden_size", self.hidden_size),
+               num_layers=positive_int(n, "num_layers", self.num_layers))
+        for arg in ("bias", "batch_first", "bidirectional"):
+            check_bool(n, arg, getattr(self, arg))
+        p = check_number(n, "dropout", self.dropout)
+        if not 0 <= p <= 1:
+            raise SpecError(f"{n}: dropout must be a probability in [0, 1], got {self.dropout!r}")
+
+    @property
+    def directions(self) -> int:
+        return 2 if self.bidirectional else 1
+
+    @property
+    def out_size(self) -> int:
+        """H_out: the size of h (the projection's where LSTM has one)."""
+        return self.hidden_size
+
+    @property
+    def projection(self) -> int:
+        return 0
+
+    def layer_inputs(self) -> list[int]:
+        """The input size of each layer: the input's, then the previous layer's output (both directions)."""
+        return [self.input_size] + [self.directions * self.out_size] * (self.num_layers - 1)
+
+    def batch_dim(self) -> int:
+        return 0 if self.batch_first else 1
+
+    def per_layer(self, fin: int) -> tuple[int, int, int]:
+        """(weights, biases, MACs per step) of one layer and direction reading ``fin`` features."""
+        g, h, hout, p = self.gates, self.hidden_size, self.out_size, self.projection
+        weights = g * h * fin + g * h * hout + p * h
+        return weights, 2 * g * h if self.bias else 0, g * h * (fin + hout) + p * h
+
+    def effect(self, shape: Shape) -> Effect:
+        if len(shape) != 2:
+            raise ShapeError(f"expects a 2-d input per sample (L×H_in: steps × features), got {fmt_shape(shape)} "
+                             f"({len(shape)}-d)" + ("; a single step is a cell's input (RNNCell, LSTMCell, GRUCell)" if len(shape) == 1 else ""))
+        steps, fin = shape
+        if fin != self.input_size:
+            raise ShapeError(f"input_size={self.input_size} but the input has {fin} features per step (shape {fmt_shape(shape)}, "
+                             f"L×H_in); use input_size={fin}")
+        d = self.directions
+        weights = biases = per_step = 0
+        for size in self.layer_inputs():
+            w, b, m = self.per_layer(size)
+            weights, biases, per_step = weights + d * w, biases + d * b, per_step + d * m
+        macs = steps * per_step
+        pointwise = steps * d * self.num_layers * self.pointwise * self.hidden_size
+        return Effect(
+            output_shape=(steps, d * self.out_size),
+            weights=weights,
+            biases=biases,
+            macs=macs,
+            flops=2 * macs + pointwise,
+            formula=f"{steps} steps × {d} direction{'s' if d > 1 else ''} × {self.num_layers} layer{'s' if self.num_layers > 1 else ''}"
+                    f" of {self.gates} gate{'s' if self.gates > 1 else ''}, h of {self.out_size}",
+            reach=Reach("dense"),  # every feature of every step read (the steps: dim 0, not followed)
+        )
+
+    def primitives(self, ran: Ran) -> Primitives:
+        steps = ran.input_shape[0] if len(ran.input_shape) == 2 else 1
+        units = ran.batch * steps * self.directions * self.num_layers * self.hidden_size
+        sums, products, activations = self.split
+        return Primitives(macs=ran.macs, bias_adds=2 * self.gates * units if self.bias else 0,
+                          activation_elements=activations * units, add_elements=sums * units, mul_elements=products * units)
+
+    def explain(self, shape: Shape, effect: Effect) -> tuple[Step, ...]:
+        steps, g, h, hout, d, p = shape[0], self.gates, self.hidden_size, self.out_size, self.directions, self.projection
+        sizes = self.layer_inputs()
+        per = [self.per_layer(s) for s in sizes]
+        proj = " + H_out·H" if p else ""
+        bias = " + 2·G·H" if self.bias else ""
+        layers = " + ".join(f"{d}·({g}·{h}·{s} + {g}·{h}·{hout}{f' + {p}·{h}' if p else ''}{f' + 2·{g}·{h}' if self.bias else ''})"
+                            for s in sizes)
+        macs = " + ".join(f"{d}·{g}·{h}·({s} + {hout}){f' + {d}·{p}·{h}' if p else ''}" for s in sizes)
+        return (
+            Step("output", f"{dims_text(effect.output_shape)}  (each of the {steps} steps gives h of {hout}"
+                           + (", both directions side by side" if d > 1 else "") + ")"),
+            Step("parameters", f"params = Σ_layers D·(G·H·in + G·H·H_out{proj}{bias})", layers, effect.weights + effect.biases,
+                 f"G = {g} gate matrices; in = {sizes[0]} for layer 1" + (f", D·H_out = {d * hout} after" if len(sizes) > 1 else "")
+                 + ("; b_ih and b_hh both" if self.bias else "")),
+            Step("MACs", f"MACs per step = Σ_layers D·G·H·(in + H_out){' + D·H_out·H' if p else ''}", macs, sum(d * m for _, _, m in per)),
+            Step("", "MACs = L·(MACs per step)", f"{steps}·{sum(d * m for _, _, m in per):,}", effect.macs),
+            Step("FLOPs", f"FLOPs = 2·MACs + L·D·layers·{self.pointwise}·H", f"2·{effect.macs:,} + {dot(steps, d, self.num_layers, self.pointwise, h)}",
+                 effect.flops, f"{self.pointwise} per hidden unit and step: {self.words}; biases not counted, as for Linear"),
+        )
+
+
+@spec
+class RNN(_Recurrent):
+    """torch.nn.RNN (Elman): h' = tanh(W_ih·x + b_ih + W_hh·h + b_hh), or ReLU."""
+
+    words: ClassVar[str] = "the sum of the two products and the nonlinearity"
+
+    input_size: int
+    hidden_size: int
+    num_layers: int = 1
+    nonlinearity: str = "tanh"
+    bias: bool = True
+    batch_first: bool = False
+    dropout: float = 0.0
+    bidirectional: bool = False
+
+    def __post_init__(self) -> None:
+        self._check()
+        if self.nonlinearity not in ("tanh", "relu"):
+            raise SpecError(f"{self.name}: nonlinearity must be 'tanh' or 'relu', got {self.nonlinearity!r}")
+
+
+@spec
+class LSTM(_Recurrent):
+    """torch.nn.LSTM; with ``proj_size`` > 0, h is projected to proj_size (weight_hr) and feeds back at that size."""
+
+    gates: ClassVar[int] = 4
+    pointwise: ClassVar[int] = 13
+    split: ClassVar[tuple[int, int, int]] = (5, 3, 5)
+    words: ClassVar[str] = "4 gate sums, 3 sigmoids, 2 tanh, 3 products, 1 sum (c = f·c + i·g, h = o·tanh c)"
+
+    input_size: int
+    hidden_size: int
+    num_layers: int = 1
+    bias: bool = True
+    batch_first: bool = False
+    dropout: float = 0.0
+    bidirectional: bool = False
+    proj_size: int = 0
+
+    def __post_init__(self) -> None:
+        self._check()
+        if not is_int(self.proj_size) or not 0 <= self.proj_size < self.hidden_size:
+            raise SpecError(f"{self.name}: proj_size must be an int in [0, hidden_size={self.hidden_size}) (0: no projection), "
+                            f"got {self.proj_size!r}")
+
+    @property
+    def out_size(self) -> int:
+        return self.proj_size or self.hidden_size
+
+    @property
+    def projection(self) -> int:
+        return self.proj_size
+
+
+@spec
+class GRU(_Recurrent):
+    """torch.nn.GRU: reset, update and new gates; h' = (1 − z)·n + z·h."""
+
+    gates: ClassVar[int] = 3
+    pointwise: ClassVar[int] = 10
+    split: ClassVar[tuple[int, int, int]] = (5, 2, 3)
+    words: ClassVar[str] = "5 sums and differences, 2 products, 2 sigmoids and a tanh"
+
+    input_size: int
+    hidden_size: int
+    num_layers: int = 1
+    bias: bool = True
+    batch_first: bool = False
+    dropout: float = 0.0
+    bidirectional: bool = False
+
+    def __post_init__(self) -> None:
+        self._check()
+
+
+# --- one step: the cells --------------------------------------------------------------------------------
+
+
+@spec
+class _Cell(Leaf):
+    """One step of RNN, LSTM or GRU: per sample H_in → H (the new h; LSTMCell also returns c, not counted)."""
+
+    family: ClassVar[str] = "rnncell"
+    flop_counter: ClassVar[bool] = True
+    torch: ClassVar[Any] = "torch.nn:{name}"
+    sequence: ClassVar[type[_Recurrent]] = RNN
+
+    input_size: int
+    hidden_size: int
+    bias: bool = True
+
+    def _check(self) -> None:
+        freeze(self, input_size=positive_int(self.name, "input_size", self.input_size),
+               hidden_size=positive_int(self.name, "hidden_size", self.hidden_size))
+        check_bool(self.name, "bias", self.bias)
+
+    def effect(self, shape: Shape) -> Effect:
+        if len(shape) != 1:
+            raise ShapeError(f"expects a 1-d input per sample (H_in: one step's features), got {fmt_shape(shape)} "
+                             f"({len(shape)}-d)" + ("; a sequence is RNN's, LSTM's or GRU's input" if len(shape) == 2 else ""))
+        fin, h = shape[0], self.hidden_size
+        if fin != self.input_size:
+            raise ShapeError(f"input_size={self.input_size} but the input has {fin} features; use input_size={fin}")
+        g = self.sequence.gates
+        macs = g * h * (fin + h)
+        return Effect(
+            output_shape=(h,),
+            weights=g * h * (fin + h),
+            biases=2 * g * h if self.bias else 0,
+            macs=macs,
+            flops=2 * macs + self.sequence.pointwise * h,
+            formula=f"one step of {g} gate{'s' if g > 1 else ''}: {fin} + {h} → {h}",
+            reach=Reach("dense"),
+        )
+
+    def primitives(self, ran: Ran) -> Primitives:
+        units = ran.batch * self.hidden_size
+        sums, products, activations = self.sequence.split
+        g = self.sequence.gates
+        return Primitives(macs=ran.macs, bias_adds=2 * g * units if self.bias else 0,
+                          activation_elements=activations * units, add_elements=sums * units, mul_elements=products * units)
+
+    def explain(self, shape: Shape, effect: Effect) -> tuple[Step, ...]:
+        fin, h, g, e = shape[0], self.hidden_size, self.sequence.gates, self.sequence.pointwise
+        return (
+            Step("output", f"{h}  (the new h)"),
+            Step("parameters", f"params = G·H·(in + H){' + 2·G·H' if self.bias else ''}",
+                 f"{g}·{h}·({fin} + {h})" + (f" + 2·{g}·{h}" if self.bias else ""), effect.weights + effect.biases,
+                 f"G = {g} gate matrices" + ("; b_ih and b_hh both" if self.bias else "")),
+            Step("MACs", "MACs = G·H·(in + H)", f"{g}·{h}·({fin} + {h})", effect.macs),
+            Step("FLOPs", f"FLOPs = 2·MACs + {e}·H", f"2·{effect.macs:,} + {e}·{h}", effect.flops,
+                 f"{self.sequence.words}; biases not counted, as for Linear"),
+        )
+
+
+@spec
+class RNNCell(_Cell):
+    """torch.nn.RNNCell: one step of RNN."""
+
+    input_size: int
+    hidden_size: int
+    bias: bool = True
+    nonlinearity: str = "tanh"
+
+    def __post_init__(self) -> None:
+        self._check()
+        if self.nonlinearity not in ("tanh", "relu"):
+            raise SpecError(f"{self.name}: nonlinearity must be 'tanh' or 'relu', got {self.nonlinearity!r}")
+
+
+class LSTMCell(_Cell):
+    """torch.nn.LSTMCell: one step of LSTM (returns h and c; the row is h)."""
+
+    sequence: ClassVar[type[_Recurrent]] = LSTM
+    results: ClassVar[int] = 2  # h and c
+
+    def __post_init__(self) -> None:
+        self._check()
+
+
+class GRUCell(_Cell):
+    """torch.nn.GRUCell: one step of GRU."""
+
+    sequence: ClassVar[type[_Recurrent]] = GRU
+
+    def __post_init__(self) -> None:
+        self._check()
