@@ -547,7 +547,7 @@ def _thop_cell(spec: Any, fin: int) -> int:
 
 
 def _thop_recurrent(row: Row) -> list[Term]:
-    spec = row.spec
+    spec = _fields_of(row)
     if family(row) == "rnncell":
         counted = _thop_cell(spec, spec.input_size) * row.batch
     else:
@@ -564,7 +564,7 @@ _PTFLOPS_EXTRA = {1: 1, 3: 7, 4: 10}
 
 
 def _ptflops_recurrent(row: Row) -> list[Term]:
-    spec = row.spec
+    spec = _fields_of(row)
     cell = family(row) == "rnncell"
     seq = spec.sequence if cell else spec
     g, h = seq.gates, spec.hidden_size

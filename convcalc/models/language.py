@@ -4,13 +4,13 @@ recipe as the example trains it on Wikitext-2)."""
 from __future__ import annotations
 
 from ..layers import LSTM, Dropout, Embedding, Linear, LogSoftmax, Sequential
-from ..layers.base import Layer
+from ..layers.base import Layer, Shape
 from .registry import register
 
 
 @register(input_shape=(35,), params=13_987_678, functional={"log_softmax:*": "F.log_softmax"})
 def lstm_lm(ntoken: int = 33_278, ninp: int = 200, nhid: int = 200, nlayers: int = 2, dropout: float = 0.2,
-            bptt: int = 35) -> Layer:
+            bptt: int = 35) -> tuple[Layer, Shape]:
     """The word-level LSTM language model of PyTorch's examples (word_language_model: ``RNNModel('LSTM', ntoken,
     ninp, nhid, nlayers, dropout)`` with main.py's defaults --emsize 200 --nhid 200 --nlayers 2 --dropout 0.2,
     untied weights) on Wikitext-2, whose dictionary has ntoken = 33,278 words. Input: a bptt = 35 window of token
