@@ -352,3 +352,25 @@ def test_lstm_lm_is_the_published_example() -> None:
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
         published(torch.zeros(35, 4, dtype=torch.long, device="meta"), published.init_hidden(4))  # bptt × batch, as the example
     assert counter.get_total_flops() == 4 * report.profiles()["torch"]
+
+
+def test_packed_sequences_count_as_their_padded_batch() -> None:
+    """nn.LSTM on pack_padded_sequence of one length: the row is L×H per sample, and the torch profile is
+    FlopCounterMode's (torch runs Σ lengths = L·N steps of the cell); packing is a copy, not unsupported."""
+    from torch.nn.utils.rnn import pack_padded_sequence
+
+    class Packed(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lstm = nn.LSTM(8, 16, batch_first=True)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            lengths = torch.full((x.shape[0],), x.shape[1], dtype=torch.long)
+            _, (h, _) = self.lstm(pack_padded_sequence(x, lengths, batch_first=True))
+            return h[-1]
+
+    report = cc.from_torch(Packed(), (10, 8), batch=2)
+    assert [r.where for r in report.unsupported] == []
+    (row,) = [r for r in report.rows if r.kind == "lstm"]
+    assert (row.input_shape, row.output_shape, row.batch) == ((10, 8), (10, 16), 2)
+    assert report.profiles()["torch"] == TOOLS["torch"](Packed(), torch.randn(2, 10, 8)) == 2 * 2 * 10 * 4 * 16 * (8 + 16)

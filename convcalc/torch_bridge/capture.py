@@ -92,7 +92,8 @@ _VIEWS = {"view", "_unsafe_view", "reshape", "permute", "transpose", "t", "expan
           "slice", "select", "split", "split_with_sizes", "chunk", "unbind", "narrow", "as_strided", "alias",
           "view_as", "expand_as", "unflatten"}
 _COPIES = {"clone", "contiguous", "cat", "stack", "channel_shuffle", "native_channel_shuffle",
-           "roll", "flip", "pad", "constant_pad_nd", "reflection_pad1d", "reflection_pad2d", "replication_pad2d"}
+           "roll", "flip", "pad", "constant_pad_nd", "reflection_pad1d", "reflection_pad2d", "replication_pad2d",
+           "_pack_padded_sequence", "_pad_packed_sequence"}  # (packing sequences for an RNN: copies)
 _IGNORED = {"detach", "lift_fresh", "_to_copy", "empty", "empty_like", "zeros", "zeros_like", "ones", "ones_like",
             "full", "full_like", "arange", "new_empty", "new_zeros", "new_ones", "copy_", "fill", "fill_", "sym_size",
             "sym_stride", "sym_numel", "sym_storage_offset", "is_same_size", "_local_scalar_dense", "dropout",
@@ -339,9 +340,12 @@ class _Session(TorchDispatchMode):
             if given is not None:
                 args = given[0]
         tensors = [a for a in (*args, *(kwargs or {}).values()) if isinstance(a, torch.Tensor)]
+        shape = tuple(tensors[0].shape) if tensors else ()
+        if spec is not None and args and isinstance(args[0], nn.utils.rnn.PackedSequence):  # an RNN on packed sequences
+            shape = _padded_shape(args[0], spec.batch_dim())
+            tensors = [args[0].data, *tensors]
         self.stack.append(_Frame(module, self.names.get(id(module), ""), spec, opaque and not inside_opaque,
-                                 tuple(tensors[0].shape) if tensors else (), rows_before=len(self.rows),
-                                 inside=inside_opaque, inputs=tensors))
+                                 shape, rows_before=len(self.rows), inside=inside_opaque, inputs=tensors))
         return given
 
     def _as_input_dtype(self, spec: Leaf, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]] | None:
@@ -650,6 +654,19 @@ def _tensors(value: Any) -> list[torch.Tensor]:
     if isinstance(value, (tuple, list)):
         return [t for item in value for t in _tensors(item)]
     return []
+
+
+def _padded_shape(packed: Any, batch_dim: int) -> Shape:
+    """The padded tensor a PackedSequence stands for, its batch at ``batch_dim``: L steps (its batch sizes) of N
+    sequences (the first step's batch) of H features. Every step of every sequence is counted: exact where the
+    sequences are of one length (torch runs Σ lengths steps of sequences)."""
+    steps, data = len(packed.batch_sizes), packed.data
+    try:
+        n = int(packed.batch_sizes[0])
+    except (RuntimeError, IndexError, TypeError):  # (sizes on the meta device: unknown, the data's rows stand in)
+        n, steps = int(data.shape[0]), 1
+    sizes = [n, steps] if batch_dim == 0 else [steps, n]
+    return (*sizes, *data.shape[1:])
 
 
 def _per_sample(shape: Shape, batch_dim: int) -> Shape:
