@@ -324,6 +324,18 @@ def test_verify_holds_recurrent_layers_to_flop_counter_mode_on_the_cpu() -> None
 # --- the zoo: PyTorch's word-language model ---------------------------------------------------------------------
 
 
+class _Published(nn.Module):
+    """The example's own forward(input, hidden) on batch-first ids: L×N in, the zero hidden state, (L·N)×ntoken out."""
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out, _ = self.model(x.t(), self.model.init_hidden(x.shape[0]))
+        return out
+
+
 class _Ids(nn.Module):
     """Feeds a module the ids as int64 (the input from_torch makes is a float of the shape asked for)."""
 
@@ -342,13 +354,15 @@ def test_lstm_lm_is_the_published_example() -> None:
     with torch.device("meta"):
         published = word_language_model().eval()
     assert report.totals.params == sum(p.numel() for p in published.parameters()) == 13_987_678
-    back = cc.from_torch(_Ids(BatchFirstLM(published)), (35,))
-    assert [r.where for r in back.unsupported] == []
-    assert (back.totals.params, back.totals.macs, back.totals.flops) == (
-        report.totals.params, report.totals.macs, report.totals.flops)
+    for module in (_Published(published), BatchFirstLM(published)):  # its own forward, and its modules batch first
+        back = cc.from_torch(_Ids(module), (35,))
+        assert [r.where for r in back.unsupported] == []
+        assert (back.totals.params, back.totals.macs, back.totals.flops) == (
+            report.totals.params, report.totals.macs, report.totals.flops)
+        lstm = next(r for r in back.rows if r.kind == "lstm")
+        assert (lstm.spec, lstm.input_shape, lstm.batch) == (cc.LSTM(200, 200, 2, dropout=0.2), (35, 200), 1)
     assert back.output_shape == report.output_shape == (35, 33_278)
-    lstm = next(r for r in back.rows if r.kind == "lstm")
-    assert (lstm.spec, lstm.input_shape, lstm.batch) == (cc.LSTM(200, 200, 2, dropout=0.2), (35, 200), 1)
+    assert back.profiles() == report.profiles()
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
         published(torch.zeros(35, 4, dtype=torch.long, device="meta"), published.init_hidden(4))  # bptt × batch, as the example
     assert counter.get_total_flops() == 4 * report.profiles()["torch"]
@@ -374,3 +388,21 @@ def test_packed_sequences_count_as_their_padded_batch() -> None:
     (row,) = [r for r in report.rows if r.kind == "lstm"]
     assert (row.input_shape, row.output_shape, row.batch) == ((10, 8), (10, 16), 2)
     assert report.profiles()["torch"] == TOOLS["torch"](Packed(), torch.randn(2, 10, 8)) == 2 * 2 * 10 * 4 * 16 * (8 + 16)
+
+
+def test_functional_embedding_in_a_forward_is_an_embedding_row() -> None:
+    """F.embedding(ids, weight) in a forward body: one Embedding row, the weight's 50·8 = 400 parameters on it."""
+    from torch.nn import functional as F
+
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.table = nn.Parameter(torch.randn(50, 8))
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return F.embedding(x.long(), self.table, padding_idx=0)
+
+    report = cc.from_torch(Net(), (7,), batch=2)
+    assert [r.where for r in report.unsupported] == []
+    (row,) = [r for r in report.rows if r.params]
+    assert (row.spec, row.params, row.output_shape, row.flops) == (cc.Embedding(50, 8, padding_idx=0), 400, (7, 8), 0)

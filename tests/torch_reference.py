@@ -1169,17 +1169,21 @@ class RNNModel(nn.Module):
 
 
 class BatchFirstLM(nn.Module):
-    """The example's model on batch-first ids N×L, as a classifier-style module: zero hidden state (init_hidden),
-    log-probabilities N×L×ntoken (the example's (L·N)×ntoken, regrouped; nothing computed)."""
+    """The example's modules (its encoder, dropout, batch-second recurrent module and decoder) on batch-first ids
+    N×L: the recurrent module gets its L×N×H (zero hidden state, as init_hidden), everything else runs batch first;
+    log-probabilities N×L×ntoken. The same arithmetic as the example's forward (tools that read the batch from
+    dim 0, as torchinfo does, see the batch where convcalc's per-sample shapes put it)."""
 
     def __init__(self, model):
         super().__init__()
         self.model = model
 
     def forward(self, x):
-        n, length = x.shape
-        out, _ = self.model(x.t(), self.model.init_hidden(n))
-        return out.view(length, n, -1).transpose(0, 1)
+        m = self.model
+        emb = m.drop(m.encoder(x))
+        output, _ = m.rnn(emb.transpose(0, 1), m.init_hidden(x.shape[0]))
+        decoded = m.decoder(m.drop(output.transpose(0, 1)))
+        return F.log_softmax(decoded, dim=-1)
 
 
 def word_language_model():
