@@ -52,6 +52,7 @@ FAMILIES = frozenset({
     "conv", "convtranspose", "separable", "linear", "batchnorm", "layernorm", "layernorm2d", "groupnorm", "instancenorm",
     "lrn", "activation", "prelu", "softmax", "maxpool", "avgpool", "adaptivemaxpool", "adaptiveavgpool", "add", "mul", "none",
     "upsample",
+    "attention", "sdpa", "transformer", "rmsnorm",  # attention's families (convcalc.layers.attention, RMSNorm)
 })
 
 

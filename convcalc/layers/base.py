@@ -363,6 +363,10 @@ class Leaf(Layer, abstract=True):
     #: aten ops (names without the overload) that ``from_torch`` reads back as this layer where a forward
     #: body calls them (``upsample_bilinear2d`` from F.interpolate), through :meth:`from_aten`.
     aten: ClassVar[tuple[str, ...]] = ()
+    #: torch.nn.functional calls that are this layer whole where a forward body makes them
+    #: (``scaled_dot_product_attention``): ``from_torch`` makes one row of the call, read by :meth:`from_call`,
+    #: rather than rows of the aten ops it runs.
+    calls: ClassVar[tuple[str, ...]] = ()
     #: Whether the framework whose text names it writes tensors channels last (Keras' H×W×C): a network
     #: that starts with such a layer reads and prints its shapes H×W×C.
     channels_last: ClassVar[bool] = False
@@ -426,6 +430,12 @@ class Leaf(Layer, abstract=True):
     def from_aten(cls, op: str, args: tuple[Any, ...], in_shape: Shape, out_shape: Shape) -> Leaf | None:
         """This layer read back from one of its :attr:`aten` ops: the op's arguments after the input are plain
         values (sizes, scales, flags); shapes have their batch dim. None where the call is not this layer."""
+        return None
+
+    @classmethod
+    def from_call(cls, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Leaf | None:
+        """This layer read back from one of its :attr:`calls`: the call's arguments with each tensor given as its
+        per-sample shape (batch dim 0 dropped). None where the call is not this layer."""
         return None
 
     def torch_equivalent(self) -> Leaf | None:

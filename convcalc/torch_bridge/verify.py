@@ -22,11 +22,18 @@ from ..layers.base import Shape
 from ..report import Report
 from ..walk import analyze
 from .build import to_torch
+from .modules import standard_path
 
 
 def counted(row: Any) -> bool:
-    """Whether FlopCounterMode counts this row's FLOPs: its layer class says so (convolutions, linear)."""
+    """Whether FlopCounterMode counts this row's FLOPs: its layer class says so (convolutions, linear, attention)."""
     return row.spec is not None and type(row.spec).flop_counter
+
+
+def counter_flops(row: Any) -> int:
+    """What FlopCounterMode counts of a row it counts: 2 per multiply-accumulate (the row's FLOPs for conv and
+    linear; attention's FLOPs also hold its softmax, which FlopCounterMode does not count)."""
+    return 2 * row.macs
 
 
 @dataclass(frozen=True)
@@ -132,8 +139,8 @@ def verify_report(report: Report, module: torch.nn.Module, device: torch.device)
                 lambda m, i, out: seen[id(m)].append(tuple(_first_tensor(out).shape[1:])))
     x = torch.zeros(report.batch, *report.input_shape, device=device)
     try:
-        with torch.no_grad(), FlopCounterMode(display=False) as counter:
-            module(x)
+        with torch.no_grad(), standard_path(), FlopCounterMode(display=False) as counter:
+            module(x)  # (attention as the products FlopCounterMode counts: see modules.standard_path)
     finally:
         for handle in handles.values():
             handle.remove()
@@ -147,7 +154,7 @@ def verify_report(report: Report, module: torch.nn.Module, device: torch.device)
     calls: dict[int, int] = defaultdict(int)
     ours_per_module: dict[int, int] = defaultdict(int)
     for row in report.rows:
-        ours_per_module[id(module.get_submodule(row.path))] += row.flops
+        ours_per_module[id(module.get_submodule(row.path))] += counter_flops(row)
     rows = []
     for row in report.rows:
         sub = module.get_submodule(row.path)
@@ -162,7 +169,7 @@ def verify_report(report: Report, module: torch.nn.Module, device: torch.device)
             flops = Check(row.flops, None)
         rows.append(VerifyRow(row.index, row.path, row.kind, Check(row.output_shape, theirs_shape),
                               Check(row.params, theirs_params), flops))
-    ours_counted = sum(r.flops for r in report.rows if counted(r))
+    ours_counted = sum(counter_flops(r) for r in report.rows if counted(r))
     return VerifyReport(
         model=report.model, input_shape=report.input_shape, batch=report.batch, device=str(device),
         torch_version=torch.__version__, rows=tuple(rows),
