@@ -1149,12 +1149,13 @@ class ViTBlock(nn.Module):
         self.attn = nn.MultiheadAttention(dim, heads, batch_first=True)
         self.norm2 = nn.LayerNorm(dim, eps=1e-6)
         self.fc1 = nn.Linear(dim, mlp_dim)
+        self.act = nn.GELU()  # a module, as torchvision's MLPBlock has it
         self.fc2 = nn.Linear(mlp_dim, dim)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = self.norm1(x)
         x = x + self.attn(h, h, h, need_weights=False)[0]
-        return x + self.fc2(F.gelu(self.fc1(self.norm2(x))))
+        return x + self.fc2(self.act(self.fc1(self.norm2(x))))
 
 
 class ViT(nn.Module):

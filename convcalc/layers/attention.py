@@ -16,6 +16,8 @@ Attention of L queries over S keys (E = embed_dim, H heads, kdim/vdim the keys' 
   score (H·L·S′, convcalc's softmax convention). Bias additions and the 1/√d scaling are not counted (the
   DESIGN.md convention for biases; the scaling folds into the product in fused kernels); neither are the
   attention weights torch averages over the heads when asked for them (``need_weights=True``).
+- activation memory: the output only, as for a Linear; the projections and the H·L·S′ scores torch makes
+  inside the layer (and a transformer layer's MLP hidden L×F) are not counted as activations.
 
 torch's inference "fast path" (CPU and CUDA, eval mode under no_grad, batch_first, self-attention, an even
 number of heads, …) runs all of it as one fused op, ``aten._native_multi_head_attention``, which
@@ -105,7 +107,8 @@ class MultiheadAttention(Leaf):
         check_number(n, "dropout", self.dropout)
         for arg in ("bias", "add_bias_kv", "add_zero_attn", "batch_first"):
             check_bool(n, arg, getattr(self, arg))
-        freeze(self, kdim=_optional_length(n, "kdim", self.kdim), vdim=_optional_length(n, "vdim", self.vdim),
+        kdim, vdim = _optional_length(n, "kdim", self.kdim), _optional_length(n, "vdim", self.vdim)
+        freeze(self, kdim=None if kdim == e else kdim, vdim=None if vdim == e else vdim,  # (torch reads embed_dim as None)
                source_length=_optional_length(n, "source_length", self.source_length))
 
     # --- sizes ---
@@ -139,7 +142,7 @@ class MultiheadAttention(Leaf):
         scores = self.num_heads * length * s2
         source = f" over {self.source_length} keys" if self.source_length else ""
         return Effect(output_shape=(length, self.embed_dim), weights=weights, biases=biases, macs=macs,
-                      flops=2 * macs + scores, extra_elements=3 * length * self.embed_dim + scores,
+                      flops=2 * macs + scores,
                       formula=f"{self.num_heads} heads of {self.embed_dim // self.num_heads}{source}: 2·MACs + softmax on "
                               f"{self.num_heads}·{length}·{s2} scores",
                       reach=Reach("dense"))  # every output token reads every token's every feature
@@ -244,7 +247,7 @@ class ScaledDotProductAttention(Leaf):
         lead, length, s, e, ev = self._sizes(shape)
         macs = lead * length * s * (e + ev)
         scores = lead * length * s
-        return Effect(output_shape=(*shape[:-1], ev), macs=macs, flops=2 * macs + scores, extra_elements=scores,
+        return Effect(output_shape=(*shape[:-1], ev), macs=macs, flops=2 * macs + scores,
                       formula=f"softmax(QKᵀ)V of {length} queries over {s} keys"
                               + (f", {lead} times" if lead > 1 else "") + ": 2·MACs + softmax", reach=Reach("dense"))
 
@@ -335,7 +338,6 @@ class _TransformerLayer(Leaf):
         total = {k: sum(getattr(p, k) for _, p in parts) for k in ("weights", "biases", "macs", "flops")}
         mha = sum(p.flops for name, p in parts if name.endswith("attn"))
         return Effect(output_shape=(length, self.d_model), **total,
-                      extra_elements=sum(numel(p.output_shape) + p.extra_elements for _, p in parts),
                       formula=f"attention {mha:,} + MLP {self.d_model}→{self.dim_feedforward}→{self.d_model} + "
                               f"{self.attentions + 1} LayerNorms (5 per element) + {self.activation} + {self.attentions + 1} adds",
                       reach=Reach("dense"))
@@ -367,10 +369,10 @@ class _TransformerLayer(Leaf):
 
     @classmethod
     def from_module(cls, module: Any) -> Leaf:
-        attention, act = module.self_attn, module.activation  # F.relu or F.gelu for torch's names, or a module
-        which = (getattr(act, "__name__", "") or type(act).__name__).lower()
-        if which not in _ACTIVATIONS or getattr(act, "approximate", "none") != "none":
-            raise SpecError(f"{cls.__name__}: only activation 'relu' or 'gelu' is read back, got {act!r}")
+        attention, act = module.self_attn, module.activation  # F.relu or F.gelu where torch was given their names
+        which = getattr(act, "__name__", "")
+        if which not in _ACTIVATIONS or hasattr(act, "forward"):  # (a module or another callable: counted op by op)
+            raise SpecError(f"{cls.__name__}: only activation 'relu' or 'gelu' (torch's names) is read back, got {act!r}")
         return cls(attention.embed_dim, attention.num_heads, module.linear1.out_features, float(module.dropout.p), which,
                    float(module.norm1.eps), bool(attention.batch_first), bool(module.norm_first),
                    module.linear1.bias is not None)
