@@ -533,7 +533,7 @@ def _ptflops_mha_hook(spec: Any, length: int) -> int:
 
 def _attention_terms(tool: str, row: Row) -> list[Term]:
     """The terms of an attention, transformer-layer or RMSNorm row for ``tool``."""
-    fam, spec, b, macs = family(row), row.spec, row.batch, row.macs
+    fam, spec, b, macs = family(row), _fields_of(row), row.batch, row.macs
     length = row.input_shape[0] if row.input_shape else 0
     if fam == "rmsnorm":  # no tool has a rule for it; torchinfo charges γ once per sample, as for any weighted module
         return [("RMSNorm weights, once per sample", row.weights * b)] if tool == "torchinfo" and row.weights else []
