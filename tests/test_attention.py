@@ -320,3 +320,20 @@ def test_token_wise_layers_take_sequences() -> None:
     assert report.output_shape == (10, 64) and not report.warnings
     assert report.totals.macs == 10 * 64 * 256 * 2  # two Linears at each of 10 positions
 
+
+
+@pytest.mark.parametrize("spec, shape", [
+    (cc.MultiheadAttention(64, 4), (10, 64)),  # batch second: built as BatchSecond(MultiheadAttention)
+    (cc.MultiheadAttention(64, 4, kdim=32, vdim=16, source_length=7, add_bias_kv=True, add_zero_attn=True), (10, 64)),
+    (cc.TransformerEncoderLayer(64, 4, 128, activation="gelu", norm_first=True), (10, 64)),
+    (cc.TransformerDecoderLayer(64, 4, 128, batch_first=True, memory_length=5, bias=False), (10, 64)),
+    (cc.ScaledDotProductAttention(source_length=7, value_dim=8), (4, 10, 16)),
+    (cc.Sequential(cc.TransformerEncoder(cc.TransformerEncoderLayer(32, 2, 64, batch_first=True), 2, cc.LayerNorm(32)),
+                   cc.RMSNorm(32), cc.ClassToken(32), cc.PositionEmbedding(7, 32), cc.SelectToken()), (6, 32)),
+])
+def test_verify_holds_attention_to_torch_on_cpu(spec: cc.Layer, shape: tuple[int, ...]) -> None:
+    """to_torch builds each (keys, values and memory of other lengths as zero tokens), and verify runs it on CPU: torch's
+    parameters, shapes and FlopCounterMode (2 per MAC of the attention rows, on torch's standard path) agree."""
+    report = cc.verify(spec, shape, layout="chw")
+    assert report.ok, report
+    assert report.flops.theirs == report.flops.ours > 0
