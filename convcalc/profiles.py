@@ -544,7 +544,7 @@ def _attention_terms(tool: str, row: Row) -> list[Term]:
     e, f = spec.d_model, spec.dim_feedforward
     mlp = 2 * length * e * f * b  # linear1 and linear2
     norms = spec.attentions + 1
-    attentions = [(name, mha, name != "self_attn") for name, mha in spec._attentions()]
+    attentions = [(name, mha, name != "self_attn") for name, mha in spec.attention_parts()]
     attention_macs = macs - mlp
     if tool == "torchinfo":  # only its Linear and LayerNorm children run as modules: each parameter once per sample
         linear = (2 * e * f + ((e + f) if spec.bias else 0)) * b
@@ -558,7 +558,7 @@ def _attention_terms(tool: str, row: Row) -> list[Term]:
     if tool == "fvcore":  # the layer calls its attention with need_weights=False: torch runs scaled_dot_product_attention
         missed = 0
         for _, mha, cross in attentions:
-            parts = mha._macs(length)
+            parts = mha.macs_by_part(length)
             missed += (sum(parts.values()) if _fast_path(mha, cross) else parts["QKᵀ"] + parts["AV"]) * b
         terms = [(_MACS, macs), ("layer norm, 5 per element", 5 * norms * length * e * b)]
         if missed:
@@ -574,7 +574,7 @@ def _attention_terms(tool: str, row: Row) -> list[Term]:
 
 def _mha_terms(tool: str, row: Row, spec: Any, length: int, b: int, macs: int) -> list[Term]:
     fast = _fast_path(spec)
-    parts = spec._macs(length)
+    parts = spec.macs_by_part(length)
     attention = (parts["QKᵀ"] + parts["AV"]) * b
     if tool in ("torchinfo", "thop"):
         why = ("nn.MultiheadAttention is no leaf module to torchinfo (out_proj, its child, never runs as a module)"
@@ -588,7 +588,7 @@ def _mha_terms(tool: str, row: Row, spec: Any, length: int, b: int, macs: int) -
             return [(_MACS, macs), (_trap("torch's fused fast path (eval, no_grad, batch_first self-attention): one op "
                                           "fvcore has no handle for", row), -macs)]
         return [(_MACS, macs), need_weights]
-    scores = spec.num_heads * length * spec._keys(length)[1] * b
+    scores = spec.num_heads * length * spec.key_lengths(length)[1] * b
     terms = [("ptflops' MultiheadAttention hook", _ptflops_mha_hook(spec, length) * b)]
     if not fast:  # the standard path also calls torch.bmm and F.softmax, which ptflops patches
         terms += [("torch.bmm and F.softmax of the standard path", attention + scores), need_weights]

@@ -115,7 +115,7 @@ class MultiheadAttention(Leaf):
     def _dims(self) -> tuple[int, int]:
         return self.kdim or self.embed_dim, self.vdim or self.embed_dim
 
-    def _keys(self, length: int) -> tuple[int, int]:
+    def key_lengths(self, length: int) -> tuple[int, int]:
         """(S, S′): the keys the call passes, and the keys the scores run over (with the learnt and zero rows)."""
         s = self.source_length or length
         return s, s + int(self.add_bias_kv) + int(self.add_zero_attn)
@@ -127,18 +127,19 @@ class MultiheadAttention(Leaf):
         biases = (3 * e + e if self.bias else 0) + (2 * e if self.add_bias_kv else 0)
         return weights, biases
 
-    def _macs(self, length: int) -> dict[str, int]:
+    def macs_by_part(self, length: int) -> dict[str, int]:
+        """The multiply-accumulates of each product for ``length`` queries, per sample."""
         e = self.embed_dim
         kd, vd = self._dims()
-        s, s2 = self._keys(length)
+        s, s2 = self.key_lengths(length)
         return {"Q projection": length * e * e, "K projection": s * kd * e, "V projection": s * vd * e,
                 "QKᵀ": length * s2 * e, "AV": length * s2 * e, "output projection": length * e * e}
 
     def effect(self, shape: Shape) -> Effect:
         length = _tokens(self.name, shape, self.embed_dim, "embed_dim")
         weights, biases = self._params()
-        macs = sum(self._macs(length).values())
-        _, s2 = self._keys(length)
+        macs = sum(self.macs_by_part(length).values())
+        _, s2 = self.key_lengths(length)
         scores = self.num_heads * length * s2
         source = f" over {self.source_length} keys" if self.source_length else ""
         return Effect(output_shape=(length, self.embed_dim), weights=weights, biases=biases, macs=macs,
@@ -149,15 +150,15 @@ class MultiheadAttention(Leaf):
 
     def primitives(self, ran: Ran) -> Primitives:
         length, e, b = ran.input_shape[0], self.embed_dim, ran.batch
-        s, s2 = self._keys(length)
+        s, s2 = self.key_lengths(length)
         bias_adds = (2 * length + 2 * s) * e * b if self.bias else 0  # q, k, v and output projections' biases
         return Primitives(macs=ran.macs, bias_adds=bias_adds, activation_elements=self.num_heads * length * s2 * b)
 
     def explain(self, shape: Shape, effect: Effect) -> tuple[Step, ...]:
         length, e, h = shape[0], self.embed_dim, self.num_heads
         kd, vd = self._dims()
-        s, s2 = self._keys(length)
-        macs = self._macs(length)
+        s, s2 = self.key_lengths(length)
+        macs = self.macs_by_part(length)
         same = kd == vd == e
         weights = (Step("parameters", "in_proj_weight = 3·E·E", f"3·{e}·{e}", 3 * e * e) if same else
                    Step("parameters", "q, k, v_proj_weight = E·E + E·kdim + E·vdim", f"{e}·{e} + {e}·{kd} + {e}·{vd}",
@@ -319,7 +320,7 @@ class _TransformerLayer(Leaf):
     def _parts(self, length: int) -> list[tuple[str, Effect]]:
         """(name, effect) of each piece torch runs, per sample."""
         e, f = self.d_model, self.dim_feedforward
-        parts = [(name, attention.effect((length, e))) for name, attention in self._attentions()]
+        parts = [(name, attention.effect((length, e))) for name, attention in self.attention_parts()]
         up, down = length * e * f, length * f * e
         parts += [("linear1", Effect((length, f), weights=e * f, biases=f if self.bias else 0, macs=up, flops=2 * up)),
                   ("linear2", Effect((length, e), weights=f * e, biases=e if self.bias else 0, macs=down, flops=2 * down)),
@@ -329,7 +330,8 @@ class _TransformerLayer(Leaf):
             parts.append((f"add{i + 1}", Effect((length, e), flops=length * e)))
         return parts
 
-    def _attentions(self) -> list[tuple[str, MultiheadAttention]]:
+    def attention_parts(self) -> list[tuple[str, MultiheadAttention]]:
+        """(torch's attribute name, the attention) of each attention the layer runs."""
         return [("self_attn", self._attention(None))]
 
     def effect(self, shape: Shape) -> Effect:
@@ -346,7 +348,7 @@ class _TransformerLayer(Leaf):
         length, b = ran.input_shape[0], ran.batch
         e, f = self.d_model, self.dim_feedforward
         total = Primitives()
-        for _, attention in self._attentions():
+        for _, attention in self.attention_parts():
             effect = attention.effect((length, e))
             total = total + attention.primitives(_Ran((length, e), (length, e), b, effect.macs * b, effect.flops * b))
         norms = self.attentions + 1
@@ -409,7 +411,7 @@ class TransformerDecoderLayer(_TransformerLayer):
         super().__post_init__()
         freeze(self, memory_length=_optional_length(self.name, "memory_length", self.memory_length))
 
-    def _attentions(self) -> list[tuple[str, MultiheadAttention]]:
+    def attention_parts(self) -> list[tuple[str, MultiheadAttention]]:
         return [("self_attn", self._attention(None)), ("multihead_attn", self._attention(self.memory_length))]
 
     def at_call(self, inputs: tuple[Shape, ...], output: Shape) -> Leaf:
