@@ -337,3 +337,16 @@ def test_verify_holds_attention_to_torch_on_cpu(spec: cc.Layer, shape: tuple[int
     report = cc.verify(spec, shape, layout="chw")
     assert report.ok, report
     assert report.flops.theirs == report.flops.ours > 0
+
+
+def test_spec_text_names_the_attention_layers() -> None:
+    """Torch's keywords in spec text; the layers convcalc adds to name a second input's length are keywords too."""
+    assert cc.parse_layer("nn.MultiheadAttention(256, 8, batch_first=True)") == cc.MultiheadAttention(256, 8, batch_first=True)
+    assert cc.parse_layer("ScaledDotProductAttention(is_causal=True)") == cc.ScaledDotProductAttention(is_causal=True)
+    assert cc.parse_layer("nn.TransformerDecoderLayer(64, 4, 128, memory_length=20)") == cc.TransformerDecoderLayer(
+        64, 4, 128, memory_length=20)
+    assert cc.parse_layer("nn.RMSNorm(64, eps=1e-6)") == cc.RMSNorm((64,), 1e-6)
+    # S = 20 memory tokens: the cross-attention's K and V projections and its products follow S, not L
+    long, short = (cc.summary(cc.parse_layer(f"nn.TransformerDecoderLayer(64, 4, 128, memory_length={s})"), (10, 64),
+                              layout="chw").totals.macs for s in (20, 10))
+    assert long - short == 2 * 10 * 64 * 64 + 2 * 10 * 10 * 64  # 10 more keys: K, V (10·64² each), QKᵀ and AV (10·10·64 each)
