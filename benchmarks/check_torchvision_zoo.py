@@ -14,6 +14,9 @@ weights_backbone=None, aux_loss=False, num_classes=21`` on the meta device. It c
 - FlopCounterMode over a forward pass at 1×3×520×520 against the zoo's torch profile and 2·MACs;
 - ``cc.from_torch`` of torchvision's module against the zoo's summary (params, MACs, FLOPs, output).
 
+Then ``vit_b_16`` (``weights=None``) the same way at 1×3×224×224 (parameters, FlopCounterMode on the meta
+device, where torch runs attention's standard path, and ``cc.from_torch`` of torchvision's module).
+
 It prints one line per model and exits 1 if any figure differs. The CI tests hold the zoo to the
 independent plain-torch constructions in tests/torch_reference.py instead.
 """
@@ -120,7 +123,36 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name}: params {params:,} (aux head adds {aux:,}: {params + aux:,} with it), "
               f"FlopCounterMode {flops:,} = 2·{flops // 2:,} MACs, output {tuple(out.shape[1:])}: "
               + ("zoo agrees" if not bad else "DIFFERS " + "; ".join(f"{k}: torchvision {a} zoo {b}" for k, (a, b) in bad.items())))
+    failed |= check_vit(cc)
     return 1 if failed else 0
+
+
+def check_vit(cc: Any) -> bool:
+    """torchvision's vit_b_16 against the zoo's; True where a figure differs."""
+    import torch
+    import torchvision.models as models
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with torch.device("meta"):
+        module = models.vit_b_16(weights=None).eval()
+        x = torch.empty(1, 3, 224, 224)
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        out = module(x)
+    zoo, captured = cc.summary("vit_b_16"), cc.from_torch(module, (3, 224, 224))
+    flops, params = counter.get_total_flops(), sum(p.numel() for p in module.parameters())
+    checks = {
+        "params": (params, zoo.totals.params),
+        "FlopCounterMode vs torch profile": (flops, zoo.profiles()["torch"]),
+        "output": (tuple(out.shape[1:]), zoo.output_shape),
+        "from_torch params": (captured.totals.params, zoo.totals.params),
+        "from_torch MACs": (captured.totals.macs, zoo.totals.macs),
+        "from_torch FLOPs": (captured.totals.flops, zoo.totals.flops),
+        "from_torch unsupported rows": ([r.path for r in captured.unsupported], []),
+    }
+    bad = {k: v for k, v in checks.items() if v[0] != v[1]}
+    print(f"vit_b_16: params {params:,}, FlopCounterMode {flops:,} = 2·{flops // 2:,} MACs, output {tuple(out.shape[1:])}: "
+          + ("zoo agrees" if not bad else "DIFFERS " + "; ".join(f"{k}: torchvision {a} zoo {b}" for k, (a, b) in bad.items())))
+    return bool(bad)
 
 
 if __name__ == "__main__":

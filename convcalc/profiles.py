@@ -27,6 +27,7 @@ profile is that figure times the batch.
 
 from __future__ import annotations
 
+from functools import partial
 from math import prod
 
 from .layers.base import Primitives
@@ -51,7 +52,8 @@ PRIMITIVE_HEADERS = ("MACs", "bias adds", "norm elems", "act elems", "pool reads
 FAMILIES = frozenset({
     "conv", "convtranspose", "separable", "linear", "batchnorm", "layernorm", "layernorm2d", "groupnorm", "instancenorm",
     "lrn", "activation", "prelu", "softmax", "maxpool", "avgpool", "adaptivemaxpool", "adaptiveavgpool", "add", "mul", "none",
-    "upsample", "embedding", "rnn", "rnncell",
+    "upsample", "embedding", "rnn", "rnncell",  # recurrent and lookups: convcalc.layers.recurrent
+    "attention", "sdpa", "transformer", "rmsnorm",  # attention's families (convcalc.layers.attention, RMSNorm)
 })
 
 
@@ -205,6 +207,8 @@ def _fvcore(row: Row) -> list[Term]:
 
 def _fvcore_counted(row: Row) -> list[Term]:
     fam, p, spec = family(row), row.primitives, row.spec
+    if (own := _FAMILY_RULES.get(fam, {}).get("fvcore")) is not None:  # a family whose rules live beside its layers'
+        return own(row)
     if p.macs:
         if fam in ("conv", "separable") and _named_padding(row):
             return [(_MACS, p.macs), (_trap("a convolution with padding='same' or 'valid' is not counted: fvcore 0.1.5 "
@@ -258,6 +262,8 @@ def _torchinfo(row: Row) -> list[Term]:
     if row.call != "module":
         return _missed(row)
     fam, b = family(row), row.batch
+    if (own := _FAMILY_RULES.get(fam, {}).get("torchinfo")) is not None:  # a family whose rules live beside its layers'
+        return own(row)
     weights, biases = _own_params(row)
     if fam in ("conv", "convtranspose", "separable"):
         positions = b * prod(row.output_shape[1:])  # "Conv" in the class name: every parameter at every output position
@@ -290,6 +296,8 @@ def _thop(row: Row) -> list[Term]:
     if row.call != "module":
         return _missed(row)
     fam, spec, p = family(row), _fields_of(row), row.primitives
+    if (own := _FAMILY_RULES.get(fam, {}).get("thop")) is not None:  # a family whose rules live beside its layers'
+        return own(row)
     terms: list[Term] = []
     if fam in ("conv", "separable", "linear"):
         terms = [(_MACS, p.macs)]
@@ -344,6 +352,8 @@ def _ptflops_interpolate(row: Row) -> list[Term]:
 
 def _ptflops(row: Row) -> list[Term]:
     fam, spec, p = family(row), _fields_of(row), row.primitives
+    if (own := _FAMILY_RULES.get(fam, {}).get("ptflops")) is not None:  # a family whose rules live beside its layers'
+        return own(row)
     module: list[Term] = []
     function: list[Term] = []
     if row.call == "module":
@@ -586,11 +596,106 @@ _FAMILY_RULES: dict[str, dict[str, Callable[[Row], list[Term]]]] = {
     "rnncell": {"torchinfo": _torchinfo_recurrent, "fvcore": _fvcore_recurrent, "thop": _thop_recurrent,
                 "ptflops": _ptflops_recurrent},
 }
+# --- attention (convcalc.layers.attention) and RMSNorm: what each tool charges, read from its source and held to
+# it in tests/test_attention.py. torch decides at run time whether nn.MultiheadAttention takes its fused inference
+# "fast path" (eval, no_grad, CPU or CUDA: batch_first self-attention with biases, an even number of heads, no
+# bias_k/bias_v or zero attention, keys and values of embed_dim features); what the tools see depends on it.
+
+_ATTENTION_FAMILIES = frozenset({"attention", "sdpa", "transformer", "rmsnorm"})
+
+
+def _fast_path(spec: Any, cross: bool = False) -> bool:
+    """Whether torch runs this attention as one fused op (``_native_multi_head_attention``) at inference on CPU or
+    CUDA: a self-attention (convcalc sees shapes, so keys and values as long as the queries and of embed_dim
+    features stand for the same tensor) with the conditions torch's MultiheadAttention.forward checks."""
+    return (not cross and spec.batch_first and spec.num_heads % 2 == 0 and spec.bias and not spec.add_bias_kv
+            and not spec.add_zero_attn and spec.kdim is None and spec.vdim is None and spec.source_length is None)
+
+
+def _ptflops_mha_hook(spec: Any, length: int) -> int:
+    """ptflops 0.7.5's multihead_attention_counter_hook for one sample: q scaling L·E, projections L·E² + S·kdim² +
+    S·vdim² (the key's and value's own widths, squared), biases (L+2S)·E, per head L·S·E/H + L·S + L·S·vdim/H, and the
+    output projection L·vdim·(vdim+1) (S: the keys as passed, without bias_k or the zero row)."""
+    e, h = spec.embed_dim, spec.num_heads
+    kd, vd = spec.kdim or e, spec.vdim or e
+    s = spec.source_length or length
+    flops = length * e + length * e * e + s * kd * kd + s * vd * vd
+    flops += (length + 2 * s) * e if spec.bias else 0
+    flops += h * (length * s * (e // h) + length * s + length * s * (vd // h))
+    return flops + length * vd * (vd + 1)
+
+
+def _attention_terms(tool: str, row: Row) -> list[Term]:
+    """The terms of an attention, transformer-layer or RMSNorm row for ``tool``."""
+    fam, spec, b, macs = family(row), _fields_of(row), row.batch, row.macs
+    length = row.input_shape[0] if row.input_shape else 0
+    if fam == "rmsnorm":  # no tool has a rule for it; torchinfo charges γ once per sample, as for any weighted module
+        return [("RMSNorm weights, once per sample", row.weights * b)] if tool == "torchinfo" and row.weights else []
+    if fam == "sdpa":  # a functional call (or convcalc's own module): no tool counts it
+        return [(_MACS, macs), (_trap(f"scaled_dot_product_attention is not counted by {tool}", row), -macs)] if macs else []
+    if fam == "attention":
+        return _mha_terms(tool, row, spec, length, b, macs)
+    e, f = spec.d_model, spec.dim_feedforward
+    mlp = 2 * length * e * f * b  # linear1 and linear2
+    norms = spec.attentions + 1
+    attentions = [(name, mha, name != "self_attn") for name, mha in spec.attention_parts()]
+    attention_macs = macs - mlp
+    if tool == "torchinfo":  # only its Linear and LayerNorm children run as modules: each parameter once per sample
+        linear = (2 * e * f + ((e + f) if spec.bias else 0)) * b
+        layer_norms = norms * (e + (e if spec.bias else 0)) * b
+        return [(_MACS, macs), (_trap("a transformer layer charged its Linears' weights and biases once per sample, and "
+                                      "nothing for its attention", row), linear - macs),
+                ("layer norm weights and biases, once per sample", layer_norms)]
+    if tool == "thop":  # its Linear and LayerNorm children (4 per element); attention has no thop rule
+        return [(_MACS, macs), (_trap("attention inside a transformer layer has no thop rule", row), -attention_macs),
+                ("layer norm, 4 per element", 4 * norms * length * e * b)]
+    if tool == "fvcore":  # the layer calls its attention with need_weights=False: torch runs scaled_dot_product_attention
+        missed = 0
+        for _, mha, cross in attentions:
+            parts = mha.macs_by_part(length)
+            missed += (sum(parts.values()) if _fast_path(mha, cross) else parts["QKᵀ"] + parts["AV"]) * b
+        terms = [(_MACS, macs), ("layer norm, 5 per element", 5 * norms * length * e * b)]
+        if missed:
+            terms.append((_trap("attention in a transformer layer: fvcore counts no fused fast-path op and no "
+                                "scaled_dot_product_attention, only the projections of the standard path", row), -missed))
+        return terms
+    # ptflops: its MultiheadAttention hook on each attention, its Linear hook (MACs and biases), its LayerNorm hook (1 per
+    # element); the activation is the F.relu/F.gelu the layer captured when it was built, which ptflops does not patch
+    hooks = sum(_ptflops_mha_hook(mha, length) for _, mha, _ in attentions) * b
+    return [(_MACS, mlp), ("ptflops' MultiheadAttention hook, for the attention", hooks),
+            ("linear biases, 1 per output", length * (e + f) * b if spec.bias else 0), ("layer norm, 1 per element", norms * length * e * b)]
+
+
+def _mha_terms(tool: str, row: Row, spec: Any, length: int, b: int, macs: int) -> list[Term]:
+    fast = _fast_path(spec)
+    parts = spec.macs_by_part(length)
+    attention = (parts["QKᵀ"] + parts["AV"]) * b
+    if tool in ("torchinfo", "thop"):
+        why = ("nn.MultiheadAttention is no leaf module to torchinfo (out_proj, its child, never runs as a module)"
+               if tool == "torchinfo" else "nn.MultiheadAttention has no thop rule")
+        return [(_MACS, macs), (_trap(f"{why}: counted 0", row), -macs)]
+    need_weights = _unsure("QKᵀ, AV (and for ptflops the softmax) count only where the call asks for the attention weights "
+                           "(need_weights=True, the default, assumed here); with need_weights=False torch runs "
+                           "scaled_dot_product_attention, which the tool does not count", row)
+    if tool == "fvcore":
+        if fast:
+            return [(_MACS, macs), (_trap("torch's fused fast path (eval, no_grad, batch_first self-attention): one op "
+                                          "fvcore has no handle for", row), -macs)]
+        return [(_MACS, macs), need_weights]
+    scores = spec.num_heads * length * spec.key_lengths(length)[1] * b
+    terms = [("ptflops' MultiheadAttention hook", _ptflops_mha_hook(spec, length) * b)]
+    if not fast:  # the standard path also calls torch.bmm and F.softmax, which ptflops patches
+        terms += [("torch.bmm and F.softmax of the standard path", attention + scores), need_weights]
+    return terms
 
 
 PROFILES: dict[str, Callable[[Row], list[Term]]] = {
     "paper": _paper, "torch": _torch, "fvcore": _fvcore, "torchinfo": _torchinfo, "thop": _thop, "ptflops": _ptflops,
 }
+
+
+for _family in _ATTENTION_FAMILIES:
+    _FAMILY_RULES[_family] = {tool: partial(_attention_terms, tool) for tool in ("fvcore", "torchinfo", "thop", "ptflops")}
 
 
 # --- totals and the comparison -------------------------------------------------------------
@@ -706,8 +811,7 @@ def profiles(report: Report) -> dict[str, Profile]:
             checked = [] if name == "paper" else _checked(name, row, fam)
             if name != "paper" and fam == "custom":
                 unknown.append(row.where)
-            own = _FAMILY_RULES.get(fam, {}).get(name, rule)  # (a family whose rules live beside its layers' below)
-            for label, amount in checked + ([] if fam == "custom" and name != "paper" else own(row)):
+            for label, amount in checked + ([] if fam == "custom" and name != "paper" else rule(row)):
                 if label.startswith("?"):
                     why, where = label[1:].split("|", 1)
                     unsure.setdefault(why, []).append(where)

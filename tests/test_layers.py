@@ -260,6 +260,30 @@ CASES = [
     ("lstmcell", cc.LSTMCell(3, 4), (3,), (4,), 112, 32, 112, 276),
     # 3·4·(3+4) = 84 weights, 24 biases; FLOPs 2·84 + 10·4 = 208
     ("grucell", cc.GRUCell(3, 4), (3,), (4,), 84, 24, 84, 208),
+    # --- attention (per-sample L×E tokens). MultiheadAttention E=256, H=8, L=S=49: in_proj 3·256² = 196,608 + out_proj
+    # 256² = 65,536 weights; biases 3·256 + 256 = 1,024. MACs: projections 4·49·256² = 12,845,056, QKᵀ and AV 2·49·49·256
+    # = 1,229,312: 14,074,368; FLOPs 2·MACs + softmax 8·49·49 = 28,148,736 + 19,208 (torch's FlopCounterMode: 2·MACs)
+    ("mha", cc.MultiheadAttention(256, 8, batch_first=True), (49, 256), (49, 256), 262_144, 1_024, 14_074_368, 28_167_944),
+    # q = k = v of 4 heads × 10 tokens × 16: MACs 4·10·10·16 (QKᵀ) + 4·10·10·16 (AV) = 12,800; + softmax 4·10·10 = 400
+    ("sdpa", cc.ScaledDotProductAttention(is_causal=True), (4, 10, 16), (4, 10, 16), 0, 0, 12_800, 26_000),
+    # E=64, H=4, F=128, L=10. weights: in_proj 3·64² = 12,288, out_proj 4,096, linear1 64·128 = 8,192, linear2 8,192, two
+    # LayerNorms' γ 128: 32,896; biases 192 + 64 + 128 + 64 + β 128 = 576. MACs: projections 4·10·64² = 163,840, QKᵀ+AV
+    # 2·10·10·64 = 12,800, MLP 2·10·64·128 = 163,840: 340,480. FLOPs 2·340,480 + softmax 4·10·10 + norms 2·5·640 + relu
+    # 10·128 + adds 2·640 = 680,960 + 400 + 6,400 + 1,280 + 1,280 = 690,320
+    ("transformer-encoder-layer", cc.TransformerEncoderLayer(64, 4, 128, batch_first=True), (10, 64), (10, 64),
+     32_896, 576, 340_480, 690_320),
+    # + cross-attention over 5 memory tokens: weights 16,384 + third γ 64; biases 256 + β 64. MACs: Q 10·64² = 40,960, K and
+    # V 2·5·64² = 40,960, out 40,960, QKᵀ+AV 2·10·5·64 = 6,400: 129,280 → 469,760. FLOPs 2·469,760 + softmax 400 + 4·10·5
+    # + norms 3·3,200 + relu 1,280 + adds 3·640 = 939,520 + 600 + 9,600 + 1,280 + 1,920 = 952,920
+    ("transformer-decoder-layer", cc.TransformerDecoderLayer(64, 4, 128, batch_first=True, memory_length=5), (10, 64), (10, 64),
+     49_344, 896, 469_760, 952_920),
+    # γ of 64; x², its share of the mean, ·1/√, ·γ: 4 per element, 4·640 = 2,560
+    ("rmsnorm", cc.RMSNorm(64), (10, 64), (10, 64), 64, 0, 0, 2_560),
+    # one learnt token of 64 put first: 11 tokens; a copy
+    ("class-token", cc.ClassToken(64), (10, 64), (11, 64), 64, 0, 0, 0),
+    # a learnt 11×64 added: 704 parameters, 704 adds
+    ("position-embedding", cc.PositionEmbedding(11, 64), (11, 64), (11, 64), 704, 0, 0, 704),
+    ("select-token", cc.SelectToken(), (11, 64), (64,), 0, 0, 0, 0),
 ]
 
 
@@ -276,7 +300,8 @@ def test_layer_counts(layer, shape, out, weights, biases, macs, flops) -> None:
 def test_every_layer_type_has_a_case() -> None:
     """A new layer type must come with a hand-derived case here (blocks and joins are tested below)."""
     covered = {type(c[1]).kind for c in CASES}
-    structural = {"sequential", "residual", "concat", "scale", "squeezeexcitation", "product", "add", "cat", "mul"}
+    structural = {"sequential", "residual", "concat", "scale", "squeezeexcitation", "product", "add", "cat", "mul",
+                  "transformerencoder"}
     variants = {"maxpool1d", "maxpool3d", "avgpool1d", "avgpool3d", "adaptiveavgpool1d", "adaptiveavgpool3d",
                 "adaptivemaxpool1d", "adaptivemaxpool3d", "convtranspose1d", "convtranspose3d", "batchnorm3d",
                 "conv2d", "separableconv2d", "maxunpool1d", "maxunpool3d"}  # nd variants share one implementation; separable: test_seeds

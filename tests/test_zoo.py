@@ -76,7 +76,7 @@ TORCHVISION_GFLOPS = {
     "resnet18": 1.81, "resnet34": 3.66, "resnet50": 4.09, "resnet101": 7.80, "resnet152": 11.51,
     "resnext50_32x4d": 4.23, "wide_resnet50_2": 11.40, "densenet121": 2.83, "squeezenet1_0": 0.82,
     "squeezenet1_1": 0.35, "mobilenet_v2": 0.30, "mobilenet_v3_large": 0.22, "mobilenet_v3_small": 0.06,
-    "efficientnet_b0": 0.39, "shufflenet_v2_x1_0": 0.14, "convnext_tiny": 4.46,
+    "efficientnet_b0": 0.39, "shufflenet_v2_x1_0": 0.14, "convnext_tiny": 4.46, "vit_b_16": 17.56,
 }
 
 
@@ -127,12 +127,23 @@ DENSE = {"dcgan_generator", "dcgan_discriminator", "unet", "espcn", "fcn_resnet5
          "lstm_lm"}
 
 
-@pytest.mark.parametrize("name", [n for n in cc.models.list() if n not in FIXED_INPUT | DENSE])
+#: Models whose position embedding holds one number of tokens, so one input size.
+FIXED_TOKENS = {"vit_b_16"}
+
+
+@pytest.mark.parametrize("name", [n for n in cc.models.list() if n not in FIXED_INPUT | DENSE | FIXED_TOKENS])
 def test_adaptive_models_take_other_inputs(name: str) -> None:
     for shape in ((3, 320, 320), (3, 256, 384)):
         report = cc.summary(name, input_shape=shape)
         assert report.output_shape == (1000,)
         assert report.totals.params == registry.entry(name).params  # weights do not depend on the input
+
+
+@pytest.mark.parametrize("name", sorted(FIXED_TOKENS))
+def test_fixed_token_models_explain_other_inputs(name: str) -> None:
+    # 320/16 = 20: 20² + 1 = 401 tokens against the embedding's 14² + 1 = 197
+    with pytest.raises(cc.ShapeError, match=r"PositionEmbedding: adds a 197×768 embedding, but the input is 401x768"):
+        cc.summary(name, input_shape=(3, 320, 320))
 
 
 @pytest.mark.parametrize("name", sorted(FIXED_INPUT))

@@ -1190,6 +1190,48 @@ def word_language_model():
     """main.py's defaults on Wikitext-2: LSTM, emsize 200, nhid 200, 2 layers, dropout 0.2, untied; the dictionary
     of Wikitext-2's training, validation and test text has 33,278 words."""
     return RNNModel("LSTM", 33278, 200, 200, 2, dropout=0.2, tie_weights=False)
+# ViT-B/16 -- torchvision.models.vit_b_16 (Dosovitskiy et al. 2021, "An Image is
+# Worth 16x16 Words"): a 16x16 stride-16 patch conv to 768 channels, the 14x14
+# patches as 196 tokens, a learnt class token prepended, a learnt 197x768
+# position embedding added, 12 pre-norm blocks (LayerNorm eps 1e-6,
+# 12-head self-attention, MLP 768-3072-768 with GELU), a final LayerNorm and
+# Linear(768, 1000) on the class token.
+# --------------------------------------------------------------------------
+
+
+class ViTBlock(nn.Module):
+    def __init__(self, dim: int = 768, heads: int = 12, mlp_dim: int = 3072) -> None:
+        super().__init__()
+        self.norm1 = nn.LayerNorm(dim, eps=1e-6)
+        self.attn = nn.MultiheadAttention(dim, heads, batch_first=True)
+        self.norm2 = nn.LayerNorm(dim, eps=1e-6)
+        self.fc1 = nn.Linear(dim, mlp_dim)
+        self.act = nn.GELU()  # a module, as torchvision's MLPBlock has it
+        self.fc2 = nn.Linear(mlp_dim, dim)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.norm1(x)
+        x = x + self.attn(h, h, h, need_weights=False)[0]
+        return x + self.fc2(self.act(self.fc1(self.norm2(x))))
+
+
+class ViT(nn.Module):
+    def __init__(self, image: int = 224, patch: int = 16, dim: int = 768, depth: int = 12, heads: int = 12,
+                 mlp_dim: int = 3072, classes: int = 1000) -> None:
+        super().__init__()
+        self.patch = nn.Conv2d(3, dim, patch, stride=patch)
+        self.cls = nn.Parameter(torch.zeros(1, 1, dim))
+        self.pos = nn.Parameter(torch.zeros(1, (image // patch) ** 2 + 1, dim))
+        self.blocks = nn.ModuleList(ViTBlock(dim, heads, mlp_dim) for _ in range(depth))
+        self.norm = nn.LayerNorm(dim, eps=1e-6)
+        self.head = nn.Linear(dim, classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.patch(x).flatten(2).transpose(1, 2)
+        x = torch.cat([self.cls.expand(x.shape[0], -1, -1), x], dim=1) + self.pos
+        for block in self.blocks:
+            x = block(x)
+        return self.head(self.norm(x)[:, 0])
 
 
 # --------------------------------------------------------------------------
@@ -1232,6 +1274,7 @@ BUILDERS: dict[str, Callable[[], nn.Module]] = {
     "deeplabv3_resnet50": deeplabv3_resnet50,
     "lraspp_mobilenet_v3_large": LRASPP,
     "lstm_lm": lambda: BatchFirstLM(word_language_model()),
+    "vit_b_16": ViT,
 }
 
 INPUTS: dict[str, tuple[int, ...]] = {

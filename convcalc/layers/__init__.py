@@ -4,12 +4,13 @@
 themselves when their module is imported, and this package's names are derived from that registry.
 """
 
-from . import activation, blocks, conv, keras, linear, normalization, padding, pooling, recurrent, resample, tensor_ops  # noqa: F401 - each defines (registers) its layer types
+from . import activation, attention, blocks, conv, keras, linear, normalization, padding, pooling, recurrent, resample, tensor_ops  # noqa: F401 - each defines (registers) its layer types
 from .base import LAYER_TYPES, Block, Branch, Effect, Join, Layer, Leaf, Part, Primitives, Reach, Shape, Step, Structure, layer
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # the layer classes by name, for type checkers (at run time: from the registry below)
     from .activation import *  # noqa: F403
+    from .attention import *  # noqa: F403
     from .blocks import *  # noqa: F403
     from .conv import *  # noqa: F403
     from .keras import *  # noqa: F403

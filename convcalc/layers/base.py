@@ -369,6 +369,10 @@ class Leaf(Layer, abstract=True):
     #: How many results torch's module returns; the row is the first (nn.LSTM: the output, then (h_n, c_n)).
     #: ``to_torch`` builds a layer of more inside a ``FirstResult`` module that returns the first, so its modules chain.
     results: ClassVar[int] = 1
+    #: torch.nn.functional calls that are this layer whole where a forward body makes them
+    #: (``scaled_dot_product_attention``): ``from_torch`` makes one row of the call, read by :meth:`from_call`,
+    #: rather than rows of the aten ops it runs.
+    calls: ClassVar[tuple[str, ...]] = ()
     #: Whether the framework whose text names it writes tensors channels last (Keras' H×W×C): a network
     #: that starts with such a layer reads and prints its shapes H×W×C.
     channels_last: ClassVar[bool] = False
@@ -432,6 +436,12 @@ class Leaf(Layer, abstract=True):
     def from_aten(cls, op: str, args: tuple[Any, ...], in_shape: Shape, out_shape: Shape) -> Leaf | None:
         """This layer read back from one of its :attr:`aten` ops: the op's arguments after the input are plain
         values (sizes, scales, flags); shapes have their batch dim. None where the call is not this layer."""
+        return None
+
+    @classmethod
+    def from_call(cls, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Leaf | None:
+        """This layer read back from one of its :attr:`calls`: the call's arguments with each tensor given as its
+        per-sample shape (batch dim 0 dropped). None where the call is not this layer."""
         return None
 
     def torch_equivalent(self) -> Leaf | None:

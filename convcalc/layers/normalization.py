@@ -347,3 +347,56 @@ class LazyBatchNorm2d(_LazyBatchNorm):
 
 class LazyBatchNorm3d(_LazyBatchNorm):
     becomes: ClassVar[type[Leaf]] = BatchNorm3d
+
+
+@spec
+class RMSNorm(_Norm):
+    """torch.nn.RMSNorm over the trailing ``normalized_shape`` dims: x / √(mean(x²) + eps), times γ when affine.
+
+    Parameters: Π(normalized_shape) (γ; no β). FLOPs per element: the square and its share of the mean (2) and
+    the scaling by the reciprocal root (1), plus γ·x (1) when affine: 4, or 3 without γ (the root itself is one per
+    normalised group, not counted; LayerNorm's 5 also subtracts a mean and adds β)."""
+
+    family: ClassVar[str] = "rmsnorm"
+    torch: ClassVar[Any] = "torch.nn:RMSNorm"
+
+    normalized_shape: tuple[int, ...]
+    eps: float | None = None
+    elementwise_affine: bool = True
+
+    if TYPE_CHECKING:  # torch's forms: one int (the last dim) or the trailing dims
+        def __init__(self, normalized_shape: int | tuple[int, ...], eps: float | None = None,
+                     elementwise_affine: bool = True) -> None: ...
+
+    def __post_init__(self) -> None:
+        n = self.name
+        dims = self.normalized_shape if isinstance(self.normalized_shape, (tuple, list)) else (self.normalized_shape,)
+        if not dims or not all(is_int(d) and d > 0 for d in dims):
+            raise SpecError(f"{n}: normalized_shape must be a positive int or a tuple of them, got {self.normalized_shape!r}")
+        freeze(self, normalized_shape=tuple(dims))
+        if self.eps is not None:
+            check_number(n, "eps", self.eps)
+        check_bool(n, "elementwise_affine", self.elementwise_affine)
+
+    def _per_element(self) -> int:
+        return 4 if self.elementwise_affine else 3
+
+    def effect(self, shape: Shape) -> Effect:
+        dims = self.normalized_shape
+        if shape[len(shape) - len(dims):] != dims:
+            raise ShapeError(
+                f"normalized_shape={fmt_shape(dims)} (an RMSNorm over the last {len(dims)} dims) does not match "
+                f"the end of the input {fmt_shape(shape)}; use normalized_shape={shape[-1]} for the last dim"
+            )
+        per = self._per_element()
+        return replace(elementwise(shape, per, formula=f"x/√(mean(x²)+ε){'·γ' if self.elementwise_affine else ''} over the "
+                                                       f"last dims: {per} per element"),
+                       weights=prod(dims) if self.elementwise_affine else 0)
+
+    def explain(self, shape: Shape, effect: Effect) -> tuple[Step, ...]:
+        per, size = self._per_element(), prod(self.normalized_shape)
+        params = (Step("parameters", "params = Π(normalized_shape)", str(size), effect.weights, "γ; RMSNorm has no β")
+                  if self.elementwise_affine else Step("parameters", "params = 0", note="elementwise_affine=False: no γ"))
+        return (Step("output", dims_text(effect.output_shape) + " (unchanged)"), params,
+                Step("FLOPs", f"FLOPs = {per}·ΠI", f"{per}·{dot(*shape)}", effect.flops,
+                     "x², its share of the mean, ·1/√(…)" + (", ·γ" if self.elementwise_affine else "")))

@@ -214,6 +214,9 @@ class _Calls(TorchFunctionMode):
         session = self.session
         if func is F.instance_norm and session.in_forward_body():  # one layer, though aten runs it as a batch norm
             return session.instance_norm(func, args, kwargs)
+        whole = session.whole.get(func)
+        if whole is not None and session.in_forward_body():  # a call a layer type declares as itself (its ``calls``)
+            return session.whole_call(whole, func, args, kwargs)
         outer, session.call = session.call, call_name(func, operator)
         if func is F.interpolate and _inside(F.upsample, caller):  # F.upsample calls F.interpolate: ptflops counts both
             session.call = "F.upsample"
@@ -246,6 +249,9 @@ class _Session(TorchDispatchMode):
                           for name in cls.functional_forms()}
         #: aten op -> the layer type reading it back (its ``aten`` ops: F.interpolate's upsample_bilinear2d, …)
         self.aten = {name: cls for cls in LAYER_TYPES.values() if issubclass(cls, Leaf) for name in cls.aten}
+        #: torch function -> the layer type that is that call whole (its ``calls``: F.scaled_dot_product_attention)
+        self.whole = {getattr(F, name): cls for cls in LAYER_TYPES.values() if issubclass(cls, Leaf)
+                      for name in cls.calls if hasattr(F, name)}
         self.stack: list[_Frame] = []
         self.out = Rows(batch, dtype_bytes)
         self.rows = self.out.rows
@@ -518,6 +524,42 @@ class _Session(TorchDispatchMode):
         self._add(frame.path, spec.kind, shape, tuple(out.shape), 0, effect.flops * shape[0], True, effect.formula,
                   module=frame.module, spec=spec, receptive_field=fld.shown, call="F.instance_norm")
         self.flow([x], [out], numel(tuple(out.shape)) * self.out.dtype_bytes)
+        return out
+
+    def whole_call(self, cls: type[Leaf], func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """A functional call that is one layer (:attr:`Leaf.calls`) in a forward body: one row for the call, its
+        aten ops quiet; the layer reads the call with each tensor as its per-sample shape."""
+        frame = self.stack[-1]
+        self.quiet += 1
+        try:
+            out = func(*args, **kwargs)
+        finally:
+            self.quiet -= 1
+        tensors = [a for a in (*args, *kwargs.values()) if isinstance(a, torch.Tensor)]
+        result = _first_tensor(out)
+        if not tensors or result is None:
+            return out
+        x, name = tensors[0], f"F.{func.__name__}"
+
+        def per_sample(value: Any) -> Any:
+            return tuple(value.shape[1:]) if isinstance(value, torch.Tensor) else value
+
+        shape, out_shape = tuple(x.shape), tuple(result.shape)
+        try:
+            spec = cls.from_call(tuple(per_sample(a) for a in args), {k: per_sample(v) for k, v in kwargs.items()})
+            effect = checked(spec.effect(shape[1:])) if spec is not None else None
+        except (ConvCalcError, TypeError, ValueError, IndexError, KeyError):
+            spec = effect = None
+        if spec is None or effect is None or tuple(effect.output_shape) != out_shape[1:]:
+            self._add(frame.path, cls.kind, shape, out_shape, 0, 0, True, name, module=frame.module, call=name,
+                      warning=f"{name} on these inputs has no convcalc formula; its cost is not counted", unsupported=True)
+            return out
+        fld = self.field_of([x]).advance(effect.reach, effect.output_shape)
+        self.mark(out, fld)
+        self._add(frame.path, spec.kind, shape, out_shape, effect.macs * shape[0], effect.flops * shape[0], effect.new_tensor,
+                  effect.formula, module=frame.module, spec=spec, receptive_field=fld.shown, call=name)
+        self.flow([t for t in tensors if id(t) not in self.weights], [result],
+                  numel(out_shape) * self.out.dtype_bytes if effect.new_tensor else None, row=True)
         return out
 
     def _declared(self, base: str, inplace: bool, in_shape: Shape) -> Leaf | None:

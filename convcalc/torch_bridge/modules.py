@@ -9,6 +9,8 @@ binding (``"convcalc.torch_bridge.modules:Permute"``).
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import torch
@@ -346,3 +348,140 @@ class MaxUnpool(_Spec):
             indices = flat.expand_as(x).contiguous()
         unpool = getattr(nn.functional, f"max_unpool{nd}d")
         return unpool(x, indices, spec.kernel_size, spec.stride, spec.padding, spec.output_size)
+
+
+# --- attention (convcalc.layers.attention) -----------------------------------------------------------------
+
+
+@contextmanager
+def standard_path() -> Iterator[None]:
+    """Attention run as the matrix products FlopCounterMode counts (the same arithmetic): torch's "fast path" off
+    (in eval mode under no_grad on CPU and CUDA torch runs MultiheadAttention and TransformerEncoderLayer as one
+    fused op, ``_native_multi_head_attention``, which FlopCounterMode counts as 0), and scaled dot-product attention
+    on its math backend (torch 2.13's FlopCounterMode has no formula for the CPU kernel
+    ``_scaled_dot_product_flash_attention_for_cpu`` either)."""
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+
+    enabled = torch.backends.mha.get_fastpath_enabled()
+    torch.backends.mha.set_fastpath_enabled(False)
+    try:
+        with sdpa_kernel(SDPBackend.MATH):
+            yield
+    finally:
+        torch.backends.mha.set_fastpath_enabled(enabled)
+
+
+def _other_tokens(x: torch.Tensor, length: int, features: int, batch_first: bool) -> torch.Tensor:
+    """Zeros standing for a second input (keys and values, a decoder's memory) of ``length`` tokens."""
+    batch = x.shape[0 if batch_first else 1]
+    shape = (batch, length, features) if batch_first else (length, batch, features)
+    return x.new_zeros(shape)
+
+
+class MultiheadAttention(nn.MultiheadAttention):
+    """nn.MultiheadAttention called on one input, as a Sequential calls it: self-attention, or attention over
+    ``source_length`` zero tokens (keys and values of kdim and vdim features) where the spec says so."""
+
+    convcalc_layer = True
+
+    def __init__(self, spec: Any) -> None:
+        super().__init__(**spec.torch_kwargs())
+        self.convcalc_spec = spec
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # type: ignore[override]  # one input, as a layer in a Sequential
+        spec = self.convcalc_spec
+        e = spec.embed_dim
+        kd, vd = spec.kdim or e, spec.vdim or e
+        with standard_path():
+            if spec.source_length is None and kd == vd == e:
+                return super().forward(x, x, x, need_weights=False)[0]
+            length = spec.source_length or x.shape[0 if not spec.batch_first else 1]
+            key = _other_tokens(x, length, kd, spec.batch_first)
+            value = _other_tokens(x, length, vd, spec.batch_first)
+            return super().forward(x, key, value, need_weights=False)[0]
+
+
+def multihead_attention(spec: Any) -> nn.Module:
+    """The module of a MultiheadAttention spec, taking batch-first input whatever its ``batch_first``."""
+    module = MultiheadAttention(spec)
+    return module if spec.batch_first else BatchSecond(module)
+
+
+multihead_attention.convcalc_layer = True  # type: ignore[attr-defined]  # build_leaf passes it the spec
+
+
+class TransformerEncoderLayer(nn.TransformerEncoderLayer):
+    convcalc_layer = True
+
+    def __init__(self, spec: Any) -> None:
+        super().__init__(**spec.torch_kwargs())
+        self.convcalc_spec = spec
+
+    def forward(self, src: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
+        with standard_path():
+            return super().forward(src, *args, **kwargs)
+
+
+class TransformerDecoderLayer(nn.TransformerDecoderLayer):
+    """nn.TransformerDecoderLayer on one input: its memory is the input itself, or ``memory_length`` zero tokens."""
+
+    convcalc_layer = True
+
+    def __init__(self, spec: Any) -> None:
+        super().__init__(**spec.torch_kwargs())
+        self.convcalc_spec = spec
+
+    def forward(self, tgt: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
+        spec = self.convcalc_spec
+        memory = tgt if spec.memory_length is None else _other_tokens(tgt, spec.memory_length, spec.d_model, spec.batch_first)
+        with standard_path():
+            return super().forward(tgt, memory, *args, **kwargs)
+
+
+def transformer_layer(spec: Any) -> nn.Module:
+    """The module of a TransformerEncoderLayer or TransformerDecoderLayer spec, taking batch-first input."""
+    made: nn.Module = (TransformerDecoderLayer if type(spec).__name__ == "TransformerDecoderLayer" else TransformerEncoderLayer)(spec)
+    return made if spec.batch_first else BatchSecond(made)
+
+
+transformer_layer.convcalc_layer = True  # type: ignore[attr-defined]  # build_leaf passes it the spec
+
+
+class ScaledDotProductAttention(_Spec):
+    """F.scaled_dot_product_attention of the input with itself (or with ``source_length`` zero keys and values)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        spec = self.convcalc_spec
+        key = value = x
+        if spec.source_length is not None or spec.value_dim is not None:
+            length = spec.source_length or x.shape[-2]
+            key = x.new_zeros((*x.shape[:-2], length, x.shape[-1]))
+            value = x.new_zeros((*x.shape[:-2], length, spec.value_dim or x.shape[-1]))
+        with standard_path():
+            return nn.functional.scaled_dot_product_attention(x, key, value, dropout_p=spec.dropout_p if self.training else 0.0,
+                                                              is_causal=spec.is_causal, scale=spec.scale, enable_gqa=spec.enable_gqa)
+
+
+class ClassToken(_Spec):
+    """A learnt token put first (torchvision's ViT: ``class_token``, concatenated before the patches)."""
+
+    def __init__(self, spec: Any) -> None:
+        super().__init__(spec)
+        self.class_token = nn.Parameter(torch.zeros(1, 1, spec.embed_dim))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([self.class_token.expand(x.shape[0], -1, -1), x], dim=1)
+
+
+class PositionEmbedding(_Spec):
+    def __init__(self, spec: Any) -> None:
+        super().__init__(spec)
+        self.pos_embedding = nn.Parameter(torch.empty(1, spec.num_tokens, spec.embed_dim).normal_(std=0.02))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.pos_embedding
+
+
+class SelectToken(_Spec):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x[:, self.convcalc_spec.index]

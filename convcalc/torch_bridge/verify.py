@@ -26,16 +26,17 @@ from ..layers.base import Shape
 from ..report import Report
 from ..walk import analyze
 from .build import to_torch
+from .modules import standard_path
 
 
 def counted(row: Any) -> bool:
-    """Whether FlopCounterMode counts this row's FLOPs: its layer class says so (convolutions, linear)."""
+    """Whether FlopCounterMode counts this row's FLOPs: its layer class says so (convolutions, linear, attention)."""
     return row.spec is not None and type(row.spec).flop_counter
 
 
-def torch_share(row: Any) -> int:
-    """The FLOPs of a row FlopCounterMode counts: 2 per multiply-accumulate (a conv's or linear layer's FLOPs; of a
-    recurrent layer's, the matrix products, not its gates' elementwise work)."""
+def counter_flops(row: Any) -> int:
+    """What FlopCounterMode counts of a row it counts: 2 per multiply-accumulate (the row's FLOPs for conv and linear;
+    attention's FLOPs also hold its softmax, and a recurrent layer's its gates' elementwise work, which it does not count)."""
     return 2 * row.macs
 
 
@@ -160,8 +161,8 @@ def verify_report(report: Report, module: torch.nn.Module, device: torch.device)
     dtype = getattr(torch, type(first).input_dtype or "float32") if first is not None else torch.float32  # (ids: an Embedding first)
     x = torch.zeros(report.batch, *report.input_shape, device=device, dtype=dtype)
     try:
-        with torch.no_grad(), decomposed_rnn(module), FlopCounterMode(display=False) as counter:
-            module(x)
+        with torch.no_grad(), decomposed_rnn(module), standard_path(), FlopCounterMode(display=False) as counter:
+            module(x)  # (attention and recurrent layers as the products FlopCounterMode counts: see standard_path)
     finally:
         for handle in handles.values():
             handle.remove()
@@ -175,7 +176,7 @@ def verify_report(report: Report, module: torch.nn.Module, device: torch.device)
     calls: dict[int, int] = defaultdict(int)
     ours_per_module: dict[int, int] = defaultdict(int)
     for row in report.rows:
-        ours_per_module[id(module.get_submodule(row.path))] += torch_share(row)
+        ours_per_module[id(module.get_submodule(row.path))] += counter_flops(row)
     rows = []
     for row in report.rows:
         sub = module.get_submodule(row.path)
@@ -190,7 +191,7 @@ def verify_report(report: Report, module: torch.nn.Module, device: torch.device)
             flops = Check(row.flops, None)
         rows.append(VerifyRow(row.index, row.path, row.kind, Check(row.output_shape, theirs_shape),
                               Check(row.params, theirs_params), flops))
-    ours_counted = sum(torch_share(r) for r in report.rows if counted(r))
+    ours_counted = sum(counter_flops(r) for r in report.rows if counted(r))
     return VerifyReport(
         model=report.model, input_shape=report.input_shape, batch=report.batch, device=str(device),
         torch_version=torch.__version__, rows=tuple(rows),

@@ -1,0 +1,531 @@
+"""Attention and the transformer layers built on it: MultiheadAttention, ScaledDotProductAttention,
+TransformerEncoderLayer, TransformerDecoderLayer, TransformerEncoder (a block of encoder layers), and the
+token bookkeeping of a vision transformer (ClassToken, PositionEmbedding, SelectToken).
+
+Shapes are per sample and tokens first: a sequence of L tokens of E features is ``L×E`` (torch's
+``batch_first=False`` modules keep the batch in dim 1; convcalc's shapes leave it out wherever it sits).
+
+Attention of L queries over S keys (E = embed_dim, H heads, kdim/vdim the keys' and values' features):
+
+- parameters as torch counts them: the input projection (one 3E×E matrix ``in_proj_weight`` where
+  kdim = vdim = E, else ``q_proj_weight`` E×E, ``k_proj_weight`` E×kdim, ``v_proj_weight`` E×vdim), its
+  bias 3E, the output projection E×E + E, and with ``add_bias_kv`` the learnt key and value rows 2E;
+- MACs: the projections L·E·E + S·kdim·E + S·vdim·E, the scores QKᵀ L·S′·E, the weighted sum AV L·S′·E
+  and the output projection L·E·E, where S′ = S (+1 for ``add_bias_kv``, +1 for ``add_zero_attn``);
+- FLOPs: 2 per MAC (what torch's FlopCounterMode counts for the matrix products) plus the softmax, 1 per
+  score (H·L·S′, convcalc's softmax convention). Bias additions and the 1/√d scaling are not counted (the
+  DESIGN.md convention for biases; the scaling folds into the product in fused kernels); neither are the
+  attention weights torch averages over the heads when asked for them (``need_weights=True``).
+- activation memory: the output only, as for a Linear; the projections and the H·L·S′ scores torch makes
+  inside the layer (and a transformer layer's MLP hidden L×F) are not counted as activations.
+
+torch's inference "fast path" (CPU and CUDA, eval mode under no_grad, batch_first, self-attention, an even
+number of heads, …) runs all of it as one fused op, ``aten._native_multi_head_attention``, which
+FlopCounterMode does not count (it reports 0 there). convcalc counts the standard path, which is what
+FlopCounterMode reports on the meta device, in training, with gradients, or with
+``torch.backends.mha.set_fastpath_enabled(False)``; ``verify`` and the modules ``to_torch`` builds run that path.
+"""
+
+from __future__ import annotations
+
+from ..errors import ShapeError, SpecError
+from ..records import replace
+from .base import (
+    Block,
+    Effect,
+    Layer,
+    Leaf,
+    Primitives,
+    Ran,
+    Reach,
+    Shape,
+    Step,
+    Structure,
+    check_bool,
+    check_number,
+    dims_text,
+    fmt_shape,
+    freeze,
+    is_int,
+    numel,
+    positive_int,
+    spec,
+)
+from .steps import dot
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never evaluated
+    from collections.abc import Mapping
+    from typing import Any, ClassVar
+
+_MODULES = "convcalc.torch_bridge.modules:{name}"
+
+
+def _tokens(layer: str, shape: Shape, width: int, what: str) -> int:
+    """The sequence length of a per-sample L×E input whose E must be ``width``; a ShapeError otherwise."""
+    if len(shape) != 2:
+        raise ShapeError(f"expects a per-sample sequence L×E (tokens × {what}), got {fmt_shape(shape)} ({len(shape)}-d)")
+    if shape[1] != width:
+        raise ShapeError(f"{what}={width} but the input's last dim is {shape[1]} (shape {fmt_shape(shape)}); "
+                         f"use {what}={shape[1]} or change the layer before it")
+    return shape[0]
+
+
+def _optional_length(layer: str, arg: str, value: Any) -> int | None:
+    if value is not None and (not is_int(value) or value < 1):
+        raise SpecError(f"{layer}: {arg} must be a positive int or None, got {value!r}")
+    return value
+
+
+@spec
+class MultiheadAttention(Leaf):
+    """torch.nn.MultiheadAttention on a per-sample L×E sequence: self-attention, or with ``source_length``
+    (S, not torch's: from_torch reads it from the call) attention over S keys and values."""
+
+    family: ClassVar[str] = "attention"
+    flop_counter: ClassVar[bool] = True
+    torch: ClassVar[Any] = "convcalc.torch_bridge.modules:multihead_attention"
+    torch_also: ClassVar[tuple[str, ...]] = ("torch.nn:MultiheadAttention",)
+
+    embed_dim: int
+    num_heads: int
+    dropout: float = 0.0
+    bias: bool = True
+    add_bias_kv: bool = False
+    add_zero_attn: bool = False
+    kdim: int | None = None
+    vdim: int | None = None
+    batch_first: bool = False
+    source_length: int | None = None
+
+    def __post_init__(self) -> None:
+        n = self.name
+        e, h = positive_int(n, "embed_dim", self.embed_dim), positive_int(n, "num_heads", self.num_heads)
+        if e % h:
+            raise SpecError(f"{n}: embed_dim={e} is not divisible by num_heads={h} (each head takes embed_dim/num_heads "
+                            "features); use a num_heads that divides it")
+        check_number(n, "dropout", self.dropout)
+        for arg in ("bias", "add_bias_kv", "add_zero_attn", "batch_first"):
+            check_bool(n, arg, getattr(self, arg))
+        kdim, vdim = _optional_length(n, "kdim", self.kdim), _optional_length(n, "vdim", self.vdim)
+        freeze(self, kdim=None if kdim == e else kdim, vdim=None if vdim == e else vdim,  # (torch reads embed_dim as None)
+               source_length=_optional_length(n, "source_length", self.source_length))
+
+    # --- sizes ---
+    def _dims(self) -> tuple[int, int]:
+        return self.kdim or self.embed_dim, self.vdim or self.embed_dim
+
+    def key_lengths(self, length: int) -> tuple[int, int]:
+        """(S, S′): the keys the call passes, and the keys the scores run over (with the learnt and zero rows)."""
+        s = self.source_length or length
+        return s, s + int(self.add_bias_kv) + int(self.add_zero_attn)
+
+    def _params(self) -> tuple[int, int]:
+        e = self.embed_dim
+        kd, vd = self._dims()
+        weights = e * e + e * kd + e * vd + e * e  # q, k, v projections (in_proj_weight: 3E·E where kd = vd = E) and out_proj
+        biases = (3 * e + e if self.bias else 0) + (2 * e if self.add_bias_kv else 0)
+        return weights, biases
+
+    def macs_by_part(self, length: int) -> dict[str, int]:
+        """The multiply-accumulates of each product for ``length`` queries, per sample."""
+        e = self.embed_dim
+        kd, vd = self._dims()
+        s, s2 = self.key_lengths(length)
+        return {"Q projection": length * e * e, "K projection": s * kd * e, "V projection": s * vd * e,
+                "QKᵀ": length * s2 * e, "AV": length * s2 * e, "output projection": length * e * e}
+
+    def effect(self, shape: Shape) -> Effect:
+        length = _tokens(self.name, shape, self.embed_dim, "embed_dim")
+        weights, biases = self._params()
+        macs = sum(self.macs_by_part(length).values())
+        _, s2 = self.key_lengths(length)
+        scores = self.num_heads * length * s2
+        source = f" over {self.source_length} keys" if self.source_length else ""
+        return Effect(output_shape=(length, self.embed_dim), weights=weights, biases=biases, macs=macs,
+                      flops=2 * macs + scores,
+                      formula=f"{self.num_heads} heads of {self.embed_dim // self.num_heads}{source}: 2·MACs + softmax on "
+                              f"{self.num_heads}·{length}·{s2} scores",
+                      reach=Reach("dense"))  # every output token reads every token's every feature
+
+    def primitives(self, ran: Ran) -> Primitives:
+        length, e, b = ran.input_shape[0], self.embed_dim, ran.batch
+        s, s2 = self.key_lengths(length)
+        bias_adds = (2 * length + 2 * s) * e * b if self.bias else 0  # q, k, v and output projections' biases
+        return Primitives(macs=ran.macs, bias_adds=bias_adds, activation_elements=self.num_heads * length * s2 * b)
+
+    def explain(self, shape: Shape, effect: Effect) -> tuple[Step, ...]:
+        length, e, h = shape[0], self.embed_dim, self.num_heads
+        kd, vd = self._dims()
+        s, s2 = self.key_lengths(length)
+        macs = self.macs_by_part(length)
+        same = kd == vd == e
+        weights = (Step("parameters", "in_proj_weight = 3·E·E", f"3·{e}·{e}", 3 * e * e) if same else
+                   Step("parameters", "q, k, v_proj_weight = E·E + E·kdim + E·vdim", f"{e}·{e} + {e}·{kd} + {e}·{vd}",
+                        e * e + e * kd + e * vd))
+        steps = [Step("output", f"{dims_text(effect.output_shape)}  ({length} queries over {s} keys and values, "
+                                f"{h} heads of {e}/{h} = {e // h} features)"),
+                 weights,
+                 Step("", "out_proj = E·E" + (" + E" if self.bias else ""), f"{e}·{e}" + (f" + {e}" if self.bias else ""),
+                      e * e + (e if self.bias else 0))]
+        if self.bias:
+            steps.append(Step("", "in_proj_bias = 3·E", f"3·{e}", 3 * e))
+        if self.add_bias_kv:
+            steps.append(Step("", "bias_k + bias_v = 2·E", f"2·{e}", 2 * e))
+        steps.append(Step("", "params", value=effect.weights + effect.biases))
+        keys = f"S′ = S{' + 1' if self.add_bias_kv else ''}{' + 1' if self.add_zero_attn else ''} = {s2}" if s2 != s else ""
+        steps += [Step("MACs", "projections = L·E·E + S·kdim·E + S·vdim·E + L·E·E (output)",
+                       f"{dot(length, e, e)} + {dot(s, kd, e)} + {dot(s, vd, e)} + {dot(length, e, e)}",
+                       macs["Q projection"] + macs["K projection"] + macs["V projection"] + macs["output projection"]),
+                  Step("", "attention = QKᵀ + AV = 2·L·S′·E", f"2·{dot(length, s2, e)}", macs["QKᵀ"] + macs["AV"], keys),
+                  Step("", "MACs", value=effect.macs),
+                  Step("FLOPs", "FLOPs = 2·MACs + softmax (1 per score, H·L·S′)", f"2·{effect.macs:,} + {dot(h, length, s2)}",
+                       effect.flops, "FlopCounterMode counts the 2·MACs of the products; biases and the 1/√d scale are not counted")]
+        return tuple(steps)
+
+    # --- torch ---
+    def batch_dim(self) -> int:
+        return 0 if self.batch_first else 1
+
+    def at_call(self, inputs: tuple[Shape, ...], output: Shape) -> Leaf:
+        if len(inputs) < 2 or len(inputs[1]) != 2 or not inputs[0]:
+            return self
+        s = inputs[1][0]  # the keys' length (the values have as many)
+        return replace(self, source_length=None if s == inputs[0][0] else s)
+
+    def torch_kwargs(self) -> dict[str, Any]:
+        kwargs = super().torch_kwargs()
+        del kwargs["source_length"]
+        return kwargs
+
+    @classmethod
+    def from_module(cls, module: Any) -> Leaf:
+        e = module.embed_dim
+        return cls(e, module.num_heads, float(module.dropout), module.in_proj_bias is not None, module.bias_k is not None,
+                   bool(module.add_zero_attn), None if module.kdim == e else module.kdim, None if module.vdim == e else module.vdim,
+                   bool(module.batch_first))
+
+
+@spec
+class ScaledDotProductAttention(Leaf):
+    """``F.scaled_dot_product_attention(q, k, v, …)``: softmax(QKᵀ·scale (+ mask))·V over the last two dims
+    (…×L×E queries, …×S×E keys, …×S×Ev values). In spec text it attends the input to itself (q = k = v, of
+    any leading dims such as heads: ``H×L×E``); ``source_length`` and ``value_dim`` give other keys and values
+    (from_torch reads them from the call). MACs L·S·E (QKᵀ) + L·S·Ev (AV) per leading index, FLOPs 2·MACs
+    (FlopCounterMode's sdpa formula, causal or not) plus the softmax, 1 per score."""
+
+    family: ClassVar[str] = "sdpa"
+    flop_counter: ClassVar[bool] = True
+    torch: ClassVar[Any] = _MODULES
+    #: the functional call that is this layer in a forward body (one row for the whole call)
+    calls: ClassVar[tuple[str, ...]] = ("scaled_dot_product_attention",)
+
+    dropout_p: float = 0.0
+    is_causal: bool = False
+    scale: float | None = None
+    enable_gqa: bool = False
+    source_length: int | None = None
+    value_dim: int | None = None
+
+    def __post_init__(self) -> None:
+        n = self.name
+        check_number(n, "dropout_p", self.dropout_p)
+        check_bool(n, "is_causal", self.is_causal)
+        check_bool(n, "enable_gqa", self.enable_gqa)
+        if self.scale is not None:
+            check_number(n, "scale", self.scale)
+        freeze(self, source_length=_optional_length(n, "source_length", self.source_length),
+               value_dim=_optional_length(n, "value_dim", self.value_dim))
+
+    def _sizes(self, shape: Shape) -> tuple[int, int, int, int, int]:
+        if len(shape) < 2:
+            raise ShapeError(f"expects per-sample queries …×L×E (at least 2-d), got {fmt_shape(shape)}")
+        lead = numel(shape[:-2])
+        length, e = shape[-2], shape[-1]
+        return lead, length, self.source_length or length, e, self.value_dim or e
+
+    def effect(self, shape: Shape) -> Effect:
+        lead, length, s, e, ev = self._sizes(shape)
+        macs = lead * length * s * (e + ev)
+        scores = lead * length * s
+        return Effect(output_shape=(*shape[:-1], ev), macs=macs, flops=2 * macs + scores,
+                      formula=f"softmax(QKᵀ)V of {length} queries over {s} keys"
+                              + (f", {lead} times" if lead > 1 else "") + ": 2·MACs + softmax", reach=Reach("dense"))
+
+    def primitives(self, ran: Ran) -> Primitives:
+        lead, length, s, _, _ = self._sizes(ran.input_shape)
+        return Primitives(macs=ran.macs, activation_elements=lead * length * s * ran.batch)
+
+    def explain(self, shape: Shape, effect: Effect) -> tuple[Step, ...]:
+        lead, length, s, e, ev = self._sizes(shape)
+        times = f"{lead}·" if lead > 1 else ""
+        return (Step("output", f"{dims_text(effect.output_shape)}  ({length} queries over {s} keys"
+                               + (", causal: each query sees the keys up to its own" if self.is_causal else "") + ")"),
+                Step("parameters", "params = 0"),
+                Step("MACs", "MACs = (…)·L·S·E + (…)·L·S·Ev  (QKᵀ, then AV)", f"{times}{dot(length, s, e)} + {times}{dot(length, s, ev)}",
+                     effect.macs, "a causal mask is counted whole, as FlopCounterMode counts it"),
+                Step("FLOPs", "FLOPs = 2·MACs + softmax (1 per score)", f"2·{effect.macs:,} + {times}{dot(length, s)}", effect.flops))
+
+    @classmethod
+    def from_call(cls, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Leaf:
+        """This layer read from one call, its tensors given as per-sample shapes: (q, k, v, attn_mask,
+        dropout_p, is_causal, scale, enable_gqa) by position or name."""
+        names = ("query", "key", "value", "attn_mask", "dropout_p", "is_causal", "scale", "enable_gqa")
+        given = {**dict(zip(names, args)), **kwargs}
+        q, k, v = given["query"], given["key"], given["value"]
+        return cls(float(given.get("dropout_p", 0.0)), bool(given.get("is_causal", False)), given.get("scale"),
+                   bool(given.get("enable_gqa", False)), None if k[-2] == q[-2] else k[-2], None if v[-1] == q[-1] else v[-1])
+
+
+_ACTIVATIONS = ("relu", "gelu")
+
+
+@spec
+class _TransformerLayer(Leaf):
+    """What torch's TransformerEncoderLayer and TransformerDecoderLayer share: the feed-forward MLP
+    (Linear(d_model, dim_feedforward), activation, Linear back), LayerNorms and residual adds."""
+
+    family: ClassVar[str] = "transformer"
+    flop_counter: ClassVar[bool] = True
+    torch: ClassVar[Any] = "convcalc.torch_bridge.modules:transformer_layer"
+    #: how many attention blocks (1 self-attention; the decoder adds cross-attention) and so norms and adds
+    attentions: ClassVar[int] = 1
+
+    d_model: int
+    nhead: int
+    dim_feedforward: int = 2048
+    dropout: float = 0.1
+    activation: str = "relu"
+    layer_norm_eps: float = 1e-5
+    batch_first: bool = False
+    norm_first: bool = False
+    bias: bool = True
+
+    def __post_init__(self) -> None:
+        n = self.name
+        positive_int(n, "d_model", self.d_model)
+        positive_int(n, "dim_feedforward", self.dim_feedforward)
+        check_number(n, "dropout", self.dropout)
+        check_number(n, "layer_norm_eps", self.layer_norm_eps)
+        for arg in ("batch_first", "norm_first", "bias"):
+            check_bool(n, arg, getattr(self, arg))
+        if self.activation not in _ACTIVATIONS:
+            raise SpecError(f"{n}: activation must be 'relu' or 'gelu' (torch's names), got {self.activation!r}")
+        self._attention(None)  # the heads must divide d_model
+
+    def _attention(self, source: int | None) -> MultiheadAttention:
+        return MultiheadAttention(self.d_model, self.nhead, self.dropout, self.bias, batch_first=self.batch_first,
+                                  source_length=source)
+
+    def _parts(self, length: int) -> list[tuple[str, Effect]]:
+        """(name, effect) of each piece torch runs, per sample."""
+        e, f = self.d_model, self.dim_feedforward
+        parts = [(name, attention.effect((length, e))) for name, attention in self.attention_parts()]
+        up, down = length * e * f, length * f * e
+        parts += [("linear1", Effect((length, f), weights=e * f, biases=f if self.bias else 0, macs=up, flops=2 * up)),
+                  ("linear2", Effect((length, e), weights=f * e, biases=e if self.bias else 0, macs=down, flops=2 * down)),
+                  (self.activation, Effect((length, f), flops=length * f))]
+        for i in range(self.attentions + 1):
+            parts.append((f"norm{i + 1}", Effect((length, e), weights=e, biases=e if self.bias else 0, flops=5 * length * e)))
+            parts.append((f"add{i + 1}", Effect((length, e), flops=length * e)))
+        return parts
+
+    def attention_parts(self) -> list[tuple[str, MultiheadAttention]]:
+        """(torch's attribute name, the attention) of each attention the layer runs."""
+        return [("self_attn", self._attention(None))]
+
+    def effect(self, shape: Shape) -> Effect:
+        length = _tokens(self.name, shape, self.d_model, "d_model")
+        parts = self._parts(length)
+        total = {k: sum(getattr(p, k) for _, p in parts) for k in ("weights", "biases", "macs", "flops")}
+        mha = sum(p.flops for name, p in parts if name.endswith("attn"))
+        return Effect(output_shape=(length, self.d_model), **total,
+                      formula=f"attention {mha:,} + MLP {self.d_model}→{self.dim_feedforward}→{self.d_model} + "
+                              f"{self.attentions + 1} LayerNorms (5 per element) + {self.activation} + {self.attentions + 1} adds",
+                      reach=Reach("dense"))
+
+    def primitives(self, ran: Ran) -> Primitives:
+        length, b = ran.input_shape[0], ran.batch
+        e, f = self.d_model, self.dim_feedforward
+        total = Primitives()
+        for _, attention in self.attention_parts():
+            effect = attention.effect((length, e))
+            total = total + attention.primitives(_Ran((length, e), (length, e), b, effect.macs * b, effect.flops * b))
+        norms = self.attentions + 1
+        return total + Primitives(macs=2 * length * e * f * b, bias_adds=(length * (f + e) * b if self.bias else 0),
+                                  norm_elements=norms * length * e * b, activation_elements=length * f * b,
+                                  add_elements=norms * length * e * b)
+
+    def explain(self, shape: Shape, effect: Effect) -> tuple[Step, ...]:
+        steps = [Step("output", f"{dims_text(effect.output_shape)} (unchanged)")]
+        for name, part in self._parts(shape[0]):
+            params = part.weights + part.biases
+            steps.append(Step("", f"{name}: params {params:,}, MACs {part.macs:,}, FLOPs {part.flops:,}"))
+        steps += [Step("parameters", "params", value=effect.weights + effect.biases),
+                  Step("MACs", "MACs", value=effect.macs, note="the attention's and the two Linears'"),
+                  Step("FLOPs", "FLOPs = 2·MACs + softmax + norms + activation + adds", value=effect.flops)]
+        return tuple(steps)
+
+    def batch_dim(self) -> int:
+        return 0 if self.batch_first else 1
+
+    @classmethod
+    def from_module(cls, module: Any) -> Leaf:
+        attention, act = module.self_attn, module.activation  # F.relu or F.gelu where torch was given their names
+        which = getattr(act, "__name__", "")
+        if which not in _ACTIVATIONS or hasattr(act, "forward"):  # (a module or another callable: counted op by op)
+            raise SpecError(f"{cls.__name__}: only activation 'relu' or 'gelu' (torch's names) is read back, got {act!r}")
+        return cls(attention.embed_dim, attention.num_heads, module.linear1.out_features, float(module.dropout.p), which,
+                   float(module.norm1.eps), bool(attention.batch_first), bool(module.norm_first),
+                   module.linear1.bias is not None)
+
+
+class _Ran:
+    """A stand-in row for a part's primitives (shapes and totals of the whole batch)."""
+
+    def __init__(self, input_shape: Shape, output_shape: Shape, batch: int, macs: int, flops: int) -> None:
+        self.input_shape, self.output_shape, self.batch, self.macs, self.flops = input_shape, output_shape, batch, macs, flops
+
+
+class TransformerEncoderLayer(_TransformerLayer):
+    """torch.nn.TransformerEncoderLayer as one row: self-attention and the MLP, each with a LayerNorm (after it, or
+    before it with ``norm_first``) and a residual add. Parameters exactly as torch's; MACs the attention's and the
+    two Linears' (L·E·F each); FLOPs 2·MACs + the softmax + 5 per element for each LayerNorm + 1 per element of the
+    activation + 1 per element for each residual add (dropout: none at inference)."""
+
+    torch_also: ClassVar[tuple[str, ...]] = ("torch.nn:TransformerEncoderLayer",)
+
+
+@spec
+class TransformerDecoderLayer(_TransformerLayer):
+    """torch.nn.TransformerDecoderLayer as one row: self-attention over the target, cross-attention over the
+    memory (``memory_length`` tokens of d_model, not torch's: from_torch reads it from the call; None: as many
+    as the target's), the MLP, three LayerNorms and three residual adds. Counted as the encoder layer's parts."""
+
+    torch_also: ClassVar[tuple[str, ...]] = ("torch.nn:TransformerDecoderLayer",)
+    attentions: ClassVar[int] = 2
+
+    memory_length: int | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        freeze(self, memory_length=_optional_length(self.name, "memory_length", self.memory_length))
+
+    def attention_parts(self) -> list[tuple[str, MultiheadAttention]]:
+        return [("self_attn", self._attention(None)), ("multihead_attn", self._attention(self.memory_length))]
+
+    def at_call(self, inputs: tuple[Shape, ...], output: Shape) -> Leaf:
+        if len(inputs) < 2 or not inputs[0] or len(inputs[1]) != 2:
+            return self
+        s = inputs[1][0]  # forward(tgt, memory, …): the memory's length
+        return replace(self, memory_length=None if s == inputs[0][0] else s)
+
+    def torch_kwargs(self) -> dict[str, Any]:
+        kwargs = super().torch_kwargs()
+        del kwargs["memory_length"]
+        return kwargs
+
+
+@spec
+class TransformerEncoder(Block):
+    """torch.nn.TransformerEncoder: ``num_layers`` copies of ``encoder_layer`` (rows ``layers.0`` …), then ``norm``
+    if given: a block, so ``--depth`` collapses it to one row. Each copy holds its own parameters, as torch's
+    deep copies do."""
+
+    encoder_layer: Layer
+    num_layers: int
+    norm: Layer | None = None
+    enable_nested_tensor: bool = True
+    mask_check: bool = True
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.encoder_layer, TransformerEncoderLayer):
+            raise SpecError(f"TransformerEncoder: encoder_layer must be a TransformerEncoderLayer, got {self.encoder_layer!r}")
+        positive_int("TransformerEncoder", "num_layers", self.num_layers)
+        if self.norm is not None and not isinstance(self.norm, Leaf):
+            raise SpecError(f"TransformerEncoder: norm must be a layer (a LayerNorm) or None, got {self.norm!r}")
+        # torch deep-copies the layer: one object per copy here too (one object used twice would share parameters)
+        freeze(self, copies=tuple(replace(self.encoder_layer) for _ in range(self.num_layers)))
+
+    def structure(self) -> Structure:
+        from .blocks import Sequential
+
+        layers: list[tuple[str, Layer]] = [("layers", Sequential(*self.__dict__["copies"]))]
+        if self.norm is not None:
+            layers.append(("norm", self.norm))
+        return Structure(layers=tuple(layers))
+
+
+@spec
+class ClassToken(Leaf):
+    """A learnt class token put before the tokens (ViT's ``class_token``): L×E → (L+1)×E; E parameters, no FLOPs
+    (a copy of the tokens, as torch.cat makes)."""
+
+    family: ClassVar[str] = "none"
+    torch: ClassVar[Any] = _MODULES
+
+    embed_dim: int
+
+    def __post_init__(self) -> None:
+        positive_int(self.name, "embed_dim", self.embed_dim)
+
+    def effect(self, shape: Shape) -> Effect:
+        length = _tokens(self.name, shape, self.embed_dim, "embed_dim")
+        return Effect(output_shape=(length + 1, self.embed_dim), weights=self.embed_dim,
+                      formula=f"[class token; {length} tokens] = {length + 1} tokens")
+
+    def explain(self, shape: Shape, effect: Effect) -> tuple[Step, ...]:
+        return (Step("output", f"{dims_text(effect.output_shape)}  (1 + {shape[0]} tokens: a copy, no FLOPs)"),
+                Step("parameters", "params = E", str(self.embed_dim), effect.weights, "the class token"))
+
+
+@spec
+class PositionEmbedding(Leaf):
+    """A learnt position embedding added to the tokens (ViT's ``pos_embedding``): ``num_tokens``·``embed_dim``
+    parameters, 1 FLOP per element (the add)."""
+
+    family: ClassVar[str] = "add"
+    torch: ClassVar[Any] = _MODULES
+
+    num_tokens: int
+    embed_dim: int
+
+    def __post_init__(self) -> None:
+        positive_int(self.name, "num_tokens", self.num_tokens)
+        positive_int(self.name, "embed_dim", self.embed_dim)
+
+    def effect(self, shape: Shape) -> Effect:
+        if shape != (self.num_tokens, self.embed_dim):
+            raise ShapeError(f"adds a {self.num_tokens}×{self.embed_dim} embedding, but the input is {fmt_shape(shape)}; "
+                             f"use PositionEmbedding({shape[0]}, {shape[-1]})" if shape else "expects L×E tokens")
+        n = numel(shape)
+        return Effect(output_shape=shape, weights=n, flops=n, formula="x + pos: 1 per element")
+
+    def primitives(self, ran: Ran) -> Primitives:
+        return Primitives(add_elements=ran.flops)
+
+    def explain(self, shape: Shape, effect: Effect) -> tuple[Step, ...]:
+        return (Step("output", f"{dims_text(effect.output_shape)} (unchanged)"),
+                Step("parameters", "params = L·E", dot(*shape), effect.weights),
+                Step("FLOPs", "FLOPs = L·E (the add)", dot(*shape), effect.flops))
+
+
+@spec
+class SelectToken(Leaf):
+    """One token of the sequence (ViT's ``x[:, 0]``, the class token): L×E → E; a view, no FLOPs."""
+
+    family: ClassVar[str] = "none"
+    torch: ClassVar[Any] = _MODULES
+
+    index: int = 0
+
+    def __post_init__(self) -> None:
+        if not is_int(self.index):
+            raise SpecError(f"{self.name}: index must be an int, got {self.index!r}")
+
+    def effect(self, shape: Shape) -> Effect:
+        if len(shape) != 2:
+            raise ShapeError(f"expects a per-sample sequence L×E, got {fmt_shape(shape)}")
+        if not -shape[0] <= self.index < shape[0]:
+            raise ShapeError(f"index={self.index} is not a token of {shape[0]}; use 0 ≤ index < {shape[0]}")
+        return Effect(output_shape=shape[1:], new_tensor=False, formula=f"token {self.index} of {shape[0]}", reach=Reach("flatten"))
