@@ -27,9 +27,9 @@ profile is that figure times the batch.
 
 from __future__ import annotations
 
-from math import prod
+from math import floor, prod
 
-from .layers.base import Primitives
+from .layers.base import Join, Primitives
 from .records import record
 
 TYPE_CHECKING = False
@@ -52,6 +52,7 @@ FAMILIES = frozenset({
     "conv", "convtranspose", "separable", "linear", "batchnorm", "layernorm", "layernorm2d", "groupnorm", "instancenorm",
     "lrn", "activation", "prelu", "softmax", "maxpool", "avgpool", "adaptivemaxpool", "adaptiveavgpool", "add", "mul", "none",
     "upsample",
+    "windowattention", "relposattention", "patchmerging",  # Swin's and MaxViT's layers: _WINDOWED below
 })
 
 
@@ -487,10 +488,78 @@ def _softmax_dim(row: Row) -> int:
 def _own_params(row: Row) -> tuple[int, int]:
     """(weights, biases) the layer itself holds, as its module's ``named_parameters`` lists them: also on
     a second use of it, and also where a weight is tied to another module's (rows count those once)."""
-    if row.spec is None or row.spec.open_size is not None:
+    if row.spec is None or row.spec.open_size is not None or isinstance(row.spec, Join):  # (a join holds none)
         return row.weights, row.biases
     effect = row.spec.effect(row.input_shape)
     return effect.weights, effect.biases
+
+
+# --- Swin's and MaxViT's layers: one row each, whose parts the tools see as the calls torchvision's modules make ---
+
+
+def _window_attention(name: str, row: Row) -> list[Term]:
+    if name == "torch":
+        return _torch(row)
+    return _window_attention_peers(name, row)
+
+
+def _window_attention_peers(name: str, row: Row) -> list[Term]:
+    """Swin's ShiftedWindowAttention (torchvision's, or convcalc's module, which runs the same calls): its qkv and
+    proj Linear modules are never called (F.linear with their weights), so torchinfo and thop count nothing;
+    fvcore traces the linears and both matmuls (MACs); ptflops sees the two ``x.matmul`` calls and F.softmax."""
+    k, b = row.spec.counts(row.input_shape), row.batch
+    if name == "fvcore":
+        return [(_MACS, row.macs)]
+    if name == "ptflops":
+        return [("attention QKᵀ and A·V, patched x.matmul", (k["scores"] + k["mix"]) * b),
+                ("softmax, 1 per element (patched F.softmax)", k["softmax"] * b)]
+    return []  # torchinfo, thop: modules never called
+
+
+def _relpos_attention(name: str, row: Row) -> list[Term]:
+    """MaxViT's RelativePositionalMultiHeadAttention: to_qkv and merge are Linear modules it calls (every tool
+    sees them); QKᵀ and A·V are torch.einsum (fvcore: one contraction each, its MACs; no other tool); F.softmax
+    (ptflops). torchinfo charges each Linear's parameters once per sample."""
+    k, b, d = row.spec.counts(row.input_shape), row.batch, row.spec.feat_dim
+    linear = (k["qkv"] + k["proj"]) * b
+    if name == "torch":  # torch.einsum multiplies elementwise, uncounted, where the summed dim has size 1
+        counted = row.spec.counted_macs(row.input_shape, row.macs // b) * b
+        return _torch(row) + ([("an einsum torch runs as an elementwise product, not counted", 2 * (counted - row.macs))]
+                              if counted != row.macs else [])
+    if name == "fvcore":  # each einsum: numpy's einsum_path figure (2 per MAC), printed to 4 digits, halved and floored
+        rounded = sum(floor(float(f"{2 * k[part] * b:.3e}") / 2) for part in ("scores", "mix")) - (k["scores"] + k["mix"]) * b
+        trap = _trap("an einsum counted as numpy's einsum_path prints it, to 4 significant digits", row)
+        return [(_MACS, row.macs)] + ([(trap, rounded)] if rounded else [])
+    if name == "thop":
+        return [("attention's to_qkv and merge Linear modules", linear)]
+    if name == "torchinfo":
+        return [("attention's Linear weights and biases, once per sample", (4 * d * d + 4 * d) * b)]
+    if name == "ptflops":
+        return [("attention's Linear modules, MACs and biases", linear + row.primitives.bias_adds),
+                ("softmax, 1 per element (patched F.softmax)", k["softmax"] * b)]
+    return []
+
+
+def _patch_merging(name: str, row: Row) -> list[Term]:
+    """Swin's PatchMerging: its LayerNorm(4C) and Linear(4C, 2C, bias=False) are modules it calls."""
+    p, b, c = row.primitives, row.batch, row.input_shape[-1]
+    if name == "torch":
+        return _torch(row)
+    if name == "fvcore":
+        return [(_MACS, p.macs), ("layer and group norm, 5 per element", 5 * p.norm_elements)]
+    if name == "thop":
+        return [(_MACS, p.macs), ("layer norm, 4 per element", 4 * p.norm_elements)]
+    if name == "torchinfo":
+        return [("patch merging's LayerNorm and Linear parameters, once per sample", (8 * c + 8 * c * c) * b)]
+    if name == "ptflops":
+        return [(_MACS, p.macs), ("layer norm, 1 per element", p.norm_elements)]
+    return []
+
+
+#: family -> the rule of every tool but paper and torch (those two count MACs, as for every row).
+_WINDOWED: dict[str, Callable[[str, Row], list[Term]]] = {
+    "windowattention": _window_attention, "relposattention": _relpos_attention, "patchmerging": _patch_merging,
+}
 
 
 PROFILES: dict[str, Callable[[Row], list[Term]]] = {
@@ -611,7 +680,9 @@ def profiles(report: Report) -> dict[str, Profile]:
             checked = [] if name == "paper" else _checked(name, row, fam)
             if name != "paper" and fam == "custom":
                 unknown.append(row.where)
-            for label, amount in checked + ([] if fam == "custom" and name != "paper" else rule(row)):
+            special = _WINDOWED.get(fam) if name != "paper" else None
+            made = special(name, row) if special is not None else rule(row)
+            for label, amount in checked + ([] if fam == "custom" and name != "paper" else made):
                 if label.startswith("?"):
                     why, where = label[1:].split("|", 1)
                     unsure.setdefault(why, []).append(where)

@@ -173,8 +173,13 @@ from torch.nn import functional as F  # noqa: E402
 from torch_reference import BUILDERS, INPUTS  # noqa: E402
 
 
+#: Zoo models whose 224×224 CPU forward is too slow to run through every tool here: tests/test_windowed.py holds
+#: small variants of them (the same layers) to every tool, benchmarks/check_torchvision_zoo.py the full ones.
+_TOO_SLOW_FOR_THE_TOOLS = {"swin_t", "maxvit_t"}
+
+
 @pytest.mark.parametrize("tool", sorted(TOOLS))
-@pytest.mark.parametrize("name", sorted(BUILDERS))
+@pytest.mark.parametrize("name", sorted(set(BUILDERS) - _TOO_SLOW_FOR_THE_TOOLS))
 def test_every_zoo_profile_matches_the_tools(name: str, tool: str) -> None:
     """Each tool run on the torchvision-equivalent network prints what convcalc's profile says
     (FlopCounterMode on the meta device: it needs shapes only)."""

@@ -29,6 +29,14 @@ def counted(row: Any) -> bool:
     return row.spec is not None and type(row.spec).flop_counter
 
 
+def counter_flops(row: Any) -> int:
+    """The FLOPs FlopCounterMode counts for a counted row: 2 per multiply-accumulate (a conv's or a linear
+    layer's FLOPs; windowed attention's FLOPs also hold its softmax and scaling, which torch does not count; a layer
+    with ``counted_macs`` says which of its MACs torch runs as counted products)."""
+    counted_macs = getattr(row.spec, "counted_macs", None)
+    return 2 * (counted_macs(row.input_shape, row.macs // row.batch) * row.batch if counted_macs else row.macs)
+
+
 @dataclass(frozen=True)
 class Check:
     """One figure from convcalc and from torch; ``theirs`` None when torch does not count it."""
@@ -147,7 +155,7 @@ def verify_report(report: Report, module: torch.nn.Module, device: torch.device)
     calls: dict[int, int] = defaultdict(int)
     ours_per_module: dict[int, int] = defaultdict(int)
     for row in report.rows:
-        ours_per_module[id(module.get_submodule(row.path))] += row.flops
+        ours_per_module[id(module.get_submodule(row.path))] += counter_flops(row)
     rows = []
     for row in report.rows:
         sub = module.get_submodule(row.path)
@@ -162,7 +170,7 @@ def verify_report(report: Report, module: torch.nn.Module, device: torch.device)
             flops = Check(row.flops, None)
         rows.append(VerifyRow(row.index, row.path, row.kind, Check(row.output_shape, theirs_shape),
                               Check(row.params, theirs_params), flops))
-    ours_counted = sum(r.flops for r in report.rows if counted(r))
+    ours_counted = sum(counter_flops(r) for r in report.rows if counted(r))
     return VerifyReport(
         model=report.model, input_shape=report.input_shape, batch=report.batch, device=str(device),
         torch_version=torch.__version__, rows=tuple(rows),
