@@ -507,7 +507,7 @@ def _window_attention_peers(name: str, row: Row) -> list[Term]:
     """Swin's ShiftedWindowAttention (torchvision's, or convcalc's module, which runs the same calls): its qkv and
     proj Linear modules are never called (F.linear with their weights), so torchinfo and thop count nothing;
     fvcore traces the linears and both matmuls (MACs); ptflops sees the two ``x.matmul`` calls and F.softmax."""
-    k, b = row.spec.counts(row.input_shape), row.batch
+    k, b = _fields_of(row).counts(row.input_shape), row.batch
     if name == "fvcore":
         return [(_MACS, row.macs)]
     if name == "ptflops":
@@ -520,10 +520,11 @@ def _relpos_attention(name: str, row: Row) -> list[Term]:
     """MaxViT's RelativePositionalMultiHeadAttention: to_qkv and merge are Linear modules it calls (every tool
     sees them); QKᵀ and A·V are torch.einsum (fvcore: one contraction each, its MACs; no other tool); F.softmax
     (ptflops). torchinfo charges each Linear's parameters once per sample."""
-    k, b, d = row.spec.counts(row.input_shape), row.batch, row.spec.feat_dim
+    spec = _fields_of(row)
+    k, b, d = spec.counts(row.input_shape), row.batch, spec.feat_dim
     linear = (k["qkv"] + k["proj"]) * b
     if name == "torch":  # torch.einsum multiplies elementwise, uncounted, where the summed dim has size 1
-        counted = row.spec.counted_macs(row.input_shape, row.macs // b) * b
+        counted = spec.counted_macs(row.input_shape, row.macs // b) * b
         return _torch(row) + ([("an einsum torch runs as an elementwise product, not counted", 2 * (counted - row.macs))]
                               if counted != row.macs else [])
     if name == "fvcore":  # each einsum: numpy's einsum_path figure (2 per MAC), printed to 4 digits, halved and floored

@@ -172,7 +172,6 @@ from torch import nn  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 from torch_reference import BUILDERS, INPUTS  # noqa: E402
 
-
 #: Zoo models whose 224×224 CPU forward is too slow to run through every tool here: tests/test_windowed.py holds
 #: small variants of them (the same layers) to every tool, benchmarks/check_torchvision_zoo.py the full ones.
 _TOO_SLOW_FOR_THE_TOOLS = {"swin_t", "maxvit_t"}

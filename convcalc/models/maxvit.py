@@ -3,6 +3,7 @@ attention within 7×7 windows, attention over a 7×7 grid), and a pool, LayerNor
 
 from __future__ import annotations
 
+from ..errors import SpecError
 from ..layers import (
     GELU,
     AdaptiveAvgPool2d,
@@ -25,7 +26,6 @@ from ..layers import (
     WindowDepartition,
     WindowPartition,
 )
-from ..errors import SpecError
 from ..layers.base import Layer, Shape, is_int
 from .common import conv_bn
 from .registry import register

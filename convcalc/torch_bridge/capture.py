@@ -329,7 +329,7 @@ class _Session(TorchDispatchMode):
         """Parameters a forward body hands to a call itself (``F.linear(x, self.qkv.weight, self.qkv.bias)``, as
         torchvision's Swin does): counted on the first row the call made, not on a row of their own at the end
         (their module never runs)."""
-        given = [a for a in itertools.chain(args, kwargs.values()) if isinstance(a, nn.Parameter) and id(a) not in self.counted]
+        given: list[torch.Tensor] = [a for a in itertools.chain(args, kwargs.values()) if isinstance(a, nn.Parameter) and id(a) not in self.counted]
         if not given:
             return
         count, frozen = self._claim(given)

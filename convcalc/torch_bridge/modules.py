@@ -321,6 +321,8 @@ class ShiftedWindowAttention(_Spec):
     """Swin's window attention on (N, H, W, C): pad to the window, roll by the shift, attend within each window
     (with the relative position bias, and a mask where the roll brought regions together), undo it all."""
 
+    relative_position_index: torch.Tensor
+
     def __init__(self, spec: Any) -> None:
         super().__init__(spec)
         c, (wh, ww), heads = spec.dim, spec.window_size, spec.num_heads
@@ -390,6 +392,8 @@ class PatchMerging(_Spec):
 class RelativePositionalMultiHeadAttention(_Spec):
     """MaxViT's attention on (N, G, P, D): heads of head_dim over the P tokens of each partition, with a
     relative position bias over the √P×√P partition."""
+
+    relative_position_index: torch.Tensor
 
     def __init__(self, spec: Any) -> None:
         super().__init__(spec)
