@@ -399,6 +399,17 @@ PROBES.update({
     "center_crop": (lambda: cc.to_torch(cc.CenterCrop(10)), (8, 16, 16)),
 })
 
+# Swin's and MaxViT's layers (convcalc's modules make the calls torchvision's do: tests/test_windowed.py holds them
+# to plain-torch references and the tools on whole networks)
+PROBES.update({
+    "window_attention_shifted": (lambda: cc.to_torch(cc.ShiftedWindowAttention(8, 4, 2, 2)), (6, 6, 8)),
+    "window_attention_no_qkv_bias": (lambda: cc.to_torch(cc.ShiftedWindowAttention(8, 3, 0, 2, qkv_bias=False)), (6, 6, 8)),
+    "relative_position_attention": (lambda: cc.to_torch(cc.RelativePositionalMultiHeadAttention(8, 4, 4)), (3, 4, 8)),
+    "patch_merging_odd": (lambda: cc.to_torch(cc.PatchMerging(4)), (5, 6, 4)),
+    "window_partitions": (lambda: cc.to_torch(cc.Sequential(cc.WindowPartition(2), cc.SwapAxes(-2, -3), cc.SwapAxes(-2, -3),
+                                                            cc.WindowDepartition(2, 2, 3))), (3, 4, 6)),
+})
+
 
 class _Unpool(nn.Module):
     def __init__(self) -> None:
