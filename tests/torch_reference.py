@@ -1140,6 +1140,14 @@ class LRASPP(nn.Module):
 # as buffers (as the paper's own code does), for the input the model is made
 # for; the attention runs the calls torchvision's does (F.linear on the qkv
 # and proj weights, Tensor.matmul, F.softmax), which is what the tools see.
+#
+# Parameters by hand, per block of width C and h heads: norm1 2C, qkv 3C²+3C,
+# proj C²+C, bias table (2·7−1)²·h = 169h, norm2 2C, MLP (4C²+4C) + (4C²+C):
+# 12C² + 13C + 169h. C=96, h=3: 112,347; C=192, h=6: 445,878; C=384, h=12:
+# 1,776,492; C=768, h=24: 7,091,928. Merge of C: 2·4C + 4C·2C. Stem 4,704 +
+# 192; head norm 1,536 + Linear 769,000. 2·112,347 + 2·445,878 + 6·1,776,492
+# + 2·7,091,928 + (74,496 + 296,448 + 1,182,720) + 4,896 + 770,536
+# = 28,288,354 (torchvision's swin_t: 28,288,354).
 # --------------------------------------------------------------------------
 
 
@@ -1246,6 +1254,16 @@ class SwinT(nn.Module):
 # inside SE, GELU elsewhere, BatchNorm eps 1e-3), block attention in 7x7
 # windows, grid attention over a 7x7 dilated grid; heads of 32. Stochastic
 # depth omitted (identity in eval).
+#
+# Parameters by hand. A partition layer of width C: LayerNorm 2C, to_qkv
+# 3C²+3C, merge C²+C, table 169·C/32, LayerNorm 2C, MLP 8C²+5C: 12C² + 13C +
+# 169·C/32 (C=64: 50,322; 128: 198,948; 256: 791,112; 512: 3,155,088). An
+# MBConv cin→cout (mid 4·cout, squeeze cout/4): 2·cin + cin·mid + 2·mid +
+# 9·mid + 2·mid + (mid·s + s) + (s·mid + mid) + mid·cout + cout, plus
+# cin·cout + cout for a projection: 48,912 | 44,752; 146,848 | 171,424;
+# 572,224 | 670,528 (×4); 2,258,560 | 2,651,776. Stem 1,728 + 128 + 36,928;
+# head 1,024 + 262,656 + 512,000. Sum: 38,784 + 294,952 + 1,114,064 +
+# 11,165,456 + 17,530,688 + 775,680 = 30,919,624 (torchvision's maxvit_t).
 # --------------------------------------------------------------------------
 
 
