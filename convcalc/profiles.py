@@ -511,9 +511,12 @@ def _window_attention_peers(name: str, row: Row) -> list[Term]:
     if name == "fvcore":
         return [(_MACS, row.macs)]
     if name == "ptflops":
-        return [("attention QKᵀ and A·V, patched x.matmul", (k["scores"] + k["mix"]) * b),
+        return [(_MACS, row.macs),
+                (_trap("window attention's qkv and proj applied with F.linear, which ptflops does not patch", row),
+                 -(k["qkv"] + k["proj"]) * b),
                 ("softmax, 1 per element (patched F.softmax)", k["softmax"] * b)]
-    return []  # torchinfo, thop: modules never called
+    return [(_MACS, row.macs), (_trap("window attention's Linear modules never run (F.linear on their weights): "
+                                      "counted 0", row), -row.macs)]  # torchinfo, thop
 
 
 def _relpos_attention(name: str, row: Row) -> list[Term]:
@@ -522,21 +525,25 @@ def _relpos_attention(name: str, row: Row) -> list[Term]:
     (ptflops). torchinfo charges each Linear's parameters once per sample."""
     spec = _fields_of(row)
     k, b, d = spec.counts(row.input_shape), row.batch, spec.feat_dim
-    linear = (k["qkv"] + k["proj"]) * b
+    products = (k["scores"] + k["mix"]) * b
+    unseen = (_trap("attention's QKᵀ and A·V are torch.einsum, which this tool does not see", row), -products)
     if name == "torch":  # torch.einsum multiplies elementwise, uncounted, where the summed dim has size 1
         counted = spec.counted_macs(row.input_shape, row.macs // b) * b
         return _torch(row) + ([("an einsum torch runs as an elementwise product, not counted", 2 * (counted - row.macs))]
                               if counted != row.macs else [])
     if name == "fvcore":  # each einsum: numpy's einsum_path figure (2 per MAC), printed to 4 digits, halved and floored
-        rounded = sum(floor(float(f"{2 * k[part] * b:.3e}") / 2) for part in ("scores", "mix")) - (k["scores"] + k["mix"]) * b
+        rounded = sum(floor(float(f"{2 * k[part] * b:.3e}") / 2) for part in ("scores", "mix")) - products
         trap = _trap("an einsum counted as numpy's einsum_path prints it, to 4 significant digits", row)
         return [(_MACS, row.macs)] + ([(trap, rounded)] if rounded else [])
     if name == "thop":
-        return [("attention's to_qkv and merge Linear modules", linear)]
-    if name == "torchinfo":
-        return [("attention's Linear weights and biases, once per sample", (4 * d * d + 4 * d) * b)]
+        return [(_MACS, row.macs), unseen]
+    if name == "torchinfo":  # each Linear's weights and biases once per sample, not once per token
+        charged = (4 * d * d + 4 * d) * b
+        return [(_MACS, row.macs), unseen,
+                (_trap(f"Linear on a {len(row.input_shape) + 1}-d input charged once per sample, not once per position", row),
+                 charged - (row.macs - products))]
     if name == "ptflops":
-        return [("attention's Linear modules, MACs and biases", linear + row.primitives.bias_adds),
+        return [(_MACS, row.macs), unseen, ("conv and linear biases, 1 per output", row.primitives.bias_adds),
                 ("softmax, 1 per element (patched F.softmax)", k["softmax"] * b)]
     return []
 
@@ -550,8 +557,9 @@ def _patch_merging(name: str, row: Row) -> list[Term]:
         return [(_MACS, p.macs), ("layer and group norm, 5 per element", 5 * p.norm_elements)]
     if name == "thop":
         return [(_MACS, p.macs), ("layer norm, 4 per element", 4 * p.norm_elements)]
-    if name == "torchinfo":
-        return [("patch merging's LayerNorm and Linear parameters, once per sample", (8 * c + 8 * c * c) * b)]
+    if name == "torchinfo":  # the LayerNorm's γ and β and the Linear's weights, once per sample
+        return [(_MACS, p.macs), ("layer norm weights and biases, once per sample", 8 * c * b),
+                (_trap("Linear on a 4-d input charged once per sample, not once per position", row), 8 * c * c * b - p.macs)]
     if name == "ptflops":
         return [(_MACS, p.macs), ("layer norm, 1 per element", p.norm_elements)]
     return []
