@@ -14,8 +14,12 @@ weights_backbone=None, aux_loss=False, num_classes=21`` on the meta device. It c
 - FlopCounterMode over a forward pass at 1×3×520×520 against the zoo's torch profile and 2·MACs;
 - ``cc.from_torch`` of torchvision's module against the zoo's summary (params, MACs, FLOPs, output).
 
-Then ``vit_b_16`` (``weights=None``) the same way at 1×3×224×224 (parameters, FlopCounterMode on the meta
-device, where torch runs attention's standard path, and ``cc.from_torch`` of torchvision's module).
+It then builds the classification models ``vit_b_16``, ``swin_t`` and ``maxvit_t`` (``weights=None``) on the meta device and
+compares, at 1×3×224×224: the parameter count, FlopCounterMode against the zoo's torch profile and 2·MACs, and
+``cc.from_torch`` of torchvision's module against the zoo (params, MACs, FLOPs, output, every profile, no
+unsupported row). With ``--tools`` it also runs fvcore, torchinfo, thop and ptflops (tests/other_tools.py) on
+torchvision's module, on the CPU with a real 224×224 input (about a minute per model and tool on a loaded
+2-core machine), against the zoo's profiles.
 
 It prints one line per model and exits 1 if any figure differs. The CI tests hold the zoo to the
 independent plain-torch constructions in tests/torch_reference.py instead.
@@ -32,6 +36,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = ("fcn_resnet50", "deeplabv3_resnet50", "lraspp_mobilenet_v3_large")
+CLASSIFIERS = ("vit_b_16", "swin_t", "maxvit_t")
 
 
 def torchvision_version(torch_version: str) -> str:
@@ -66,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--site", type=Path, default=Path("/tmp/tvsite"), help="scratch folder torchvision is installed into")
     parser.add_argument("--torchvision-version", help="default: the release matching the installed torch")
+    parser.add_argument("--tools", action="store_true", help="also run fvcore, torchinfo, thop and ptflops on the "
+                        "classifiers (real CPU forwards at 224×224: minutes)")
     args = parser.parse_args(argv)
 
     import torch
@@ -123,36 +130,54 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name}: params {params:,} (aux head adds {aux:,}: {params + aux:,} with it), "
               f"FlopCounterMode {flops:,} = 2·{flops // 2:,} MACs, output {tuple(out.shape[1:])}: "
               + ("zoo agrees" if not bad else "DIFFERS " + "; ".join(f"{k}: torchvision {a} zoo {b}" for k, (a, b) in bad.items())))
-    failed |= check_vit(cc)
+    failed |= check_classifiers(cc, args.tools)
     return 1 if failed else 0
 
 
-def check_vit(cc: Any) -> bool:
-    """torchvision's vit_b_16 against the zoo's; True where a figure differs."""
+def check_classifiers(cc: Any, tools: bool) -> bool:
+    """vit_b_16, swin_t and maxvit_t: torchvision's module against the zoo; True if any figure differs."""
     import torch
     import torchvision.models as models
     from torch.utils.flop_counter import FlopCounterMode
 
-    with torch.device("meta"):
-        module = models.vit_b_16(weights=None).eval()
-        x = torch.empty(1, 3, 224, 224)
-    with torch.no_grad(), FlopCounterMode(display=False) as counter:
-        out = module(x)
-    zoo, captured = cc.summary("vit_b_16"), cc.from_torch(module, (3, 224, 224))
-    flops, params = counter.get_total_flops(), sum(p.numel() for p in module.parameters())
-    checks = {
-        "params": (params, zoo.totals.params),
-        "FlopCounterMode vs torch profile": (flops, zoo.profiles()["torch"]),
-        "output": (tuple(out.shape[1:]), zoo.output_shape),
-        "from_torch params": (captured.totals.params, zoo.totals.params),
-        "from_torch MACs": (captured.totals.macs, zoo.totals.macs),
-        "from_torch FLOPs": (captured.totals.flops, zoo.totals.flops),
-        "from_torch unsupported rows": ([r.path for r in captured.unsupported], []),
-    }
-    bad = {k: v for k, v in checks.items() if v[0] != v[1]}
-    print(f"vit_b_16: params {params:,}, FlopCounterMode {flops:,} = 2·{flops // 2:,} MACs, output {tuple(out.shape[1:])}: "
-          + ("zoo agrees" if not bad else "DIFFERS " + "; ".join(f"{k}: torchvision {a} zoo {b}" for k, (a, b) in bad.items())))
-    return bool(bad)
+    failed = False
+    for name in CLASSIFIERS:
+        with torch.device("meta"):
+            module = getattr(models, name)(weights=None).eval()
+            x = torch.empty(1, 3, 224, 224)
+        params = sum(p.numel() for p in module.parameters())
+        with torch.no_grad(), FlopCounterMode(display=False) as counter:
+            out = module(x)
+        flops = counter.get_total_flops()
+        zoo = cc.summary(name)
+        captured = cc.from_torch(module, (3, 224, 224))
+        checks = {
+            "params": (params, zoo.totals.params),
+            "FlopCounterMode vs torch profile": (flops, zoo.profiles()["torch"]),
+            "FlopCounterMode vs 2·MACs": (flops, 2 * zoo.totals.macs),
+            "output": (tuple(out.shape[1:]), zoo.output_shape),
+            "from_torch params": (captured.totals.params, zoo.totals.params),
+            "from_torch MACs": (captured.totals.macs, zoo.totals.macs),
+            "from_torch FLOPs": (captured.totals.flops, zoo.totals.flops),
+            "from_torch output": (captured.output_shape, zoo.output_shape),
+            "from_torch profiles": (captured.profiles(), zoo.profiles()),
+            "from_torch unsupported rows": ([r.path for r in captured.unsupported], []),
+        }
+        if tools:
+            sys.path.insert(0, str(ROOT / "tests"))
+            from other_tools import TOOLS
+
+            torch.manual_seed(0)
+            real, image = getattr(models, name)(weights=None).eval(), torch.randn(1, 3, 224, 224)
+            for tool in ("fvcore", "torchinfo", "thop", "ptflops"):
+                checks[f"{tool} vs its profile"] = (TOOLS[tool](real, image), zoo.profiles()[tool])
+        bad = {k: v for k, v in checks.items() if v[0] != v[1]}
+        failed |= bool(bad)
+        shown = ", ".join(f"{k.split(' ')[0]} {a:,}" for k, (a, _) in checks.items() if k.endswith("vs its profile"))
+        print(f"{name}: params {params:,}, FlopCounterMode {flops:,} = 2·{flops // 2:,} MACs, output {tuple(out.shape[1:])}, "
+              f"from_torch {len(captured.rows)} rows" + (f", {shown}" if shown else "") + ": "
+              + ("zoo agrees" if not bad else "DIFFERS " + "; ".join(f"{k}: torchvision {a} zoo {b}" for k, (a, b) in bad.items())))
+    return failed
 
 
 if __name__ == "__main__":

@@ -28,9 +28,9 @@ profile is that figure times the batch.
 from __future__ import annotations
 
 from functools import partial
-from math import prod
+from math import floor, prod
 
-from .layers.base import Primitives
+from .layers.base import Join, Primitives
 from .records import record
 
 TYPE_CHECKING = False
@@ -54,6 +54,7 @@ FAMILIES = frozenset({
     "lrn", "activation", "prelu", "softmax", "maxpool", "avgpool", "adaptivemaxpool", "adaptiveavgpool", "add", "mul", "none",
     "upsample", "embedding", "rnn", "rnncell",  # recurrent and lookups: convcalc.layers.recurrent
     "attention", "sdpa", "transformer", "rmsnorm",  # attention's families (convcalc.layers.attention, RMSNorm)
+    "windowattention", "relposattention", "patchmerging",  # Swin's and MaxViT's layers: their rules below
 })
 
 
@@ -193,6 +194,12 @@ def _paper(row: Row) -> list[Term]:
 
 
 def _torch(row: Row) -> list[Term]:
+    if (own := _FAMILY_RULES.get(family(row), {}).get("torch")) is not None:  # a family whose rules live beside its layers'
+        return own(row)
+    return _torch_macs(row)
+
+
+def _torch_macs(row: Row) -> list[Term]:
     return [("2 FLOPs per multiply-accumulate", 2 * row.macs)] if row.macs else []
 
 
@@ -497,7 +504,7 @@ def _softmax_dim(row: Row) -> int:
 def _own_params(row: Row) -> tuple[int, int]:
     """(weights, biases) the layer itself holds, as its module's ``named_parameters`` lists them: also on
     a second use of it, and also where a weight is tied to another module's (rows count those once)."""
-    if row.spec is None or row.spec.open_size is not None:
+    if row.spec is None or row.spec.open_size is not None or isinstance(row.spec, Join):  # (a join holds none)
         return row.weights, row.biases
     effect = row.spec.effect(row.input_shape)
     return effect.weights, effect.biases
@@ -687,6 +694,80 @@ def _mha_terms(tool: str, row: Row, spec: Any, length: int, b: int, macs: int) -
     if not fast:  # the standard path also calls torch.bmm and F.softmax, which ptflops patches
         terms += [("torch.bmm and F.softmax of the standard path", attention + scores), need_weights]
     return terms
+# --- Swin's and MaxViT's layers: one row each, whose parts the tools see as the calls torchvision's modules make ---
+
+
+def _window_attention(name: str, row: Row) -> list[Term]:
+    if name == "torch":
+        return _torch_macs(row)
+    return _window_attention_peers(name, row)
+
+
+def _window_attention_peers(name: str, row: Row) -> list[Term]:
+    """Swin's ShiftedWindowAttention (torchvision's, or convcalc's module, which runs the same calls): its qkv and
+    proj Linear modules are never called (F.linear with their weights), so torchinfo and thop count nothing;
+    fvcore traces the linears and both matmuls (MACs); ptflops sees the two ``x.matmul`` calls and F.softmax."""
+    k, b = _fields_of(row).counts(row.input_shape), row.batch
+    if name == "fvcore":
+        return [(_MACS, row.macs)]
+    if name == "ptflops":
+        return [(_MACS, row.macs),
+                (_trap("window attention's qkv and proj applied with F.linear, which ptflops does not patch", row),
+                 -(k["qkv"] + k["proj"]) * b),
+                ("softmax, 1 per element (patched F.softmax)", k["softmax"] * b)]
+    return [(_MACS, row.macs), (_trap("window attention's Linear modules never run (F.linear on their weights): "
+                                      "counted 0", row), -row.macs)]  # torchinfo, thop
+
+
+def _relpos_attention(name: str, row: Row) -> list[Term]:
+    """MaxViT's RelativePositionalMultiHeadAttention: to_qkv and merge are Linear modules it calls (every tool
+    sees them); QKᵀ and A·V are torch.einsum (fvcore: one contraction each, its MACs; no other tool); F.softmax
+    (ptflops). torchinfo charges each Linear's parameters once per sample."""
+    spec = _fields_of(row)
+    k, b, d = spec.counts(row.input_shape), row.batch, spec.feat_dim
+    products = (k["scores"] + k["mix"]) * b
+    unseen = (_trap("attention's QKᵀ and A·V are torch.einsum, which this tool does not see", row), -products)
+    if name == "torch":  # torch.einsum multiplies elementwise, uncounted, where the summed dim has size 1
+        counted = spec.counted_macs(row.input_shape, row.macs // b) * b
+        return _torch_macs(row) + ([("an einsum torch runs as an elementwise product, not counted", 2 * (counted - row.macs))]
+                              if counted != row.macs else [])
+    if name == "fvcore":  # each einsum: numpy's einsum_path figure (2 per MAC), printed to 4 digits, halved and floored
+        rounded = sum(floor(float(f"{2 * k[part] * b:.3e}") / 2) for part in ("scores", "mix")) - products
+        trap = _trap("an einsum counted as numpy's einsum_path prints it, to 4 significant digits", row)
+        return [(_MACS, row.macs)] + ([(trap, rounded)] if rounded else [])
+    if name == "thop":
+        return [(_MACS, row.macs), unseen]
+    if name == "torchinfo":  # each Linear's weights and biases once per sample, not once per token
+        charged = (4 * d * d + 4 * d) * b
+        return [(_MACS, row.macs), unseen,
+                (_trap(f"Linear on a {len(row.input_shape) + 1}-d input charged once per sample, not once per position", row),
+                 charged - (row.macs - products))]
+    if name == "ptflops":
+        return [(_MACS, row.macs), unseen, ("conv and linear biases, 1 per output", row.primitives.bias_adds),
+                ("softmax, 1 per element (patched F.softmax)", k["softmax"] * b)]
+    return []
+
+
+def _patch_merging(name: str, row: Row) -> list[Term]:
+    """Swin's PatchMerging: its LayerNorm(4C) and Linear(4C, 2C, bias=False) are modules it calls."""
+    p, b, c = row.primitives, row.batch, row.input_shape[-1]
+    if name == "torch":
+        return _torch_macs(row)
+    if name == "fvcore":
+        return [(_MACS, p.macs), ("layer and group norm, 5 per element", 5 * p.norm_elements)]
+    if name == "thop":
+        return [(_MACS, p.macs), ("layer norm, 4 per element", 4 * p.norm_elements)]
+    if name == "torchinfo":  # the LayerNorm's γ and β and the Linear's weights, once per sample
+        return [(_MACS, p.macs), ("layer norm weights and biases, once per sample", 8 * c * b),
+                (_trap("Linear on a 4-d input charged once per sample, not once per position", row), 8 * c * c * b - p.macs)]
+    if name == "ptflops":
+        return [(_MACS, p.macs), ("layer norm, 1 per element", p.norm_elements)]
+    return []
+
+
+for _family, _rule in {"windowattention": _window_attention, "relposattention": _relpos_attention,
+                      "patchmerging": _patch_merging}.items():  # Swin's and MaxViT's layers: every tool but paper
+    _FAMILY_RULES[_family] = {tool: partial(_rule, tool) for tool in ("torch", "fvcore", "torchinfo", "thop", "ptflops")}
 
 
 PROFILES: dict[str, Callable[[Row], list[Term]]] = {

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BLOCKS = {"sequential", "residual", "concat", "scale", "squeezeexcitation", "product"}
 #: Large models are verified on the meta device: the same shapes, parameters and FLOPs, no arithmetic.
 ON_META = {"vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn", "vgg_a_lrn", "vgg_c",
-           "wide_resnet50_2", "resnet152", "resnet101", "alexnet", "alexnet_2012", "alexnet_torchvision"}
+           "wide_resnet50_2", "resnet152", "resnet101", "alexnet", "alexnet_2012", "alexnet_torchvision", "swin_t", "maxvit_t"}
 
 
 @pytest.mark.parametrize("name", cc.models.list())

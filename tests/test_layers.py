@@ -107,6 +107,24 @@ CASES = [
     ("layerscale", cc.LayerScale(8), (8, 2, 2), (8, 2, 2), 8, 0, 0, 32),
     # seed 000's x.view(-1, 256): 64·2·2 = 256 per sample
     ("reshape", cc.Reshape((-1,)), (64, 2, 2), (256,), 0, 0, 0, 0),
+    # Swin's window attention on 6×6 tokens of C = 8, 2 heads, window 4 shifted by 2: padded to 8×8, so nW = 2·2 = 4
+    # windows of N = 16 tokens (the shift stays: 4 < 8). Weights qkv 8·24 + proj 8·8 + table (2·4−1)²·2 = 192 + 64 + 98
+    # = 354; biases 24 + 8. MACs nW·(N·C·3C + N·N·C + N·N·C + N·C·C) = 4·(3,072 + 2,048 + 2,048 + 1,024) = 32,768.
+    # FLOPs 2·32,768 + q·scale 4·16·8 = 512 + bias, mask and softmax 3·(4·2·16·16 = 2,048) = 72,192
+    ("shiftedwindowattention", cc.ShiftedWindowAttention(8, 4, 2, 2), (6, 6, 8), (6, 6, 8), 354, 32, 32_768, 72_192),
+    # Swin's patch merging on 5×6×4: padded to 6×6, 2×2 neighbours → 3×3×16, LayerNorm(16): 16 + 16; Linear(16, 8) no
+    # bias: 128 weights, 9·16·8 = 1,152 MACs; FLOPs 2·1,152 + 5·(3·3·16) = 2,304 + 720 = 3,024
+    ("patchmerging", cc.PatchMerging(4), (5, 6, 4), (3, 3, 8), 144, 16, 1_152, 3_024),
+    # MaxViT's attention on 3 partitions of P = 4 tokens of D = 8, heads of 4 (2 heads), table (2·√4−1)²·2 = 18: weights
+    # 8·24 + 8·8 + 18 = 274, biases 24 + 8 = 32; MACs G·(P·D·3D + P·P·D + P·P·D + P·D·D) = 3·(768 + 128 + 128 + 256)
+    # = 3,840; FLOPs 2·3,840 + k·scale 3·4·8 = 96 + bias 3·2·4·4 = 96 + softmax 96 = 7,968
+    ("relativepositionalmultiheadattention", cc.RelativePositionalMultiHeadAttention(8, 4, 4), (3, 4, 8), (3, 4, 8),
+     274, 32, 3_840, 7_968),
+    # MaxViT's partitions: 3×4×6 in 2×2 windows: (4/2·6/2) = 6 partitions of 4 tokens of 3 channels; and back
+    ("windowpartition", cc.WindowPartition(2), (3, 4, 6), (6, 4, 3), 0, 0, 0, 0),
+    ("windowdepartition", cc.WindowDepartition(2, 2, 3), (6, 4, 3), (3, 4, 6), 0, 0, 0, 0),
+    # torch.swapaxes(x, -2, -3) on N×6×4×3: the two dims before the last trade places
+    ("swapaxes", cc.SwapAxes(-2, -3), (6, 4, 3), (4, 6, 3), 0, 0, 0, 0),
     # d2l.ai's lazy layers: the eager layer with the first size from the input.
     # Cin = 1 from the input: ⌊(28+2·2−5)/1⌋+1 = 28; weights 6·1·5² = 150; MACs 6·28²·1·25 = 117,600 (d2l's LeNet conv1)
     ("lazyconv2d", cc.LazyConv2d(6, 5, padding=2), (1, 28, 28), (6, 28, 28), 150, 6, 117_600, 235_200),

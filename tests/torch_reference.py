@@ -1232,6 +1232,222 @@ class ViT(nn.Module):
         for block in self.blocks:
             x = block(x)
         return self.head(self.norm(x)[:, 0])
+# Swin-T -- torchvision.models.swin_t (Liu et al. 2021): 4x4 patches, embed 96,
+# depths 2-2-6-2, heads 3-6-12-24, window 7 (every second block shifted by 3),
+# channels-last tokens. Stochastic depth omitted (identity in eval). The
+# shifted windows' masks depend only on the map size, so they are built once,
+# as buffers (as the paper's own code does), for the input the model is made
+# for; the attention runs the calls torchvision's does (F.linear on the qkv
+# and proj weights, Tensor.matmul, F.softmax), which is what the tools see.
+#
+# Parameters by hand, per block of width C and h heads: norm1 2C, qkv 3C²+3C,
+# proj C²+C, bias table (2·7−1)²·h = 169h, norm2 2C, MLP (4C²+4C) + (4C²+C):
+# 12C² + 13C + 169h. C=96, h=3: 112,347; C=192, h=6: 445,878; C=384, h=12:
+# 1,776,492; C=768, h=24: 7,091,928. Merge of C: 2·4C + 4C·2C. Stem 4,704 +
+# 192; head norm 1,536 + Linear 769,000. 2·112,347 + 2·445,878 + 6·1,776,492
+# + 2·7,091,928 + (74,496 + 296,448 + 1,182,720) + 4,896 + 770,536
+# = 28,288,354 (torchvision's swin_t: 28,288,354).
+# --------------------------------------------------------------------------
+
+
+def _window_index(side: int) -> torch.Tensor:
+    """Row of the (2·side−1)² bias table for each pair of positions in a side×side window."""
+    ys, xs = torch.meshgrid(torch.arange(side), torch.arange(side), indexing="ij")
+    ys, xs = ys.reshape(-1), xs.reshape(-1)
+    return ((ys[:, None] - ys[None, :] + side - 1) * (2 * side - 1) + (xs[:, None] - xs[None, :] + side - 1)).reshape(-1)
+
+
+class SwinAttention(nn.Module):
+    def __init__(self, dim, heads, window, shift, size):
+        super().__init__()
+        self.heads, self.window = heads, window
+        self.padded = -(-size // window) * window
+        self.shift = shift if window < self.padded else 0  # one window covers the map: nothing to shift
+        self.qkv, self.proj = nn.Linear(dim, 3 * dim), nn.Linear(dim, dim)
+        self.relative_position_bias_table = nn.Parameter(torch.zeros((2 * window - 1) ** 2, heads))
+        self.register_buffer("relative_position_index", _window_index(window))
+        if self.shift:
+            cuts = (0, self.padded - window, self.padded - self.shift, self.padded)
+            label = torch.zeros(self.padded, self.padded)
+            for i in range(3):
+                for j in range(3):
+                    label[cuts[i]:cuts[i + 1], cuts[j]:cuts[j + 1]] = 3 * i + j
+            n = self.padded // window
+            label = label.reshape(n, window, n, window).transpose(1, 2).reshape(n * n, window * window)
+            self.register_buffer("attn_mask", (label[:, None, :] != label[:, :, None]).float() * -100.0)
+
+    def forward(self, x):
+        b, h, w, c = x.shape
+        win, p, heads = self.window, self.padded, self.heads
+        x = F.pad(x, (0, 0, 0, p - w, 0, p - h))
+        if self.shift:
+            x = torch.roll(x, (-self.shift, -self.shift), (1, 2))
+        n, tokens = p // win, win * win
+        x = x.reshape(b, n, win, n, win, c).permute(0, 1, 3, 2, 4, 5).reshape(b * n * n, tokens, c)
+        q, k, v = F.linear(x, self.qkv.weight, self.qkv.bias).reshape(-1, tokens, 3, heads, c // heads).permute(2, 0, 3, 1, 4)
+        scores = (q * (c // heads) ** -0.5).matmul(k.transpose(-2, -1))
+        bias = self.relative_position_bias_table[self.relative_position_index].reshape(tokens, tokens, heads)
+        scores = scores + bias.permute(2, 0, 1).unsqueeze(0)
+        if self.shift:
+            scores = (scores.reshape(b, n * n, heads, tokens, tokens) + self.attn_mask[None, :, None]).reshape(-1, heads, tokens, tokens)
+        x = F.softmax(scores, dim=-1).matmul(v).transpose(1, 2).reshape(-1, tokens, c)
+        x = F.linear(x, self.proj.weight, self.proj.bias)
+        x = x.reshape(b, n, n, win, win, c).permute(0, 1, 3, 2, 4, 5).reshape(b, p, p, c)
+        if self.shift:
+            x = torch.roll(x, (self.shift, self.shift), (1, 2))
+        return x[:, :h, :w].contiguous()
+
+
+class SwinBlock(nn.Module):
+    def __init__(self, dim, heads, window, shift, size):
+        super().__init__()
+        self.norm1, self.norm2 = nn.LayerNorm(dim), nn.LayerNorm(dim)
+        self.attn = SwinAttention(dim, heads, window, shift, size)
+        self.mlp = nn.Sequential(nn.Linear(dim, 4 * dim), nn.GELU(), nn.Dropout(0.0), nn.Linear(4 * dim, dim), nn.Dropout(0.0))
+
+    def forward(self, x):
+        x = x + self.attn(self.norm1(x))
+        return x + self.mlp(self.norm2(x))
+
+
+class SwinMerge(nn.Module):
+    """2x2 neighbouring tokens side by side (4C), LayerNorm, Linear to 2C without bias."""
+
+    def __init__(self, dim):
+        super().__init__()
+        self.norm, self.reduction = nn.LayerNorm(4 * dim), nn.Linear(4 * dim, 2 * dim, bias=False)
+
+    def forward(self, x):
+        h, w = x.shape[1], x.shape[2]
+        x = F.pad(x, (0, 0, 0, w % 2, 0, h % 2))
+        x = torch.cat([x[:, 0::2, 0::2], x[:, 1::2, 0::2], x[:, 0::2, 1::2], x[:, 1::2, 1::2]], dim=-1)
+        return self.reduction(self.norm(x))
+
+
+class SwinT(nn.Module):
+    def __init__(self, image=224, embed=96, depths=(2, 2, 6, 2), heads=(3, 6, 12, 24), window=7, num_classes=1000):
+        super().__init__()
+        size = image // 4
+        self.patches, self.patch_norm = nn.Conv2d(3, embed, 4, 4), nn.LayerNorm(embed)
+        stages: list[nn.Module] = []
+        for i, (depth, head) in enumerate(zip(depths, heads)):
+            dim = embed * 2 ** i
+            stages.append(nn.Sequential(*[SwinBlock(dim, head, window, window // 2 if j % 2 else 0, size) for j in range(depth)]))
+            if i + 1 < len(depths):
+                stages.append(SwinMerge(dim))
+                size = -(-size // 2)
+        self.features = nn.Sequential(*stages)
+        self.norm = nn.LayerNorm(embed * 2 ** (len(depths) - 1))
+        self.avgpool, self.flatten = nn.AdaptiveAvgPool2d(1), nn.Flatten(1)
+        self.head = nn.Linear(embed * 2 ** (len(depths) - 1), num_classes)
+
+    def forward(self, x):
+        x = self.patch_norm(self.patches(x).permute(0, 2, 3, 1))  # tokens channels last
+        x = self.norm(self.features(x)).permute(0, 3, 1, 2)
+        return self.head(self.flatten(self.avgpool(x)))
+
+
+# --------------------------------------------------------------------------
+# MaxViT-T -- torchvision.models.maxvit_t (Tu et al. 2022): stem 64, stages
+# 64-128-256-512 of 2-2-5-2 layers, each an MBConv (expansion 4, SE 1/4, SiLU
+# inside SE, GELU elsewhere, BatchNorm eps 1e-3), block attention in 7x7
+# windows, grid attention over a 7x7 dilated grid; heads of 32. Stochastic
+# depth omitted (identity in eval).
+#
+# Parameters by hand. A partition layer of width C: LayerNorm 2C, to_qkv
+# 3C²+3C, merge C²+C, table 169·C/32, LayerNorm 2C, MLP 8C²+5C: 12C² + 13C +
+# 169·C/32 (C=64: 50,322; 128: 198,948; 256: 791,112; 512: 3,155,088). An
+# MBConv cin→cout (mid 4·cout, squeeze cout/4): 2·cin + cin·mid + 2·mid +
+# 9·mid + 2·mid + (mid·s + s) + (s·mid + mid) + mid·cout + cout, plus
+# cin·cout + cout for a projection: 48,912 | 44,752; 146,848 | 171,424;
+# 572,224 | 670,528 (×4); 2,258,560 | 2,651,776. Stem 1,728 + 128 + 36,928;
+# head 1,024 + 262,656 + 512,000. Sum: 38,784 + 294,952 + 1,114,064 +
+# 11,165,456 + 17,530,688 + 775,680 = 30,919,624 (torchvision's maxvit_t).
+# --------------------------------------------------------------------------
+
+
+class MaxVitMBConv(nn.Module):
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        mid, squeeze = 4 * cout, cout // 4
+        shortcut: list[nn.Module] = ([nn.AvgPool2d(3, stride, 1)] if stride == 2 else []) + [nn.Conv2d(cin, cout, 1)]
+        self.proj = nn.Sequential(*shortcut) if stride != 1 or cin != cout else nn.Identity()
+        bn = lambda c: nn.BatchNorm2d(c, eps=1e-3, momentum=0.01)  # noqa: E731
+        self.layers = nn.Sequential(
+            bn(cin),
+            nn.Conv2d(cin, mid, 1, bias=False), bn(mid), nn.GELU(),
+            nn.Conv2d(mid, mid, 3, stride, 1, groups=mid, bias=False), bn(mid), nn.GELU(),
+            SqueezeExcitation(mid, squeeze, act=nn.SiLU),
+            nn.Conv2d(mid, cout, 1),
+        )
+
+    def forward(self, x):
+        return self.proj(x) + self.layers(x)
+
+
+class MaxVitAttention(nn.Module):
+    """Multi-head self-attention over the P tokens of each partition (input B, G, P, D), with a relative
+    position bias table over the sqrt(P) x sqrt(P) partition; k scaled by D^-1/2 as torchvision does."""
+
+    def __init__(self, dim, head_dim, tokens):
+        super().__init__()
+        self.heads, self.head_dim, side = dim // head_dim, head_dim, int(round(tokens ** 0.5))
+        self.to_qkv, self.merge = nn.Linear(dim, 3 * dim), nn.Linear(dim, dim)
+        self.relative_position_bias_table = nn.Parameter(torch.zeros((2 * side - 1) ** 2, self.heads))
+        self.register_buffer("relative_position_index", _window_index(side))
+        self.scale = dim ** -0.5
+
+    def forward(self, x):
+        b, g, p, d = x.shape
+        q, k, v = (t.reshape(b, g, p, self.heads, self.head_dim).transpose(2, 3) for t in self.to_qkv(x).chunk(3, dim=-1))
+        scores = torch.einsum("bghid,bghjd->bghij", q, k * self.scale)
+        bias = self.relative_position_bias_table[self.relative_position_index].reshape(p, p, -1).permute(2, 0, 1)
+        attn = F.softmax(scores + bias.unsqueeze(0), dim=-1)
+        out = torch.einsum("bghij,bghjd->bghid", attn, v)
+        return self.merge(out.transpose(2, 3).reshape(b, g, p, d))
+
+
+class MaxVitPartitionLayer(nn.Module):
+    def __init__(self, dim, head_dim, size, grid, kind):
+        super().__init__()
+        self.kind, self.p = kind, size if kind == "window" else grid // size
+        self.attn_layer = nn.Sequential(nn.LayerNorm(dim), MaxVitAttention(dim, head_dim, size * size), nn.Dropout(0.0))
+        self.mlp_layer = nn.Sequential(nn.LayerNorm(dim), nn.Linear(dim, 4 * dim), nn.GELU(), nn.Linear(4 * dim, dim), nn.Dropout(0.0))
+
+    def forward(self, x):
+        b, c, h, w = x.shape
+        p = self.p
+        x = x.reshape(b, c, h // p, p, w // p, p).permute(0, 2, 4, 3, 5, 1).reshape(b, (h // p) * (w // p), p * p, c)
+        if self.kind == "grid":  # the k-th token of every partition, together: a grid spread over the map
+            x = torch.swapaxes(x, -2, -3)
+        x = x + self.attn_layer(x)
+        x = x + self.mlp_layer(x)
+        if self.kind == "grid":
+            x = torch.swapaxes(x, -2, -3)
+        return x.reshape(b, h // p, w // p, p, p, c).permute(0, 5, 1, 3, 2, 4).reshape(b, c, h, w)
+
+
+class MaxViT(nn.Module):
+    def __init__(self, image=224, stem=64, channels=(64, 128, 256, 512), depths=(2, 2, 5, 2), head_dim=32, size=7,
+                 num_classes=1000):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, stem, 3, 2, 1, bias=False), nn.BatchNorm2d(stem, eps=1e-3, momentum=0.01),
+                                  nn.GELU(), nn.Conv2d(stem, stem, 3, 1, 1))
+        grid, cin, layers = (image + 1) // 2, stem, []
+        for cout, depth in zip(channels, depths):
+            grid = (grid + 1) // 2
+            for i in range(depth):
+                layers += [MaxVitMBConv(cin if i == 0 else cout, cout, 2 if i == 0 else 1),
+                           MaxVitPartitionLayer(cout, head_dim, size, grid, "window"),
+                           MaxVitPartitionLayer(cout, head_dim, size, grid, "grid")]
+            cin = cout
+        self.blocks = nn.Sequential(*layers)
+        self.classifier = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.LayerNorm(channels[-1]),
+                                        nn.Linear(channels[-1], channels[-1]), nn.Tanh(),
+                                        nn.Linear(channels[-1], num_classes, bias=False))
+
+    def forward(self, x):
+        return self.classifier(self.blocks(self.stem(x)))
 
 
 # --------------------------------------------------------------------------
@@ -1275,6 +1491,8 @@ BUILDERS: dict[str, Callable[[], nn.Module]] = {
     "lraspp_mobilenet_v3_large": LRASPP,
     "lstm_lm": lambda: BatchFirstLM(word_language_model()),
     "vit_b_16": ViT,
+    "swin_t": SwinT,
+    "maxvit_t": MaxViT,
 }
 
 INPUTS: dict[str, tuple[int, ...]] = {

@@ -4,7 +4,7 @@
 themselves when their module is imported, and this package's names are derived from that registry.
 """
 
-from . import activation, attention, blocks, conv, keras, linear, normalization, padding, pooling, recurrent, resample, tensor_ops  # noqa: F401 - each defines (registers) its layer types
+from . import activation, attention, blocks, conv, keras, linear, normalization, padding, pooling, recurrent, resample, tensor_ops, windowed  # noqa: F401 - each defines (registers) its layer types
 from .base import LAYER_TYPES, Block, Branch, Effect, Join, Layer, Leaf, Part, Primitives, Reach, Shape, Step, Structure, layer
 
 TYPE_CHECKING = False
@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # the layer classes by name, for type checkers (at run time: 
     from .recurrent import *  # noqa: F403
     from .resample import *  # noqa: F403
     from .tensor_ops import *  # noqa: F403
+    from .windowed import *  # noqa: F403
 
 #: The built-in layer types by class name (what ``cc.Conv2d`` and spec text's ``nn.Conv2d`` name).
 BUILT_IN = {cls.__name__: cls for cls in LAYER_TYPES.values() if cls.__module__.startswith(__name__ + ".")}

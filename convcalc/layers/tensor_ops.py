@@ -51,6 +51,7 @@ class Permute(Leaf):
 
     family: ClassVar[str] = "none"
     torch: ClassVar[Any] = "convcalc.torch_bridge.modules:{name}"
+    torch_also: ClassVar[tuple[str, ...]] = ("torchvision.ops.misc:Permute",)  # (read where torchvision is loaded)
 
     dims: tuple[int, ...]
 
@@ -123,6 +124,7 @@ class StochasticDepth(Leaf):
 
     family: ClassVar[str] = "none"
     torch: ClassVar[Any] = "convcalc.torch_bridge.modules:{name}"
+    torch_also: ClassVar[tuple[str, ...]] = ("torchvision.ops.stochastic_depth:StochasticDepth",)  # (where it is loaded)
 
     p: float
     mode: str = "row"

@@ -53,7 +53,7 @@ def readers() -> dict[type, type[Leaf]]:
         if not issubclass(cls, Leaf):
             continue
         try:
-            targets = [torch_module_of(cls), *(resolve(t) for t in cls.torch_also)]
+            targets = [torch_module_of(cls), *(resolve(t) for t in cls.torch_also if _loaded(t))]
         except SpecError:  # a user's binding that does not load: to_torch says so; here it is just unknown
             continue
         for target in targets:
@@ -62,6 +62,13 @@ def readers() -> dict[type, type[Leaf]]:
                     raise SpecError(f"{table[target].__name__} and {cls.__name__} are both bound to the torch module "
                                     f"{target.__name__}; from_torch cannot tell which one a module is")
     return table
+
+
+def _loaded(target: Any) -> bool:
+    """Whether a ``torch_also`` binding can be read without importing anything: a class, or one whose module is
+    imported already (torchvision's ``PatchMerging``: a module of that class means torchvision is loaded; an
+    environment without torchvision never tries to import it)."""
+    return not isinstance(target, str) or target.partition(":")[0] in sys.modules
 
 
 def spec_of(module: nn.Module, table: dict[type, type[Leaf]], problems: dict[int, str] | None = None) -> Leaf | None:
@@ -226,6 +233,8 @@ class _Calls(TorchFunctionMode):
         finally:
             name, session.call = session.call, outer
         made = session.rows[start:]
+        if made:
+            session.claim_read(start, args, kwargs)
         facts = _call_facts(name, args, kwargs, sum(r.macs for r in made))
         if facts:
             session.note(start, facts)
@@ -324,6 +333,17 @@ class _Session(TorchDispatchMode):
         result = _first_tensor(output)
         if result is not None:
             self.fields[id(result)] = (result, fld)
+
+    def claim_read(self, start: int, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        """Parameters a forward body hands to a call itself (``F.linear(x, self.qkv.weight, self.qkv.bias)``, as
+        torchvision's Swin does): counted on the first row the call made, not on a row of their own at the end
+        (their module never runs)."""
+        given: list[torch.Tensor] = [a for a in itertools.chain(args, kwargs.values()) if isinstance(a, nn.Parameter) and id(a) not in self.counted]
+        if not given:
+            return
+        count, frozen = self._claim(given)
+        row = self.rows[start]
+        self.rows[start] = replace(row, params=row.params + count, weights=row.weights + count, frozen=row.frozen + frozen)
 
     def note(self, start: int, facts: set[str]) -> None:
         """Facts of a Python call: on the rows it made (from ``start`` on), else on the module row it is part of."""
@@ -425,6 +445,8 @@ class _Session(TorchDispatchMode):
         base = name.rstrip("_")
         if base in _IGNORED or name in _IGNORED:
             return
+        if base == "add" and self.call == "F.linear":  # F.linear's bias, where torch runs it as matmul + add (an input
+            return  # that is not contiguous): bias additions are no FLOPs, as on every linear row
         first = next(t for t in tensors if id(t) not in self.weights)
         result = _first_tensor(out)
         in_shape, out_shape = tuple(first.shape), tuple(result.shape) if result is not None else ()

@@ -8,6 +8,7 @@ binding (``"convcalc.torch_bridge.modules:Permute"``).
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -485,3 +486,142 @@ class PositionEmbedding(_Spec):
 class SelectToken(_Spec):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x[:, self.convcalc_spec.index]
+# --- windowed attention (Swin, MaxViT): each module runs the calls torchvision's runs, so the tools see the same ---
+
+
+def _relative_index(height: int, width: int) -> torch.Tensor:
+    """For each pair of the height×width positions of a window, the row of its offset in a
+    (2·height−1)·(2·width−1) table of relative position biases (offsets shifted to start at 0)."""
+    rows, cols = torch.meshgrid(torch.arange(height), torch.arange(width), indexing="ij")
+    rows, cols = rows.flatten(), cols.flatten()
+    dr = rows[:, None] - rows[None, :] + height - 1
+    dc = cols[:, None] - cols[None, :] + width - 1
+    return dr * (2 * width - 1) + dc
+
+
+def _regions(size: int, window: int, shift: int) -> tuple[tuple[int, int], ...]:
+    """The spans of a padded dim that a roll by ``shift`` brings together from different places (none: one span)."""
+    return ((0, size - window), (size - window, size - shift), (size - shift, size)) if shift else ((0, size),)
+
+
+class ShiftedWindowAttention(_Spec):
+    """Swin's window attention on (N, H, W, C): pad to the window, roll by the shift, attend within each window
+    (with the relative position bias, and a mask where the roll brought regions together), undo it all."""
+
+    relative_position_index: torch.Tensor
+
+    def __init__(self, spec: Any) -> None:
+        super().__init__(spec)
+        c, (wh, ww), heads = spec.dim, spec.window_size, spec.num_heads
+        self.window_size, self.shift_size, self.num_heads = list(spec.window_size), list(spec.shift_size), heads
+        self.attention_dropout, self.dropout = spec.attention_dropout, spec.dropout
+        self.qkv = nn.Linear(c, 3 * c, bias=spec.qkv_bias)
+        self.proj = nn.Linear(c, c, bias=spec.proj_bias)
+        self.relative_position_bias_table = nn.Parameter(torch.zeros((2 * wh - 1) * (2 * ww - 1), heads))
+        self.register_buffer("relative_position_index", _relative_index(wh, ww).flatten())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n, h, w, c = x.shape
+        (wh, ww), heads = self.window_size, self.num_heads
+        x = nn.functional.pad(x, (0, 0, 0, (ww - w % ww) % ww, 0, (wh - h % wh) % wh))
+        ph, pw = x.shape[1], x.shape[2]
+        sh, sw = (s if win < padded else 0 for s, win, padded in zip(self.shift_size, self.window_size, (ph, pw)))
+        if sh or sw:
+            x = torch.roll(x, shifts=(-sh, -sw), dims=(1, 2))
+        windows, tokens = (ph // wh) * (pw // ww), wh * ww
+        x = x.view(n, ph // wh, wh, pw // ww, ww, c).permute(0, 1, 3, 2, 4, 5).reshape(n * windows, tokens, c)
+        qkv = nn.functional.linear(x, self.qkv.weight, self.qkv.bias)
+        q, k, v = qkv.reshape(n * windows, tokens, 3, heads, c // heads).permute(2, 0, 3, 1, 4)
+        q = q * (c // heads) ** -0.5
+        attn = q.matmul(k.transpose(-2, -1))
+        bias = self.relative_position_bias_table[self.relative_position_index].view(tokens, tokens, heads)
+        attn = attn + bias.permute(2, 0, 1).unsqueeze(0)
+        if sh or sw:
+            region = x.new_zeros((ph, pw))
+            label = 0
+            for top, bottom in _regions(ph, wh, sh):
+                for left, right in _regions(pw, ww, sw):
+                    region[top:bottom, left:right] = label
+                    label += 1
+            region = region.view(ph // wh, wh, pw // ww, ww).permute(0, 2, 1, 3).reshape(windows, tokens)
+            apart = region.unsqueeze(1) - region.unsqueeze(2)
+            mask = apart.masked_fill(apart != 0, -100.0).masked_fill(apart == 0, 0.0)
+            attn = attn.view(n, windows, heads, tokens, tokens) + mask.unsqueeze(1).unsqueeze(0)
+            attn = attn.view(-1, heads, tokens, tokens)
+        attn = nn.functional.softmax(attn, dim=-1)
+        attn = nn.functional.dropout(attn, p=self.attention_dropout, training=self.training)
+        x = attn.matmul(v).transpose(1, 2).reshape(n * windows, tokens, c)
+        x = nn.functional.linear(x, self.proj.weight, self.proj.bias)
+        x = nn.functional.dropout(x, p=self.dropout, training=self.training)
+        x = x.view(n, ph // wh, pw // ww, wh, ww, c).permute(0, 1, 3, 2, 4, 5).reshape(n, ph, pw, c)
+        if sh or sw:
+            x = torch.roll(x, shifts=(sh, sw), dims=(1, 2))
+        return x[:, :h, :w, :].contiguous()
+
+
+class PatchMerging(_Spec):
+    """Swin's patch merging on (N, H, W, C): odd sizes padded, each 2×2 neighbourhood's tokens concatenated
+    (4C), LayerNorm, Linear(4C, 2C) without bias."""
+
+    def __init__(self, spec: Any) -> None:
+        super().__init__(spec)
+        self.dim = spec.dim
+        self.norm = nn.LayerNorm(4 * spec.dim, eps=spec.eps)
+        self.reduction = nn.Linear(4 * spec.dim, 2 * spec.dim, bias=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h, w = x.shape[-3], x.shape[-2]
+        x = nn.functional.pad(x, (0, 0, 0, w % 2, 0, h % 2))
+        x = torch.cat([x[..., 0::2, 0::2, :], x[..., 1::2, 0::2, :], x[..., 0::2, 1::2, :], x[..., 1::2, 1::2, :]], -1)
+        return self.reduction(self.norm(x))
+
+
+class RelativePositionalMultiHeadAttention(_Spec):
+    """MaxViT's attention on (N, G, P, D): heads of head_dim over the P tokens of each partition, with a
+    relative position bias over the √P×√P partition."""
+
+    relative_position_index: torch.Tensor
+
+    def __init__(self, spec: Any) -> None:
+        super().__init__(spec)
+        d, side = spec.feat_dim, math.isqrt(spec.max_seq_len)
+        self.n_heads, self.head_dim, self.max_seq_len = d // spec.head_dim, spec.head_dim, spec.max_seq_len
+        self.scale_factor = d ** -0.5  # (torchvision scales by the features, not the head's width)
+        self.to_qkv = nn.Linear(d, 3 * d)
+        self.merge = nn.Linear(d, d)
+        self.relative_position_bias_table = nn.Parameter(torch.zeros((2 * side - 1) ** 2, self.n_heads))
+        self.register_buffer("relative_position_index", _relative_index(side, side))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n, g, p, d = x.shape
+        heads, width = self.n_heads, self.head_dim
+        q, k, v = (t.reshape(n, g, p, heads, width).permute(0, 1, 3, 2, 4) for t in torch.chunk(self.to_qkv(x), 3, dim=-1))
+        k = k * self.scale_factor
+        scores = torch.einsum("bghid,bghjd->bghij", q, k)
+        bias = self.relative_position_bias_table[self.relative_position_index.view(-1)].view(p, p, -1)
+        scores = nn.functional.softmax(scores + bias.permute(2, 0, 1).contiguous().unsqueeze(0), dim=-1)
+        out = torch.einsum("bghij,bghjd->bghid", scores, v)
+        return self.merge(out.permute(0, 1, 3, 2, 4).reshape(n, g, p, d))
+
+
+class WindowPartition(_Spec):
+    """(N, C, H, W) → (N, H/p·W/p, p², C): non-overlapping p×p partitions, channels last."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n, c, h, w = x.shape
+        p = self.convcalc_spec.p
+        return x.reshape(n, c, h // p, p, w // p, p).permute(0, 2, 4, 3, 5, 1).reshape(n, (h // p) * (w // p), p * p, c)
+
+
+class WindowDepartition(_Spec):
+    """(N, HP·WP, p², C) → (N, C, HP·p, WP·p): the partitions put back."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        spec = self.convcalc_spec
+        n, c, p, hp, wp = x.shape[0], x.shape[-1], spec.p, spec.h_partitions, spec.w_partitions
+        return x.reshape(n, hp, wp, p, p, c).permute(0, 5, 1, 3, 2, 4).reshape(n, c, hp * p, wp * p)
+
+
+class SwapAxes(_Spec):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.swapaxes(x, self.convcalc_spec.a, self.convcalc_spec.b)

@@ -36,8 +36,11 @@ def counted(row: Any) -> bool:
 
 def counter_flops(row: Any) -> int:
     """What FlopCounterMode counts of a row it counts: 2 per multiply-accumulate (the row's FLOPs for conv and linear;
-    attention's FLOPs also hold its softmax, and a recurrent layer's its gates' elementwise work, which it does not count)."""
-    return 2 * row.macs
+    attention's FLOPs also hold its softmax (and windowed attention its scaling), a recurrent layer's its gates'
+    elementwise work, which torch does not count; a layer with ``counted_macs`` says which of its MACs torch runs as
+    counted products)."""
+    counted_macs = getattr(row.spec, "counted_macs", None)
+    return 2 * (counted_macs(row.input_shape, row.macs // row.batch) * row.batch if counted_macs else row.macs)
 
 
 @dataclass(frozen=True)
