@@ -196,22 +196,20 @@ def _inside(function: Any, frame: Any, depth: int = 4) -> bool:
 _MOVES = frozenset({"to", "cpu", "cuda", "type_as"})
 
 
-def _constructors() -> frozenset[Any]:
-    from torch.utils._device import _device_constructors
-
-    return frozenset(_device_constructors())
-
-
-_CONSTRUCTORS = _constructors()  # torch.zeros, torch.tensor, torch.arange, …: what torch.device("meta") redirects
-_SCALAR_DATA = (int, float, bool)
+def _meta(value: Any) -> Any:
+    """Arguments with every tensor not on the meta device moved there (a CPU constant: nothing allocated but it)."""
+    if isinstance(value, torch.Tensor):
+        return value if value.is_meta else value.to("meta")
+    if isinstance(value, (list, tuple)):
+        return type(value)(_meta(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _meta(v) for k, v in value.items()}
+    return value
 
 
 def _on_meta_device(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]] | None:
-    """A call made during the pass with its device moved to the meta device, so that a forward's ``x.to(device)``,
-    ``x.to("cpu")``, ``x.cuda()`` and ``torch.tensor([…])`` constants run without data (nothing is allocated);
-    None where the call is a move that does nothing there (``x.cpu()``, ``x.cuda()``). A Python number made a
-    tensor (``torch.tensor(2.0)``) stays on the CPU, where ``.item()`` still reads it; torch mixes such scalars
-    with meta tensors."""
+    """A move made during the pass, kept on the meta device (``x.to(device)``, ``x.to("cpu")``, ``x.to(other)``:
+    dtype changes still apply), or None where it does nothing there (``x.cpu()``, ``x.cuda()``)."""
     name = getattr(func, "__name__", "")
     if name in ("cpu", "cuda"):
         return None
@@ -223,9 +221,7 @@ def _on_meta_device(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) ->
         if "device" in kwargs:
             kwargs = {**kwargs, "device": "meta"}
         return tuple(moved), kwargs
-    if func in (torch.tensor, torch.as_tensor, torch.scalar_tensor) and args and isinstance(args[0], _SCALAR_DATA):
-        return args, kwargs
-    return args, {**kwargs, "device": "meta"}
+    return args, kwargs
 
 
 class _Calls(TorchFunctionMode):
@@ -247,8 +243,7 @@ class _Calls(TorchFunctionMode):
         except IndexError:
             operator = False
         session = self.session
-        if func in _CONSTRUCTORS or (args and isinstance(args[0], torch.Tensor) and args[0].is_meta
-                                      and getattr(func, "__name__", "") in _MOVES):
+        if getattr(func, "__name__", "") in _MOVES and args and isinstance(args[0], torch.Tensor) and args[0].is_meta:
             moved = _on_meta_device(func, args, kwargs)
             if moved is None:  # x.cpu() of a meta tensor: it stays where it is
                 return args[0]
@@ -260,7 +255,13 @@ class _Calls(TorchFunctionMode):
             session.call = "F.upsample"
         start = len(session.rows)
         try:
-            out = func(*args, **kwargs)
+            try:
+                out = func(*args, **kwargs)
+            except RuntimeError as error:  # a tensor the forward made on the CPU (torch.tensor([…])) beside meta ones:
+                if not any(m in str(error) for m in _MIXED):  # the call again with it on the meta device
+                    raise
+                session.drop(start)
+                out = func(*_meta(args), **_meta(kwargs))
         finally:
             name, session.call = session.call, outer
         made = session.rows[start:]
@@ -316,6 +317,12 @@ class _Session(TorchDispatchMode):
             self.fields[id(x)] = (x, Field.start(tuple(x.shape[1:] if batched else x.shape)))
             self.buffers[id(x)] = (x, 0 if i == 0 else self.live.step((), size))
             self.dims[id(x)] = (x, 0 if batched else None)
+
+    def drop(self, start: int) -> None:
+        """Forget the rows from ``start`` on (a call that failed part way and runs again)."""
+        del self.rows[start:]
+        for row in [r for r in self.row_steps if r >= start]:
+            del self.row_steps[row]
 
     # --- the data flow, for the inference peak ---
     def flow(self, reads: list[torch.Tensor], results: list[torch.Tensor], made: int | None, extra: int = 0,
@@ -889,18 +896,22 @@ def _materialize(meta: nn.Module, args: list[torch.Tensor], kwargs: dict[str, to
 
 
 class _Moves(TorchFunctionMode):
-    """Device moves and tensor constructors kept on the meta device (:func:`_on_meta_device`), for a pass that
-    makes no rows (the lazy modules' first forward)."""
+    """Device moves kept on the meta device (:func:`_on_meta_device`) and CPU constants moved there where they meet
+    meta tensors, as :class:`_Calls` does, for a pass that makes no rows (the lazy modules' first forward)."""
 
     def __torch_function__(self, func: Any, types: Any, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None) -> Any:
         kwargs = kwargs or {}
-        if func in _CONSTRUCTORS or (args and isinstance(args[0], torch.Tensor) and args[0].is_meta
-                                      and getattr(func, "__name__", "") in _MOVES):
+        if getattr(func, "__name__", "") in _MOVES and args and isinstance(args[0], torch.Tensor) and args[0].is_meta:
             moved = _on_meta_device(func, args, kwargs)
             if moved is None:
                 return args[0]
             args, kwargs = moved
-        return func(*args, **kwargs)
+        try:
+            return func(*args, **kwargs)
+        except RuntimeError as error:
+            if not any(m in str(error) for m in _MIXED):
+                raise
+            return func(*_meta(args), **_meta(kwargs))
 
 
 MODES = ("eval", "train")
@@ -988,6 +999,10 @@ def _keep_hook(hook: Any) -> bool:
 TRAIN_NOTE = ("mode='train': the module ran in train mode (auxiliary heads, active dropout); rows count what ran. BatchNorm "
               "normalises with the batch's statistics there: convcalc counts it as in eval, 2 FLOPs per element (the "
               "statistics themselves are not counted), and FlopCounterMode counts neither")
+
+
+#: How torch refuses a CPU tensor beside a meta one.
+_MIXED = ("is not on the expected device meta", "Expected all tensors to be on the same device")
 
 
 def _capture(module: nn.Module, inputs: tuple[Input, ...], batch: int | None, dtype: str, size: int, layout: str,
