@@ -156,9 +156,12 @@ def one_input(given: Any, what: str = "a convcalc network") -> tuple[Any, Input 
     if given is None or isinstance(given, str):
         return given, None
     inputs = read_inputs(given)
-    if len(inputs) != 1 or inputs[0].name is not None:
-        raise SpecError(f"{what} takes one input, got {len(inputs)}: {', '.join(map(str, inputs))}; several or keyword "
-                        "inputs are for torch modules (from_torch)")
+    if len(inputs) != 1:
+        raise SpecError(f"{what} takes one input, got {len(inputs)}: {', '.join(map(str, inputs))}; several inputs are "
+                        "for torch modules (from_torch)")
+    if inputs[0].name is not None:
+        raise SpecError(f"{what} takes one input, without a name; {inputs[0]} names a forward's keyword, which only "
+                        "torch modules have (from_torch)")
     if inputs[0].integer:
         raise SpecError(f"{what} takes real-valued inputs; {inputs[0]} is for a torch module whose forward reads ids")
     only = inputs[0]

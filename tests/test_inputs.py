@@ -352,3 +352,16 @@ def test_a_merged_blocks_label_counts_layers_not_views() -> None:
     report = cc.from_torch(nn.Sequential(Block(), Block()), (8,)).at_depth(0)
     # each block: reshape, transpose, reshape (views and a copy: no layers), fc, relu, + (three layers)
     assert [r.layer for r in report.rows] == ["Block: 3 layers", "Block: 3 layers"]
+
+
+def test_a_batch_merged_with_a_dim_before_it_shows_whole_tensors() -> None:
+    class Merge(nn.Module):
+        def forward(self, x):  # type: ignore[no-untyped-def]
+            return torch.relu(x.transpose(0, 1).reshape(-1, x.shape[2]))  # (N, C, L) -> (C·N, L): channels before samples
+
+    report = cc.from_torch(Merge(), (4, 5), batch=3)
+    merged = report.rows[-2]  # the reshape: the batch now sits inside dim 0, after the channels
+    assert merged.input_shape == (4, 3, 5) and merged.output_shape == (12, 5) and merged.batch == 1
+    assert "whole tensors" in merged.formula
+    relu = report.rows[-1]
+    assert relu.output_shape == (12, 5) and relu.batch == 1 and relu.flops == 12 * 5  # 1 per element of the whole tensor

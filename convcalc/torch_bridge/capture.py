@@ -235,7 +235,8 @@ class _Calls(TorchFunctionMode):
 
     def __torch_function__(self, func: Any, types: Any, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None) -> Any:
         kwargs = kwargs or {}
-        if getattr(func, "__name__", "") in _QUERIES:  # x.shape, x.dim(): no work, and most calls a pass makes
+        called = getattr(func, "__name__", "")
+        if called in _QUERIES:  # x.shape, x.dim(): no work, and most calls a pass makes
             return func(*args, **kwargs)
         caller = sys._getframe(1)
         try:
@@ -243,7 +244,7 @@ class _Calls(TorchFunctionMode):
         except IndexError:
             operator = False
         session = self.session
-        if getattr(func, "__name__", "") in _MOVES and args and isinstance(args[0], torch.Tensor) and args[0].is_meta:
+        if called in _MOVES and args and isinstance(args[0], torch.Tensor) and args[0].is_meta:
             moved = _on_meta_device(func, args, kwargs)
             if moved is None:  # x.cpu() of a meta tensor: it stays where it is
                 return args[0]
