@@ -9,11 +9,11 @@ import sys
 from types import FunctionType
 
 from .errors import ShapeError, SpecError, TorchUnavailableError
-from .inputs import check_input, one_input
+from .inputs import check_input
 from .layers.base import Layer, Shape
 from .layout import canonical, check_layout, order
 from .models import Model, get
-from .parsing import Spec, first_leaf, parse_shape, read_input, read_spec_file
+from .parsing import Spec, first_leaf, one_input, parse_shape, read_input, read_spec_file
 from .records import field, record, replace
 from .report import Report
 from .walk import analyze

@@ -155,7 +155,7 @@ def summary(model: str, input_texts: tuple[str, ...], layout: str | None, batch:
     import contextlib
 
     from . import api
-    from .inputs import read_cli_inputs
+    from .parsing import read_cli_inputs
 
     input_shape = read_cli_inputs(input_texts)
 

@@ -87,7 +87,7 @@ def test_keyword_inputs_and_mixed_forms() -> None:
     # the bool mask is 1 byte an element: 3·16·16·4 + 16·16·1
     assert report.totals.input_bytes == 3072 + 256
     assert report.to_dict()["inputs"][1] == {"name": "mask", "shape": [1, 16, 16], "dtype": "bool"}
-    mixed = cc.from_torch(Fusion(), [(3, 16, 16), cc.Input("1x16x16", name="mask")])  # an Input with a name: a keyword
+    mixed = cc.from_torch(Fusion(), [(3, 16, 16), cc.Input((1, 16, 16), name="mask")])  # an Input with a name: a keyword
     assert mixed.profiles()["torch"] == expected
     assert str(mixed).splitlines()[0] == "Fusion: inputs 3×16×16, mask=1×16×16, batch 1, float32"
 

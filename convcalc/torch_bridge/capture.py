@@ -35,8 +35,9 @@ from torch.utils.flop_counter import flop_registry
 from .. import layers as cc
 from .. import records
 from ..errors import ConvCalcError, ShapeError, SpecError
-from ..inputs import Input, check_batch, dtype_bytes, read_inputs
+from ..inputs import Input, check_batch, dtype_bytes
 from ..layers.base import LAYER_TYPES, Join, Leaf, Reach, Shape, checked, numel
+from ..parsing import read_inputs
 from ..profiles import ADDMM_INPUT, BROADCAST_MATMUL, EINSUM_PATH, NAMED_PADDING, NO_WEIGHT, UNUSED, op_primitives
 from ..receptive import Field
 from ..records import replace
