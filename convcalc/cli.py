@@ -149,8 +149,6 @@ def summary(model: str, input_texts: tuple[str, ...], layout: str | None, batch:
       convcalc summary resnet50 --depth 1 --human
       convcalc summary resnet50 --compare
       convcalc summary examples/lenet_mnist.txt --verify
-      convcalc summary mymodels:TextNet --input 128:int64
-      convcalc summary mymodels:Fusion --input 3x32x32 --input mask=1x32x32:bool
     """
     import contextlib
 
