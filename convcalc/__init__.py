@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # what the names below are, for type checkers (at run time th
     from . import models  # noqa: F401
     from .api import from_torch, summary, to_torch, verify  # noqa: F401
     from .errors import AnswersError, ConvCalcError, DeviceError, ShapeError, SpecError, TorchUnavailableError, UnknownModelError  # noqa: F401
-    from .inputs import DTYPE_BYTES  # noqa: F401
+    from .inputs import DTYPE_BYTES, Input  # noqa: F401
     from .layers import *  # noqa: F403
     from .models import Model  # noqa: F401
     from .parsing import parse_layer, parse_shape, parse_spec  # noqa: F401
@@ -38,7 +38,7 @@ __version__ = "0.1.0"
 _HOME: dict[str, str] = {
     "summary": ".api", "to_torch": ".api", "verify": ".api", "from_torch": ".api",
     "analyze": ".walk", "Report": ".report", "Row": ".report", "Totals": ".report",
-    "DTYPE_BYTES": ".inputs", "models": "", "Model": ".models", "explain": ".working", "solve": ".solving",
+    "DTYPE_BYTES": ".inputs", "Input": ".inputs", "models": "", "Model": ".models", "explain": ".working", "solve": ".solving",
     "parse_layer": ".parsing", "parse_shape": ".parsing", "parse_spec": ".parsing",
     **dict.fromkeys(("ConvCalcError", "ShapeError", "SpecError", "AnswersError", "UnknownModelError", "DeviceError",
                      "TorchUnavailableError"), ".errors"),

@@ -13,8 +13,8 @@ from .inputs import check_input
 from .layers.base import Layer, Shape
 from .layout import canonical, check_layout, order
 from .models import Model, get
-from .parsing import Spec, first_leaf, parse_shape, read_input, read_spec_file
-from .records import field, record
+from .parsing import Spec, first_leaf, one_input, parse_shape, read_input, read_spec_file
+from .records import field, record, replace
 from .report import Report
 from .walk import analyze
 
@@ -110,8 +110,9 @@ def summary(net_or_name: Any, input_shape: Shape | str | None = None, batch: int
 
     ``net_or_name`` is a zoo name (``"alexnet"``), a :class:`Model`, any layer
     spec, or a torch.nn.Module (then counted by :func:`from_torch`);
-    ``input_shape`` is per sample (``(3, 224, 224)`` or ``"3x224x224"``), defaulting
-    to the model's own. ``layout`` says how it is written: ``"chw"`` (channels first,
+    ``input_shape`` is per sample (``(3, 224, 224)``, ``"3x224x224"`` or a :class:`~convcalc.inputs.Input`, whose
+    dtype sets the input's bytes), defaulting to the model's own; a torch module also takes several inputs
+    (:func:`from_torch`). ``layout`` says how it is written: ``"chw"`` (channels first,
     as torch) or ``"hwc"`` (channels last, as Keras and CS231n); without it, H×W×C is
     read only where it is the only reading the network fits (:func:`resolve`). The
     report's fields are channels first; with ``"hwc"`` it shows its shapes channels last.
@@ -122,10 +123,11 @@ def summary(net_or_name: Any, input_shape: Shape | str | None = None, batch: int
             raise ShapeError(f"{type(net_or_name).__name__} is a torch module: give input_shape, e.g. (3, 224, 224)")
         report = from_torch(net_or_name, input_shape, batch=batch, dtype=dtype, layout=layout)
     else:
+        input_shape, given = one_input(input_shape)
         r = resolve(net_or_name, input_shape, layout)
         try:
             report = analyze(r.net, r.shape, batch=batch, dtype=dtype, model=r.name, notes=r.notes, functional=r.functional,
-                             layout=r.layout)
+                             layout=r.layout, inputs=(replace(given, shape=r.shape),) if given is not None and given.dtype else ())
         except ShapeError as error:
             raise _other_layout_fits(error, r, input_shape, layout) from None
     return report if depth is None else report.at_depth(depth)
@@ -167,6 +169,7 @@ def to_torch(net_or_name: Any, input_shape: Shape | str | None = None, layout: s
     ``input_shape`` (read as :func:`resolve` reads it, ``layout`` as there) fills in the sizes a
     spec leaves to its input; without one and without a default, every size must be given."""
     net, _, default, _ = network(net_or_name)
+    input_shape, _ = one_input(input_shape)
     shape = None if input_shape is None and default is None else resolve(net_or_name, input_shape, layout).shape
     return _bridge("build").to_torch(net, shape)
 
@@ -178,18 +181,25 @@ def verify(net_or_name: Any, input_shape: Shape | str | None = None, device: str
     if is_torch_module(net_or_name):
         raise SpecError(f"verify holds a convcalc network to torch; {type(net_or_name).__name__} is already a torch "
                         "module (summarize it: its rows come from torch itself)")
+    input_shape, given = one_input(input_shape)
+    if given is not None and given.dtype not in (None, "float32", "float"):
+        raise SpecError(f"verify runs a convcalc network in float32; input {given} has another dtype (count it with summary)")
     resolve(net_or_name, input_shape, layout)  # an unknown name or a bad shape is reported before torch loads
     return _bridge("verify").verify(net_or_name, input_shape, device=device, batch=batch, layout=layout)
 
 
-def from_torch(module: Any, input_shape: Shape | str, batch: int = 1, dtype: str = "float32",
-               layout: str | None = None) -> Report:
+def from_torch(module: Any, input_shape: Any, batch: int | None = 1, dtype: str = "float32",
+               layout: str | None = None, mode: str = "eval") -> Report:
     """A Report for any torch.nn.Module, from one forward pass on the meta device (no memory used).
 
+    ``input_shape``: one shape (``(3, 224, 224)``, ``"3x224x224"``), an :class:`~convcalc.inputs.Input`
+    (``cc.Input((128,), dtype="int64")``: token ids), a list of those (several positional inputs) or a dict
+    name -> one of those (keyword inputs). ``batch=None``: the inputs are given whole, no batch dim is added.
+    ``mode="train"`` runs the module in train mode (auxiliary heads, active dropout, batch statistics).
     ``layout`` says how ``input_shape`` is written (``"chw"`` or ``"hwc"``); without it the module
     runs on it channels first, and channels last only where that is the reading the module takes
     (:func:`convcalc.torch_bridge.capture.from_torch` says when)."""
-    return _bridge("capture").from_torch(module, input_shape, batch=batch, dtype=dtype, layout=layout)
+    return _bridge("capture").from_torch(module, input_shape, batch=batch, dtype=dtype, layout=layout, mode=mode)
 
 
 def is_torch_module(obj: Any) -> bool:

@@ -120,7 +120,10 @@ DEVICE = click.option("--device", default="cpu", show_default=True, metavar="cpu
 
 @cli.command()
 @click.argument("model")
-@click.option("--input", "input_shape", metavar="SHAPE", help=f"{INPUT_HELP} (default: the model's, channels first).")
+@click.option("--input", "input_texts", metavar="[NAME=]SHAPE[:DTYPE]", multiple=True,
+              help=f"{INPUT_HELP} (default: the model's, channels first). Repeat it for a torch module's several inputs "
+                   "(positional, in order); NAME=SHAPE passes one to forward by keyword; :DTYPE sets its element type "
+                   "(128:int64 for token ids, mask=1x32x32:bool).")
 @LAYOUT
 @click.option("--batch", type=int, default=1, show_default=True, help="Batch size (scales MACs, FLOPs and activations).")
 @click.option("--dtype", default="float32", show_default=True, help="Element type for memory figures.")
@@ -135,7 +138,7 @@ DEVICE = click.option("--device", default="cpu", show_default=True, metavar="cpu
 @click.option("--verify", "check", is_flag=True, help="Also run it in torch and compare every row (exit 1 on a mismatch).")
 @DEVICE
 @format_options
-def summary(model: str, input_shape: str | None, layout: str | None, batch: int, dtype: str, depth: int | None,
+def summary(model: str, input_texts: tuple[str, ...], layout: str | None, batch: int, dtype: str, depth: int | None,
             breakdown: bool, compare: bool, check: bool, device: str, fmt: str, human: bool) -> int:
     """Per-layer table of MODEL: a name from `convcalc models`, a spec file, or package.module:Name
     for your own torch module, factory or convcalc network (give --input).
@@ -150,6 +153,9 @@ def summary(model: str, input_shape: str | None, layout: str | None, batch: int,
     import contextlib
 
     from . import api
+    from .parsing import read_cli_inputs
+
+    input_shape = read_cli_inputs(input_texts)
 
     if device != "cpu" and not check:
         raise click.UsageError("--device is where --verify runs torch; add --verify")

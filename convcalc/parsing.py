@@ -16,9 +16,10 @@ from collections.abc import Iterable
 from . import keras_text, records
 from . import layers as L
 from .errors import ConvCalcError, ShapeError, SpecError
-from .layers.base import LAYER_TYPES, Layer, Leaf, Shape
+from .inputs import NAME, Input
+from .layers.base import LAYER_TYPES, Layer, Leaf, Shape, is_int
 from .literals import INPUT_NAMES, SEQUENTIAL_CALLS, dotted, literal
-from .records import record
+from .records import record, replace
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never evaluated
@@ -560,3 +561,86 @@ def read_spec_file(path: str | Path) -> Spec:
         located = SpecError(f"{p}: {error}")
         located.line, located.column = error.line, error.column
         raise located from None
+
+
+# --- inputs as users give them (several, named, typed) ----------------------------------------
+
+def read_inputs(given: Any) -> tuple[Input, ...]:
+    """Every form an input may take, as Inputs (positional ones first, in order; then the keyword ones):
+    a shape (``(3, 32, 32)``, ``"3x32x32"``), an :class:`Input`, a list or tuple of those (several positional
+    inputs: an Input with a name among them is passed by keyword), or a dict name -> one of those (keyword
+    inputs). A tuple of ints is one shape; a sequence holding anything else is several inputs."""
+    if isinstance(given, Input):
+        return (given,)
+    if isinstance(given, dict):
+        if not given:
+            raise ShapeError("no inputs given: the dict of keyword inputs is empty")
+        named = []
+        for key, value in given.items():
+            if not isinstance(key, str):
+                raise SpecError(f"keyword input names must be text, got {key!r}")
+            one = value if isinstance(value, Input) else _one(value)
+            if one.name is not None and one.name != key:
+                raise SpecError(f"keyword input {key!r} holds an Input named {one.name!r}; name it once")
+            named.append(replace(one, name=key))
+        return _ordered(named)
+    if isinstance(given, (list, tuple)) and given and not all(is_int(d) for d in given):
+        return _ordered([item if isinstance(item, Input) else _one(item) for item in given])
+    return (_one(given),)
+
+
+def _one(shape: Any) -> Input:
+    """An unnamed input of the report's dtype: sizes, or text such as ``3x32x32``."""
+    return Input(parse_shape(shape) if isinstance(shape, str) else shape)
+
+
+def _ordered(inputs: list[Input]) -> tuple[Input, ...]:
+    names = [i.name for i in inputs if i.name is not None]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise SpecError(f"input {twice[0]!r} is given twice; each keyword input once")
+    return (*(i for i in inputs if i.name is None), *(i for i in inputs if i.name is not None))
+
+
+def parse_input(text: str) -> Input:
+    """The CLI's ``--input`` text: ``[NAME=]SHAPE[:DTYPE]`` (``3x32x32``, ``128:int64``, ``mask=1x32x32:bool``)."""
+    if not isinstance(text, str):
+        raise ShapeError(f"an input must be text such as 3x224x224, got {text!r}")
+    name, eq, rest = text.partition("=")
+    if not eq:
+        name, rest = "", text
+    shape, colon, dtype = rest.partition(":")
+    name = name.strip()
+    if eq and not NAME.fullmatch(name):
+        raise SpecError(f"cannot read input {text!r}: the name before '=' must be the forward's keyword, e.g. mask=1x32x32")
+    if colon and not dtype.strip():
+        raise SpecError(f"cannot read input {text!r}: name a dtype after ':', e.g. 128:int64")
+    return Input(parse_shape(shape), dtype.strip() or None if colon else None, name or None)
+
+
+def read_cli_inputs(texts: tuple[str, ...] | list[str]) -> Any:
+    """What repeated ``--input`` options give: None, the text of one plain shape (read as before, layouts and
+    all), or Inputs for the library (several, named or typed)."""
+    if not texts:
+        return None
+    if len(texts) == 1 and "=" not in texts[0] and ":" not in texts[0]:
+        return texts[0]
+    inputs = [parse_input(t) for t in texts]
+    return inputs[0] if len(inputs) == 1 and inputs[0].name is None else list(inputs)
+
+
+def one_input(given: Any, what: str = "a convcalc network") -> tuple[Any, Input | None]:
+    """The one input a spec network takes: (its shape or text, as before, the Input if one was given)."""
+    if given is None or isinstance(given, str):
+        return given, None
+    inputs = read_inputs(given)
+    if len(inputs) != 1:
+        raise SpecError(f"{what} takes one input, got {len(inputs)}: {', '.join(map(str, inputs))}; several inputs are "
+                        "for torch modules (from_torch)")
+    if inputs[0].name is not None:
+        raise SpecError(f"{what} takes one input, without a name; {inputs[0]} names a forward's keyword, which only "
+                        "torch modules have (from_torch)")
+    if inputs[0].integer:
+        raise SpecError(f"{what} takes real-valued inputs; {inputs[0]} is for a torch module whose forward reads ids")
+    only = inputs[0]
+    return only.shape, only if isinstance(given, Input) else None

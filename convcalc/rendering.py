@@ -39,6 +39,17 @@ if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never 
 # --- the document ------------------------------------------------------------------------------
 
 
+def inputs_in(report: Report) -> Text:
+    """A report's inputs: its one input as :func:`input_in` shows it, or each Input (``3×32×32, mask=1×32×32:bool``)."""
+    if not report.inputs:
+        return input_in(report.input_shape, report.layout)
+    parts: list[Text] = []
+    for i, one in enumerate(report.inputs):
+        parts += [", " if i else "", f"{one.name}=" if one.name else "", shape_in(one.shape, report.layout),
+                  f":{one.dtype}" if one.dtype else ""]
+    return tuple(parts)
+
+
 @record
 class Grid:
     """Rows of cells under headers; ``numeric`` columns align right. ``beneath`` names a column of
@@ -324,7 +335,8 @@ def summary(report: Report) -> Document:
     footer += [f"note: {n}" for n in report.notes]
     footer += [f"warning: {w}" for w in report.warnings]
     return Document(
-        title=(report.model or "network", ": input ", input_in(report.input_shape, layout), f", batch {b}, {report.dtype}"),
+        title=(report.model or "network", ": input", "s " if len(report.inputs) > 1 else " ", inputs_in(report),
+               f", batch {b}, {report.dtype}" if report.batched else f", given whole, {report.dtype}"),
         body=Grid(HEADERS, tuple(rows), _NUMERIC), footer=tuple(footer),
         csv=lambda: (_CSV_KEYS, (_csv_row(r, layout) for r in report.rows)), data=report.to_dict)
 

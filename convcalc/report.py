@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from functools import cached_property
 
 from .errors import ConvCalcError, SpecError
+from .inputs import Input
 from .layers.base import Leaf, Part, Primitives, Shape, is_int, numel
 from .records import field, fields, record, replace
 
@@ -192,6 +193,10 @@ class Report:
     blocks: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)  # path -> block class name
     leaf_warnings: tuple[str, ...] | None = field(default=None, repr=False, compare=False)  # kept by at_depth
     leaf_rows: tuple[Row, ...] | None = field(default=None, repr=False, compare=False)  # kept by at_depth
+    #: the inputs where one was given as an :class:`~convcalc.inputs.Input` (several, named or typed); empty: the
+    #: one input ``input_shape`` of the report's dtype. ``input_shape`` is the first one's shape.
+    inputs: tuple[Input, ...] = ()
+    batched: bool = True  # False: from_torch's batch=None, the inputs given whole (shapes as given, totals for that call)
 
     @property
     def leaves(self) -> tuple[Row, ...]:
@@ -225,7 +230,7 @@ class Report:
     def totals(self) -> Totals:
         rows = self.rows
         params = sum(r.params for r in rows)
-        input_bytes = numel(self.input_shape) * self.batch * self.dtype_bytes
+        input_bytes = self.input_bytes
         leaves = self.leaves
         bias_adds = sum(r.bias_adds for r in leaves)
         flops = sum(r.flops for r in rows)
@@ -247,6 +252,13 @@ class Report:
             inference_peak_bytes=None if peak is None else peak + (params + buffers) * self.dtype_bytes,
         )
 
+    @property
+    def input_bytes(self) -> int:
+        """The inputs' bytes, whole batch: each input at its own element size (token ids: 8 bytes each)."""
+        if not self.inputs:
+            return numel(self.input_shape) * self.batch * self.dtype_bytes
+        return sum(numel(i.shape) * i.bytes_per_element(self.dtype_bytes) for i in self.inputs) * self.batch
+
     def at_depth(self, depth: int) -> Report:
         """The same report with every row nested deeper than ``depth`` merged into its enclosing block.
 
@@ -260,8 +272,18 @@ class Report:
         rows: list[Row] = []
         group: list[Row] = []
         key = ""
+        # (from_torch: work done in a block's own forward sits at the block's path, and merges into it)
+        parents: set[str] = set()
         for r in self.rows:
-            k = ".".join(r.path.split(".")[: depth + 1]) if r.depth > depth else ""
+            path = r.path
+            while "." in path:
+                path = path.rsplit(".", 1)[0]
+                if path in parents:
+                    break
+                parents.add(path)
+        for r in self.rows:
+            k = ".".join(r.path.split(".")[: depth + 1]) if r.depth > depth else r.path if (
+                r.depth == depth and r.path and r.path in parents) else ""
             if group and k != key:
                 rows.append(self._merged(key, depth, group))
                 group = []
@@ -282,7 +304,7 @@ class Report:
             output_shape=last.output_shape, params=sum(r.params for r in group), weights=sum(r.weights for r in group),
             biases=sum(r.biases for r in group), macs=sum(r.macs for r in group), flops=sum(r.flops for r in group),
             activation_bytes=sum(r.activation_bytes for r in group), receptive_field=last.receptive_field,
-            formula=f"layers {first.index}–{last.index}", layer=f"{name}: {len(group)} layers", name=name,
+            formula=f"layers {first.index}–{last.index}", layer=f"{name}: {_layers(group)}", name=name,
             buffers=sum(r.buffers for r in group), warnings=tuple(f"{r.where}: {w}" for r in group for w in r.warnings),
             frozen=sum(r.frozen for r in group), unsupported=any(r.unsupported for r in group), batch=first.batch,
             call="module" if any(r.call == "module" for r in group) else "function",
@@ -308,8 +330,9 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "model": self.model, "input_shape": list(self.input_shape), "batch": self.batch,
+            "model": self.model, "input_shape": list(self.input_shape), "batch": self.batch if self.batched else None,
             "dtype": self.dtype, "dtype_bytes": self.dtype_bytes,
+            **({"inputs": [i.to_dict(self.dtype) for i in self.inputs]} if self.inputs else {}),
             "rows": [r.to_dict() for r in self.rows],
             "totals": self.totals.to_dict(),
             "profiles": self.profiles(),
@@ -371,6 +394,14 @@ class Report:
         t = self.totals
         return (f"<Report {self.model or 'network'}: input {dims(self.input_shape, self.layout)}, batch {self.batch}, "
                 f"{len(self.rows)} rows, {t.params:,} params, {t.macs:,} MACs>")
+
+
+def _layers(rows: list[Row]) -> str:
+    """How many layers a merged block holds: rows of layers (a spec's, a module's) and of operations that compute
+    something; the views and copies a forward makes between them (from_torch's aten ops: a reshape, a transpose)
+    are no layers."""
+    n = sum(1 for r in rows if r.spec is not None or r.call == "module" or r.macs or r.flops or r.params or r.unsupported)
+    return f"{n} layer{'s' * (n != 1)}" if n else f"{len(rows)} views and copies"
 
 
 def _summed(rows: Iterable[Row]) -> Primitives:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from .errors import ShapeError, SpecError
-from .inputs import check_batch, check_input, dtype_bytes
+from .inputs import Input, check_batch, check_input, dtype_bytes
 from .layers.base import Block, Chain, Effect, Join, Layer, Leaf, Primitives, Shape, checked, numel
 from .layout import check_layout
 from .receptive import Field
@@ -263,6 +263,7 @@ class _Walk:
 def analyze(
     net: Layer, input_shape: Shape, batch: int = 1, dtype: str = "float32", model: str | None = None,
     notes: tuple[str, ...] = (), functional: Mapping[str, str] | None = None, layout: str = "chw",
+    inputs: tuple[Input, ...] = (),
 ) -> Report:
     """Walk ``net`` for one ``input_shape`` (per sample, channels first) and count every leaf.
 
@@ -270,15 +271,17 @@ def analyze(
     network makes in a ``forward`` instead of running a module (torchvision's MobileNetV2 pools with
     ``F.adaptive_avg_pool2d``): tools that hook modules do not see those (:mod:`convcalc.profiles`).
     ``layout`` is how the report shows shapes (``"hwc"``: channels last); its fields stay channels first.
+    ``inputs``: the one :class:`~convcalc.inputs.Input` it was given as, whose dtype sets the input's bytes.
     """
     shape = check_input(input_shape)
     check_batch(batch)
     size = dtype_bytes(dtype)
-    walk = _Walk(batch, size, numel(shape) * batch * size)
+    per = inputs[0].bytes_per_element(size) if inputs else size
+    walk = _Walk(batch, size, numel(shape) * batch * per)
     if not isinstance(net, Layer):
         raise SpecError(f"cannot summarize {net!r}: not a convcalc layer, network or model name")
     walk.lines = getattr(net, "__dict__", {}).get(SOURCE_LINES, {})
     walk.layer(net, shape, "", Field.start(shape))
     return Report(model=model, input_shape=shape, batch=batch, dtype=dtype, dtype_bytes=size,
                   rows=walk.finish(functional or {}), notes=tuple(notes), layout=check_layout(layout) or "chw", blocks=walk.blocks,
-                  peak_activation_bytes=walk.live.peak(walk.flow))
+                  peak_activation_bytes=walk.live.peak(walk.flow), inputs=tuple(inputs))

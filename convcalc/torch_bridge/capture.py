@@ -35,8 +35,9 @@ from torch.utils.flop_counter import flop_registry
 from .. import layers as cc
 from .. import records
 from ..errors import ConvCalcError, ShapeError, SpecError
-from ..inputs import check_batch, check_input, dtype_bytes
+from ..inputs import Input, check_batch, dtype_bytes
 from ..layers.base import LAYER_TYPES, Join, Leaf, Reach, Shape, checked, numel
+from ..parsing import read_inputs
 from ..profiles import ADDMM_INPUT, BROADCAST_MATMUL, EINSUM_PATH, NAMED_PADDING, NO_WEIGHT, UNUSED, op_primitives
 from ..receptive import Field
 from ..records import replace
@@ -200,6 +201,38 @@ def _inside(function: Any, frame: Any, depth: int = 4) -> bool:
     return False
 
 
+#: Tensor methods that move a tensor to a device: on the meta device they stay there (dtype changes still apply).
+_MOVES = frozenset({"to", "cpu", "cuda", "type_as"})
+
+
+def _meta(value: Any) -> Any:
+    """Arguments with every tensor not on the meta device moved there (a CPU constant: nothing allocated but it)."""
+    if isinstance(value, torch.Tensor):
+        return value if value.is_meta else value.to("meta")
+    if isinstance(value, (list, tuple)):
+        return type(value)(_meta(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _meta(v) for k, v in value.items()}
+    return value
+
+
+def _on_meta_device(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]] | None:
+    """A move made during the pass, kept on the meta device (``x.to(device)``, ``x.to("cpu")``, ``x.to(other)``:
+    dtype changes still apply), or None where it does nothing there (``x.cpu()``, ``x.cuda()``)."""
+    name = getattr(func, "__name__", "")
+    if name in ("cpu", "cuda"):
+        return None
+    if name == "type_as":
+        return (args[0], args[1].dtype) if len(args) > 1 and isinstance(args[1], torch.Tensor) else args, kwargs
+    if name == "to":
+        moved = [args[0], *(("meta" if isinstance(a, (str, torch.device)) else a.dtype if isinstance(a, torch.Tensor) else a)
+                            for a in args[1:])]
+        if "device" in kwargs:
+            kwargs = {**kwargs, "device": "meta"}
+        return tuple(moved), kwargs
+    return args, kwargs
+
+
 class _Calls(TorchFunctionMode):
     """The Python call each aten op of a forward ran under (``F.relu``, ``torch.matmul``, ``x + y``): torch
     runs this mode for the outermost torch call only (one made inside another is not seen), which is
@@ -211,7 +244,8 @@ class _Calls(TorchFunctionMode):
 
     def __torch_function__(self, func: Any, types: Any, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None) -> Any:
         kwargs = kwargs or {}
-        if getattr(func, "__name__", "") in _QUERIES:  # x.shape, x.dim(): no work, and most calls a pass makes
+        called = getattr(func, "__name__", "")
+        if called in _QUERIES:  # x.shape, x.dim(): no work, and most calls a pass makes
             return func(*args, **kwargs)
         caller = sys._getframe(1)
         try:
@@ -219,6 +253,11 @@ class _Calls(TorchFunctionMode):
         except IndexError:
             operator = False
         session = self.session
+        if called in _MOVES and args and isinstance(args[0], torch.Tensor) and args[0].is_meta:
+            moved = _on_meta_device(func, args, kwargs)
+            if moved is None:  # x.cpu() of a meta tensor: it stays where it is
+                return args[0]
+            args, kwargs = moved
         if func is F.instance_norm and session.in_forward_body():  # one layer, though aten runs it as a batch norm
             return session.instance_norm(func, args, kwargs)
         whole = session.whole.get(func)
@@ -229,7 +268,13 @@ class _Calls(TorchFunctionMode):
             session.call = "F.upsample"
         start = len(session.rows)
         try:
-            out = func(*args, **kwargs)
+            try:
+                out = func(*args, **kwargs)
+            except RuntimeError as error:  # a tensor the forward made on the CPU (torch.tensor([…])) beside meta ones:
+                if not any(m in str(error) for m in _MIXED):  # the call again with it on the meta device
+                    raise
+                session.drop(start)
+                out = func(*_meta(args), **_meta(kwargs))
         finally:
             name, session.call = session.call, outer
         made = session.rows[start:]
@@ -275,14 +320,29 @@ class _Session(TorchDispatchMode):
         self.quiet = 0  # > 0 while a functional call that is one row (F.instance_norm) runs: its aten ops make none
         self.call: str | None = None  # the Python call running now (:class:`_Calls`); None: none seen
         self.row_steps: dict[int, int] = {}  # row (0-based) -> its liveness step
-        self.input: torch.Tensor | None = None  # the network's input (:meth:`start`)
+        self.input: torch.Tensor | None = None  # the network's (first) input (:meth:`start`)
+        #: id(tensor) -> (the tensor, where it keeps the batch: None where the batch is merged with a dim before
+        #: it, reduced away, or the inputs came without one); a tensor not here keeps it in dim 0, as torch's modules do
+        self.dims: dict[int, tuple[torch.Tensor, int | None]] = {}
+        self.batched = True  # False: the inputs came whole (batch=None), without a batch dim
 
     # --- receptive fields, per tensor ---
-    def start(self, x: torch.Tensor, input_bytes: int) -> None:
-        self.input = x
-        self.fields[id(x)] = (x, Field.start(tuple(x.shape[1:])))
-        self.live = Liveness(input_bytes)
-        self.buffers[id(x)] = (x, 0)
+    def start(self, inputs: list[torch.Tensor], sizes: list[int], batched: bool = True) -> None:
+        """The pass's inputs, each followed as a spec network's one input is: its receptive field, its buffer
+        (``sizes``: each one's bytes) and where it keeps the batch (dim 0; none where ``batched`` is False)."""
+        self.live = Liveness(sizes[0])
+        self.batched = batched
+        self.input = inputs[0] if inputs else None
+        for i, (x, size) in enumerate(zip(inputs, sizes)):
+            self.fields[id(x)] = (x, Field.start(tuple(x.shape[1:] if batched else x.shape)))
+            self.buffers[id(x)] = (x, 0 if i == 0 else self.live.step((), size))
+            self.dims[id(x)] = (x, 0 if batched else None)
+
+    def drop(self, start: int) -> None:
+        """Forget the rows from ``start`` on (a call that failed part way and runs again)."""
+        del self.rows[start:]
+        for row in [r for r in self.row_steps if r >= start]:
+            del self.row_steps[row]
 
     # --- the data flow, for the inference peak ---
     def flow(self, reads: list[torch.Tensor], results: list[torch.Tensor], made: int | None, extra: int = 0,
@@ -386,6 +446,8 @@ class _Session(TorchDispatchMode):
         self.fields[id(ids)] = (ids, self.fields[id(x)][1])
         if id(x) in self.buffers:
             self.buffers[id(ids)] = (ids, self.buffers[id(x)][1])
+        if id(x) in self.dims:
+            self.dims[id(ids)] = (ids, self.dims[id(x)][1])
         return (ids, *args[1:]), kwargs
 
     def leave(self, module: nn.Module, output: Any) -> None:
@@ -453,10 +515,20 @@ class _Session(TorchDispatchMode):
         inplace = name.endswith("_")
         fld = self._op_field(base, args, tensors, in_shape, out_shape)
         self.mark(out, fld)
+        dims = self.dims
+        known = dims.get(id(first))
+        b = 0 if known is None or known[0] is not first else known[1]
+        after = _batch_after(base, args, b, in_shape, out_shape, self.batch) if b is not None else None
+        if b != 0 or after != 0:  # (a tensor not listed keeps the batch in dim 0)
+            for t in (out if isinstance(out, (tuple, list)) else (out,)):
+                if isinstance(t, torch.Tensor):
+                    dims[id(t)] = (t, after if t is result or base not in _VIEWS else
+                                   _batch_after(base, args, b, in_shape, tuple(t.shape), self.batch))
 
         def add(*args: Any, **kwargs: Any) -> None:  # every row of an op shows the field of its result
             kwargs["receptive_field"] = fld.shown
             kwargs["call"] = self.call or "function"  # (unknown: an op no Python call of torch's made)
+            kwargs["dims"] = (b, after)
             self._add(*args, **kwargs)
 
         if packet in flop_registry:
@@ -664,40 +736,67 @@ class _Session(TorchDispatchMode):
     def _add(self, path: str, kind: str, in_shape: Shape, out_shape: Shape, macs: int, flops: int, new_tensor: bool,
              formula: str, module: nn.Module, warning: str | None = None, direct: bool = True,
              unsupported: bool = False, call: str = "function", spec: Leaf | None = None,
-             receptive_field: tuple[int, ...] | None = None, facts: frozenset[str] = frozenset()) -> None:
-        """A row for work seen only as aten ops (or a module that did none), shapes with their batch dim;
-        the module's own parameters, if no row has counted them yet, are counted here."""
+             receptive_field: tuple[int, ...] | None = None, facts: frozenset[str] = frozenset(),
+             dims: tuple[int | None, int | None] | None = None) -> None:
+        """A row for work seen only as aten ops (or a module that did none), shapes with their batch dim in
+        ``dims`` (of the input, of the output) which the row leaves out; where either is not known (the batch
+        merged with a dim before it, or inputs given whole) the row shows the whole tensors, batch 1.
+        The module's own parameters, if no row has counted them yet, are counted here."""
         held = (0, 0)
         if direct and self.owners.get(id(module)) is None:
             held = self._claim([p for p in module._parameters.values() if p is not None])
             if held[0]:
                 self.owners[id(module)] = len(self.rows) + 1
-        self.out.op(path, kind, in_shape[1:], out_shape[1:], macs, flops, numel(out_shape) if new_tensor else 0, formula,
-                    batch=in_shape[0] if in_shape else self.batch, held=held, warning=warning, unsupported=unsupported,
+        made = numel(out_shape) if new_tensor else 0
+        bi, bo = dims or ((0, 0) if self.batched else (None, None))
+        if bi is None or bo is None or bi >= max(len(in_shape), 1) or bo >= max(len(out_shape), 1):
+            batch = 1
+            if self.batched:
+                formula += "; whole tensors: the batch is merged with another dim here"
+        else:
+            batch = in_shape[bi] if in_shape else self.batch
+            in_shape, out_shape = in_shape[:bi] + in_shape[bi + 1:], out_shape[:bo] + out_shape[bo + 1:]
+        self.out.op(path, kind, in_shape, out_shape, macs, flops, made, formula,
+                    batch=batch, held=held, warning=warning, unsupported=unsupported,
                     call=call, spec=spec, receptive_field=receptive_field, registrations=self.places.get(id(module), 1),
                     counts=op_primitives, facts=facts)
 
     def _leaf_row(self, frame: _Frame, out_shape: Shape, output: Any) -> None:
-        spec = frame.spec
-        assert spec is not None
+        spec = declared = frame.spec
+        assert spec is not None and declared is not None
         at = getattr(frame.module, "convcalc_batch_dim", None)  # (a BatchSecond module: batch-first outside)
         if at is None:
             at = spec.batch_dim()  # where the module keeps the batch (an LSTM without batch_first: dim 1)
-        shape = _per_sample(frame.input_shape, at)
-        try:
-            if isinstance(spec, Join):  # add, cat, mul: several inputs
-                shapes = [tuple(t.shape[1:]) for t in frame.inputs]
-                effect = spec.join(shapes, [f"input {i + 1}" for i in range(len(shapes))])
-                fld = self.field_of(frame.inputs, broadcast=spec.broadcast)
-            else:
-                spec = spec.at_call(tuple(_per_sample(tuple(t.shape), at) for t in frame.inputs), _per_sample(out_shape, at))
-                effect = checked(spec.effect(shape))
-                fld = self.field_of(frame.inputs[:1])
-        except ShapeError as error:  # torch ran it, so this would be convcalc's bug: say where
-            raise error.located(f"{frame.path or 'module'} {type(frame.module).__name__}") from None
+        # inputs given whole (batch=None): the shapes as they are where the layer takes them (torch's unbatched
+        # calls), else its leading dims as the batch
+        tries: tuple[int | None, ...] = (at,) if self.batched else (None, at)
+        if self.batched and type(spec).batch_dim is Leaf.batch_dim and frame.inputs:  # a layer that takes the batch
+            known = self.dims.get(id(frame.inputs[0]))  # anywhere (Linear, LayerNorm, GELU): where the data keeps it
+            if known is not None and known[0] is frame.inputs[0] and known[1] is not None and known[1] != at:
+                tries = (known[1], at)
+        for attempt, dim in enumerate(tries):
+            def strip(shape: Shape, dim: int | None = dim) -> Shape:
+                return shape if dim is None else _per_sample(shape, dim)
+            shape = strip(frame.input_shape)
+            try:
+                if isinstance(spec, Join):  # add, cat, mul: several inputs
+                    shapes = [strip(tuple(t.shape)) for t in frame.inputs]
+                    effect = spec.join(shapes, [f"input {i + 1}" for i in range(len(shapes))])
+                    fld = self.field_of(frame.inputs, broadcast=spec.broadcast)
+                else:
+                    spec = declared.at_call(tuple(strip(tuple(t.shape)) for t in frame.inputs), strip(out_shape))
+                    effect = checked(spec.effect(shape))
+                    fld = self.field_of(frame.inputs[:1])
+                break
+            except ShapeError as error:  # torch ran it, so this would be convcalc's bug: say where
+                if attempt == len(tries) - 1:
+                    raise error.located(f"{frame.path or 'module'} {type(frame.module).__name__}") from None
+        b = 1 if dim is None else frame.input_shape[dim] if len(frame.input_shape) > dim else self.batch  # frames or tokens folded into the batch count too
+        result = _first_tensor(output)
+        if result is not None and dim != 0:
+            self.dims[id(result)] = (result, dim)
         module = frame.module
         held = self._claim(list(module.parameters())) if self.owners.get(id(module)) is None else None
-        b = frame.input_shape[at] if len(frame.input_shape) > at else self.batch  # frames or tokens folded into the batch count too
         _, fld = self.out.add(id(module), spec, repr(spec.resolved(shape)), shape,
                               frame.path, effect, fld, batch=b, held=held, registrations=self.places.get(id(module), 1))
         if frame.facts:  # what the calls inside it showed (F.conv2d(padding='same'))
@@ -780,6 +879,65 @@ def _pool_spec(base: str, args: tuple[Any, ...], in_shape: Shape, out_shape: Sha
     return None
 
 
+def _view_batch(b: int, in_shape: Shape, out_shape: Shape, batch: int) -> int | None:
+    """Where a reshape (view, flatten, unflatten, …) puts the batch that ``in_shape`` keeps in dim ``b``: the
+    output dim that starts at the same element offset and holds the same size; or holds the batch merged
+    with the dims after it (tokens or heads folded into the batch, counted as samples as torch's modules do),
+    or the leading part of such a merge split again (a multiple of the real ``batch``). None where the batch
+    is merged with a dim before it."""
+    before = numel(in_shape[:b])
+    size = in_shape[b]
+    offset, found = 1, []
+    for j, d in enumerate(out_shape):
+        if offset == before:
+            found.append(j)
+        elif offset > before:
+            break
+        offset *= d
+    kept = [j for j in found if out_shape[j] == size]
+    if kept:  # (a batch of 1 beside other sizes of 1: the one as far from the end as it was)
+        return next((j for j in kept if len(out_shape) - j == len(in_shape) - b), kept[0])
+    for j in found:
+        if out_shape[j] % size == 0 or (size % out_shape[j] == 0 and out_shape[j] % batch == 0):
+            return j
+    return None
+
+
+def _batch_after(base: str, args: tuple[Any, ...], b: int | None, in_shape: Shape, out_shape: Shape, batch: int) -> int | None:
+    """Where an op's result keeps the batch, given that its first input keeps it in dim ``b`` (None: nowhere
+    known). O(1) for every op but a reshape (one pass over its dims)."""
+    if b is None or not out_shape or b >= len(in_shape):
+        return None
+    rank, out_rank = len(in_shape), len(out_shape)
+    if base == "permute":
+        order = [d % rank for d in args[1]]
+        return order.index(b) if b in order else None
+    if base == "transpose":
+        i, j = args[1] % rank, args[2] % rank
+        return j if b == i else i if b == j else b
+    if base == "t":
+        return (1 - b) if rank == 2 else b
+    if base in ("select", "unbind"):
+        dim = (args[1] if len(args) > 1 else 0) % rank
+        return None if dim == b else b - (dim < b)
+    if base == "unsqueeze":
+        dim = args[1] % out_rank
+        return b + (dim <= b)
+    if base == "stack":
+        dim = (args[1] if len(args) > 1 else 0) % out_rank
+        return b + (dim <= b)
+    if base in ("view", "_unsafe_view", "reshape", "flatten", "unflatten", "squeeze", "view_as", "alias") and (
+            out_rank != rank or out_shape != in_shape):
+        return _view_batch(b, in_shape, out_shape, batch)
+    if out_rank == rank:
+        return b
+    if out_rank > rank:  # dims added after the input's (an embedding's features), or broadcast from the right
+        if out_shape[b] == in_shape[b]:
+            return b
+        return b + out_rank - rank if out_shape[b + out_rank - rank] == in_shape[b] else None
+    return b if out_shape[:b + 1] == in_shape[:b + 1] else None  # a reduction that kept the dims up to the batch
+
+
 class _Holder(nn.Module):
     """Holds parameters no row claimed, so they can be counted on one row of their own."""
 
@@ -820,10 +978,14 @@ def _on_meta(module: nn.Module) -> nn.Module:
             continue
         meta = tensor.detach().to("meta")
         memo[id(tensor)] = nn.Parameter(meta, requires_grad=tensor.requires_grad) if isinstance(tensor, nn.Parameter) else meta
+    for sub in module.modules():  # tensors held as plain attributes (a pruned module's ``weight``, recomputed in
+        for value in sub.__dict__.values():  # its pre-hook): on the meta device too, never copied; a scalar stays
+            if isinstance(value, torch.Tensor) and id(value) not in memo and value.dim() > 0:
+                memo[id(value)] = value.detach().to("meta")
     return copy.deepcopy(module, memo)
 
 
-def _materialize(meta: nn.Module, shape: Shape, batch: int) -> None:
+def _materialize(meta: nn.Module, args: list[torch.Tensor], kwargs: dict[str, torch.Tensor], shown: str) -> None:
     """Run the lazy modules' first forward (on the meta device, before any row is counted): torch then
     gives them their sizes from the input and each becomes its eager class (``cls_to_become``: a
     ``LazyConv2d`` is a ``Conv2d`` afterwards), which is what is read back."""
@@ -834,18 +996,44 @@ def _materialize(meta: nn.Module, shape: Shape, batch: int) -> None:
         return
     for sub in lazy:  # torch's own initialisation hook (cleared above with the user's hooks)
         sub._initialize_hook = sub.register_forward_pre_hook(sub._infer_parameters, with_kwargs=True)
-    floating = next((p.dtype for p in meta.parameters() if p.is_floating_point()), torch.float32)
     try:
-        with torch.no_grad():
-            meta(torch.empty(batch, *shape, device="meta", dtype=floating))
+        with torch.no_grad(), _Moves():
+            meta(*args, **kwargs)
     except Exception as error:
         raise ShapeError(f"{type(meta).__name__}'s lazy modules could not take their sizes from input "
-                         f"{'x'.join(map(str, shape))} on the meta device: {(str(error) or type(error).__name__).splitlines()[0]}") from None
+                         f"{shown} on the meta device: {(str(error) or type(error).__name__).splitlines()[0]}") from None
 
 
-def from_torch(module: nn.Module, input_shape: Shape | str, batch: int = 1, dtype: str = "float32",
-               layout: str | None = None) -> Report:
+class _Moves(TorchFunctionMode):
+    """Device moves kept on the meta device (:func:`_on_meta_device`) and CPU constants moved there where they meet
+    meta tensors, as :class:`_Calls` does, for a pass that makes no rows (the lazy modules' first forward)."""
+
+    def __torch_function__(self, func: Any, types: Any, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None) -> Any:
+        kwargs = kwargs or {}
+        if getattr(func, "__name__", "") in _MOVES and args and isinstance(args[0], torch.Tensor) and args[0].is_meta:
+            moved = _on_meta_device(func, args, kwargs)
+            if moved is None:
+                return args[0]
+            args, kwargs = moved
+        try:
+            return func(*args, **kwargs)
+        except RuntimeError as error:
+            if not any(m in str(error) for m in _MIXED):
+                raise
+            return func(*_meta(args), **_meta(kwargs))
+
+
+MODES = ("eval", "train")
+
+
+def from_torch(module: nn.Module, input_shape: Any, batch: int | None = 1, dtype: str = "float32",
+               layout: str | None = None, mode: str = "eval") -> Report:
     """A Report for any torch module: one row per known leaf, per unsupported leaf, and per op done in a forward.
+
+    ``input_shape`` is one shape, an :class:`~convcalc.inputs.Input`, a list of them (positional inputs; an
+    Input with a name is passed by keyword) or a dict name -> shape or Input (keyword inputs); each becomes a
+    meta tensor of ``batch`` samples (``batch=None``: as given, no batch dim added) of its dtype (by default the
+    module's floating type). ``mode`` is ``"eval"`` (the default) or ``"train"``: the module runs in that mode.
 
     ``layout`` says how ``input_shape`` is written (``"chw"``, ``"hwc"``); the module runs it channels
     first, and the report shows its shapes as written. Without a layout the module runs the shape
@@ -853,39 +1041,50 @@ def from_torch(module: nn.Module, input_shape: Shape | str, batch: int = 1, dtyp
     note). Where the first row is a layer that takes any channels (a pool, an activation) it also
     runs channels last, and an input both readings take with different answers is a ShapeError
     naming both. A first operation convcalc has no layer for is not tried both ways: there the
-    channels-first run stands (give ``layout`` to be sure).
+    channels-first run stands (give ``layout`` to be sure). Several, named or integer inputs are read as
+    given (channels first, or each as ``layout`` says).
     """
     from ..layout import ambiguous, canonical, check_layout, order, same_answers
-    from ..parsing import parse_shape
 
     layout = check_layout(layout)
+    if isinstance(module, torch.jit.ScriptModule):
+        raise SpecError(f"from_torch needs an eager nn.Module, and {type(module).__name__} is TorchScript (torch.jit.script "
+                        "or torch.jit.trace), whose layers cannot be followed one by one: pass the nn.Module you scripted "
+                        "or traced, as it was before torch.jit.script/trace")
     if not isinstance(module, nn.Module):
         raise SpecError(f"from_torch needs a torch.nn.Module, got {type(module).__name__}")
-    shape = check_input(parse_shape(input_shape) if isinstance(input_shape, str) else input_shape)
-    check_batch(batch)
+    if mode not in MODES:
+        raise SpecError(f"mode must be 'eval' or 'train' (the mode the module runs in), got {mode!r}")
+    inputs = read_inputs(input_shape)
+    if batch is not None:
+        check_batch(batch)
     size = dtype_bytes(dtype)
-    if isinstance(module, torch.jit.ScriptModule):
-        raise SpecError("from_torch needs an eager nn.Module; a TorchScript module cannot be hooked layer by layer")
+    one = inputs[0]
+    if len(inputs) > 1 or one.name is not None or one.integer or batch is None:
+        if layout is not None:
+            inputs = tuple(i if i.integer else replace(i, shape=canonical(i.shape, layout)) for i in inputs)
+        return _capture(module, inputs, batch, dtype, size, layout or "chw", mode)
+    shape = one.shape
     if layout is not None:
-        return _capture(module, canonical(shape, layout), batch, dtype, size, layout)
+        return _capture(module, (replace(one, shape=canonical(shape, layout)),), batch, dtype, size, layout, mode)
     flipped = canonical(shape, "hwc")
     text = input_shape.strip() if isinstance(input_shape, str) else "x".join(map(str, shape))
     try:
-        report = _capture(module, shape, batch, dtype, size, "chw")
+        report = _capture(module, inputs, batch, dtype, size, "chw", mode)
     except ShapeError as refused:
         if flipped == shape:
             raise
         try:
-            report = _capture(module, flipped, batch, dtype, size, "hwc")
+            report = _capture(module, (replace(one, shape=flipped),), batch, dtype, size, "hwc", mode)
         except ShapeError:
             raise refused from None
         return replace(report, notes=(f"read {text} as {order('hwc', len(shape))}, channels last: {type(module).__name__} "
-                                      f"does not run on it as {order('chw', len(shape))}; shapes are shown so",))
+                                      f"does not run on it as {order('chw', len(shape))}; shapes are shown so", *report.notes))
     first = report.rows[0].spec if report.rows else None
     if flipped != shape and first is not None and not first.inferred and type(first).input_dtype is None:  # a first layer
         # that takes any channels (ids have none)
         try:
-            other = _capture(module, flipped, batch, dtype, size, "hwc")
+            other = _capture(module, (replace(one, shape=flipped),), batch, dtype, size, "hwc", mode)
         except ShapeError:
             return report
         if not same_answers(report, other):
@@ -893,36 +1092,70 @@ def from_torch(module: nn.Module, input_shape: Shape | str, batch: int = 1, dtyp
     return report
 
 
-def _capture(module: nn.Module, shape: Shape, batch: int, dtype: str, size: int, layout: str) -> Report:
-    """One forward pass of ``module`` on a ``batch`` of ``shape`` (channels first) on the meta device, as rows."""
+def _torch_dtype(name: str) -> torch.dtype:
+    """The torch dtype of an input dtype name (``float8``: torch's e4m3 float8)."""
+    return torch.float8_e4m3fn if name == "float8" else getattr(torch, name)
+
+
+def _keep_hook(hook: Any) -> bool:
+    """Whether a forward pre-hook is torch's own reparametrisation (``torch.nn.utils``: a pruning mask applied to
+    ``weight_orig``, weight norm, spectral norm), which computes the weight the forward uses; the user's own
+    hooks stay on the user's module."""
+    owner = getattr(hook, "__module__", None) or type(hook).__module__
+    return isinstance(owner, str) and owner.startswith("torch.nn.utils.")
+
+
+#: What a report's notes say a train-mode pass counted differently.
+TRAIN_NOTE = ("mode='train': the module ran in train mode (auxiliary heads, active dropout); rows count what ran. BatchNorm "
+              "normalises with the batch's statistics there: convcalc counts it as in eval, 2 FLOPs per element (the "
+              "statistics themselves are not counted), and FlopCounterMode counts neither")
+
+
+#: How torch refuses a CPU tensor beside a meta one.
+_MIXED = ("is not on the expected device meta", "Expected all tensors to be on the same device")
+
+
+def _capture(module: nn.Module, inputs: tuple[Input, ...], batch: int | None, dtype: str, size: int, layout: str,
+             mode: str = "eval") -> Report:
+    """One forward pass of ``module`` on ``inputs`` (channels first; ``batch`` samples each, or as given where
+    ``batch`` is None) on the meta device, as rows."""
     try:
-        meta = _on_meta(module).eval()
+        meta = _on_meta(module).train(mode == "train")
     except Exception as error:  # a module holding tensors or objects that cannot be copied
         raise SpecError(f"cannot copy {type(module).__name__} to the meta device to count it: "
                         f"{(str(error) or type(error).__name__).splitlines()[0]}") from None
-    for sub in meta.modules():  # the user's own hooks stay on the user's module
+    for sub in meta.modules():  # the user's own hooks stay on the user's module; torch's reparametrisations run
         sub._forward_hooks.clear()
-        sub._forward_pre_hooks.clear()
-    _materialize(meta, shape, batch)
+        hooks = sub._forward_pre_hooks
+        if hooks:
+            for key in [k for k, hook in hooks.items() if not _keep_hook(hook)]:
+                del hooks[key]
+    floating = next((p.dtype for p in meta.parameters() if p.is_floating_point()), torch.float32)
+    tensors = [torch.empty(i.shape if batch is None else (batch, *i.shape), device="meta",
+                           dtype=floating if i.dtype is None else _torch_dtype(i.dtype)) for i in inputs]  # a .half() model takes half
+    args = [t for t, i in zip(tensors, inputs) if i.name is None]
+    kwargs = {i.name: t for t, i in zip(tensors, inputs) if i.name is not None}
+    shown = ", ".join(map(str, inputs))
+    _materialize(meta, args, kwargs, shown)
     names = {id(m): name for name, m in meta.named_modules()}
     weights = {id(t) for t in itertools.chain(meta.parameters(), meta.buffers())}
-    session = _Session(batch, size, names, weights, readers())
+    n = 1 if batch is None else batch
+    session = _Session(n, size, names, weights, readers())
     session.places = _places(meta)
     handles = []
     for sub in meta.modules():
         handles.append(sub.register_forward_pre_hook(lambda m, args, kwargs: session.enter(m, args, kwargs), with_kwargs=True))
         handles.append(sub.register_forward_hook(lambda m, args, out: session.leave(m, out)))
-    floating = next((p.dtype for p in meta.parameters() if p.is_floating_point()), torch.float32)
-    x = torch.empty(batch, *shape, device="meta", dtype=floating)  # a .half() model takes half inputs
-    session.start(x, numel(tuple(x.shape)) * size)
+    session.start(tensors, [t.numel() * i.bytes_per_element(size) for t, i in zip(tensors, inputs)], batched=batch is not None)
     try:
         with torch.no_grad(), session, _Calls(session):
-            output = meta(x)
+            output = meta(*args, **kwargs)
     except ConvCalcError:
         raise
     except Exception as error:  # the module's own code refused the input, or cannot run without data
-        raise ShapeError(f"{type(module).__name__} did not run on input {'x'.join(map(str, shape))} "
-                         f"(batch {batch}) on the meta device: {(str(error) or type(error).__name__).splitlines()[0]}") from None
+        given = "given whole" if batch is None else f"batch {batch}"
+        raise ShapeError(f"{type(module).__name__} did not run on input {shown} "
+                         f"({given}) on the meta device: {(str(error) or type(error).__name__).splitlines()[0]}") from None
     finally:
         for handle in handles:
             handle.remove()
@@ -930,11 +1163,15 @@ def _capture(module: nn.Module, shape: Shape, batch: int, dtype: str, size: int,
         session.rows[i] = replace(session.rows[i], facts=session.rows[i].facts | {UNUSED})
     unclaimed = {id(p): p for p in meta.parameters() if id(p) not in session.counted}
     if unclaimed:  # modules that never ran, parameters read through another module's attribute, …
-        session._add("", "parameters", (batch,), (batch,), 0, 0, False, "parameters no operation in the forward pass used",
+        session._add("", "parameters", (n,), (n,), 0, 0, False, "parameters no operation in the forward pass used",
                      module=_Holder(list(unclaimed.values())),
                      warning=f"{sum(p.numel() for p in unclaimed.values()):,} parameters were not used by any "
                              "layer that ran (an unused head, or weights read directly); they are counted here")
-    return Report(model=type(module).__name__, input_shape=shape, batch=batch, dtype=dtype,
+    one = inputs[0]
+    listed = len(inputs) > 1 or one.name is not None or one.dtype is not None
+    notes = (("batch=None: the inputs are given whole (no batch dim added); shapes are shown as given and the totals "
+              "are for this one call",) if batch is None else ()) + ((TRAIN_NOTE,) if mode == "train" else ())
+    return Report(model=type(module).__name__, input_shape=one.shape, batch=n, dtype=dtype,
                   dtype_bytes=size, rows=tuple(session.rows), peak_activation_bytes=session.peak(output), layout=layout,
-                  blocks={name: type(m).__name__ for name, m in meta.named_modules() if name})
-
+                  blocks={name: type(m).__name__ for name, m in meta.named_modules() if name},
+                  inputs=inputs if listed else (), batched=batch is not None, notes=notes)
