@@ -9,8 +9,9 @@ compiled-operator registration is replaced by an empty module before import (its
 those operators). Every torchvision classification, segmentation and video builder (``weights=None``) and the
 first model ``timm.list_models(module=M)`` names for each module M of ``timm.models`` (``pretrained=False``)
 is built on the meta device and read with ``cc.from_torch`` only (no other tool runs, nothing is timed):
-per model, the kinds of its unsupported rows and its warnings. The summary counts models with
-unsupported rows and the kinds, over all models.
+per model, the kinds of its unsupported rows and its warnings, and whether its parameters are torch's count and
+its ``torch`` profile FlopCounterMode's total (one more meta forward; ``--no-flops`` skips it). The summary
+counts models with unsupported rows and the kinds, over all models.
 """
 
 from __future__ import annotations
@@ -69,6 +70,17 @@ def _label(row: Any) -> str:
     return f"aten:{row.kind}"
 
 
+def _flop_counter(module: Any, shape: tuple[int, ...]) -> int:
+    """FlopCounterMode's total over one forward of ``module`` on the meta device, in eval mode."""
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    meta = module.to("meta").eval()
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        meta(torch.empty(1, *shape, device="meta"))
+    return int(counter.get_total_flops())
+
+
 def _build(build: Any) -> Any:
     """The model, built on the meta device where its constructor allows, else on the CPU (RegNet's
     initialisation copies data)."""
@@ -87,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timmsite", default="/tmp/timmsite")
     parser.add_argument("--only", help="a regular expression the model's name must match")
     parser.add_argument("--json", type=Path, help="write the per-model findings here")
+    parser.add_argument("--no-flops", dest="flops", action="store_false",
+                        help="skip holding the torch profile to FlopCounterMode (one more meta forward per model)")
     args = parser.parse_args(argv)
 
 
@@ -105,16 +119,22 @@ def main(argv: list[str] | None = None) -> int:
             findings[name] = {"error": f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"}
             print(f"{name:40} ERROR {findings[name]['error'][:150]}", flush=True)
             continue
+        params = sum(p.numel() for p in module.parameters())
+        torch_flops = _flop_counter(module, shape) if args.flops else None
+        mismatch = [f"params {report.totals.params} vs torch {params}"] if report.totals.params != params else []
+        if torch_flops is not None and report.profiles()["torch"] != torch_flops:
+            mismatch.append(f"torch profile {report.profiles()['torch']} vs FlopCounterMode {torch_flops}")
         bad = collections.Counter(_label(r) for r in report.rows if r.unsupported)
         warnings = collections.Counter(w.split(";")[0] for r in report.rows for w in r.warnings)
-        findings[name] = {"rows": len(report.rows), "unsupported": dict(bad), "warnings": dict(warnings)}
+        findings[name] = {"rows": len(report.rows), "unsupported": dict(bad), "warnings": dict(warnings), "mismatch": mismatch}
         for kind, n in bad.items():
             kinds[kind] += 1
             rows_of[kind] += n
-        print(f"{name:40} rows {len(report.rows):5} unsupported {sum(bad.values()):4} {dict(bad) if bad else ''}", flush=True)
+        print(f"{name:40} rows {len(report.rows):5} unsupported {sum(bad.values()):4} {dict(bad) if bad else ''}"
+              f"{' MISMATCH ' + '; '.join(mismatch) if mismatch else ''}", flush=True)
     analysed = [f for f in findings.values() if "error" not in f]
     print(f"\n{len(findings)} models, {len(analysed)} analysed, {sum(1 for f in analysed if f['unsupported'])} with unsupported rows, "
-          f"{len(kinds)} kinds")
+          f"{len(kinds)} kinds; params or torch profile off on {sum(1 for f in analysed if f['mismatch'])}")
     for kind, n in kinds.most_common():
         print(f"  {kind:45} {n:4} models {rows_of[kind]:6} rows")
     if args.json:

@@ -282,3 +282,19 @@ def test_antialiased_resampling_counts_its_widened_taps() -> None:
     (row,) = report.rows
     # separable: along W, 8 rows of Σ(2·taps − 1) = 24 (8×8 → 8×4), then along H, 4 columns of 24 (→ 4×4)
     assert row.kind == "upsample_bilinear2d_aa" and row.flops == 8 * 24 + 4 * 24 == sum(2 * t - 1 for t in taps) * 12
+
+
+class PadByCopy(nn.Module):
+    """Zero channels appended by writing the input into a zero tensor (a shortcut that widens, as some ResNets do)."""
+
+    def forward(self, x: Any) -> Any:
+        wide = x.new_zeros(x.shape[0], x.shape[1] + 2, *x.shape[2:])
+        wide[:, : x.shape[1]] = x * 2
+        return torch.sigmoid(wide)
+
+
+def test_a_constant_the_input_is_written_into_is_an_activation() -> None:
+    report = _check(PadByCopy(), (3, 4, 4))
+    (row,) = _rows(report, "sigmoid")
+    # 5×4×4 elements, 1 FLOP each, a new tensor of them
+    assert ON_PARAMETERS not in row.facts and row.flops == 5 * 4 * 4 and row.activation_bytes == 5 * 4 * 4 * 4

@@ -434,7 +434,7 @@ class _Session(TorchDispatchMode):
             self._derive(out)
             if not tensors or base in _IGNORED or name in _IGNORED or base in _FACTORIES or base in _VIEWS or base in _COPIES:
                 return
-        else:
+        elif self.derived:
             self._undrive(out)  # an activation written into a constant (``mask[...] = x``): an activation now
         if base in _IGNORED or name in _IGNORED:
             return
