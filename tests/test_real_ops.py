@@ -298,3 +298,21 @@ def test_a_constant_the_input_is_written_into_is_an_activation() -> None:
     (row,) = _rows(report, "sigmoid")
     # 5×4×4 elements, 1 FLOP each, a new tensor of them
     assert ON_PARAMETERS not in row.facts and row.flops == 5 * 4 * 4 and row.activation_bytes == 5 * 4 * 4 * 4
+
+
+class ResizedTable(nn.Module):
+    """A learnt 1×2×8×8 position table resized to 4×4 with antialiasing before it is added (timm's NaFlex ViT)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.table = nn.Parameter(torch.zeros(1, 2, 8, 8))
+
+    def forward(self, x: Any) -> Any:
+        return x + F.interpolate(self.table, size=(4, 4), mode="bilinear", antialias=True)
+
+
+def test_antialiased_resampling_of_a_parameter_is_counted_on_parameters() -> None:
+    report = _check(ResizedTable(), (2, 4, 4))
+    (row,) = _rows(report, "upsample_bilinear2d_aa")
+    # as above, per plane 8·24 + 4·24 = 288 (taps 3, 4, 4, 3 each way), 2 planes; no activation
+    assert row.flops == 2 * 288 and ON_PARAMETERS in row.facts and row.activation_bytes == 0

@@ -505,12 +505,12 @@ class _Session(TorchDispatchMode):
         elif base == "mean":
             add(frame.path, "mean", in_shape, out_shape, 0, numel(in_shape), True, "mean in forward: 1 per element read",
                       module=frame.module)
-        elif base in ("_upsample_bilinear2d_aa", "_upsample_bicubic2d_aa") and len(in_shape) == 4 == len(out_shape):
+        elif base in ("_upsample_bilinear2d_aa", "_upsample_bicubic2d_aa") and len(in_shape) == len(out_shape) >= 4:
             mode = "bicubic" if "bicubic" in base else "bilinear"
             rest = list(args[1:]) + [None] * 4  # (.default: size, align_corners, scales_h, scales_w; .vec: …, scale_factors)
             corners = bool(rest[1])
             scales = tuple(rest[2]) if isinstance(rest[2], (list, tuple)) else (rest[2], rest[3])
-            flops = in_shape[0] * antialias_flops(in_shape[1], in_shape[2:], out_shape[2:], mode, corners, scales)
+            flops = antialias_flops(numel(in_shape[:-2]), in_shape[-2:], out_shape[-2:], mode, corners, scales)  # (N·C planes)
             add(frame.path, base.lstrip("_"), in_shape, out_shape, 0, flops, True,
                 f"{mode}, antialiased: per pass (W, then H) Σ (2·taps − 1), taps widened by the scale", module=frame.module)
         else:
