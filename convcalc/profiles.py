@@ -73,6 +73,7 @@ BROADCAST_MATMUL = "broadcast matmul"  # a matmul whose first operand is broadca
 ADDMM_INPUT = "addmm input"  # torch.addmm/baddbmm with beta ≠ 0: ptflops also charges the added matrix's elements
 EINSUM_PATH = "einsum path"  # an einsum beyond one two-operand contraction: fvcore counts numpy's contraction path
 UNUSED = "unused"  # work whose result never reaches the output: fvcore's JIT trace drops it as dead code
+ON_PARAMETERS = "on parameters"  # work on parameters or constants alone (a standardised weight, a mask): no activation
 _ACTIVATIONS = {"relu", "sigmoid", "tanh", "gelu", "silu", "hardswish", "hardsigmoid", "leaky_relu", "hardtanh", "elu",
                 "mish", "softplus", "clamp", "clamp_min", "clamp_max"}
 

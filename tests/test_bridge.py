@@ -170,22 +170,22 @@ def test_from_torch_concat_and_reused_layer() -> None:
 
 
 class Mystery(nn.Module):
-    """A leaf convcalc has no formula for: a learnt scale written by hand."""
+    """A leaf convcalc has no class for, running an op it has no formula for (log Γ) before a learnt scale."""
 
     def __init__(self) -> None:
         super().__init__()
         self.weight = nn.Parameter(torch.ones(3, 1, 1))
 
     def forward(self, x):  # type: ignore[no-untyped-def]
-        return torch.erf(x) * self.weight
+        return torch.lgamma(x) * self.weight
 
 
 def test_from_torch_lists_unknown_modules_and_ops() -> None:
     report = cc.from_torch(nn.Sequential(nn.Conv2d(3, 3, 1), Mystery()), (3, 4, 4))
-    # the module's first row (its erf) is flagged, for the module and for the op
-    assert [(r.path, r.kind) for r in report.unsupported] == [("1", "erf")]
+    # the module's first row (its lgamma) is flagged, for the module and for the op
+    assert [(r.path, r.kind) for r in report.unsupported] == [("1", "lgamma")]
     assert any("no formula for the module Mystery" in w for w in report.warnings)
-    assert any("aten.erf has no convcalc formula" in w for w in report.warnings)
+    assert any("aten.lgamma has no convcalc formula" in w for w in report.warnings)
     # its parameters are still counted (3), and its multiply (3·4·4 = 48 FLOPs) too
     assert report.totals.params == 12 + 3
     assert [r.flops for r in report.rows if r.kind == "mul"] == [48]

@@ -126,6 +126,45 @@ def gather_reach(spans: tuple[tuple[tuple[int, int], ...], ...]) -> Reach:
     return Reach("gather", tuple(tuple(v for span in dim for v in span) for dim in spans))
 
 
+#: Taps of torch's antialiasing filters at scale 1 (the triangle of bilinear, the cubic of bicubic).
+_AA_TAPS = {"bilinear": 2, "bicubic": 4}
+
+
+def antialias_taps(size: int, out: int, mode: str, align_corners: bool, scale: float | None) -> tuple[int, ...]:
+    """Per output position along one dim, how many input elements torch's antialiased resampling
+    (``F.interpolate(..., antialias=True)``: aten's ``_upsample_bilinear2d_aa``, ``_upsample_bicubic2d_aa``)
+    weighs: its filter is widened by the scale where it shrinks (support = taps/2 · scale for a scale ≥ 1,
+    taps/2 otherwise), around the centre scale·(o + ½), clipped to the input (torch's
+    ``_compute_indices_min_size_weights_aa``, float inputs)."""
+    if align_corners:
+        factor = _f32(_f32(size - 1) / (out - 1)) if out > 1 else 0.0
+    else:
+        factor = _f32(1.0 / scale) if scale else _f32(_f32(size) / out)
+    half = _AA_TAPS[mode] * 0.5
+    support = _f32(half * factor) if factor >= 1.0 else half
+    taps = []
+    for o in range(out):
+        centre = _f32(factor * (o + 0.5))
+        first = max(int(_f32(centre - support + 0.5)), 0)
+        taps.append(min(int(_f32(centre + support + 0.5)), size) - first)
+    return tuple(taps)
+
+
+def antialias_flops(channels: int, spatial: Shape, out: Shape, mode: str, align_corners: bool,
+                    scales: tuple[float | None, ...]) -> int:
+    """FLOPs of one sample's antialiased resampling of C×H×W to C×Ho×Wo: torch runs it separably, the last dim
+    first (C×H×Wo), then the one before (C×Ho×Wo); a dim whose size does not change is skipped. Each output
+    of a pass is a weighted sum of its taps: taps products and taps − 1 additions."""
+    flops, current = 0, list(spatial)
+    for d in reversed(range(len(spatial))):
+        if spatial[d] == out[d]:
+            continue
+        per_line = sum(2 * t - 1 for t in antialias_taps(spatial[d], out[d], mode, align_corners, scales[d]))
+        current[d] = out[d]
+        flops += channels * per_line * numel(tuple(current[:d] + current[d + 1:]))
+    return flops
+
+
 def _scales(layer: str, value: Any) -> float | tuple[float, ...] | None:
     """``scale_factor`` as torch's nn.Upsample stores it: a float, or a tuple of floats."""
     if value is None:

@@ -9,9 +9,11 @@ every aten op. Then:
 - work done directly in a ``forward`` (F.conv2d, ``+``, torch.cat, F.relu,
   x.view, F.adaptive_avg_pool2d, …) becomes a row attributed to the module
   whose ``forward`` did it;
-- a leaf module convcalc has no formula for is listed as unsupported, and its
-  work is counted op by op like a forward body's (an aten op convcalc has no
-  formula for is listed too) — never a silent zero.
+- a leaf module convcalc has no class for is recognised by what it computes: its
+  work is counted op by op like a forward body's; only an aten op convcalc has
+  no formula for is listed as unsupported (with the module it ran in) — never
+  a silent zero;
+- work on parameters (or constants) alone is no activation (:meth:`_Session._op_row`).
 
 A module called twice gives two rows; its parameters count on the first only.
 """
@@ -37,8 +39,9 @@ from .. import records
 from ..errors import ConvCalcError, ShapeError, SpecError
 from ..inputs import Input, check_batch, dtype_bytes
 from ..layers.base import LAYER_TYPES, Join, Leaf, Reach, Shape, checked, numel
+from ..layers.resample import antialias_flops
 from ..parsing import read_inputs
-from ..profiles import ADDMM_INPUT, BROADCAST_MATMUL, EINSUM_PATH, NAMED_PADDING, NO_WEIGHT, UNUSED, op_primitives
+from ..profiles import ADDMM_INPUT, BROADCAST_MATMUL, EINSUM_PATH, NAMED_PADDING, NO_WEIGHT, ON_PARAMETERS, UNUSED, op_primitives
 from ..receptive import Field
 from ..records import replace
 from ..report import Report
@@ -93,19 +96,45 @@ def spec_of(module: nn.Module, table: dict[type, type[Leaf]], problems: dict[int
 
 
 # aten ops met in forward bodies, by what they cost.
+#: 1 FLOP per output element: arithmetic, activations, comparisons and selects (``where``, ``masked_fill``).
 _ELEMENTWISE = {"add", "sub", "mul", "div", "relu", "sigmoid", "tanh", "gelu", "silu", "hardswish", "hardsigmoid",
                 "leaky_relu", "hardtanh", "clamp", "clamp_min", "clamp_max", "neg", "exp", "log", "sqrt", "rsqrt",
-                "pow", "_softmax", "_log_softmax", "abs", "maximum", "minimum", "elu", "mish", "softplus"}
+                "pow", "_softmax", "_log_softmax", "abs", "maximum", "minimum", "elu", "mish", "softplus",
+                "_safe_softmax", "rsub", "reciprocal", "square", "sin", "cos", "tan", "atan", "atan2", "sinh", "cosh",
+                "asin", "acos", "erf", "erfc", "erfinv", "exp2", "expm1", "log1p", "log2", "log10", "floor", "ceil",
+                "round", "trunc", "frac", "sign", "sgn", "remainder", "fmod", "floor_divide", "logit", "nan_to_num",
+                "eq", "ne", "lt", "gt", "le", "ge", "where", "masked_fill", "isnan", "isinf", "logical_not",
+                "logical_and", "logical_or", "logical_xor", "bitwise_not", "bitwise_and", "bitwise_or", "bitwise_xor"}
+#: Fused elementwise ops, FLOPs per output element: ``x + v·a·b`` (a product and a sum; +1 where v ≠ 1).
+_FUSED = {"addcmul": 2, "addcdiv": 2}
+#: Reductions and scans, FLOPs per element read (the largest tensor argument, or the output where it is larger:
+#: ``max(a, b)`` of two tensors): one comparison or addition each; a vector norm squares (or takes |x|) and sums.
+_REDUCTIONS = {"sum": 1, "nansum": 1, "prod": 1, "amax": 1, "amin": 1, "max": 1, "min": 1, "argmax": 1, "argmin": 1,
+               "any": 1, "all": 1, "cumsum": 1, "cumprod": 1, "linalg_vector_norm": 2, "norm": 2}
+#: aten names shown under another row kind (torch's ``_safe_softmax`` is its softmax with masked rows kept at 0).
+_KINDS = {"_safe_softmax": "softmax"}
 _VIEWS = {"view", "_unsafe_view", "reshape", "permute", "transpose", "t", "expand", "squeeze", "unsqueeze", "flatten",
           "slice", "select", "split", "split_with_sizes", "chunk", "unbind", "narrow", "as_strided", "alias",
-          "view_as", "expand_as", "unflatten"}
+          "view_as", "expand_as", "unflatten", "unsafe_split", "unsafe_split_with_sizes", "unsafe_chunk", "movedim",
+          "swapaxes", "swapdims", "diagonal", "unfold", "tensor_split", "_reshape_alias", "view_as_real", "view_as_complex"}
+#: Copies: a new tensor, no arithmetic (indexing gathers copy the elements they pick).
 _COPIES = {"clone", "contiguous", "cat", "stack", "channel_shuffle", "native_channel_shuffle",
            "roll", "flip", "pad", "constant_pad_nd", "reflection_pad1d", "reflection_pad2d", "replication_pad2d",
+           "reflection_pad3d", "replication_pad1d", "replication_pad3d", "repeat", "repeat_interleave", "tile", "index",
+           "_unsafe_index", "index_select", "gather", "take", "take_along_dim", "masked_select", "index_put",
+           "_unsafe_index_put", "index_copy", "scatter", "tril", "triu", "embedding", "im2col",
            "_pack_padded_sequence", "_pad_packed_sequence"}  # (packing sequences for an RNN: copies)
 _IGNORED = {"detach", "lift_fresh", "_to_copy", "empty", "empty_like", "zeros", "zeros_like", "ones", "ones_like",
             "full", "full_like", "arange", "new_empty", "new_zeros", "new_ones", "copy_", "fill", "fill_", "sym_size",
             "sym_stride", "sym_numel", "sym_storage_offset", "is_same_size", "_local_scalar_dense", "dropout",
-            "native_dropout", "feature_dropout", "alpha_dropout", "_has_compatible_shallow_copy_type"}
+            "native_dropout", "feature_dropout", "alpha_dropout", "_has_compatible_shallow_copy_type",
+            "zero", "new_full", "empty_strided", "scalar_tensor", "linspace", "logspace", "eye", "rand", "randn",
+            "randint", "rand_like", "randn_like", "randint_like", "bernoulli", "uniform", "normal", "exponential",
+            "lift_fresh_copy", "_assert_async", "_assert_scalar", "_assert_tensor_metadata", "copy", "resize",
+            "_functional_assert_async", "sym_constrain_range_for_size", "equal", "record_stream", "set"}
+#: Ops whose result depends only on the shape (and dtype) of their tensor arguments, never their values: constants.
+_FACTORIES = {"empty_like", "zeros_like", "ones_like", "full_like", "rand_like", "randn_like", "randint_like",
+              "new_empty", "new_zeros", "new_ones", "new_full", "empty_strided"}
 _NORMS = {"native_batch_norm": 2, "_native_batch_norm_legit_no_training": 2, "_native_batch_norm_legit": 2,
           "batch_norm": 2, "native_layer_norm": 5, "layer_norm": 5, "native_group_norm": 5}
 
@@ -325,6 +354,7 @@ class _Session(TorchDispatchMode):
         #: it, reduced away, or the inputs came without one); a tensor not here keeps it in dim 0, as torch's modules do
         self.dims: dict[int, tuple[torch.Tensor, int | None]] = {}
         self.batched = True  # False: the inputs came whole (batch=None), without a batch dim
+        self.derived: dict[int, torch.Tensor] = {}  # tensors made from parameters or constants alone (:meth:`_derive`)
 
     # --- receptive fields, per tensor ---
     def start(self, inputs: list[torch.Tensor], sizes: list[int], batched: bool = True) -> None:
@@ -465,10 +495,14 @@ class _Session(TorchDispatchMode):
             # a module whose work made no row (or whose parameters no row carries yet)
             self._add(frame.path, type(frame.module).__name__.lower(), frame.input_shape, out_shape, 0, 0, False,
                       "no operations", module=frame.module, call="module")
-        if unknown_leaf and self.stack:  # (the root itself is the user's model, not an unknown layer)
+        problem = self.problems.get(id(frame.module))
+        made = self.rows[frame.rows_before:]
+        if unknown_leaf and self.stack and (problem or any(r.unsupported for r in made)):
+            # (the root itself is the user's model, not an unknown layer.) A module convcalc has no class for is
+            # recognised by what it computes: only where one of its operations has no formula (or a layer type that
+            # claims it could not read it back) is it listed.
             name = type(frame.module).__name__
-            first = self.rows[frame.rows_before]
-            problem = self.problems.get(id(frame.module))
+            first = made[0]
             why = f" ({problem})" if problem else ""
             self.rows[frame.rows_before] = replace(first, unsupported=True, warnings=first.warnings + (
                 f"convcalc has no formula for the module {name}{why}; its operations were counted one by one",))
@@ -492,6 +526,8 @@ class _Session(TorchDispatchMode):
         reads = [a for a in itertools.chain(args, *(a for a in args if isinstance(a, (list, tuple))))
                  if isinstance(a, torch.Tensor) and id(a) not in self.weights]
         results = [t for t in (out if isinstance(out, (tuple, list)) else (out,)) if isinstance(t, torch.Tensor)]
+        if results and all(id(t) in self.derived for t in results):
+            return  # (a constant: no activation to follow)
         if len(self.rows) > before:
             made = self.rows[-1].activation_bytes
             self.flow(reads, results, made or None, row=True)
@@ -501,34 +537,51 @@ class _Session(TorchDispatchMode):
     def _op_row(self, frame: _Frame, packet: Any, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> None:
         tensors = [a for a in itertools.chain(args, *(a for a in args if isinstance(a, (list, tuple))))
                    if isinstance(a, torch.Tensor)]
-        if not tensors or all(id(t) in self.weights for t in tensors):
-            return  # bookkeeping on weights (a transpose inside F.linear)
         name = packet.__name__
         base = name.rstrip("_")
+        # Work on parameters (or on tensors made from them, or from no input at all: a mask from x.new_zeros,
+        # positions from arange) is no activation: its results join the weights. A view, copy or free op on them
+        # makes no row; arithmetic on them does (it runs every forward, and FlopCounterMode counts a matmul of
+        # weights), as no activation.
+        on_weights = all(id(t) in self.weights for t in tensors)
+        if on_weights or base in _FACTORIES:
+            self._derive(out)
+            if not tensors or base in _IGNORED or name in _IGNORED or base in _FACTORIES or base in _VIEWS or base in _COPIES:
+                return
+        elif self.derived:
+            self._undrive(out)  # an activation written into a constant (``mask[...] = x``): an activation now
         if base in _IGNORED or name in _IGNORED:
             return
-        if base == "add" and self.call == "F.linear":  # F.linear's bias, where torch runs it as matmul + add (an input
-            return  # that is not contiguous): bias additions are no FLOPs, as on every linear row
-        first = next(t for t in tensors if id(t) not in self.weights)
+        if base == "add" and self.call == "F.linear" and not on_weights:  # F.linear's bias, where torch runs it as matmul + add
+            return  # (an input that is not contiguous): bias additions are no FLOPs, as on every linear row
+        first = tensors[0] if on_weights else next(t for t in tensors if id(t) not in self.weights)
         result = _first_tensor(out)
         in_shape, out_shape = tuple(first.shape), tuple(result.shape) if result is not None else ()
+        if on_weights:  # whole tensors, no batch: shown as a batch of one
+            in_shape, out_shape = (1, *in_shape), (1, *out_shape)
         inplace = name.endswith("_")
-        fld = self._op_field(base, args, tensors, in_shape, out_shape)
-        self.mark(out, fld)
-        dims = self.dims
-        known = dims.get(id(first))
-        b = 0 if known is None or known[0] is not first else known[1]
-        after = _batch_after(base, args, b, in_shape, out_shape, self.batch) if b is not None else None
-        if b != 0 or after != 0:  # (a tensor not listed keeps the batch in dim 0)
-            for t in (out if isinstance(out, (tuple, list)) else (out,)):
-                if isinstance(t, torch.Tensor):
-                    dims[id(t)] = (t, after if t is result or base not in _VIEWS else
-                                   _batch_after(base, args, b, in_shape, tuple(t.shape), self.batch))
+        fld = Field.unknown() if on_weights else self._op_field(base, args, tensors, in_shape, out_shape)
+        b: int | None = 0
+        after: int | None = 0
+        if not on_weights:
+            self.mark(out, fld)
+            dims = self.dims
+            known = dims.get(id(first))
+            b = 0 if known is None or known[0] is not first else known[1]
+            after = _batch_after(base, args, b, in_shape, out_shape, self.batch) if b is not None else None
+            if b != 0 or after != 0:  # (a tensor not listed keeps the batch in dim 0)
+                for t in (out if isinstance(out, (tuple, list)) else (out,)):
+                    if isinstance(t, torch.Tensor):
+                        dims[id(t)] = (t, after if t is result or base not in _VIEWS else
+                                       _batch_after(base, args, b, in_shape, tuple(t.shape), self.batch))
 
         def add(*args: Any, **kwargs: Any) -> None:  # every row of an op shows the field of its result
             kwargs["receptive_field"] = fld.shown
             kwargs["call"] = self.call or "function"  # (unknown: an op no Python call of torch's made)
             kwargs["dims"] = (b, after)
+            if on_weights:  # no activation: no memory, and said so
+                args = (*args[:6], False, f"on parameters: {args[7]}", *args[8:])
+                kwargs["facts"] = kwargs.get("facts", frozenset()) | {ON_PARAMETERS}
             self._add(*args, **kwargs)
 
         if packet in flop_registry:
@@ -538,8 +591,9 @@ class _Session(TorchDispatchMode):
                       module=frame.module)
         elif (spec := self._aten_spec(base, args, in_shape, out_shape, inplace)) is not None:  # F.interpolate, F.group_norm, F.prelu, F.selu, …
             effect = checked(spec.effect(in_shape[1:]))
-            fld = self.field_of([first]).advance(effect.reach, effect.output_shape)
-            self.mark(out, fld)
+            if not on_weights:
+                fld = self.field_of([first]).advance(effect.reach, effect.output_shape)
+                self.mark(out, fld)
             add(frame.path, spec.kind, in_shape, out_shape, effect.macs * in_shape[0], effect.flops * in_shape[0],
                 effect.new_tensor, effect.formula, module=frame.module, spec=spec)
         elif (spec := self._declared(base, inplace, in_shape)) is not None:  # F.relu, or a user type's F.hardshrink
@@ -547,12 +601,23 @@ class _Session(TorchDispatchMode):
             add(frame.path, base, in_shape, out_shape, effect.macs * in_shape[0], effect.flops * in_shape[0],
                 effect.new_tensor, effect.formula, module=frame.module, spec=spec)
         elif base in _ELEMENTWISE:
-            add(frame.path, base.lstrip("_"), in_shape, out_shape, 0, numel(out_shape), not inplace,
+            add(frame.path, _KINDS.get(base, base.lstrip("_")), in_shape, out_shape, 0, numel(out_shape), not inplace,
                       f"{base} in forward, 1 per element", module=frame.module)
+        elif base in _FUSED:
+            value = kwargs.get("value", args[3] if len(args) > 3 else 1)
+            per = _FUSED[base] + (value != 1)
+            add(frame.path, base, in_shape, out_shape, 0, per * numel(out_shape), not inplace,
+                f"{base} in forward, {per} per element (x + v·a{'·' if base == 'addcmul' else '/'}b"
+                f"{'' if value != 1 else ', v = 1'})", module=frame.module)
+        elif base in _REDUCTIONS:
+            read = max(max(t.numel() for t in tensors if on_weights or id(t) not in self.weights), numel(out_shape))
+            per = _REDUCTIONS[base]
+            add(frame.path, base, in_shape, out_shape, 0, per * read, True,
+                f"{base} in forward: {per} per element read ({read:,})", module=frame.module)
         elif base in _VIEWS:
             add(frame.path, base.lstrip("_"), in_shape, out_shape, 0, 0, False, f"{base}: a view", module=frame.module)
         elif base in _COPIES:
-            add(frame.path, base, in_shape, out_shape, 0, 0, True, f"{base}: a copy, no arithmetic", module=frame.module)
+            add(frame.path, base.lstrip("_"), in_shape, out_shape, 0, 0, True, f"{base}: a copy, no arithmetic", module=frame.module)
         elif base in _NORMS:
             weight = args[2] if "layer_norm" in base else args[1] if len(args) > 1 else None
             add(frame.path, base.strip("_"), in_shape, out_shape, 0, _NORMS[base] * numel(out_shape), True,
@@ -560,16 +625,41 @@ class _Session(TorchDispatchMode):
                 facts=frozenset() if isinstance(weight, torch.Tensor) else frozenset({NO_WEIGHT}))
         elif (spec := _pool_spec(base, args, in_shape, out_shape)) is not None:
             effect = spec.effect(in_shape[1:])
-            fld = self.field_of([first]).advance(effect.reach, effect.output_shape)
-            self.mark(out, fld)
+            if not on_weights:
+                fld = self.field_of([first]).advance(effect.reach, effect.output_shape)
+                self.mark(out, fld)
             add(frame.path, spec.kind, in_shape, out_shape, 0, effect.flops * in_shape[0], True, effect.formula,
                       module=frame.module, spec=spec)
         elif base == "mean":
             add(frame.path, "mean", in_shape, out_shape, 0, numel(in_shape), True, "mean in forward: 1 per element read",
                       module=frame.module)
+        elif base in ("_upsample_bilinear2d_aa", "_upsample_bicubic2d_aa") and len(in_shape) == len(out_shape) >= 4:
+            mode = "bicubic" if "bicubic" in base else "bilinear"
+            rest = list(args[1:]) + [None] * 4  # (.default: size, align_corners, scales_h, scales_w; .vec: …, scale_factors)
+            corners = bool(rest[1])
+            scales = tuple(rest[2]) if isinstance(rest[2], (list, tuple)) else (rest[2], rest[3])
+            flops = antialias_flops(numel(in_shape[:-2]), in_shape[-2:], out_shape[-2:], mode, corners, scales)  # (N·C planes)
+            add(frame.path, base.lstrip("_"), in_shape, out_shape, 0, flops, True,
+                f"{mode}, antialiased: per pass (W, then H) Σ (2·taps − 1), taps widened by the scale", module=frame.module)
         else:
             add(frame.path, base, in_shape, out_shape, 0, 0, True, f"aten.{name}", module=frame.module,
                       warning=f"aten.{name} has no convcalc formula; its cost is not counted", unsupported=True)
+
+    def _derive(self, out: Any) -> None:
+        """The tensors of ``out`` are no activations: made from parameters or constants alone (kept alive for the
+        pass, so that their ids stay theirs)."""
+        for t in _tensors(out):
+            if id(t) not in self.weights:
+                self.derived[id(t)] = t
+                self.weights.add(id(t))
+
+    def _undrive(self, out: Any) -> None:
+        """An op that read an activation wrote into tensors taken for constants (in place, or a view of one):
+        they and what they view hold activations now."""
+        for t in _tensors(out):
+            for held in (t, t._base):
+                if held is not None and self.derived.pop(id(held), None) is not None:
+                    self.weights.discard(id(held))
 
     def _aten_spec(self, base: str, args: tuple[Any, ...], in_shape: Shape, out_shape: Shape, inplace: bool) -> Leaf | None:
         """The layer an aten op is, where a layer type declares that op (:attr:`Leaf.aten`) and reads it back
