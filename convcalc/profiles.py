@@ -70,6 +70,35 @@ BROADCAST_MATMUL = "broadcast matmul"  # a matmul whose first operand is broadca
 ADDMM_INPUT = "addmm input"  # torch.addmm/baddbmm with beta ≠ 0: ptflops also charges the added matrix's elements
 EINSUM_PATH = "einsum path"  # an einsum beyond one two-operand contraction: fvcore counts numpy's contraction path
 UNUSED = "unused"  # work whose result never reaches the output: fvcore's JIT trace drops it as dead code
+LEAF_MODULE = "leaf module"  # a leaf module convcalc reads op by op: its class, parameters and output (leaf_fact)
+FOREIGN_CLASS = "module class"  # a layer read from a class of another library (foreign_facts)
+CALLS = "calls"  # the Python calls such a class's forward made (``calls F.gelu``)
+
+
+def leaf_fact(name: str, params: list[tuple[str, int]], output: tuple[int, ...] | None) -> str:
+    """The fact ``from_torch`` records on the first row of a leaf module it has no layer for and that holds
+    parameters: its class name, each parameter's name and size, its output shape (whole batch)."""
+    sizes = ",".join(f"{n}={k}" for n, k in params)
+    return f"{LEAF_MODULE}|{name}|{sizes}|{'x'.join(map(str, output)) if output is not None else ''}"
+
+
+def foreign_facts(cls: type) -> set[str]:
+    """``{"module class NAME"}`` for a module class of neither torch nor convcalc (timm's ``GELU``, a user's
+    subclass of ``nn.Conv2d``), read back as one of convcalc's layers: thop and ptflops hook modules by their
+    exact torch class, so they see only the ``F.*`` calls its forward makes."""
+    if cls.__module__.partition(".")[0] in ("torch", "convcalc"):
+        return set()
+    return {f"{FOREIGN_CLASS} {cls.__module__}.{cls.__qualname__}"}
+
+
+def _foreign(row: Row) -> bool:
+    return any(f.startswith(FOREIGN_CLASS) for f in row.facts)
+
+
+def _calls(row: Row) -> set[str]:
+    return {f[len(CALLS) + 1:] for f in row.facts if f.startswith(CALLS + " ")}
+
+
 _ACTIVATIONS = {"relu", "sigmoid", "tanh", "gelu", "silu", "hardswish", "hardsigmoid", "leaky_relu", "hardtanh", "elu",
                 "mish", "softplus", "clamp", "clamp_min", "clamp_max"}
 
@@ -215,6 +244,9 @@ def _fvcore_counted(row: Row) -> list[Term]:
         if EINSUM_PATH in row.facts:
             return [(_MACS, p.macs), _unsure("an einsum beyond one two-operand contraction: fvcore counts numpy's "
                                              "contraction path", row)]
+        if row.call in _FVCORE_UNHANDLED_CALLS:
+            return [(_MACS, p.macs), (_trap(f"{row.call} is not counted: fvcore 0.1.5's trace records it as one "
+                                            f"{_FVCORE_UNHANDLED_CALLS[row.call]}, which it has no handle for", row), -p.macs)]
         if fam == "conv" and row.call == "function":
             return [(_MACS, p.macs), _unsure("a convolution whose Python call is unknown: fvcore counts 0 for "
                                              "padding='same'", row)]
@@ -233,6 +265,11 @@ def _fvcore_counted(row: Row) -> list[Term]:
     if fam == "upsample":
         return _fvcore_upsample(row)
     return []
+
+
+#: Python calls whose aten ops (the matmuls torch decomposes them into on the meta device, which from_torch
+#: counts) fvcore's JIT trace records as one op of its own, with no handle in fvcore 0.1.5: counted 0 there.
+_FVCORE_UNHANDLED_CALLS = {"F.scaled_dot_product_attention": "aten::scaled_dot_product_attention"}
 
 
 def _fvcore_upsample(row: Row) -> list[Term]:
@@ -255,6 +292,33 @@ def _named_padding(row: Row) -> bool:
 
 
 def _torchinfo(row: Row) -> list[Term]:
+    return _torchinfo_leaf(row) + _torchinfo_rule(row)
+
+
+def _torchinfo_leaf(row: Row) -> list[Term]:
+    """torchinfo 1.8.0's LayerInfo.calculate_macs on a leaf module convcalc reads op by op (ScaledStdConv2d,
+    torchvision's LayerNorm2d, timm's RmsNorm): each parameter named ``weight`` or ``bias`` once per output
+    position in a class whose name holds "Conv", else once per sample; any other name holding "weight" or
+    "bias" once per output row (``output[0]·output[1]``); other parameters (``gamma``, ``gain``) not at all."""
+    fact = next((f for f in row.facts if f.startswith(LEAF_MODULE + "|")), None)
+    if fact is None:
+        return []
+    _, name, sizes, output = fact.split("|")
+    if not output:
+        return [_unsure("a leaf module whose output is not one tensor: torchinfo's charge for its parameters depends on "
+                        "how it reads that output", row)]
+    out = [int(d) for d in output.split("x")]
+    amount = 0
+    for entry in sizes.split(","):
+        param, _, size = entry.rpartition("=")
+        if param in ("weight", "bias"):
+            amount += int(size) * (prod(out[:1] + out[2:]) if "Conv" in name else out[0])
+        elif "weight" in param or "bias" in param:
+            amount += int(size) * prod(out[:2])
+    return [("parameters of leaf modules read op by op, by their names", amount)] if amount else []
+
+
+def _torchinfo_rule(row: Row) -> list[Term]:
     if row.call != "module":
         return _missed(row)
     fam, b = family(row), row.batch
@@ -289,6 +353,10 @@ def _torchinfo(row: Row) -> list[Term]:
 def _thop(row: Row) -> list[Term]:
     if row.call != "module":
         return _missed(row)
+    if _foreign(row):  # thop hooks a module by its exact class (register_hooks[type(m)]): another library's is not there
+        macs = row.primitives.macs
+        return [(_MACS, macs), (_trap("a layer of another library's class is not counted: thop hooks torch's own "
+                                      "classes only", row), -macs)] if macs else []
     fam, spec, p = family(row), _fields_of(row), row.primitives
     terms: list[Term] = []
     if fam in ("conv", "separable", "linear"):
@@ -346,6 +414,8 @@ def _ptflops(row: Row) -> list[Term]:
     fam, spec, p = family(row), _fields_of(row), row.primitives
     module: list[Term] = []
     function: list[Term] = []
+    if row.call == "module" and _foreign(row):
+        return _ptflops_foreign(row, fam)
     if row.call == "module":
         torch_name = _torch_module_name(row)
         if fam in ("conv", "convtranspose", "separable", "linear"):
@@ -403,6 +473,30 @@ def _ptflops(row: Row) -> list[Term]:
         what = f"a functional {row.kind}" if fam != "matmul" else f"a matrix product written {row.call}"
         function = [(_MACS, p.macs), (_trap(f"{what} is not counted", row), -p.macs)]
     return module + function
+
+
+def _ptflops_foreign(row: Row, fam: str) -> list[Term]:
+    """A layer read from another library's class (timm's GELU): ptflops' module hooks key on the exact torch class
+    (is_supported_instance), so only the F.* calls its forward made count, each as ptflops' patch counts it."""
+    p, calls = row.primitives, _calls(row)
+    patched = calls & _PTFLOPS_PATCHED
+    terms: list[Term] = []
+    if p.macs:
+        terms = [(_MACS, p.macs), (_trap("a layer of another library's class is not counted: ptflops hooks torch's own "
+                                         "classes only", row), -p.macs)]
+    if not patched:
+        return terms
+    if len(patched) > 1 or fam not in ("activation", "prelu", "softmax", "maxpool", "avgpool", "adaptivemaxpool",
+                                       "adaptiveavgpool", "upsample"):
+        return [*terms, _unsure(f"a layer of another library's class whose forward calls {', '.join(sorted(patched))}: "
+                                "ptflops counts those calls, on tensors convcalc does not see", row)]
+    if fam in ("activation", "prelu"):
+        return [*terms, ("activations, 1 per element (patched F.relu/gelu/silu/elu/prelu)", p.activation_elements)]
+    if fam == "softmax":
+        return [*terms, ("softmax, 1 per element (patched F.softmax)", p.activation_elements)]
+    if fam == "upsample":
+        return [*terms, *_ptflops_interpolate(row)]
+    return [*terms, ("pools, 1 per input element (patched F.*_pool)", p.pool_inputs)]
 
 
 #: The torch activation modules ptflops 0.7.5 hooks (its MODULES_MAPPING), by torch's class name.

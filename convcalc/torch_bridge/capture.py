@@ -37,7 +37,7 @@ from .. import records
 from ..errors import ConvCalcError, ShapeError, SpecError
 from ..inputs import check_batch, check_input, dtype_bytes
 from ..layers.base import LAYER_TYPES, Join, Leaf, Reach, Shape, checked, numel
-from ..profiles import ADDMM_INPUT, BROADCAST_MATMUL, EINSUM_PATH, NAMED_PADDING, NO_WEIGHT, UNUSED, op_primitives
+from ..profiles import ADDMM_INPUT, BROADCAST_MATMUL, EINSUM_PATH, NAMED_PADDING, NO_WEIGHT, UNUSED, foreign_facts, leaf_fact, op_primitives
 from ..receptive import Field
 from ..records import replace
 from ..report import Report
@@ -222,6 +222,7 @@ class _Calls(TorchFunctionMode):
         finally:
             name, session.call = session.call, outer
         made = session.rows[start:]
+        session.called(name)
         facts = _call_facts(name, args, kwargs, sum(r.macs for r in made))
         if facts:
             session.note(start, facts)
@@ -326,6 +327,13 @@ class _Session(TorchDispatchMode):
         if frame is not None:
             frame.facts.update(facts)
 
+    def called(self, name: str) -> None:
+        """A Python call made inside a leaf module of another library that convcalc reads as one of its layers:
+        module-hooking tools key on the exact torch class, so they see only such calls there (profiles' facts)."""
+        frame = next((f for f in reversed(self.stack) if f.opaque), None)
+        if frame is not None and foreign_facts(type(frame.module)):
+            frame.facts.add(f"calls {name}")
+
     # --- module hooks ---
     def enter(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any] | None = None) -> None:
         spec = spec_of(module, self.table, self.problems)
@@ -351,6 +359,12 @@ class _Session(TorchDispatchMode):
             # a module whose work made no row (or whose parameters no row carries yet)
             self._add(frame.path, type(frame.module).__name__.lower(), frame.input_shape, out_shape, 0, 0, False,
                       "no operations", module=frame.module, call="module")
+        if unknown_leaf and self.stack and any(True for _ in frame.module.parameters()):
+            # what module-hooking tools see of it (torchinfo charges its parameters by their names): profiles' facts
+            first = self.rows[frame.rows_before]
+            described = leaf_fact(type(frame.module).__name__, [(n, p.numel()) for n, p in frame.module.named_parameters()],
+                                  tuple(out.shape) if isinstance(output, torch.Tensor) else None)
+            self.rows[frame.rows_before] = replace(first, facts=first.facts | {described})
         if unknown_leaf and self.stack:  # (the root itself is the user's model, not an unknown layer)
             name = type(frame.module).__name__
             first = self.rows[frame.rows_before]
@@ -608,8 +622,9 @@ class _Session(TorchDispatchMode):
         b = frame.input_shape[at] if len(frame.input_shape) > at else self.batch  # frames or tokens folded into the batch count too
         _, fld = self.out.add(id(module), spec, repr(spec.resolved(shape)), shape,
                               frame.path, effect, fld, batch=b, held=held, registrations=self.places.get(id(module), 1))
-        if frame.facts:  # what the calls inside it showed (F.conv2d(padding='same'))
-            self.rows[-1] = replace(self.rows[-1], facts=frozenset(frame.facts))
+        facts = frame.facts | foreign_facts(type(module))
+        if facts:  # what the calls inside it showed (F.conv2d(padding='same')); a class of another library
+            self.rows[-1] = replace(self.rows[-1], facts=frozenset(facts))
         self.mark(output, fld)
         per = b * self.out.dtype_bytes
         results = [t for t in (output if isinstance(output, (tuple, list)) else (output,)) if isinstance(t, torch.Tensor)]
