@@ -91,6 +91,41 @@ def foreign_facts(cls: type) -> set[str]:
     return {f"{FOREIGN_CLASS} {cls.__module__}.{cls.__qualname__}"}
 
 
+INSIDE = "inside"  # a row made inside a module another tool hooks as a whole (container_fact)
+
+#: Modules of other libraries with children that ptflops 0.7.5 hooks as a whole (its MODULES_MAPPING, filled
+#: when timm imports): the hook counts the module's own formula, and ptflops' accumulate_flops stops there, so
+#: the children's figures (timm's qkv and proj Linear) are never added.
+_PTFLOPS_HOOKED_CONTAINERS = {"timm.layers.attention.Attention"}
+
+
+def container_facts(module: Any, input_shape: tuple[int, ...]) -> tuple[str, str] | None:
+    """For a module of :data:`_PTFLOPS_HOOKED_CONTAINERS`: the fact for every row made inside it, and the one
+    its first row carries with what the hook reads (heads, head dim, the input's batch and tokens)."""
+    cls = type(module)
+    name = f"{cls.__module__}.{cls.__qualname__}"
+    if name not in _PTFLOPS_HOOKED_CONTAINERS or len(input_shape) != 3:
+        return None
+    inside = f"{INSIDE}|{name}"
+    return inside, f"{inside}|{module.num_heads}|{module.head_dim}|{input_shape[0]}|{input_shape[1]}"
+
+
+def _ptflops_container(row: Row) -> list[Term] | None:
+    """A row inside a module ptflops hooks as a whole: its module hooks' figures are not added (None: not inside);
+    the first row carries the hook's own count, timm_attention_counter_hook: B·(N·hd·H + H·(2·N²·hd + N²))."""
+    facts = [f for f in row.facts if f.startswith(INSIDE + "|")]
+    if not facts:
+        return None
+    terms: list[Term] = []
+    for fact in facts:
+        parts = fact.split("|")
+        if len(parts) == 6:
+            heads, hd, b, n = map(int, parts[2:])
+            terms.append(("timm Attention: q scaling, QKᵀ, softmax and AV (ptflops' hook)",
+                          b * (n * hd * heads + heads * (2 * n * n * hd + n * n))))
+    return terms
+
+
 def _foreign(row: Row) -> bool:
     return any(f.startswith(FOREIGN_CLASS) for f in row.facts)
 
@@ -412,6 +447,18 @@ def _ptflops_interpolate(row: Row) -> list[Term]:
 
 def _ptflops(row: Row) -> list[Term]:
     fam, spec, p = family(row), _fields_of(row), row.primitives
+    inside = _ptflops_container(row)
+    if inside is not None:
+        if row.call != "module":
+            return inside + _ptflops_rule(row, fam, spec, p)
+        counted = _ptflops_rule(row, fam, spec, p)
+        amount = sum(a for _, a in counted)
+        return inside + counted + ([(_trap("a layer inside a module ptflops hooks as a whole (timm's Attention) is not "
+                                           "added: ptflops sums a hooked module's own count only", row), -amount)] if amount else [])
+    return _ptflops_rule(row, fam, spec, p)
+
+
+def _ptflops_rule(row: Row, fam: str, spec: Any, p: Primitives) -> list[Term]:
     module: list[Term] = []
     function: list[Term] = []
     if row.call == "module" and _foreign(row):

@@ -37,7 +37,7 @@ from .. import records
 from ..errors import ConvCalcError, ShapeError, SpecError
 from ..inputs import check_batch, check_input, dtype_bytes
 from ..layers.base import LAYER_TYPES, Join, Leaf, Reach, Shape, checked, numel
-from ..profiles import ADDMM_INPUT, BROADCAST_MATMUL, EINSUM_PATH, NAMED_PADDING, NO_WEIGHT, UNUSED, foreign_facts, leaf_fact, op_primitives
+from ..profiles import ADDMM_INPUT, BROADCAST_MATMUL, EINSUM_PATH, NAMED_PADDING, NO_WEIGHT, UNUSED, container_facts, foreign_facts, leaf_fact, op_primitives
 from ..receptive import Field
 from ..records import replace
 from ..report import Report
@@ -354,6 +354,12 @@ class _Session(TorchDispatchMode):
             self._leaf_row(frame, out_shape, output)
             return
         unknown_leaf = not any(True for _ in frame.module.children())
+        container = None if unknown_leaf else container_facts(frame.module, frame.input_shape)
+        if container is not None and len(self.rows) > frame.rows_before:  # (profiles' facts: a tool hooks it whole)
+            inside, first = container
+            for i in range(frame.rows_before, len(self.rows)):
+                self.rows[i] = replace(self.rows[i], facts=self.rows[i].facts | {inside})
+            self.rows[frame.rows_before] = replace(self.rows[frame.rows_before], facts=self.rows[frame.rows_before].facts | {first})
         if (unknown_leaf and len(self.rows) == frame.rows_before) or (
                 self._direct_params(frame.module)[0] and self.owners.get(id(frame.module)) is None):
             # a module whose work made no row (or whose parameters no row carries yet)
