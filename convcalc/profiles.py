@@ -390,7 +390,7 @@ def _thop(row: Row) -> list[Term]:
         return _missed(row)
     if _foreign(row):  # thop hooks a module by its exact class (register_hooks[type(m)]): another library's is not there
         macs = row.primitives.macs
-        return [(_MACS, macs), (_trap("a layer of another library's class is not counted: thop hooks torch's own "
+        return [(_MACS, macs), (_trap("a layer whose class is not torch's own is not counted: thop hooks torch's own "
                                       "classes only", row), -macs)] if macs else []
     fam, spec, p = family(row), _fields_of(row), row.primitives
     terms: list[Term] = []
@@ -529,13 +529,13 @@ def _ptflops_foreign(row: Row, fam: str) -> list[Term]:
     patched = calls & _PTFLOPS_PATCHED
     terms: list[Term] = []
     if p.macs:
-        terms = [(_MACS, p.macs), (_trap("a layer of another library's class is not counted: ptflops hooks torch's own "
+        terms = [(_MACS, p.macs), (_trap("a layer whose class is not torch's own is not counted: ptflops hooks torch's own "
                                          "classes only", row), -p.macs)]
     if not patched:
         return terms
     if len(patched) > 1 or fam not in ("activation", "prelu", "softmax", "maxpool", "avgpool", "adaptivemaxpool",
                                        "adaptiveavgpool", "upsample"):
-        return [*terms, _unsure(f"a layer of another library's class whose forward calls {', '.join(sorted(patched))}: "
+        return [*terms, _unsure(f"a layer whose class is not torch's own and whose forward calls {', '.join(sorted(patched))}: "
                                 "ptflops counts those calls, on tensors convcalc does not see", row)]
     if fam in ("activation", "prelu"):
         return [*terms, ("activations, 1 per element (patched F.relu/gelu/silu/elu/prelu)", p.activation_elements)]
