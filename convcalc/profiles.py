@@ -82,13 +82,18 @@ def leaf_fact(name: str, params: list[tuple[str, int]], output: tuple[int, ...] 
     return f"{LEAF_MODULE}|{name}|{sizes}|{'x'.join(map(str, output)) if output is not None else ''}"
 
 
-def foreign_facts(cls: type) -> set[str]:
+def foreign_facts(cls: type) -> frozenset[str]:
     """``{"module class NAME"}`` for a module class of neither torch nor convcalc (timm's ``GELU``, a user's
     subclass of ``nn.Conv2d``), read back as one of convcalc's layers: thop and ptflops hook modules by their
     exact torch class, so they see only the ``F.*`` calls its forward makes."""
-    if cls.__module__.partition(".")[0] in ("torch", "convcalc"):
-        return set()
-    return {f"{FOREIGN_CLASS} {cls.__module__}.{cls.__qualname__}"}
+    known = _FOREIGN.get(cls)
+    if known is None:
+        native = cls.__module__.partition(".")[0] in ("torch", "convcalc")
+        known = _FOREIGN[cls] = frozenset() if native else frozenset({f"{FOREIGN_CLASS} {cls.__module__}.{cls.__qualname__}"})
+    return known
+
+
+_FOREIGN: dict[type, frozenset[str]] = {}  # foreign_facts by class (asked for every F.* call inside a layer)
 
 
 INSIDE = "inside"  # a row made inside a module another tool hooks as a whole (container_fact)

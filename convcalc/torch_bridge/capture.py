@@ -330,9 +330,13 @@ class _Session(TorchDispatchMode):
     def called(self, name: str) -> None:
         """A Python call made inside a leaf module of another library that convcalc reads as one of its layers:
         module-hooking tools key on the exact torch class, so they see only such calls there (profiles' facts)."""
-        frame = next((f for f in reversed(self.stack) if f.opaque), None)
-        if frame is not None and foreign_facts(type(frame.module)):
-            frame.facts.add(f"calls {name}")
+        for frame in reversed(self.stack):  # (the innermost module that is one row; O(1) in a forward body)
+            if frame.opaque:
+                if foreign_facts(type(frame.module)):
+                    frame.facts.add(f"calls {name}")
+                return
+            if not frame.inside:
+                return
 
     # --- module hooks ---
     def enter(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any] | None = None) -> None:
@@ -356,10 +360,10 @@ class _Session(TorchDispatchMode):
         unknown_leaf = not any(True for _ in frame.module.children())
         container = None if unknown_leaf else container_facts(frame.module, frame.input_shape)
         if container is not None and len(self.rows) > frame.rows_before:  # (profiles' facts: a tool hooks it whole)
-            inside, first = container
+            within, opening = container
             for i in range(frame.rows_before, len(self.rows)):
-                self.rows[i] = replace(self.rows[i], facts=self.rows[i].facts | {inside})
-            self.rows[frame.rows_before] = replace(self.rows[frame.rows_before], facts=self.rows[frame.rows_before].facts | {first})
+                self.rows[i] = replace(self.rows[i], facts=self.rows[i].facts | {within})
+            self.rows[frame.rows_before] = replace(self.rows[frame.rows_before], facts=self.rows[frame.rows_before].facts | {opening})
         if (unknown_leaf and len(self.rows) == frame.rows_before) or (
                 self._direct_params(frame.module)[0] and self.owners.get(id(frame.module)) is None):
             # a module whose work made no row (or whose parameters no row carries yet)
@@ -369,7 +373,7 @@ class _Session(TorchDispatchMode):
             # what module-hooking tools see of it (torchinfo charges its parameters by their names): profiles' facts
             first = self.rows[frame.rows_before]
             described = leaf_fact(type(frame.module).__name__, [(n, p.numel()) for n, p in frame.module.named_parameters()],
-                                  tuple(out.shape) if isinstance(output, torch.Tensor) else None)
+                                  tuple(output.shape) if isinstance(output, torch.Tensor) else None)
             self.rows[frame.rows_before] = replace(first, facts=first.facts | {described})
         if unknown_leaf and self.stack:  # (the root itself is the user's model, not an unknown layer)
             name = type(frame.module).__name__
