@@ -74,6 +74,75 @@ ADDMM_INPUT = "addmm input"  # torch.addmm/baddbmm with beta ≠ 0: ptflops also
 EINSUM_PATH = "einsum path"  # an einsum beyond one two-operand contraction: fvcore counts numpy's contraction path
 UNUSED = "unused"  # work whose result never reaches the output: fvcore's JIT trace drops it as dead code
 ON_PARAMETERS = "on parameters"  # work on parameters or constants alone (a standardised weight, a mask): no activation
+LEAF_MODULE = "leaf module"  # a leaf module convcalc reads op by op: its class, parameters and output (leaf_fact)
+FOREIGN_CLASS = "module class"  # a layer read from a class of another library (foreign_facts)
+CALLS = "calls"  # the Python calls such a class's forward made (``calls F.gelu``)
+
+
+def leaf_fact(name: str, params: list[tuple[str, int]], output: tuple[int, ...] | None) -> str:
+    """The fact ``from_torch`` records on the first row of a leaf module it has no layer for and that holds
+    parameters: its class name, each parameter's name and size, its output shape (whole batch)."""
+    sizes = ",".join(f"{n}={k}" for n, k in params)
+    return f"{LEAF_MODULE}|{name}|{sizes}|{'x'.join(map(str, output)) if output is not None else ''}"
+
+
+def foreign_facts(cls: type) -> frozenset[str]:
+    """``{"module class NAME"}`` for a module class of neither torch nor convcalc (timm's ``GELU``, a user's
+    subclass of ``nn.Conv2d``), read back as one of convcalc's layers: thop and ptflops hook modules by their
+    exact torch class, so they see only the ``F.*`` calls its forward makes."""
+    known = _FOREIGN.get(cls)
+    if known is None:
+        native = cls.__module__.partition(".")[0] in ("torch", "convcalc")
+        known = _FOREIGN[cls] = frozenset() if native else frozenset({f"{FOREIGN_CLASS} {cls.__module__}.{cls.__qualname__}"})
+    return known
+
+
+_FOREIGN: dict[type, frozenset[str]] = {}  # foreign_facts by class (asked for every F.* call inside a layer)
+
+
+INSIDE = "inside"  # a row made inside a module another tool hooks as a whole (container_fact)
+
+#: Modules of other libraries with children that ptflops 0.7.5 hooks as a whole (its MODULES_MAPPING, filled
+#: when timm imports): the hook counts the module's own formula, and ptflops' accumulate_flops stops there, so
+#: the children's figures (timm's qkv and proj Linear) are never added.
+_PTFLOPS_HOOKED_CONTAINERS = {"timm.layers.attention.Attention"}
+
+
+def container_facts(module: Any, input_shape: tuple[int, ...]) -> tuple[str, str] | None:
+    """For a module of :data:`_PTFLOPS_HOOKED_CONTAINERS`: the fact for every row made inside it, and the one
+    its first row carries with what the hook reads (heads, head dim, the input's batch and tokens)."""
+    cls = type(module)
+    name = f"{cls.__module__}.{cls.__qualname__}"
+    if name not in _PTFLOPS_HOOKED_CONTAINERS or len(input_shape) != 3:
+        return None
+    inside = f"{INSIDE}|{name}"
+    return inside, f"{inside}|{module.num_heads}|{module.head_dim}|{input_shape[0]}|{input_shape[1]}"
+
+
+def _ptflops_container(row: Row) -> list[Term] | None:
+    """A row inside a module ptflops hooks as a whole: its module hooks' figures are not added (None: not inside);
+    the first row carries the hook's own count, timm_attention_counter_hook: B·(N·hd·H + H·(2·N²·hd + N²))."""
+    facts = [f for f in row.facts if f.startswith(INSIDE + "|")]
+    if not facts:
+        return None
+    terms: list[Term] = []
+    for fact in facts:
+        parts = fact.split("|")
+        if len(parts) == 6:
+            heads, hd, b, n = map(int, parts[2:])
+            terms.append(("timm Attention: q scaling, QKᵀ, softmax and AV (ptflops' hook)",
+                          b * (n * hd * heads + heads * (2 * n * n * hd + n * n))))
+    return terms
+
+
+def _foreign(row: Row) -> bool:
+    return any(f.startswith(FOREIGN_CLASS) for f in row.facts)
+
+
+def _calls(row: Row) -> set[str]:
+    return {f[len(CALLS) + 1:] for f in row.facts if f.startswith(CALLS + " ")}
+
+
 _ACTIVATIONS = {"relu", "sigmoid", "tanh", "gelu", "silu", "hardswish", "hardsigmoid", "leaky_relu", "hardtanh", "elu",
                 "mish", "softplus", "clamp", "clamp_min", "clamp_max"}
 
@@ -227,6 +296,9 @@ def _fvcore_counted(row: Row) -> list[Term]:
         if EINSUM_PATH in row.facts:
             return [(_MACS, p.macs), _unsure("an einsum beyond one two-operand contraction: fvcore counts numpy's "
                                              "contraction path", row)]
+        if row.call in _FVCORE_UNHANDLED_CALLS:
+            return [(_MACS, p.macs), (_trap(f"{row.call} is not counted: fvcore 0.1.5's trace records it as one "
+                                            f"{_FVCORE_UNHANDLED_CALLS[row.call]}, which it has no handle for", row), -p.macs)]
         if fam == "conv" and row.call == "function":
             return [(_MACS, p.macs), _unsure("a convolution whose Python call is unknown: fvcore counts 0 for "
                                              "padding='same'", row)]
@@ -245,6 +317,11 @@ def _fvcore_counted(row: Row) -> list[Term]:
     if fam == "upsample":
         return _fvcore_upsample(row)
     return []
+
+
+#: Python calls whose aten ops (the matmuls torch decomposes them into on the meta device, which from_torch
+#: counts) fvcore's JIT trace records as one op of its own, with no handle in fvcore 0.1.5: counted 0 there.
+_FVCORE_UNHANDLED_CALLS = {"F.scaled_dot_product_attention": "aten::scaled_dot_product_attention"}
 
 
 def _fvcore_upsample(row: Row) -> list[Term]:
@@ -267,6 +344,33 @@ def _named_padding(row: Row) -> bool:
 
 
 def _torchinfo(row: Row) -> list[Term]:
+    return _torchinfo_leaf(row) + _torchinfo_rule(row)
+
+
+def _torchinfo_leaf(row: Row) -> list[Term]:
+    """torchinfo 1.8.0's LayerInfo.calculate_macs on a leaf module convcalc reads op by op (ScaledStdConv2d,
+    torchvision's LayerNorm2d, timm's RmsNorm): each parameter named ``weight`` or ``bias`` once per output
+    position in a class whose name holds "Conv", else once per sample; any other name holding "weight" or
+    "bias" once per output row (``output[0]·output[1]``); other parameters (``gamma``, ``gain``) not at all."""
+    fact = next((f for f in row.facts if f.startswith(LEAF_MODULE + "|")), None)
+    if fact is None:
+        return []
+    _, name, sizes, output = fact.split("|")
+    if not output:
+        return [_unsure("a leaf module whose output is not one tensor: torchinfo's charge for its parameters depends on "
+                        "how it reads that output", row)]
+    out = [int(d) for d in output.split("x")]
+    amount = 0
+    for entry in sizes.split(","):
+        param, _, size = entry.rpartition("=")
+        if param in ("weight", "bias"):
+            amount += int(size) * (prod(out[:1] + out[2:]) if "Conv" in name else out[0])
+        elif "weight" in param or "bias" in param:
+            amount += int(size) * prod(out[:2])
+    return [("parameters of leaf modules read op by op, by their names", amount)] if amount else []
+
+
+def _torchinfo_rule(row: Row) -> list[Term]:
     if row.call != "module":
         return _missed(row)
     fam, b = family(row), row.batch
@@ -303,6 +407,10 @@ def _torchinfo(row: Row) -> list[Term]:
 def _thop(row: Row) -> list[Term]:
     if row.call != "module":
         return _missed(row)
+    if _foreign(row):  # thop hooks a module by its exact class (register_hooks[type(m)]): another library's is not there
+        macs = row.primitives.macs
+        return [(_MACS, macs), (_trap("a layer whose class is not torch's own is not counted: thop hooks torch's own "
+                                      "classes only", row), -macs)] if macs else []
     fam, spec, p = family(row), _fields_of(row), row.primitives
     if (own := _FAMILY_RULES.get(fam, {}).get("thop")) is not None:  # a family whose rules live beside its layers'
         return own(row)
@@ -360,10 +468,24 @@ def _ptflops_interpolate(row: Row) -> list[Term]:
 
 def _ptflops(row: Row) -> list[Term]:
     fam, spec, p = family(row), _fields_of(row), row.primitives
+    inside = _ptflops_container(row)
+    if inside is not None:
+        if row.call != "module":
+            return inside + _ptflops_rule(row, fam, spec, p)
+        counted = _ptflops_rule(row, fam, spec, p)
+        amount = sum(a for _, a in counted)
+        return inside + counted + ([(_trap("a layer inside a module ptflops hooks as a whole (timm's Attention) is not "
+                                           "added: ptflops sums a hooked module's own count only", row), -amount)] if amount else [])
+    return _ptflops_rule(row, fam, spec, p)
+
+
+def _ptflops_rule(row: Row, fam: str, spec: Any, p: Primitives) -> list[Term]:
     if (own := _FAMILY_RULES.get(fam, {}).get("ptflops")) is not None:  # a family whose rules live beside its layers'
         return own(row)
     module: list[Term] = []
     function: list[Term] = []
+    if row.call == "module" and _foreign(row):
+        return _ptflops_foreign(row, fam)
     if row.call == "module":
         torch_name = _torch_module_name(row)
         if fam in ("conv", "convtranspose", "separable", "linear"):
@@ -421,6 +543,30 @@ def _ptflops(row: Row) -> list[Term]:
         what = f"a functional {row.kind}" if fam != "matmul" else f"a matrix product written {row.call}"
         function = [(_MACS, p.macs), (_trap(f"{what} is not counted", row), -p.macs)]
     return module + function
+
+
+def _ptflops_foreign(row: Row, fam: str) -> list[Term]:
+    """A layer read from another library's class (timm's GELU): ptflops' module hooks key on the exact torch class
+    (is_supported_instance), so only the F.* calls its forward made count, each as ptflops' patch counts it."""
+    p, calls = row.primitives, _calls(row)
+    patched = calls & _PTFLOPS_PATCHED
+    terms: list[Term] = []
+    if p.macs:
+        terms = [(_MACS, p.macs), (_trap("a layer whose class is not torch's own is not counted: ptflops hooks torch's own "
+                                         "classes only", row), -p.macs)]
+    if not patched:
+        return terms
+    if len(patched) > 1 or fam not in ("activation", "prelu", "softmax", "maxpool", "avgpool", "adaptivemaxpool",
+                                       "adaptiveavgpool", "upsample"):
+        return [*terms, _unsure(f"a layer whose class is not torch's own and whose forward calls {', '.join(sorted(patched))}: "
+                                "ptflops counts those calls, on tensors convcalc does not see", row)]
+    if fam in ("activation", "prelu"):
+        return [*terms, ("activations, 1 per element (patched F.relu/gelu/silu/elu/prelu)", p.activation_elements)]
+    if fam == "softmax":
+        return [*terms, ("softmax, 1 per element (patched F.softmax)", p.activation_elements)]
+    if fam == "upsample":
+        return [*terms, *_ptflops_interpolate(row)]
+    return [*terms, ("pools, 1 per input element (patched F.*_pool)", p.pool_inputs)]
 
 
 #: The torch activation modules ptflops 0.7.5 hooks (its MODULES_MAPPING), by torch's class name.

@@ -594,3 +594,54 @@ def test_compare_says_where_a_profile_is_not_exact() -> None:
     clean = cc.from_torch(_BroadcastMatmul(), (4, 5))
     assert all(p.exact for p in clean.comparison.values())
     assert "not exact" not in render(comparison(clean), "table") and "≈" not in render(comparison(clean), "table")
+
+
+def test_tools_see_module_classes_not_layers() -> None:
+    """Layers of a class torch does not define, and leaf modules convcalc reads op by op, against the tools.
+
+    thop and ptflops hook a module by its exact class: a subclass of nn.Conv2d/nn.ReLU/nn.LayerNorm is read by
+    convcalc as its layer but not hooked there (ptflops still counts the F.relu its forward calls). torchinfo
+    charges every leaf module's parameters by their names whatever its class: ``ConvLike`` (its name holds
+    "Conv", computed with F.conv2d) has its weight (8·3·3·3 = 216) and bias (8) charged at each of 1·8·8 output
+    positions, 14,336 in all; ``Affine``'s ``weight`` (8) once per sample, its ``shift_bias`` (8) once per output
+    row (1·8), its ``gamma`` (8) not at all: 8 + 64 = 72."""
+    torch = pytest.importorskip("torch")
+    from other_tools import TOOLS
+    from torch import nn
+    from torch.nn import functional as F
+
+    class MyConv(nn.Conv2d):
+        pass
+
+    class MyReLU(nn.ReLU):
+        pass
+
+    class ConvLike(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.weight = nn.Parameter(torch.randn(8, 3, 3, 3))
+            self.bias = nn.Parameter(torch.zeros(8))
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return F.conv2d(x, self.weight, self.bias, padding=1)
+
+    class Affine(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.weight = nn.Parameter(torch.ones(8, 1, 1))
+            self.shift_bias = nn.Parameter(torch.zeros(8, 1, 1))
+            self.gamma = nn.Parameter(torch.ones(8, 1, 1))
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x * self.weight * self.gamma + self.shift_bias
+
+    def make() -> nn.Module:
+        torch.manual_seed(0)
+        return nn.Sequential(ConvLike(), Affine(), MyReLU(), MyConv(8, 8, 3, padding=1), nn.ReLU(), nn.Conv2d(8, 4, 1))
+
+    report = cc.from_torch(make(), (3, 8, 8), layout="chw")
+    x = torch.randn(1, 3, 8, 8)
+    for tool in ("torchinfo", "thop", "ptflops", "fvcore"):  # (the figure, also where a row is flagged)
+        assert report.comparison[tool].total == TOOLS[tool](make(), x), tool
+    parts = report.comparison["torchinfo"].terms
+    assert parts["parameters of leaf modules read op by op, by their names"] == (216 + 8) * 64 + 8 + 8 * 8

@@ -41,7 +41,8 @@ from ..inputs import Input, check_batch, dtype_bytes
 from ..layers.base import LAYER_TYPES, Join, Leaf, Reach, Shape, checked, numel
 from ..layers.resample import antialias_flops
 from ..parsing import read_inputs
-from ..profiles import ADDMM_INPUT, BROADCAST_MATMUL, EINSUM_PATH, NAMED_PADDING, NO_WEIGHT, ON_PARAMETERS, UNUSED, op_primitives
+from ..profiles import (ADDMM_INPUT, BROADCAST_MATMUL, EINSUM_PATH, NAMED_PADDING, NO_WEIGHT, ON_PARAMETERS, UNUSED, container_facts,
+                        foreign_facts, leaf_fact, op_primitives)
 from ..receptive import Field
 from ..records import replace
 from ..report import Report
@@ -309,6 +310,7 @@ class _Calls(TorchFunctionMode):
         made = session.rows[start:]
         if made:
             session.claim_read(start, args, kwargs)
+        session.called(name)
         facts = _call_facts(name, args, kwargs, sum(r.macs for r in made))
         if facts:
             session.note(start, facts)
@@ -445,6 +447,17 @@ class _Session(TorchDispatchMode):
         if frame is not None:
             frame.facts.update(facts)
 
+    def called(self, name: str) -> None:
+        """A Python call made inside a leaf module of another library that convcalc reads as one of its layers:
+        module-hooking tools key on the exact torch class, so they see only such calls there (profiles' facts)."""
+        for frame in reversed(self.stack):  # (the innermost module that is one row; O(1) in a forward body)
+            if frame.opaque:
+                if foreign_facts(type(frame.module)):
+                    frame.facts.add(f"calls {name}")
+                return
+            if not frame.inside:
+                return
+
     # --- module hooks ---
     def enter(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any] | None = None) -> Any:
         spec = spec_of(module, self.table, self.problems)
@@ -490,11 +503,23 @@ class _Session(TorchDispatchMode):
             self._leaf_row(frame, out_shape, output)
             return
         unknown_leaf = not any(True for _ in frame.module.children())
+        container = None if unknown_leaf else container_facts(frame.module, frame.input_shape)
+        if container is not None and len(self.rows) > frame.rows_before:  # (profiles' facts: a tool hooks it whole)
+            within, opening = container
+            for i in range(frame.rows_before, len(self.rows)):
+                self.rows[i] = replace(self.rows[i], facts=self.rows[i].facts | {within})
+            self.rows[frame.rows_before] = replace(self.rows[frame.rows_before], facts=self.rows[frame.rows_before].facts | {opening})
         if (unknown_leaf and len(self.rows) == frame.rows_before) or (
                 self._direct_params(frame.module)[0] and self.owners.get(id(frame.module)) is None):
             # a module whose work made no row (or whose parameters no row carries yet)
             self._add(frame.path, type(frame.module).__name__.lower(), frame.input_shape, out_shape, 0, 0, False,
                       "no operations", module=frame.module, call="module")
+        if unknown_leaf and self.stack and any(True for _ in frame.module.parameters()):
+            # what module-hooking tools see of it (torchinfo charges its parameters by their names): profiles' facts
+            first = self.rows[frame.rows_before]
+            described = leaf_fact(type(frame.module).__name__, [(n, p.numel()) for n, p in frame.module.named_parameters()],
+                                  tuple(output.shape) if isinstance(output, torch.Tensor) else None)
+            self.rows[frame.rows_before] = replace(first, facts=first.facts | {described})
         problem = self.problems.get(id(frame.module))
         made = self.rows[frame.rows_before:]
         if unknown_leaf and self.stack and (problem or any(r.unsupported for r in made)):
@@ -889,8 +914,9 @@ class _Session(TorchDispatchMode):
         held = self._claim(list(module.parameters())) if self.owners.get(id(module)) is None else None
         _, fld = self.out.add(id(module), spec, repr(spec.resolved(shape)), shape,
                               frame.path, effect, fld, batch=b, held=held, registrations=self.places.get(id(module), 1))
-        if frame.facts:  # what the calls inside it showed (F.conv2d(padding='same'))
-            self.rows[-1] = replace(self.rows[-1], facts=frozenset(frame.facts))
+        facts = frame.facts | foreign_facts(type(module))
+        if facts:  # what the calls inside it showed (F.conv2d(padding='same')); a class of another library
+            self.rows[-1] = replace(self.rows[-1], facts=frozenset(facts))
         self.mark(output, fld)
         per = b * self.out.dtype_bytes
         results = [t for t in (output if isinstance(output, (tuple, list)) else (output,)) if isinstance(t, torch.Tensor)]
