@@ -41,8 +41,19 @@ from ..inputs import Input, check_batch, dtype_bytes
 from ..layers.base import LAYER_TYPES, Join, Leaf, Reach, Shape, checked, numel
 from ..layers.resample import antialias_flops
 from ..parsing import read_inputs
-from ..profiles import (ADDMM_INPUT, BROADCAST_MATMUL, EINSUM_PATH, NAMED_PADDING, NO_WEIGHT, ON_PARAMETERS, UNUSED, container_facts,
-                        foreign_facts, leaf_fact, op_primitives)
+from ..profiles import (
+    ADDMM_INPUT,
+    BROADCAST_MATMUL,
+    EINSUM_PATH,
+    NAMED_PADDING,
+    NO_WEIGHT,
+    ON_PARAMETERS,
+    UNUSED,
+    container_facts,
+    foreign_facts,
+    leaf_fact,
+    op_primitives,
+)
 from ..receptive import Field
 from ..records import replace
 from ..report import Report
