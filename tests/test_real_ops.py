@@ -316,3 +316,17 @@ def test_antialiased_resampling_of_a_parameter_is_counted_on_parameters() -> Non
     (row,) = _rows(report, "upsample_bilinear2d_aa")
     # as above, per plane 8·24 + 4·24 = 288 (taps 3, 4, 4, 3 each way), 2 planes; no activation
     assert row.flops == 2 * 288 and ON_PARAMETERS in row.facts and row.activation_bytes == 0
+
+
+def test_weight_norm_recomputed_each_forward_is_work_on_parameters() -> None:
+    import warnings
+
+    with warnings.catch_warnings():  # (torch.nn.utils.weight_norm is deprecated in favour of the parametrization)
+        warnings.simplefilter("ignore")
+        module = nn.Sequential(nn.utils.weight_norm(nn.Linear(4, 3)))  # (its hook runs as the Sequential calls it)
+    report = _check(module, (4,))
+    (norm,) = [r for r in report.rows if ON_PARAMETERS in r.facts]
+    # w = g·v/‖v‖ over v's 3·4 = 12 elements and g's 3: ‖v‖ 2·12 = 24, ·(g/‖v‖) 12, g/‖v‖ 3 → 39; no activation
+    assert (norm.kind, norm.flops, norm.activation_bytes) == ("weight_norm", 39, 0)
+    # parameters: g 3 + v 12 + bias 3 = 18 (torch's count, checked above)
+    assert report.totals.params == 18

@@ -645,6 +645,11 @@ class _Session(TorchDispatchMode):
             add(frame.path, base, in_shape, out_shape, 0, per * numel(out_shape), not inplace,
                 f"{base} in forward, {per} per element (x + v·a{'·' if base == 'addcmul' else '/'}b"
                 f"{'' if value != 1 else ', v = 1'})", module=frame.module)
+        elif base == "_weight_norm_interface":  # weight norm's w = g·v/‖v‖ (torch.nn.utils.weight_norm, each forward)
+            v, g = args[0], args[1]
+            add(frame.path, "weight_norm", in_shape, out_shape, 0, 3 * v.numel() + g.numel(), True,
+                f"w = g·v/‖v‖: ‖v‖ 2 per element of v, ·(g/‖v‖) 1 per element, g/‖v‖ 1 per slice ({v.numel():,}, {g.numel():,})",
+                module=frame.module)
         elif base in _REDUCTIONS:
             read = max(max(t.numel() for t in tensors if on_weights or id(t) not in self.weights), numel(out_shape))
             per = _REDUCTIONS[base]
