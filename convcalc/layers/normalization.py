@@ -167,21 +167,14 @@ class LayerNorm(_Norm):
 
     def __post_init__(self) -> None:
         n = self.name
-        dims = self.normalized_shape if isinstance(self.normalized_shape, (tuple, list)) else (self.normalized_shape,)
-        if not dims or not all(is_int(d) and d > 0 for d in dims):
-            raise SpecError(f"{n}: normalized_shape must be a positive int or a tuple of them, got {self.normalized_shape!r}")
-        freeze(self, normalized_shape=tuple(dims))
+        freeze(self, normalized_shape=_trailing_dims(n, self.normalized_shape))
         check_number(n, "eps", self.eps)
         check_bool(n, "elementwise_affine", self.elementwise_affine)
         check_bool(n, "bias", self.bias)
 
     def effect(self, shape: Shape) -> Effect:
         dims = self.normalized_shape
-        if shape[len(shape) - len(dims):] != dims:
-            raise ShapeError(
-                f"normalized_shape={fmt_shape(dims)} (a LayerNorm over the last {len(dims)} dims) does not match "
-                f"the end of the input {fmt_shape(shape)}; use normalized_shape={shape[-1]} for the last dim"
-            )
+        _check_trailing(dims, shape, "a LayerNorm")
         size = prod(dims)
         affine = self.elementwise_affine
         per = _statistics_flops(affine)
@@ -210,6 +203,21 @@ class LayerNorm2d(_Norm):
             raise ShapeError(f"expects channels and spatial dims, got {fmt_shape(shape)}")
         c = expect_channels(self, "num_channels", self.num_channels, shape)
         return replace(elementwise(shape, 5, formula="(x−μ)/σ·γ+β over channels: 5 per element"), weights=c, biases=c)
+
+
+def _trailing_dims(name: str, value: Any) -> tuple[int, ...]:
+    """A norm's ``normalized_shape`` as torch takes it: one int (the last dim) or the trailing dims."""
+    dims = tuple(value) if isinstance(value, (tuple, list)) else (value,)
+    if not dims or not all(is_int(d) and d > 0 for d in dims):
+        raise SpecError(f"{name}: normalized_shape must be a positive int or a tuple of them, got {value!r}")
+    return dims
+
+
+def _check_trailing(dims: tuple[int, ...], shape: Shape, what: str) -> None:
+    """A norm over the last dims (``what``: "a LayerNorm") fits only an input that ends in them."""
+    if shape[len(shape) - len(dims):] != dims:
+        raise ShapeError(f"normalized_shape={fmt_shape(dims)} ({what} over the last {len(dims)} dims) does not match "
+                         f"the end of the input {fmt_shape(shape)}; use normalized_shape={shape[-1]} for the last dim")
 
 
 def _statistics_flops(affine: bool) -> int:
@@ -370,10 +378,7 @@ class RMSNorm(_Norm):
 
     def __post_init__(self) -> None:
         n = self.name
-        dims = self.normalized_shape if isinstance(self.normalized_shape, (tuple, list)) else (self.normalized_shape,)
-        if not dims or not all(is_int(d) and d > 0 for d in dims):
-            raise SpecError(f"{n}: normalized_shape must be a positive int or a tuple of them, got {self.normalized_shape!r}")
-        freeze(self, normalized_shape=tuple(dims))
+        freeze(self, normalized_shape=_trailing_dims(n, self.normalized_shape))
         if self.eps is not None:
             check_number(n, "eps", self.eps)
         check_bool(n, "elementwise_affine", self.elementwise_affine)
@@ -383,11 +388,7 @@ class RMSNorm(_Norm):
 
     def effect(self, shape: Shape) -> Effect:
         dims = self.normalized_shape
-        if shape[len(shape) - len(dims):] != dims:
-            raise ShapeError(
-                f"normalized_shape={fmt_shape(dims)} (an RMSNorm over the last {len(dims)} dims) does not match "
-                f"the end of the input {fmt_shape(shape)}; use normalized_shape={shape[-1]} for the last dim"
-            )
+        _check_trailing(dims, shape, "an RMSNorm")
         per = self._per_element()
         return replace(elementwise(shape, per, formula=f"x/√(mean(x²)+ε){'·γ' if self.elementwise_affine else ''} over the "
                                                        f"last dims: {per} per element"),
