@@ -9,7 +9,7 @@ models instead).
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import convcalc as cc
@@ -110,6 +110,7 @@ def test_small_variant_verifies_on_cpu(name: str) -> None:
 @settings(max_examples=25, deadline=None)
 @given(heads=st.integers(1, 3), width=st.integers(1, 4), window=st.integers(1, 5), shift=st.integers(0, 4),
        size=st.integers(1, 12), batch=st.integers(1, 2))
+@example(heads=2, width=1, window=1, shift=0, size=1, batch=1)  # (heads folded into a batch of 1 and split back)
 def test_window_attention_against_torch(heads: int, width: int, window: int, shift: int, size: int, batch: int) -> None:
     """Params, shape and FlopCounterMode of the reference window attention; from_torch of it counts the convcalc
     layer's FLOPs (its qkv, proj and the two products at 2 per MAC, q·scale, the bias, the mask where shifted and the

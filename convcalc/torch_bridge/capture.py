@@ -1026,6 +1026,10 @@ def _view_batch(b: int, in_shape: Shape, out_shape: Shape, batch: int) -> int | 
         elif offset > before:
             break
         offset *= d
+    if size != batch and size % batch == 0:  # a batch folded with heads or windows: split back, the real batch again
+        unfolded = next((j for j in found if out_shape[j] == batch), None)
+        if unfolded is not None:
+            return unfolded
     kept = [j for j in found if out_shape[j] == size]
     if kept:  # (a batch of 1 beside other sizes of 1: the one as far from the end as it was)
         return next((j for j in kept if len(out_shape) - j == len(in_shape) - b), kept[0])
