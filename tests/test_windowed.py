@@ -111,6 +111,7 @@ def test_small_variant_verifies_on_cpu(name: str) -> None:
 @given(heads=st.integers(1, 3), width=st.integers(1, 4), window=st.integers(1, 5), shift=st.integers(0, 4),
        size=st.integers(1, 12), batch=st.integers(1, 2))
 @example(heads=2, width=1, window=1, shift=0, size=1, batch=1)  # (heads folded into a batch of 1 and split back)
+@example(heads=1, width=1, window=2, shift=0, size=2, batch=1)  # (one channel: sizes of 1 beside a batch of 1)
 def test_window_attention_against_torch(heads: int, width: int, window: int, shift: int, size: int, batch: int) -> None:
     """Params, shape and FlopCounterMode of the reference window attention; from_torch of it counts the convcalc
     layer's FLOPs (its qkv, proj and the two products at 2 per MAC, q·scale, the bias, the mask where shifted and the

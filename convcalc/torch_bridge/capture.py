@@ -1019,6 +1019,8 @@ def _view_batch(b: int, in_shape: Shape, out_shape: Shape, batch: int) -> int | 
     is merged with a dim before it."""
     before = numel(in_shape[:b])
     size = in_shape[b]
+    if b == 0 and out_shape[0] == size:  # a leading batch stays leading, as views keep it (sizes of 1 beside a batch
+        return 0  # of 1 would otherwise be taken for it)
     offset, found = 1, []
     for j, d in enumerate(out_shape):
         if offset == before:
