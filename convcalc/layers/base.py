@@ -426,6 +426,11 @@ class Leaf(Layer, abstract=True):
         ``batch_first``: dim 1); convcalc's shapes leave it out. ``from_torch`` strips this dim."""
         return 0
 
+    def counted_macs(self, shape: Shape, macs: int) -> int:
+        """Of one sample's ``macs`` on a ``shape`` input, those torch's FlopCounterMode sees (``verify`` holds a
+        counted row to 2 per each): all of them, unless torch runs some as products it does not count."""
+        return macs
+
     def at_call(self, inputs: tuple[Shape, ...], output: Shape) -> Leaf:
         """This layer as one call ran it, where the call passes sizes the module does not hold (MaxUnpool's
         ``output_size``, attention's key length): ``inputs`` are the call's tensor arguments and ``output``

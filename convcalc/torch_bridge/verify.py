@@ -22,7 +22,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from ..api import resolve
 from ..errors import DeviceError
-from ..layers.base import Shape
+from ..layers.base import Leaf, Shape
 from ..report import Report
 from ..walk import analyze
 from .build import to_torch
@@ -37,10 +37,12 @@ def counted(row: Any) -> bool:
 def counter_flops(row: Any) -> int:
     """What FlopCounterMode counts of a row it counts: 2 per multiply-accumulate (the row's FLOPs for conv and linear;
     attention's FLOPs also hold its softmax (and windowed attention its scaling), a recurrent layer's its gates'
-    elementwise work, which torch does not count; a layer with ``counted_macs`` says which of its MACs torch runs as
+    elementwise work, which torch does not count; its layer's ``counted_macs`` says which of its MACs torch runs as
     counted products)."""
-    counted_macs = getattr(row.spec, "counted_macs", None)
-    return 2 * (counted_macs(row.input_shape, row.macs // row.batch) * row.batch if counted_macs else row.macs)
+    spec = row.spec
+    if spec is None or type(spec).counted_macs is Leaf.counted_macs:  # (every MAC: the whole batch's, as the row has them)
+        return 2 * row.macs
+    return 2 * spec.counted_macs(row.input_shape, row.macs // row.batch) * row.batch
 
 
 @dataclass(frozen=True)
