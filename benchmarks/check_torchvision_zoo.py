@@ -58,6 +58,21 @@ def install(site: Path, version: str) -> None:
     subprocess.run([*pip, "install", "--no-deps", "--target", str(site), str(wheel)], check=True)
 
 
+def out_tensor(model: Any) -> Any:
+    """torchvision's segmentation models return a dict: a module that returns the tensor under "out"."""
+    import torch
+
+    class Out(torch.nn.Module):
+        def __init__(self, model: torch.nn.Module) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.model(x)["out"]
+
+    return Out(model)
+
+
 def import_torchvision(site: Path) -> Any:
     """torchvision's model code, its compiled-operator registration stubbed (models need none of it)."""
     sys.path.insert(0, str(site))
@@ -80,16 +95,6 @@ def main(argv: list[str] | None = None) -> int:
 
     sys.path.insert(0, str(ROOT))
     import convcalc as cc
-
-    class Out(torch.nn.Module):
-        """torchvision's segmentation models return a dict; from_torch takes the tensor under "out"."""
-
-        def __init__(self, model: torch.nn.Module) -> None:
-            super().__init__()
-            self.model = model
-
-        def forward(self, x: torch.Tensor) -> torch.Tensor:
-            return self.model(x)["out"]
 
     version = args.torchvision_version or torchvision_version(torch.__version__)
     install(args.site, version)
@@ -114,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
 
         zoo = cc.summary(name)
         profile = zoo.profiles()["torch"]
-        captured = cc.from_torch(Out(module), (3, 520, 520))
+        captured = cc.from_torch(out_tensor(module), (3, 520, 520))
         checks = {
             "params": (params, zoo.totals.params),
             "FlopCounterMode vs torch profile": (flops, profile),

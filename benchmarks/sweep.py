@@ -84,7 +84,7 @@ TOOLS = ("torch", "torchinfo", "fvcore", "thop", "ptflops")
 TIMES = ("from_torch", "torchinfo", "meta")
 
 sys.path[:0] = [str(HERE), str(ROOT / "tests")]
-from check_torchvision_zoo import import_torchvision, install, torchvision_version  # noqa: E402
+from check_torchvision_zoo import import_torchvision, install, out_tensor, torchvision_version  # noqa: E402
 
 
 def install_timm(site: Path, version: str = TIMM_VERSION) -> None:
@@ -112,7 +112,7 @@ def models(tv: Any, timm: Any) -> list[tuple[str, str, Callable[[], Any], tuple[
         out.append((name, "torchvision", lambda n=name: M.get_model(n, weights=None), (3, size, size)))
     for name in M.list_models(module=M.segmentation):
         out.append((name, "torchvision.segmentation",
-                    lambda n=name: _Out(M.get_model(n, weights=None, weights_backbone=None)), (3, 520, 520)))
+                    lambda n=name: out_tensor(M.get_model(n, weights=None, weights_backbone=None)), (3, 520, 520)))
     for name in M.list_models(module=M.video):
         crop = M.get_model_weights(name).DEFAULT.transforms.keywords["crop_size"]
         out.append((name, "torchvision.video", lambda n=name: M.get_model(n, weights=None), (3, 16, *crop)))
@@ -125,23 +125,6 @@ def models(tv: Any, timm: Any) -> list[tuple[str, str, Callable[[], Any], tuple[
         size = tuple(cfg.input_size) if cfg is not None else (3, 224, 224)
         out.append((name, f"timm.{module}", lambda n=name: timm.create_model(n, pretrained=False), size))
     return out
-
-
-class _Out:
-    """Segmentation models return a dict; the swept module returns the tensor under ``"out"``."""
-
-    def __new__(cls, model: Any) -> Any:
-        import torch
-
-        class Out(torch.nn.Module):
-            def __init__(self, model: torch.nn.Module) -> None:
-                super().__init__()
-                self.model = model
-
-            def forward(self, x: torch.Tensor) -> torch.Tensor:
-                return self.model(x)["out"]
-
-        return Out(model)
 
 
 def _median_times(runs: dict[str, Callable[[], Any]], repeat: int) -> tuple[dict[str, float], dict[str, float]]:
