@@ -6,6 +6,7 @@
     python benchmarks/sweep.py --json sweep.json        # written after each model; a rerun resumes from it
     python benchmarks/sweep.py --every 3 --time from_torch,meta --no-tools    # a sample, speed only
     python benchmarks/sweep.py --json sweep.json --report                     # the lines and summary again
+    python benchmarks/sweep.py --tools torch --time ''                        # params, torch profile, unsupported ops only
 
 The networks: every torchvision classification, segmentation and video builder
 (``torchvision.models.list_models`` of ``torchvision.models``, ``.segmentation`` and ``.video``), and one
@@ -35,9 +36,10 @@ Per model it reports:
 - each profile against its real tool (``tests/other_tools.py`` runs them: ``torch`` is
   FlopCounterMode, then torchinfo, fvcore, thop, ptflops): ``=`` equal, ``~`` differs but the
   profile is flagged not exact (``Profile.inexact``), ``X`` differs unflagged, ``!`` the tool
-  failed. The tools need real tensors: they get the same model built on the CPU (weights
-  initialised as the builder does) and a CPU tensor of zeros of the input size, in eval mode;
-  FlopCounterMode runs on that CPU model too;
+  failed. FlopCounterMode runs on the meta model (any size, in seconds; on the CPU torch would take
+  its fast paths for attention and LSTMs, whose fused kernels it counts as 0). The other tools need
+  real tensors: they get the same model built on the CPU (weights initialised as the builder does)
+  and a CPU tensor of zeros of the input size, in eval mode;
 - the unsupported rows and their kinds: ``module:Name`` for a leaf module convcalc has no formula
   for, ``aten.op`` for an operation;
 - time, side by side in the same process, the median of ``--repeat`` runs each:
@@ -182,6 +184,15 @@ def measure(name: str, build: Callable[[], Any], shape: tuple[int, ...], tools: 
     record["profiles"] = {tool: comparison[tool].total for tool in TOOLS}
     record["exact"] = {tool: comparison[tool].exact for tool in TOOLS}
 
+    if "torch" in tools:  # FlopCounterMode on the meta model: any size, and torch's standard path (its CPU fast
+        import other_tools  # paths for attention and fused LSTMs run kernels it counts as 0)
+
+        try:
+            record.setdefault("tools", {})["torch"] = other_tools.flop_counter_mode(meta, x_meta)
+        except Exception as error:  # noqa: BLE001
+            record.setdefault("tools", {})["torch"] = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"[:200]
+    tools = [tool for tool in tools if tool != "torch"]
+
     runs: dict[str, Callable[[], Any]] = {}
     if "from_torch" in times:
         runs["from_torch"] = lambda: cc.from_torch(meta, shape)
@@ -210,7 +221,7 @@ def measure(name: str, build: Callable[[], Any], shape: tuple[int, ...], tools: 
             cpu = None
         if cpu is not None:
             x = torch.zeros(1, *shape)
-            record["tools"] = {}
+            record.setdefault("tools", {})
             for tool in tools:
                 try:
                     record["tools"][tool] = other_tools.TOOLS[tool](cpu, x)

@@ -41,6 +41,10 @@ class _Pointwise(Leaf):
     family: ClassVar[str] = "activation"
     torch: ClassVar[Any] = "torch.nn:{name}"
 
+    @classmethod
+    def sized_by_effect(cls, module: Any) -> bool:
+        return True
+
     def __post_init__(self) -> None:
         if hasattr(self, "inplace"):
             check_bool(self.name, "inplace", self.inplace)
@@ -280,6 +284,10 @@ class _Dropout(Leaf):
 
     #: The per-sample ranks torch takes (where it refuses others); empty: any.
     ranks: ClassVar[tuple[int, ...]] = ()
+
+    @classmethod
+    def sized_by_effect(cls, module: Any) -> bool:
+        return True
 
     def __post_init__(self) -> None:
         p = check_number(self.name, "p", self.p)

@@ -249,6 +249,15 @@ class Effect:
 
 
 @record
+class Laid:
+    """A result's shape (batch included) with the order its dims lie in memory, outermost first, where that is not
+    their own order: torch's batch-first LSTM returns its output time-major underneath, (1, 0, 2)."""
+
+    shape: Shape
+    order: tuple[int, ...]
+
+
+@record
 class Primitives:
     """The primitive counts of one row (whole batch): what every other tool's total is a sum of.
 
@@ -420,6 +429,22 @@ class Leaf(Layer, abstract=True):
                 Step("FLOPs", "FLOPs", value=effect.flops))
 
     # --- the torch binding: spec fields are torch's constructor arguments ---
+
+    @classmethod
+    def sized_by_effect(cls, module: Any) -> bool:
+        """Whether torch's ``module`` of this type, called on one tensor alone in eval mode, does nothing but return
+        a tensor of that tensor's dtype whose shape :meth:`effect` gives (a new one; where the effect makes no new
+        tensor, the input itself or a view of it). ``from_torch`` then gives such a call a meta tensor of that shape
+        rather than running the module's kernels on the meta device (their Python shape checks are most of a
+        pass's time). False by default: a type says so only where its effect is held to torch's shapes."""
+        return False
+
+    def sized_results(self, output: Shape, at: int) -> Any:
+        """The shapes of what torch's module returns (batch included, at dim ``at`` of the input) where its first
+        result has the shape ``output`` (batch included), nested as the module nests them, each a shape or a
+        :class:`Laid` shape: by default that one tensor. A type that returns more says so (LSTM: the output, then
+        (h_n, c_n)); :meth:`sized_by_effect`."""
+        return output
 
     def batch_dim(self) -> int:
         """Where torch's module puts the batch in the tensors it takes and gives (``nn.LSTM`` without

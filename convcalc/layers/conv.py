@@ -139,6 +139,10 @@ class _ConvNd(_MacLayer):
                      padding: Size | str = 0, dilation: Size = 1, groups: int = 1, bias: bool = True,
                      padding_mode: str = "zeros") -> None: ...
 
+    @classmethod
+    def sized_by_effect(cls, module: Any) -> bool:
+        return not isinstance(module.padding, str)  # (F.conv2d's named padding: a fact the call shows)
+
     def __post_init__(self) -> None:
         n, nd = self.name, self.ndim
         stride = int_tuple(n, "stride", self.stride, nd, 1)
@@ -276,6 +280,10 @@ class _ConvTransposeNd(_MacLayer):
         def __init__(self, in_channels: int | None, out_channels: int, kernel_size: Size, stride: Size = 1,
                      padding: Size = 0, output_padding: Size = 0, groups: int = 1, bias: bool = True,
                      dilation: Size = 1, padding_mode: str = "zeros") -> None: ...
+
+    @classmethod
+    def sized_by_effect(cls, module: Any) -> bool:
+        return True
 
     def __post_init__(self) -> None:
         n, nd = self.name, self.ndim

@@ -47,6 +47,10 @@ class Linear(Leaf):
     out_features: int
     bias: bool = True
 
+    @classmethod
+    def sized_by_effect(cls, module: Any) -> bool:
+        return True
+
     def __post_init__(self) -> None:
         freeze(
             self,
@@ -98,6 +102,10 @@ class Flatten(Leaf):
 
     start_dim: int = 1
     end_dim: int = -1
+
+    @classmethod
+    def sized_by_effect(cls, module: Any) -> bool:
+        return True
 
     def __post_init__(self) -> None:
         for arg in ("start_dim", "end_dim"):

@@ -58,6 +58,10 @@ _RANKS = {1: (1, 2), 2: (3,), 3: (4,)}
 class _Norm(Leaf):
     """Normalisations, as other tools count them: by the elements they normalise (their input)."""
 
+    @classmethod
+    def sized_by_effect(cls, module: Any) -> bool:
+        return True
+
     def primitives(self, ran: Ran) -> Primitives:
         return Primitives(norm_elements=numel(ran.input_shape) * ran.batch)
 

@@ -44,6 +44,10 @@ class _PadNd(Leaf):
     if TYPE_CHECKING:  # torch's forms: one int for every side, or 2·ndim ints
         def __init__(self, padding: int | tuple[int, ...]) -> None: ...
 
+    @classmethod
+    def sized_by_effect(cls, module: Any) -> bool:
+        return True
+
     def __post_init__(self) -> None:
         freeze(self, padding=self._sides(self.padding))
 

@@ -54,6 +54,10 @@ class _Pool(Leaf):
     padding: tuple[int, ...]
     ceil_mode: bool
 
+    @classmethod
+    def sized_by_effect(cls, module: Any) -> bool:
+        return not getattr(module, "return_indices", False)
+
     def _normalise(self, dilation: Any = 1) -> None:
         n, nd = self.name, self.ndim
         kernel = int_tuple(n, "kernel_size", self.kernel_size, nd, 1)
@@ -251,6 +255,10 @@ class _AdaptivePoolNd(Leaf):
     family: ClassVar[str] = "adaptiveavgpool"
     functional: ClassVar[Mapping[str, tuple[str, ...]]] = {"adaptive_avg_pool{n}d": ("output_size",)}
     torch: ClassVar[Any] = "torch.nn:{name}"
+
+    @classmethod
+    def sized_by_effect(cls, module: Any) -> bool:
+        return not getattr(module, "return_indices", False)
 
     def __post_init__(self) -> None:
         n, nd = self.name, self.ndim

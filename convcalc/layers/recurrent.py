@@ -26,6 +26,7 @@ from __future__ import annotations
 from ..errors import ShapeError, SpecError
 from .base import (
     Effect,
+    Laid,
     Leaf,
     Primitives,
     Ran,
@@ -241,6 +242,15 @@ class _Recurrent(Leaf):
     def batch_dim(self) -> int:
         return 0 if self.batch_first else 1
 
+    @classmethod
+    def sized_by_effect(cls, module: Any) -> bool:
+        return True
+
+    def sized_results(self, output: Shape, at: int) -> Any:
+        """The output (batch first: laid time-major underneath, as torch runs it), then h_n: D·num_layers × N × H_out
+        whatever batch_first says (LSTM adds c_n)."""
+        return (Laid(output, (1, 0, 2)) if self.batch_first else output), (self.directions * self.num_layers, output[at], self.out_size)
+
     def per_layer(self, fin: int) -> tuple[int, int, int]:
         """(weights, biases, MACs per step) of one layer and direction reading ``fin`` features."""
         g, h, hout, p = self.gates, self.hidden_size, self.out_size, self.projection
@@ -347,6 +357,11 @@ class LSTM(_Recurrent):
             raise SpecError(f"{self.name}: proj_size must be an int in [0, hidden_size={self.hidden_size}) (0: no projection), "
                             f"got {self.proj_size!r}")
 
+    def sized_results(self, output: Shape, at: int) -> Any:
+        """The output, then (h_n, c_n): c_n is D·num_layers × N × H (the cell, not projected)."""
+        out, h_n = super().sized_results(output, at)
+        return out, (h_n, (h_n[0], h_n[1], self.hidden_size))
+
     @property
     def out_size(self) -> int:
         return self.proj_size or self.hidden_size
@@ -397,6 +412,10 @@ class _Cell(Leaf):
         freeze(self, input_size=positive_int(self.name, "input_size", self.input_size),
                hidden_size=positive_int(self.name, "hidden_size", self.hidden_size))
         check_bool(self.name, "bias", self.bias)
+
+    @classmethod
+    def sized_by_effect(cls, module: Any) -> bool:
+        return True
 
     def effect(self, shape: Shape) -> Effect:
         if len(shape) != 1:
@@ -457,6 +476,9 @@ class LSTMCell(_Cell):
 
     sequence: ClassVar[type[_Recurrent]] = LSTM
     results: ClassVar[int] = 2  # h and c
+
+    def sized_results(self, output: Shape, at: int) -> Any:
+        return output, output  # h and c: N × H each
 
     def __post_init__(self) -> None:
         self._check()

@@ -208,6 +208,10 @@ class Upsample(Leaf):
     align_corners: bool | None = None
     recompute_scale_factor: bool | None = None
 
+    @classmethod
+    def sized_by_effect(cls, module: Any) -> bool:
+        return True
+
     def __post_init__(self) -> None:
         n = self.name
         size, scale = _sizes(n, self.size), _scales(n, self.scale_factor)
@@ -380,6 +384,10 @@ class PixelShuffle(Leaf):
 
     upscale_factor: int
 
+    @classmethod
+    def sized_by_effect(cls, module: Any) -> bool:
+        return True
+
     def __post_init__(self) -> None:
         freeze(self, upscale_factor=positive_int(self.name, "upscale_factor", self.upscale_factor))
 
@@ -418,6 +426,10 @@ class PixelUnshuffle(Leaf):
     aten: ClassVar[tuple[str, ...]] = ("pixel_unshuffle",)
 
     downscale_factor: int
+
+    @classmethod
+    def sized_by_effect(cls, module: Any) -> bool:
+        return True
 
     def __post_init__(self) -> None:
         freeze(self, downscale_factor=positive_int(self.name, "downscale_factor", self.downscale_factor))

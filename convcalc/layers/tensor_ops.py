@@ -41,6 +41,10 @@ class Identity(Leaf):
     family: ClassVar[str] = "none"
     torch: ClassVar[Any] = "torch.nn:Identity"
 
+    @classmethod
+    def sized_by_effect(cls, module: Any) -> bool:
+        return True
+
     def effect(self, shape: Shape) -> Effect:
         return elementwise(shape, 0, new_tensor=False, formula="identity")
 
@@ -80,6 +84,10 @@ class ChannelShuffle(Leaf):
     torch: ClassVar[Any] = "torch.nn:ChannelShuffle"
 
     groups: int
+
+    @classmethod
+    def sized_by_effect(cls, module: Any) -> bool:
+        return True
 
     def __post_init__(self) -> None:
         freeze(self, groups=positive_int(self.name, "groups", self.groups))

@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import copy
 import dis
+import functools
 import itertools
 import sys
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,7 +40,7 @@ from .. import layers as cc
 from .. import records
 from ..errors import ConvCalcError, ShapeError, SpecError
 from ..inputs import Input, check_batch, dtype_bytes
-from ..layers.base import LAYER_TYPES, Join, Leaf, Reach, Shape, checked, numel
+from ..layers.base import LAYER_TYPES, Effect, Join, Laid, Leaf, Reach, Shape, checked, numel
 from ..layers.resample import antialias_flops
 from ..parsing import read_inputs
 from ..profiles import (
@@ -60,23 +62,53 @@ from ..report import Report
 from ..walk import Liveness, Rows
 from .build import resolve, torch_module_of
 
+#: :func:`_tables`' tables, with the registered layer types they were derived from.
+_TABLES: tuple[tuple[type, ...], tuple[dict[str, type[Leaf]], dict[str, type[Leaf]], dict[Any, type[Leaf]]]] | None = None
+
+
+def _tables() -> tuple[dict[str, type[Leaf]], dict[str, type[Leaf]], dict[Any, type[Leaf]]]:
+    """The functional names, aten ops and whole calls the registered layer types declare (each -> its type):
+    derived once, and again whenever the registered types change (a user's ``@cc.layer``)."""
+    global _TABLES
+    registered = tuple(LAYER_TYPES.values())
+    if _TABLES is None or _TABLES[0] != registered:
+        leaves = [cls for cls in registered if issubclass(cls, Leaf)]
+        _TABLES = (registered, ({name: cls for cls in leaves for name in cls.functional_forms()},
+                                {name: cls for cls in leaves for name in cls.aten},
+                                {getattr(F, name): cls for cls in leaves for name in cls.calls if hasattr(F, name)}))
+    return _TABLES[1]
+
+
+#: :func:`readers`' table, with what it was derived from: the registered layer types and the bindings to other
+#: libraries that were loaded (kept where every binding loaded).
+_READERS: tuple[tuple[Any, ...], dict[type, type[Leaf]]] | None = None
+
 
 def readers() -> dict[type, type[Leaf]]:
     """torch module class -> the layer type that reads it back (:meth:`Leaf.from_module`), derived from
-    every registered layer's binding, the user's own included; convcalc's own modules carry their spec."""
+    every registered layer's binding, the user's own included; convcalc's own modules carry their spec.
+    Derived again whenever the registered types or the loaded libraries change, or while a user's binding
+    does not load (it may later)."""
+    global _READERS
+    leaves = [cls for cls in LAYER_TYPES.values() if issubclass(cls, Leaf)]
+    key = (*leaves, *(t for cls in leaves for t in cls.torch_also if _loaded(t)))
+    if _READERS is not None and _READERS[0] == key:
+        return dict(_READERS[1])
     table: dict[type, type[Leaf]] = {}
-    for cls in LAYER_TYPES.values():
-        if not issubclass(cls, Leaf):
-            continue
+    complete = True
+    for cls in leaves:
         try:
             targets = [torch_module_of(cls), *(resolve(t) for t in cls.torch_also if _loaded(t))]
         except SpecError:  # a user's binding that does not load: to_torch says so; here it is just unknown
+            complete = False
             continue
         for target in targets:
             if isinstance(target, type) and not getattr(target, "convcalc_layer", False):
                 if table.setdefault(target, cls) is not cls:
                     raise SpecError(f"{table[target].__name__} and {cls.__name__} are both bound to the torch module "
                                     f"{target.__name__}; from_torch cannot tell which one a module is")
+    if complete:
+        _READERS = (key, dict(table))
     return table
 
 
@@ -95,8 +127,7 @@ def spec_of(module: nn.Module, table: dict[type, type[Leaf]], problems: dict[int
     spec: Leaf | None = getattr(module, "convcalc_spec", None)
     if spec is not None:
         return spec
-    forward = type(module).forward
-    reader = next((table[c] for c in type(module).__mro__ if c in table and forward is getattr(c, "forward", None)), None)
+    reader = _layer_type(module, table)
     if reader is None:
         return None
     try:
@@ -105,6 +136,62 @@ def spec_of(module: nn.Module, table: dict[type, type[Leaf]], problems: dict[int
         if problems is not None:
             problems[id(module)] = str(error)
         return None
+
+
+#: Whether from_torch sizes the calls of layers whose effect is all they do rather than running them
+#: (:meth:`_Session.sized`); tests turn it off to hold both ways to the same report.
+SIZED = True
+
+
+def _sizable() -> tuple[frozenset[Any], frozenset[Any]]:
+    """The aten elementwise ops :func:`_sized_op` may size, and those of them that write their first argument."""
+    aten = torch.ops.aten
+    binary = ("add", "sub", "mul", "div")
+    unary = ("relu", "sigmoid", "tanh", "gelu", "silu", "hardswish", "hardsigmoid", "neg", "exp", "sqrt", "rsqrt",
+             "reciprocal", "erf")
+    ops = [getattr(getattr(aten, name), overload) for name in binary for overload in ("Tensor", "Scalar")]
+    ops += [getattr(aten, name).default for name in unary]
+    inplace = [getattr(aten, f"{name}_").Tensor for name in binary]
+    inplace += [getattr(aten, f"{name}_").default for name in unary]
+    return frozenset(ops + inplace), frozenset(inplace)
+
+
+_SIZABLE, _SIZABLE_INPLACE = _sizable()
+
+
+def _sized_op(func: Any, args: tuple[Any, ...]) -> torch.Tensor | None:
+    """The result of an elementwise op made from its arguments' shapes rather than by its meta kernel (which
+    checks and promotes in Python: the most time a forward body's ops take), where that result is certain:
+    floating tensors of one dtype, all on the meta device and contiguous, and plain numbers; the result is
+    contiguous, of the broadcast shape (an in-place op's is its first argument). Else None: the op runs."""
+    first = args[0] if args else None
+    if not isinstance(first, torch.Tensor) or not first.is_floating_point():
+        return None
+    shapes = []
+    for arg in args:
+        if isinstance(arg, torch.Tensor):
+            if arg.dtype != first.dtype or not arg.is_meta or not arg.is_contiguous():
+                return None
+            shapes.append(arg.shape)
+        elif not isinstance(arg, (int, float)):
+            return None
+    try:
+        shape = shapes[0] if len(shapes) == 1 else torch.broadcast_shapes(*shapes)
+    except RuntimeError:  # shapes that do not broadcast: the op says so itself
+        return None
+    if func in _SIZABLE_INPLACE:
+        return first if shape == first.shape else None
+    with torch._C.DisableTorchFunction():
+        return torch.empty(shape, dtype=first.dtype, device="meta")
+
+
+def _layer_type(module: nn.Module, table: dict[type, type[Leaf]]) -> type[Leaf] | None:
+    """The layer type :func:`spec_of` reads ``module`` as (without reading it), else None."""
+    spec = getattr(module, "convcalc_spec", None)
+    if spec is not None:
+        return type(spec)
+    forward = type(module).forward
+    return next((table[c] for c in type(module).__mro__ if c in table and forward is getattr(c, "forward", None)), None)
 
 
 # aten ops met in forward bodies, by what they cost.
@@ -162,6 +249,7 @@ class _Frame:
     inside: bool = False  # within a module that is one row: nothing here makes rows
     inputs: list[torch.Tensor] = field(default_factory=list)  # every tensor argument (a join takes several)
     facts: set[str] = field(default_factory=set)  # what the calls inside it showed (profiles' facts)
+    effect: tuple[Shape, Effect] | None = None  # the spec's effect on a per-sample shape, where the call was sized
 
 
 #: Tensor methods an operator reaches (torch reports ``x + y`` and ``x.add(y)`` alike, as Tensor.add): the operator.
@@ -222,6 +310,9 @@ def _call_facts(name: str, args: tuple[Any, ...], kwargs: dict[str, Any], macs: 
         facts.add(EINSUM_PATH)
     return facts
 
+
+#: The ``__name__`` of every torch function :func:`_call_facts` has a fact about (F.conv2d, torch.matmul, x @ y, …).
+_FACT_NAMES = frozenset({"conv1d", "conv2d", "conv3d", "matmul", "__matmul__", "__rmatmul__", "addmm", "baddbmm", "einsum"})
 
 #: Tensor attributes and queries (``x.shape`` arrives as a property's ``__get__``): they run no op, so the
 #: call is not recorded.
@@ -294,6 +385,13 @@ class _Calls(TorchFunctionMode):
         except IndexError:
             operator = False
         session = self.session
+        if session.plain and called not in _FACT_NAMES and called not in _MOVES:  # inside a torch module that is one
+            try:  # row: no rows, no facts; only a CPU constant beside meta tensors to mend
+                return func(*args, **kwargs)
+            except RuntimeError as error:
+                if not any(m in str(error) for m in _MIXED):
+                    raise
+                return func(*_meta(args), **_meta(kwargs))
         if called in _MOVES and args and isinstance(args[0], torch.Tensor) and args[0].is_meta:
             moved = _on_meta_device(func, args, kwargs)
             if moved is None:  # x.cpu() of a meta tensor: it stays where it is
@@ -340,14 +438,10 @@ class _Session(TorchDispatchMode):
                  table: dict[type, type[Leaf]]) -> None:
         super().__init__()
         self.batch, self.names, self.weights, self.table = batch, names, weights, table
-        #: functional name -> the layer type declaring it (its ``functional`` forms), for ops in a forward body
-        self.functions = {name: cls for cls in LAYER_TYPES.values() if issubclass(cls, Leaf)
-                          for name in cls.functional_forms()}
-        #: aten op -> the layer type reading it back (its ``aten`` ops: F.interpolate's upsample_bilinear2d, …)
-        self.aten = {name: cls for cls in LAYER_TYPES.values() if issubclass(cls, Leaf) for name in cls.aten}
+        #: functional name -> the layer type declaring it (its ``functional`` forms), for ops in a forward body;
+        #: aten op -> the layer type reading it back (its ``aten`` ops: F.interpolate's upsample_bilinear2d, …);
         #: torch function -> the layer type that is that call whole (its ``calls``: F.scaled_dot_product_attention)
-        self.whole = {getattr(F, name): cls for cls in LAYER_TYPES.values() if issubclass(cls, Leaf)
-                      for name in cls.calls if hasattr(F, name)}
+        self.functions, self.aten, self.whole = _tables()
         self.stack: list[_Frame] = []
         self.out = Rows(batch, dtype_bytes)
         self.rows = self.out.rows
@@ -368,6 +462,8 @@ class _Session(TorchDispatchMode):
         self.dims: dict[int, tuple[torch.Tensor, int | None]] = {}
         self.batched = True  # False: the inputs came whole (batch=None), without a batch dim
         self.derived: dict[int, torch.Tensor] = {}  # tensors made from parameters or constants alone (:meth:`_derive`)
+        self.silent = 0  # frames on the stack within or of a module that is one row: ops there make no rows
+        self.plain = 0  # of those, the outermost one's, where it is a torch module (whose inner calls show no facts)
 
     # --- receptive fields, per tensor ---
     def start(self, inputs: list[torch.Tensor], sizes: list[int], batched: bool = True) -> None:
@@ -472,7 +568,7 @@ class _Session(TorchDispatchMode):
     # --- module hooks ---
     def enter(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any] | None = None) -> Any:
         spec = spec_of(module, self.table, self.problems)
-        inside_opaque = any(f.opaque for f in self.stack)
+        inside_opaque = self.silent > 0
         opaque = spec is not None
         given = None
         if spec is not None and type(spec).input_dtype is not None and args and args[0] is self.input:
@@ -486,6 +582,10 @@ class _Session(TorchDispatchMode):
             tensors = [args[0].data, *tensors]
         self.stack.append(_Frame(module, self.names.get(id(module), ""), spec, opaque and not inside_opaque,
                                  shape, rows_before=len(self.rows), inside=inside_opaque, inputs=tensors))
+        if opaque or inside_opaque:
+            self.silent += 1
+            if not inside_opaque and not foreign_facts(type(module)):
+                self.plain += 1
         return given
 
     def _as_input_dtype(self, spec: Leaf, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]] | None:
@@ -504,8 +604,44 @@ class _Session(TorchDispatchMode):
             self.dims[id(ids)] = (ids, self.dims[id(x)][1])
         return (ids, *args[1:]), kwargs
 
+    def sized(self, module: nn.Module, forward: Any, *args: Any, **kwargs: Any) -> Any:
+        """``module``'s call, sized rather than run where its layer type says its effect is all it does
+        (:meth:`Leaf.sized_by_effect`, checked when the pass began): one batched tensor in (the batch in dim 0),
+        a meta tensor of the effect's shape out (the input itself, or a view of it, where the effect makes no new
+        tensor). Anything else (other arguments, train mode, a size the effect refuses) runs ``forward``."""
+        frame = self.stack[-1] if self.stack else None
+        x = args[0] if len(args) == 1 and not kwargs else None
+        spec = frame.spec if frame is not None and frame.module is module and frame.opaque else None
+        if (frame is None or spec is None or module.training or not self.batched or not isinstance(x, torch.Tensor) or not x.is_meta
+                or x.dim() < 2 or not x.is_floating_point() or getattr(module, "convcalc_batch_dim", None) is not None):
+            return forward(*args, **kwargs)
+        at = spec.batch_dim()
+        known = self.dims.get(id(x))
+        if at >= x.dim() or (known is not None and known[0] is x and known[1] != at):
+            return forward(*args, **kwargs)
+        if any(p.dtype != x.dtype for p in module._parameters.values() if p is not None):
+            return forward(*args, **kwargs)  # (torch refuses a mix; let it say so)
+        given = tuple(x.shape)
+        shape = given[:at] + given[at + 1:]
+        try:
+            effect = checked(spec.effect(shape))
+        except ConvCalcError:
+            return forward(*args, **kwargs)
+        out = (*effect.output_shape[:at], given[at], *effect.output_shape[at:])
+        frame.effect = (shape, effect)
+        results = spec.sized_results(out, at)
+        with torch._C.DisableTorchFunction(), torch._C._DisableTorchDispatch():  # (nothing here for the pass to see)
+            if results == out and not effect.new_tensor:
+                return x if out == given else x.reshape(out)
+            last = x.dim() == 4 == len(out) and x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous()
+            return _empty(results, x.dtype, torch.channels_last if last else torch.contiguous_format)
+
     def leave(self, module: nn.Module, output: Any) -> None:
         frame = self.stack.pop()
+        if frame.opaque or frame.inside:
+            self.silent -= 1
+            if frame.opaque and not foreign_facts(type(module)):
+                self.plain -= 1
         if frame.inside:
             return
         out = _first_tensor(output)
@@ -546,10 +682,12 @@ class _Session(TorchDispatchMode):
     # --- aten ops ---
     def __torch_dispatch__(self, func: Any, types: Any, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None) -> Any:
         kwargs = kwargs or {}
-        out = func(*args, **kwargs)
+        out = _sized_op(func, args) if SIZED and func in _SIZABLE else None
+        if out is None:
+            out = func(*args, **kwargs)
         if not self.stack or self.quiet:
             return out
-        if any(f.opaque or f.inside for f in self.stack):  # inside a module that is one row
+        if self.silent:  # inside a module that is one row
             return out
         self._functional(self.stack[-1], func.overloadpacket, args, kwargs, out)
         return out
@@ -719,7 +857,7 @@ class _Session(TorchDispatchMode):
 
     def in_forward_body(self) -> bool:
         """Whether an op now runs in a forward body (where ops make rows), not inside a module that is one row."""
-        return bool(self.stack) and not self.quiet and not any(f.opaque or f.inside for f in self.stack)
+        return bool(self.stack) and not self.quiet and not self.silent
 
     def instance_norm(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """F.instance_norm in a forward body: one InstanceNormNd row. (Below it torch folds the batch into the
@@ -916,7 +1054,8 @@ class _Session(TorchDispatchMode):
                     fld = self.field_of(frame.inputs, broadcast=spec.broadcast)
                 else:
                     spec = declared.at_call(tuple(strip(tuple(t.shape)) for t in frame.inputs), strip(out_shape))
-                    effect = checked(spec.effect(shape))
+                    sized = frame.effect
+                    effect = sized[1] if sized is not None and spec is declared and sized[0] == shape else checked(spec.effect(shape))
                     fld = self.field_of(frame.inputs[:1])
                 break
             except ShapeError as error:  # torch ran it, so this would be convcalc's bug: say where
@@ -927,7 +1066,10 @@ class _Session(TorchDispatchMode):
         if result is not None and dim != 0:
             self.dims[id(result)] = (result, dim)
         module = frame.module
-        held = self._claim(list(module.parameters())) if self.owners.get(id(module)) is None else None
+        held = None
+        if self.owners.get(id(module)) is None:
+            held = self._claim([p for p in module._parameters.values() if p is not None] if not module._modules
+                               else list(module.parameters()))
         _, fld = self.out.add(id(module), spec, repr(spec.resolved(shape)), shape,
                               frame.path, effect, fld, batch=b, held=held, registrations=self.places.get(id(module), 1))
         facts = frame.facts | foreign_facts(type(module))
@@ -938,6 +1080,18 @@ class _Session(TorchDispatchMode):
         results = [t for t in (output if isinstance(output, (tuple, list)) else (output,)) if isinstance(t, torch.Tensor)]
         self.flow(frame.inputs if isinstance(spec, Join) else frame.inputs[:1], results,
                   numel(effect.output_shape) * per if effect.new_tensor else None, effect.extra_elements * per, row=True)
+
+
+def _empty(shapes: Any, dtype: torch.dtype, memory_format: torch.memory_format) -> Any:
+    """Meta tensors of ``shapes``: one shape (a tuple of ints, or :class:`Laid` in an order of its own), or tuples of
+    them nested."""
+    if isinstance(shapes, Laid):
+        order = shapes.order
+        lying = torch.empty([shapes.shape[d] for d in order], dtype=dtype, device="meta")
+        return lying.permute([order.index(d) for d in range(len(order))])
+    if all(isinstance(d, int) for d in shapes):
+        return torch.empty(shapes, dtype=dtype, device="meta", memory_format=memory_format if len(shapes) == 4 else torch.contiguous_format)
+    return tuple(_empty(s, dtype, memory_format) for s in shapes)
 
 
 def _tensors(value: Any) -> list[torch.Tensor]:
@@ -1120,7 +1274,45 @@ def _on_meta(module: nn.Module) -> nn.Module:
         for value in sub.__dict__.values():  # its pre-hook): on the meta device too, never copied; a scalar stays
             if isinstance(value, torch.Tensor) and id(value) not in memo and value.dim() > 0:
                 memo[id(value)] = value.detach().to("meta")
-    return copy.deepcopy(module, memo)
+    try:
+        return _copy_tree(module, memo, {})
+    except Exception:  # a module whose state is not a plain dict: what copy.deepcopy makes of it
+        return copy.deepcopy(module, memo)
+
+
+def _copy_tree(module: nn.Module, memo: dict[int, Any], copies: dict[int, nn.Module]) -> nn.Module:
+    """A copy of the module tree as :func:`copy.deepcopy` makes it (each module built from its ``__getstate__``
+    through its ``__setstate__``; a module held twice copied once), with every tensor ``memo`` maps replaced, the
+    containers it holds (hook tables, lists of weights) copied one level, and other objects shared: deep-copying
+    those (strings, numbers, enums, functions) was a third of a pass's time, and a forward only reads them."""
+    done = copies.get(id(module))
+    if done is not None:
+        return done
+    cls = type(module)
+    new: nn.Module = cls.__new__(cls)
+    copies[id(module)] = new
+    state = module.__getstate__()
+    if not isinstance(state, dict):
+        raise TypeError(f"{cls.__name__}'s state is not a dict")
+
+    def mapped(value: Any) -> Any:
+        if isinstance(value, torch.Tensor):
+            return memo.get(id(value), value)
+        if isinstance(value, nn.Module):
+            return _copy_tree(value, memo, copies)
+        return value
+
+    copied: dict[str, Any] = {}
+    for key, value in state.items():
+        if type(value) in (dict, OrderedDict):
+            value = type(value)((k, mapped(v)) for k, v in value.items())
+        elif type(value) is list:
+            value = [mapped(v) for v in value]
+        else:
+            value = mapped(value)
+        copied[key] = value
+    new.__setstate__(copied)
+    return new
 
 
 def _materialize(meta: nn.Module, args: list[torch.Tensor], kwargs: dict[str, torch.Tensor], shown: str) -> None:
@@ -1262,28 +1454,37 @@ def _capture(module: nn.Module, inputs: tuple[Input, ...], batch: int | None, dt
     except Exception as error:  # a module holding tensors or objects that cannot be copied
         raise SpecError(f"cannot copy {type(module).__name__} to the meta device to count it: "
                         f"{(str(error) or type(error).__name__).splitlines()[0]}") from None
-    for sub in meta.modules():  # the user's own hooks stay on the user's module; torch's reparametrisations run
+    tree = list(meta.named_modules())  # (walked once: each walk of a large tree costs a millisecond or more)
+    for _, sub in tree:  # the user's own hooks stay on the user's module; torch's reparametrisations run
         sub._forward_hooks.clear()
         hooks = sub._forward_pre_hooks
         if hooks:
             for key in [k for k, hook in hooks.items() if not _keep_hook(hook)]:
                 del hooks[key]
-    floating = next((p.dtype for p in meta.parameters() if p.is_floating_point()), torch.float32)
+    params = {id(p): p for _, sub in tree for p in sub._parameters.values() if p is not None}
+    floating = next((p.dtype for p in params.values() if p.is_floating_point()), torch.float32)
     tensors = [torch.empty(i.shape if batch is None else (batch, *i.shape), device="meta",
                            dtype=floating if i.dtype is None else _torch_dtype(i.dtype)) for i in inputs]  # a .half() model takes half
     args = [t for t, i in zip(tensors, inputs) if i.name is None]
     kwargs = {i.name: t for t, i in zip(tensors, inputs) if i.name is not None}
     shown = ", ".join(map(str, inputs))
     _materialize(meta, args, kwargs, shown)
-    names = {id(m): name for name, m in meta.named_modules()}
-    weights = {id(t) for t in itertools.chain(meta.parameters(), meta.buffers())}
+    tree = list(meta.named_modules())  # (lazy modules have their classes now)
+    names = {id(m): name for name, m in tree}
+    weights = {*params, *(id(t) for _, sub in tree for t in sub._buffers.values() if t is not None)}
     n = 1 if batch is None else batch
     session = _Session(n, size, names, weights, readers())
     session.places = _places(meta)
     handles = []
-    for sub in meta.modules():
+    for _, sub in tree:
         handles.append(sub.register_forward_pre_hook(lambda m, args, kwargs: session.enter(m, args, kwargs), with_kwargs=True))
         handles.append(sub.register_forward_hook(lambda m, args, out: session.leave(m, out)))
+    if SIZED:
+        for _, sub in tree:  # layers whose call does nothing but make their effect's shape: sized, not run
+            kind = _layer_type(sub, session.table)
+            if (kind is not None and kind.sized_by_effect(sub) and not hasattr(sub, "parametrizations")
+                    and not foreign_facts(type(sub))):  # (another class's calls show the tools' facts: it runs)
+                sub.forward = functools.partial(session.sized, sub, sub.forward)  # (on the copy: the user's module is untouched)
     session.start(tensors, [t.numel() * i.bytes_per_element(size) for t, i in zip(tensors, inputs)], batched=batch is not None)
     try:
         with torch.no_grad(), session, _Calls(session):
@@ -1299,7 +1500,7 @@ def _capture(module: nn.Module, inputs: tuple[Input, ...], batch: int | None, dt
             handle.remove()
     for i in session.unused(output):
         session.rows[i] = replace(session.rows[i], facts=session.rows[i].facts | {UNUSED})
-    unclaimed = {id(p): p for p in meta.parameters() if id(p) not in session.counted}
+    unclaimed = {key: p for key, p in params.items() if key not in session.counted}
     if unclaimed:  # modules that never ran, parameters read through another module's attribute, …
         session._add("", "parameters", (n,), (n,), 0, 0, False, "parameters no operation in the forward pass used",
                      module=_Holder(list(unclaimed.values())),
@@ -1311,5 +1512,5 @@ def _capture(module: nn.Module, inputs: tuple[Input, ...], batch: int | None, dt
               "are for this one call",) if batch is None else ()) + ((TRAIN_NOTE,) if mode == "train" else ())
     return Report(model=type(module).__name__, input_shape=one.shape, batch=n, dtype=dtype,
                   dtype_bytes=size, rows=tuple(session.rows), peak_activation_bytes=session.peak(output), layout=layout,
-                  blocks={name: type(m).__name__ for name, m in meta.named_modules() if name},
+                  blocks={name: type(m).__name__ for name, m in tree if name},
                   inputs=inputs if listed else (), batched=batch is not None, notes=notes)
