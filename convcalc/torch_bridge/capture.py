@@ -20,12 +20,15 @@ A module called twice gives two rows; its parameters count on the first only.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dis
 import functools
+import gc
 import itertools
 import sys
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -1263,14 +1266,18 @@ def _on_meta(module: nn.Module) -> nn.Module:
     from torch.nn.parameter import UninitializedBuffer, UninitializedParameter, is_lazy
 
     memo: dict[int, Any] = {}
-    for tensor in itertools.chain(module.parameters(), module.buffers()):
-        if is_lazy(tensor):
-            uninitialized: Any = UninitializedParameter if isinstance(tensor, nn.Parameter) else UninitializedBuffer
-            memo[id(tensor)] = uninitialized(requires_grad=tensor.requires_grad, device="meta")
-            continue
-        meta = tensor.detach().to("meta")
-        memo[id(tensor)] = nn.Parameter(meta, requires_grad=tensor.requires_grad) if isinstance(tensor, nn.Parameter) else meta
-    for sub in module.modules():  # tensors held as plain attributes (a pruned module's ``weight``, recomputed in
+    subs = list(module.modules())
+    for sub in subs:
+        for tensor in itertools.chain(sub._parameters.values(), sub._buffers.values()):
+            if tensor is None or id(tensor) in memo:
+                continue
+            if is_lazy(tensor):
+                uninitialized: Any = UninitializedParameter if isinstance(tensor, nn.Parameter) else UninitializedBuffer
+                memo[id(tensor)] = uninitialized(requires_grad=tensor.requires_grad, device="meta")
+                continue
+            meta = tensor.detach().to("meta")
+            memo[id(tensor)] = nn.Parameter(meta, requires_grad=tensor.requires_grad) if isinstance(tensor, nn.Parameter) else meta
+    for sub in subs:  # tensors held as plain attributes (a pruned module's ``weight``, recomputed in
         for value in sub.__dict__.values():  # its pre-hook): on the meta device too, never copied; a scalar stays
             if isinstance(value, torch.Tensor) and id(value) not in memo and value.dim() > 0:
                 memo[id(value)] = value.detach().to("meta")
@@ -1304,11 +1311,14 @@ def _copy_tree(module: nn.Module, memo: dict[int, Any], copies: dict[int, nn.Mod
 
     copied: dict[str, Any] = {}
     for key, value in state.items():
-        if type(value) in (dict, OrderedDict):
-            value = type(value)((k, mapped(v)) for k, v in value.items())
-        elif type(value) is list:
+        kind = type(value)
+        if kind is OrderedDict or kind is dict:  # (mostly empty hook tables)
+            value = kind([(k, mapped(v)) for k, v in value.items()]) if value else kind()
+        elif kind is list:
             value = [mapped(v) for v in value]
-        else:
+        elif kind is set:
+            value = set(value)
+        elif isinstance(value, (torch.Tensor, nn.Module)):
             value = mapped(value)
         copied[key] = value
     new.__setstate__(copied)
@@ -1353,9 +1363,28 @@ class _Moves(TorchFunctionMode):
             return func(*_meta(args), **_meta(kwargs))
 
 
+#: The key of from_torch's hooks in the hook tables of its copy of the module (torch's handles count up from 0).
+_HOOK = -1
+
+
+@contextlib.contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Python's cycle collector off while a pass runs: the pass makes tens of thousands of small objects, and the
+    collections they set off walk every object of the model each time (up to half of a pass's time). Reference
+    counting still frees what the pass lets go; cycles wait for the next collection after it."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 MODES = ("eval", "train")
 
 
+@_no_cyclic_gc()
 def from_torch(module: nn.Module, input_shape: Any, batch: int | None = 1, dtype: str = "float32",
                layout: str | None = None, mode: str = "eval") -> Report:
     """A Report for any torch module: one row per known leaf, per unsupported leaf, and per op done in a forward.
@@ -1475,10 +1504,16 @@ def _capture(module: nn.Module, inputs: tuple[Input, ...], batch: int | None, dt
     n = 1 if batch is None else batch
     session = _Session(n, size, names, weights, readers())
     session.places = _places(meta)
-    handles = []
-    for _, sub in tree:
-        handles.append(sub.register_forward_pre_hook(lambda m, args, kwargs: session.enter(m, args, kwargs), with_kwargs=True))
-        handles.append(sub.register_forward_hook(lambda m, args, out: session.leave(m, out)))
+    def enter(m: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        return session.enter(m, args, kwargs)
+
+    def leave(m: nn.Module, args: tuple[Any, ...], out: Any) -> None:
+        session.leave(m, out)
+
+    for _, sub in tree:  # written into the copy's own hook tables, which go with it after the pass (torch's
+        sub._forward_pre_hooks[_HOOK] = enter  # register_forward_hook makes a handle object each: a tenth of a pass)
+        sub._forward_pre_hooks_with_kwargs[_HOOK] = True
+        sub._forward_hooks[_HOOK] = leave
     if SIZED:
         for _, sub in tree:  # layers whose call does nothing but make their effect's shape: sized, not run
             kind = _layer_type(sub, session.table)
@@ -1495,9 +1530,6 @@ def _capture(module: nn.Module, inputs: tuple[Input, ...], batch: int | None, dt
         given = "given whole" if batch is None else f"batch {batch}"
         raise ShapeError(f"{type(module).__name__} did not run on input {shown} "
                          f"({given}) on the meta device: {(str(error) or type(error).__name__).splitlines()[0]}") from None
-    finally:
-        for handle in handles:
-            handle.remove()
     for i in session.unused(output):
         session.rows[i] = replace(session.rows[i], facts=session.rows[i].facts | {UNUSED})
     unclaimed = {key: p for key, p in params.items() if key not in session.counted}
