@@ -173,3 +173,26 @@ def test_recurrent_layers_sized_as_run(case: int) -> None:
     finally:
         capture._Session.sized = original  # type: ignore[method-assign]
     assert seen == [real]
+
+
+class PartialConv(nn.Module):
+    """timm's FasterNet: a forward picked in __init__ as a bound method (``self.forward = self.forward_slicing``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(2, 2, 3, padding=1, bias=False)
+        self.forward = self.forward_slicing  # type: ignore[method-assign]  # (as timm writes it)
+
+    def forward_slicing(self, x: Any) -> Any:
+        x = x.clone()
+        x[:, :2] = self.conv(x[:, :2])
+        return x
+
+
+def test_a_forward_bound_in_init_runs_on_the_copy() -> None:
+    net = nn.Sequential(PartialConv(), nn.Conv2d(4, 3, 1))
+    report = cc.from_torch(net, (4, 6, 6))
+    assert report.totals.params == sum(p.numel() for p in net.parameters()) == 2 * 2 * 9 + 3 * 4 + 3
+    assert not [r for r in report.rows if r.kind == "parameters"]  # every parameter on the row that used it
+    copy = capture._on_meta(net)
+    assert copy[0].forward.__self__ is copy[0]

@@ -215,6 +215,47 @@ def test_a_forward_that_moves_tensors_runs_on_the_meta_device() -> None:
     assert module.offset.device.type == "cpu"  # the user's module is left as it was
 
 
+class TypeAs(nn.Module):
+    """``a.type_as(b)`` (EVA's rotary embedding): b's dtype, whatever device b is on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+        self.scale = torch.ones(4, dtype=torch.float64)  # a plain attribute on the CPU
+
+    def forward(self, x):  # type: ignore[no-untyped-def]
+        y = self.fc(x).type_as(self.scale)
+        return y * self.scale.type_as(y)
+
+
+def test_type_as_keeps_the_dtype_on_the_meta_device() -> None:
+    module = TypeAs()
+    report = cc.from_torch(module, (4,), batch=2)
+    assert report.totals.params == 4 * 4 + 4
+    assert report.profiles()["torch"] == torch_flops(module, torch.zeros(2, 4))
+    assert [r.kind for r in report.rows] == ["linear", "mul"]  # (the casts cost nothing)
+
+
+class Autocast(nn.Module):
+    """A forward that turns autocast off for the device its tensors are on (timm's EfficientViT attention)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(4, 6)
+
+    def forward(self, x):  # type: ignore[no-untyped-def]
+        with torch.autocast(device_type=x.device.type, enabled=False):
+            return torch.relu(self.fc(x.float()))
+
+
+def test_autocast_for_the_inputs_device_runs_on_the_meta_device() -> None:
+    module = Autocast()
+    report = cc.from_torch(module, (4,), batch=3)
+    assert report.totals.params == 4 * 6 + 6
+    assert report.profiles()["torch"] == torch_flops(module, torch.zeros(3, 4))
+    assert torch.amp.autocast_mode.autocast.__init__.__qualname__ == "autocast.__init__"  # torch's own again
+
+
 class LazyTwo(nn.Module):
     def __init__(self) -> None:
         super().__init__()

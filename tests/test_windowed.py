@@ -145,6 +145,34 @@ def test_patch_merging_against_torch(h: int, w: int, c: int) -> None:
     assert cc.from_torch(module, (h, w, c), layout="chw").totals.flops == report.totals.flops
 
 
+class FrameByFrame(torch.nn.Module):
+    """Swin3D's merge: the reference 2-D merge applied to each frame of B×T×H×W×C."""
+
+    def __init__(self, dim: int) -> None:
+        super().__init__()
+        self.merge = SwinMerge(dim)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        b, t = x.shape[:2]
+        out = self.merge(x.reshape(b * t, *x.shape[2:]))
+        return out.reshape(b, t, *out.shape[1:])
+
+
+@settings(max_examples=15, deadline=None)
+@given(t=st.integers(1, 3), h=st.integers(1, 7), w=st.integers(1, 7), c=st.integers(1, 4))
+def test_patch_merging_of_frames_against_torch(t: int, h: int, w: int, c: int) -> None:
+    """torchvision's Swin3D calls the 2-D PatchMerging on T×H×W×C: each frame merged alike."""
+    report = cc.summary(cc.PatchMerging(c), (t, h, w, c), layout="chw")
+    with torch.device("meta"):
+        module = FrameByFrame(c).eval()
+        x = torch.empty(1, t, h, w, c)
+    with torch.no_grad():
+        out = module(x)
+    assert report.output_shape == tuple(out.shape[1:]) == (t, (h + 1) // 2, (w + 1) // 2, 2 * c)
+    assert report.totals.params == sum(p.numel() for p in module.parameters())
+    assert flop_counter(module, x) == 2 * report.totals.macs
+
+
 @settings(max_examples=25, deadline=None)
 @given(groups=st.integers(1, 3), side=st.integers(1, 4), heads=st.integers(1, 3), width=st.integers(1, 4))
 def test_relative_position_attention_against_torch(groups: int, side: int, heads: int, width: int) -> None:

@@ -279,7 +279,8 @@ class RelativePositionalMultiHeadAttention(Leaf):
 @spec
 class PatchMerging(Leaf):
     """torchvision's Swin ``PatchMerging``: H×W×C → ⌈H/2⌉×⌈W/2⌉×2C (2×2 neighbours concatenated, odd sizes
-    zero-padded first), then LayerNorm(4C, eps) and Linear(4C, 2C, bias=False)."""
+    zero-padded first), then LayerNorm(4C, eps) and Linear(4C, 2C, bias=False). Leading dims are kept, each
+    merged alike (Swin3D merges T×H×W×C frame by frame)."""
 
     family: ClassVar[str] = "patchmerging"
     flop_counter: ClassVar[bool] = True
@@ -303,18 +304,19 @@ class PatchMerging(Leaf):
         return cls(module.dim, norm.eps)
 
     def merged(self, shape: Shape) -> Shape:
-        if len(shape) != 3:
-            raise ShapeError(f"expects H×W×C tokens per sample (channels last), got {fmt_shape(shape)} ({len(shape)}-d)")
-        h, w, c = shape
+        if len(shape) < 3:
+            raise ShapeError(f"expects H×W×C tokens per sample (channels last; leading dims such as frames may come "
+                             f"before), got {fmt_shape(shape)} ({len(shape)}-d)")
+        *lead, h, w, c = shape
         if c != self.dim:
             raise ShapeError(f"dim={self.dim} but the input's last dim is {c} (shape {fmt_shape(shape)}); use dim={c}")
-        return (-(-h // 2), -(-w // 2), 4 * c)
+        return (*lead, -(-h // 2), -(-w // 2), 4 * c)
 
     def effect(self, shape: Shape) -> Effect:
         merged = self.merged(shape)
-        c, positions = shape[-1], merged[0] * merged[1]
+        c, positions = shape[-1], numel(merged[:-1])
         macs = positions * 4 * c * 2 * c
-        return Effect(output_shape=(*merged[:2], 2 * c), weights=4 * c + 4 * c * 2 * c, biases=4 * c, macs=macs,
+        return Effect(output_shape=(*merged[:-1], 2 * c), weights=4 * c + 4 * c * 2 * c, biases=4 * c, macs=macs,
                       flops=2 * macs + 5 * numel(merged),
                       formula=f"2×2 neighbours → {fmt_shape(merged)}, LayerNorm({4 * c}), Linear({4 * c}, {2 * c})",
                       reach=_UNFOLLOWED, extra_elements=2 * numel(merged))  # the concatenation and the normalised copy
@@ -323,15 +325,16 @@ class PatchMerging(Leaf):
         return Primitives(macs=ran.macs, norm_elements=numel(self.merged(ran.input_shape)) * ran.batch)
 
     def explain(self, shape: Shape, effect: Effect) -> tuple[Step, ...]:
-        h, w, c = shape
-        m = self.merged(shape)
+        *lead, h, w, c = shape
+        m = (numel(tuple(lead)) * -(-h // 2), -(-w // 2))  # (leading dims, such as frames, merged alike)
         return (
-            Step("output", "⌈H/2⌉×⌈W/2⌉×2C", f"⌈{h}/2⌉×⌈{w}/2⌉×2·{c}", "×".join(map(str, effect.output_shape)),
+            Step("output", "⌈H/2⌉×⌈W/2⌉×2C", "×".join(map(str, lead)) + ("×" if lead else "") + f"⌈{h}/2⌉×⌈{w}/2⌉×2·{c}",
+                 "×".join(map(str, effect.output_shape)),
                  "odd sizes are zero-padded by one row or column first" if h % 2 or w % 2 else ""),
             Step("parameters", "params = 2·4C + 4C·2C", f"2·{4 * c} + {4 * c}·{2 * c}", effect.weights + effect.biases,
                  "LayerNorm's γ and β, the Linear's weights (no bias)"),
             Step("MACs", "MACs = ⌈H/2⌉·⌈W/2⌉·4C·2C", dot(m[0], m[1], 4 * c, 2 * c), effect.macs),
-            Step("FLOPs", "FLOPs = 2·MACs + 5·⌈H/2⌉·⌈W/2⌉·4C", f"2·{effect.macs:,} + 5·{dot(*m)}", effect.flops,
+            Step("FLOPs", "FLOPs = 2·MACs + 5·⌈H/2⌉·⌈W/2⌉·4C", f"2·{effect.macs:,} + 5·{dot(*m, 4 * c)}", effect.flops,
                  "the LayerNorm's 5 per element"),
         )
 

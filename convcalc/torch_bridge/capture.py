@@ -27,6 +27,7 @@ import functools
 import gc
 import itertools
 import sys
+import types
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -357,8 +358,10 @@ def _on_meta_device(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) ->
     name = getattr(func, "__name__", "")
     if name in ("cpu", "cuda"):
         return None
-    if name == "type_as":
-        return (args[0], args[1].dtype) if len(args) > 1 and isinstance(args[1], torch.Tensor) else args, kwargs
+    if name == "type_as":  # (the other tensor may be on the CPU: only its dtype counts)
+        if len(args) > 1 and isinstance(args[1], torch.Tensor):
+            return (args[0], torch.empty(0, dtype=args[1].dtype, device="meta")), kwargs
+        return args, kwargs
     if name == "to":
         moved = [args[0], *(("meta" if isinstance(a, (str, torch.device)) else a.dtype if isinstance(a, torch.Tensor) else a)
                             for a in args[1:])]
@@ -1307,6 +1310,8 @@ def _copy_tree(module: nn.Module, memo: dict[int, Any], copies: dict[int, nn.Mod
             return memo.get(id(value), value)
         if isinstance(value, nn.Module):
             return _copy_tree(value, memo, copies)
+        if isinstance(value, types.MethodType) and isinstance(value.__self__, nn.Module):  # ``self.forward =
+            return types.MethodType(value.__func__, _copy_tree(value.__self__, memo, copies))  # self.forward_slicing``
         return value
 
     copied: dict[str, Any] = {}
@@ -1318,7 +1323,7 @@ def _copy_tree(module: nn.Module, memo: dict[int, Any], copies: dict[int, nn.Mod
             value = [mapped(v) for v in value]
         elif kind is set:
             value = set(value)
-        elif isinstance(value, (torch.Tensor, nn.Module)):
+        elif isinstance(value, (torch.Tensor, nn.Module, types.MethodType)):
             value = mapped(value)
         copied[key] = value
     new.__setstate__(copied)
@@ -1337,7 +1342,7 @@ def _materialize(meta: nn.Module, args: list[torch.Tensor], kwargs: dict[str, to
     for sub in lazy:  # torch's own initialisation hook (cleared above with the user's hooks)
         sub._initialize_hook = sub.register_forward_pre_hook(sub._infer_parameters, with_kwargs=True)
     try:
-        with torch.no_grad(), _Moves():
+        with torch.no_grad(), _Moves(), _meta_autocast():
             meta(*args, **kwargs)
     except Exception as error:
         raise ShapeError(f"{type(meta).__name__}'s lazy modules could not take their sizes from input "
@@ -1379,6 +1384,24 @@ def _no_cyclic_gc() -> Iterator[None]:
     finally:
         if was:
             gc.enable()
+
+
+@contextlib.contextmanager
+def _meta_autocast() -> Iterator[None]:
+    """``torch.autocast(device_type=x.device.type)`` in a forward (timm's EfficientViT) while the pass runs: torch
+    has no autocast for the meta device and refuses it; there it is taken as the CPU's, which leaves meta tensors
+    as they are (the CPU's autocast sees only CPU tensors)."""
+    autocast = torch.amp.autocast_mode.autocast
+    original = autocast.__init__
+
+    def init(self: Any, device_type: str, *args: Any, **kwargs: Any) -> None:
+        original(self, "cpu" if device_type == "meta" else device_type, *args, **kwargs)
+
+    autocast.__init__ = init  # type: ignore[method-assign]  # (put back below)
+    try:
+        yield
+    finally:
+        autocast.__init__ = original  # type: ignore[method-assign]
 
 
 MODES = ("eval", "train")
@@ -1522,7 +1545,7 @@ def _capture(module: nn.Module, inputs: tuple[Input, ...], batch: int | None, dt
                 sub.forward = functools.partial(session.sized, sub, sub.forward)  # (on the copy: the user's module is untouched)
     session.start(tensors, [t.numel() * i.bytes_per_element(size) for t, i in zip(tensors, inputs)], batched=batch is not None)
     try:
-        with torch.no_grad(), session, _Calls(session):
+        with torch.no_grad(), session, _Calls(session), _meta_autocast():
             output = meta(*args, **kwargs)
     except ConvCalcError:
         raise
