@@ -187,10 +187,16 @@ def measure(name: str, build: Callable[[], Any], shape: tuple[int, ...], tools: 
     if "torch" in tools:  # FlopCounterMode on the meta model: any size, and torch's standard path (its CPU fast
         import other_tools  # paths for attention and fused LSTMs run kernels it counts as 0)
 
-        try:
+        learned = [p for p in meta.parameters() if p.requires_grad]
+        try:  # (without gradients: FlopCounterMode's module tracker asserts on a module that returns a parameter
+            for p in learned:  # as it is, as CaiT's and PiT's class tokens are; the count is the same)
+                p.requires_grad_(False)
             record.setdefault("tools", {})["torch"] = other_tools.flop_counter_mode(meta, x_meta)
         except Exception as error:  # noqa: BLE001
             record.setdefault("tools", {})["torch"] = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"[:200]
+        finally:
+            for p in learned:
+                p.requires_grad_(True)
     tools = [tool for tool in tools if tool != "torch"]
 
     runs: dict[str, Callable[[], Any]] = {}
