@@ -612,35 +612,41 @@ class _Session(TorchDispatchMode):
 
     def sized(self, module: nn.Module, forward: Any, *args: Any, **kwargs: Any) -> Any:
         """``module``'s call, sized rather than run where its layer type says its effect is all it does
-        (:meth:`Leaf.sized_by_effect`, checked when the pass began): one batched tensor in (the batch in dim 0),
-        a meta tensor of the effect's shape out (the input itself, or a view of it, where the effect makes no new
-        tensor). Anything else (other arguments, train mode, a size the effect refuses) runs ``forward``."""
+        (:meth:`Leaf.sized_by_effect`, checked when the pass began): one batched tensor in (the batch where the
+        layer keeps it), meta tensors of the effect's shapes out (the input itself, or a view of it, where the
+        effect makes no new tensor). Anything else (other arguments, train mode, a size the effect refuses) runs
+        ``forward``."""
+        with torch._C.DisableTorchFunction(), torch._C._DisableTorchDispatch():  # (nothing here for the pass to see)
+            out = self._sizing(module, args, kwargs)
+        return forward(*args, **kwargs) if out is None else out
+
+    def _sizing(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """:meth:`sized`'s result, or None where the module must run."""
         frame = self.stack[-1] if self.stack else None
         x = args[0] if len(args) == 1 and not kwargs else None
         spec = frame.spec if frame is not None and frame.module is module and frame.opaque else None
         if (frame is None or spec is None or module.training or not self.batched or not isinstance(x, torch.Tensor) or not x.is_meta
                 or x.dim() < 2 or not x.is_floating_point() or getattr(module, "convcalc_batch_dim", None) is not None):
-            return forward(*args, **kwargs)
+            return None
         at = spec.batch_dim()
         known = self.dims.get(id(x))
         if at >= x.dim() or (known is not None and known[0] is x and known[1] != at):
-            return forward(*args, **kwargs)
+            return None
         if any(p.dtype != x.dtype for p in module._parameters.values() if p is not None):
-            return forward(*args, **kwargs)  # (torch refuses a mix; let it say so)
+            return None  # (torch refuses a mix; let it say so)
         given = tuple(x.shape)
         shape = given[:at] + given[at + 1:]
         try:
             effect = checked(spec.effect(shape))
         except ConvCalcError:
-            return forward(*args, **kwargs)
+            return None
         out = (*effect.output_shape[:at], given[at], *effect.output_shape[at:])
         frame.effect = (shape, effect)
         results = spec.sized_results(out, at)
-        with torch._C.DisableTorchFunction(), torch._C._DisableTorchDispatch():  # (nothing here for the pass to see)
-            if results == out and not effect.new_tensor:
-                return x if out == given else x.reshape(out)
-            last = x.dim() == 4 == len(out) and x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous()
-            return _empty(results, x.dtype, torch.channels_last if last else torch.contiguous_format)
+        if results == out and not effect.new_tensor:
+            return x if out == given else x.reshape(out)
+        last = x.dim() == 4 == len(out) and x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous()
+        return _empty(results, x.dtype, torch.channels_last if last else torch.contiguous_format)
 
     def leave(self, module: nn.Module, output: Any) -> None:
         frame = self.stack.pop()
@@ -695,7 +701,8 @@ class _Session(TorchDispatchMode):
             return out
         if self.silent:  # inside a module that is one row
             return out
-        self._functional(self.stack[-1], func.overloadpacket, args, kwargs, out)
+        with torch._C.DisableTorchFunction():  # (its own x.shape and x.numel() are no calls of the forward)
+            self._functional(self.stack[-1], func.overloadpacket, args, kwargs, out)
         return out
 
     def _functional(self, frame: _Frame, packet: Any, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> None:
@@ -1528,10 +1535,12 @@ def _capture(module: nn.Module, inputs: tuple[Input, ...], batch: int | None, dt
     session = _Session(n, size, names, weights, readers())
     session.places = _places(meta)
     def enter(m: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        return session.enter(m, args, kwargs)
+        with torch._C.DisableTorchFunction():  # (the hook's own x.shape and x.dim() are no calls of the forward)
+            return session.enter(m, args, kwargs)
 
     def leave(m: nn.Module, args: tuple[Any, ...], out: Any) -> None:
-        session.leave(m, out)
+        with torch._C.DisableTorchFunction():
+            session.leave(m, out)
 
     for _, sub in tree:  # written into the copy's own hook tables, which go with it after the pass (torch's
         sub._forward_pre_hooks[_HOOK] = enter  # register_forward_hook makes a handle object each: a tenth of a pass)
