@@ -9,12 +9,12 @@ import sys
 from types import FunctionType
 
 from .errors import ShapeError, SpecError, TorchUnavailableError
-from .inputs import check_input
+from .inputs import Input, check_input
 from .layers.base import Layer, Shape
 from .layout import canonical, check_layout, order
 from .models import Model, get
-from .parsing import Spec, first_leaf, one_input, parse_shape, read_input, read_spec_file
-from .records import field, record, replace
+from .parsing import ID_DTYPES, Spec, first_leaf, input_dtype, one_input, parse_shape, read_input, read_spec_file
+from .records import field, record
 from .report import Report
 from .walk import analyze
 
@@ -34,6 +34,12 @@ class Resolved:
     notes: tuple[str, ...] = ()
     functional: Mapping[str, str] = field(default_factory=dict)  # a zoo model's layers its torch original calls as functions
     layout: str = "chw"  # how the user wrote the input ("hwc": channels last); ``shape`` is channels first
+    dtype: str | None = None  # the input's element type where it is not the report's (given, or a model's own: int64 ids)
+
+    @property
+    def inputs(self) -> tuple[Input, ...]:
+        """The input as :func:`~convcalc.walk.analyze` takes it where it has an element type of its own (else none)."""
+        return (Input(self.shape, self.dtype),) if self.dtype else ()
 
 
 def _source(net_or_name: Any) -> Any:
@@ -54,7 +60,7 @@ def network(net_or_name: Any) -> tuple[Layer, str | None, Any, Mapping[str, str]
     return net_or_name, None, None, {}
 
 
-def resolve(net_or_name: Any, input_shape: Shape | str | None = None, layout: str | None = None) -> Resolved:
+def resolve(net_or_name: Any, input_shape: Shape | str | Input | None = None, layout: str | None = None) -> Resolved:
     """The network and input for a zoo name, a spec file, a Model, a Spec or a layer spec.
 
     ``layout`` says how the input is written: ``"chw"`` (channels first) or ``"hwc"`` (channels
@@ -63,12 +69,20 @@ def resolve(net_or_name: Any, input_shape: Shape | str | None = None, layout: st
     :func:`~convcalc.parsing.read_input`: H×W×C only where it is the only reading the network fits
     (with a note), an error where both fit with different answers. A zoo model's own input is
     channels first. ``Resolved.layout`` is how the report shows shapes.
+
+    ``input_shape`` may be an :class:`~convcalc.inputs.Input`: its dtype is ``Resolved.dtype``, checked against
+    the network (:func:`~convcalc.parsing.input_dtype`: ids for an Embedding first, real values otherwise);
+    without one, a zoo model's own element type holds (``lstm_lm``'s int64 ids, whatever their number).
     """
     layout = check_layout(layout)
     source = _source(net_or_name)
     net, name, default, functional = network(source)
+    input_shape, typed = one_input(input_shape)
+    if typed is None and isinstance(source, Model) and source.input_dtype is not None:
+        typed = source.input
+    dtype = input_dtype(net, typed)
     if input_shape is None and isinstance(source, Model):  # the zoo's inputs are channels first by definition
-        return Resolved(net, check_input(default), name, (), functional, layout or "chw")
+        return Resolved(net, check_input(default), name, (), functional, layout or "chw", dtype)
     given = input_shape if input_shape is not None else default
     if given is None:
         what = f"{name} gives" if name else f"{type(net).__name__} has"
@@ -81,9 +95,9 @@ def resolve(net_or_name: Any, input_shape: Shape | str | None = None, layout: st
         if keras and len(shape) > 1:
             text = given.strip() if isinstance(given, str) else "x".join(map(str, given))
             notes = (f"read {text} as {order('hwc', len(shape))}, channels last as Keras writes it; shapes are shown so",)
-        return Resolved(net, shape, name, notes, functional, declared or "hwc")
+        return Resolved(net, shape, name, notes, functional, declared or "hwc", dtype)
     shape, note, read = read_input(net, given)
-    return Resolved(net, shape, name, (note,) if note else (), functional, read)
+    return Resolved(net, shape, name, (note,) if note else (), functional, read, dtype)
 
 
 def _channels_last(net: Layer) -> bool:
@@ -123,11 +137,10 @@ def summary(net_or_name: Any, input_shape: Shape | str | None = None, batch: int
             raise ShapeError(f"{type(net_or_name).__name__} is a torch module: give input_shape, e.g. (3, 224, 224)")
         report = from_torch(net_or_name, input_shape, batch=batch, dtype=dtype, layout=layout)
     else:
-        input_shape, given = one_input(input_shape)
         r = resolve(net_or_name, input_shape, layout)
         try:
             report = analyze(r.net, r.shape, batch=batch, dtype=dtype, model=r.name, notes=r.notes, functional=r.functional,
-                             layout=r.layout, inputs=(replace(given, shape=r.shape),) if given is not None and given.dtype else ())
+                             layout=r.layout, inputs=r.inputs)
         except ShapeError as error:
             raise _other_layout_fits(error, r, input_shape, layout) from None
     return report if depth is None else report.at_depth(depth)
@@ -169,7 +182,6 @@ def to_torch(net_or_name: Any, input_shape: Shape | str | None = None, layout: s
     ``input_shape`` (read as :func:`resolve` reads it, ``layout`` as there) fills in the sizes a
     spec leaves to its input; without one and without a default, every size must be given."""
     net, _, default, _ = network(net_or_name)
-    input_shape, _ = one_input(input_shape)
     shape = None if input_shape is None and default is None else resolve(net_or_name, input_shape, layout).shape
     return _bridge("build").to_torch(net, shape)
 
@@ -181,10 +193,9 @@ def verify(net_or_name: Any, input_shape: Shape | str | None = None, device: str
     if is_torch_module(net_or_name):
         raise SpecError(f"verify holds a convcalc network to torch; {type(net_or_name).__name__} is already a torch "
                         "module (summarize it: its rows come from torch itself)")
-    input_shape, given = one_input(input_shape)
-    if given is not None and given.dtype not in (None, "float32", "float"):
-        raise SpecError(f"verify runs a convcalc network in float32; input {given} has another dtype (count it with summary)")
-    resolve(net_or_name, input_shape, layout)  # an unknown name or a bad shape is reported before torch loads
+    r = resolve(net_or_name, input_shape, layout)  # an unknown name or a bad shape is reported before torch loads
+    if r.dtype not in (None, "float32", "float", *ID_DTYPES):
+        raise SpecError(f"verify runs a convcalc network in float32; input {r.inputs[0]} has another dtype (count it with summary)")
     return _bridge("verify").verify(net_or_name, input_shape, device=device, batch=batch, layout=layout)
 
 

@@ -640,7 +640,30 @@ def one_input(given: Any, what: str = "a convcalc network") -> tuple[Any, Input 
     if inputs[0].name is not None:
         raise SpecError(f"{what} takes one input, without a name; {inputs[0]} names a forward's keyword, which only "
                         "torch modules have (from_torch)")
-    if inputs[0].integer:
-        raise SpecError(f"{what} takes real-valued inputs; {inputs[0]} is for a torch module whose forward reads ids")
     only = inputs[0]
     return only.shape, only if isinstance(given, Input) else None
+
+
+#: The element types torch takes for ids (``nn.Embedding``'s indices: Long or Int).
+ID_DTYPES = ("int64", "long", "int32", "int")
+
+
+def input_dtype(net: Layer, given: Input | None) -> str | None:
+    """The element type of a convcalc network's one input, as ``given`` says it (None: the report's own).
+
+    Where the first layer reads ids (``Leaf.input_dtype``: an Embedding), an integer type torch takes for them;
+    elsewhere a real-valued one. Any other is a SpecError naming the layer and what to pass."""
+    if given is None or given.dtype is None:
+        return None
+    leaf = first_leaf(net)
+    ids = type(leaf).input_dtype if leaf is not None else None
+    if ids is not None:
+        if given.dtype not in ID_DTYPES:
+            raise SpecError(f"{leaf} reads integer ids, not {given.dtype}: give them as {replace(given, dtype=ids)} "
+                            f"(an id type torch takes: {', '.join(ID_DTYPES)})")
+        return given.dtype
+    if given.integer:
+        first = f"its first layer, {leaf}," if leaf is not None else "it"
+        raise SpecError(f"input {given} holds {given.dtype} values, but {first} takes real values; give {replace(given, dtype=None)} "
+                        "(integer ids are for a network that starts with an Embedding, or a torch module whose forward reads them)")
+    return given.dtype
