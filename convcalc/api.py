@@ -77,13 +77,13 @@ def resolve(net_or_name: Any, input_shape: Shape | str | Input | None = None, la
     layout = check_layout(layout)
     source = _source(net_or_name)
     net, name, default, functional = network(source)
-    input_shape, typed = one_input(input_shape)
+    sizes, typed = one_input(input_shape)  # (the shape or text; the Input, if one was given)
     if typed is None and isinstance(source, Model) and source.input_dtype is not None:
         typed = source.input
     dtype = input_dtype(net, typed)
-    if input_shape is None and isinstance(source, Model):  # the zoo's inputs are channels first by definition
+    if sizes is None and isinstance(source, Model):  # the zoo's inputs are channels first by definition
         return Resolved(net, check_input(default), name, (), functional, layout or "chw", dtype)
-    given = input_shape if input_shape is not None else default
+    given: Shape | str | None = sizes if sizes is not None else default
     if given is None:
         what = f"{name} gives" if name else f"{type(net).__name__} has"
         raise ShapeError(f"{what} no input shape; give one, e.g. 3x224x224 (or an 'input' line in a spec file)")

@@ -366,8 +366,8 @@ def test_lstm_lm_is_verified_on_integer_ids(capsys: Any) -> None:
     from convcalc.torch_bridge.verify import verify_report
 
     seen: list[torch.dtype] = []
-    for given, dtype in ((None, torch.int64), (cc.Input((35,), dtype="int32"), torch.int32)):
-        report = cc.summary("lstm_lm", given)
+    for ids, dtype in ((None, torch.int64), (cc.Input((35,), dtype="int32"), torch.int32)):
+        report = cc.summary("lstm_lm", ids)
         with torch.device("meta"):
             module = cc.to_torch("lstm_lm")
         module.get_submodule("encoder").register_forward_pre_hook(lambda m, args: seen.append(args[0].dtype))
