@@ -118,8 +118,8 @@ def _named(text: str) -> Model | Spec:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def summary(net_or_name: Any, input_shape: Shape | str | None = None, batch: int = 1, dtype: str = "float32",
-            depth: int | None = None, layout: str | None = None) -> Report:
+def summary(net_or_name: Any, input_shape: Shape | str | Input | None = None, batch: int = 1, dtype: str = "float32",
+            depth: int | None = None, layout: str | None = None, mode: str = "eval") -> Report:
     """Per-layer shapes, parameters, MACs, FLOPs, activation memory and receptive fields.
 
     ``net_or_name`` is a zoo name (``"alexnet"``), a :class:`Model`, any layer
@@ -131,12 +131,16 @@ def summary(net_or_name: Any, input_shape: Shape | str | None = None, batch: int
     read only where it is the only reading the network fits (:func:`resolve`). The
     report's fields are channels first; with ``"hwc"`` it shows its shapes channels last.
     With ``depth``, rows nested deeper are merged into their block (:meth:`Report.at_depth`).
+    ``mode="train"`` runs a torch module in train mode (:func:`from_torch`); a convcalc network is counted as at
+    inference, whatever the mode, so ``"train"`` is refused for one rather than ignored.
     """
     if is_torch_module(net_or_name):
         if input_shape is None:
             raise ShapeError(f"{type(net_or_name).__name__} is a torch module: give input_shape, e.g. (3, 224, 224)")
-        report = from_torch(net_or_name, input_shape, batch=batch, dtype=dtype, layout=layout)
+        report = from_torch(net_or_name, input_shape, batch=batch, dtype=dtype, layout=layout, mode=mode)
     else:
+        if mode != "eval":
+            _only_eval(net_or_name, mode)
         r = resolve(net_or_name, input_shape, layout)
         try:
             report = analyze(r.net, r.shape, batch=batch, dtype=dtype, model=r.name, notes=r.notes, functional=r.functional,
@@ -144,6 +148,17 @@ def summary(net_or_name: Any, input_shape: Shape | str | None = None, batch: int
         except ShapeError as error:
             raise _other_layout_fits(error, r, input_shape, layout) from None
     return report if depth is None else report.at_depth(depth)
+
+
+def _only_eval(net_or_name: Any, mode: Any) -> None:
+    """The one-line refusal of a mode other than eval for a convcalc network: it has no train-mode branches to run."""
+    if mode != "train":
+        raise SpecError(f"mode must be 'eval' or 'train' (the mode a torch module runs in), got {mode!r}")
+    source = _source(net_or_name)
+    what = repr(source.name) if isinstance(source, (Model, Spec)) and source.name else "a convcalc network"
+    raise SpecError(f"mode 'train' runs a torch module in train mode; {what} is a convcalc network, counted as at inference "
+                    "(dropout and BatchNorm as in eval; no auxiliary heads): its figures are the same in either mode. "
+                    "Summarize the torch module (package.module:Name) to run its train-mode branches")
 
 
 def _other_layout_fits(error: ShapeError, r: Resolved, input_shape: Any, layout: str | None) -> ShapeError:

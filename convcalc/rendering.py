@@ -371,7 +371,7 @@ def layer_card(report: Report) -> Document:
         ("receptive field", Dims(r.receptive_field) if r.receptive_field else None),
     )
     footer = tuple(f"note: {n}" for n in report.notes) + tuple(f"warning: {w}" for w in report.warnings)
-    return Document(title=(r.layer, " on input ", input_in(report.input_shape, report.layout)),
+    return Document(title=(r.layer, " on input ", inputs_in(report)),
                     body=Steps(tuple((q, (v,)) for q, v in items)), footer=footer, data=report.to_dict)
 
 

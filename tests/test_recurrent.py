@@ -378,6 +378,9 @@ def test_lstm_lm_is_verified_on_integer_ids(capsys: Any) -> None:
     code = cli.main(["verify", "lstm_lm", "--device", "meta"])
     out, err = capsys.readouterr()
     assert code == 0 and out.startswith("verify lstm_lm: input 35:int64, batch 1, on meta"), err
+    code = cli.main(["verify", "lstm_lm", "--input", "20:int32", "--device", "meta"])  # verify's --input SHAPE[:DTYPE]
+    out, err = capsys.readouterr()
+    assert code == 0 and out.startswith("verify lstm_lm: input 20:int32, batch 1, on meta") and "ok: all rows agree" in out, err
     code = cli.main(["summary", "lstm_lm", "--input", "50", "--format", "json"])  # another length: still the model's ids
     out, err = capsys.readouterr()
     assert code == 0 and json.loads(out)["inputs"] == [{"name": None, "shape": [50], "dtype": "int64"}], err
