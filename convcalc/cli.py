@@ -240,6 +240,7 @@ def layer(call: str, input_texts: tuple[str, ...], layout: str | None, explain: 
       convcalc layer "nn.Embedding(1000, 64)" --input 128:int64
     """
     from . import api
+    from .layers.base import Leaf
     from .parsing import parse_layer, read_cli_inputs
     from .rendering import layer_card, render
     from .working import explain as working
@@ -250,10 +251,14 @@ def layer(call: str, input_texts: tuple[str, ...], layout: str | None, explain: 
                                "give one --input")
     input_shape = read_cli_inputs(input_texts)
     if explain:
+        if not isinstance(spec, Leaf):  # (a block spec text names: nn.TransformerEncoder(layer, num_layers))
+            raise click.UsageError(f"--explain works out one layer; {spec.name} is a block of several: explain the layer it "
+                                   "repeats, or drop --explain for its rows")
         _emit(working(spec, input_shape, dtype=dtype, fmt=fmt, layout=layout))
     else:
         report = api.summary(spec, input_shape, dtype=dtype, layout=layout)
-        _emit(render(layer_card(report), fmt, human) if fmt == "table" else report.render(fmt, human=human))
+        card = fmt == "table" and isinstance(spec, Leaf)  # (a block's rows: the summary's table)
+        _emit(render(layer_card(report), fmt, human) if card else report.render(fmt, human=human))
     if fmt == "table" and "activation" in call:
         from .keras_text import keras_call
 
