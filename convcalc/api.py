@@ -192,7 +192,7 @@ def _bridge(part: str) -> Any:
         ) from None
 
 
-def to_torch(net_or_name: Any, input_shape: Shape | str | None = None, layout: str | None = None) -> Any:
+def to_torch(net_or_name: Any, input_shape: Shape | str | Input | None = None, layout: str | None = None) -> Any:
     """A real torch.nn.Module for a spec or zoo name; module paths equal the report's row paths.
     ``input_shape`` (read as :func:`resolve` reads it, ``layout`` as there) fills in the sizes a
     spec leaves to its input; without one and without a default, every size must be given."""
@@ -201,10 +201,12 @@ def to_torch(net_or_name: Any, input_shape: Shape | str | None = None, layout: s
     return _bridge("build").to_torch(net, shape)
 
 
-def verify(net_or_name: Any, input_shape: Shape | str | None = None, device: str = "cpu", batch: int = 1,
+def verify(net_or_name: Any, input_shape: Shape | str | Input | None = None, device: str = "cpu", batch: int = 1,
            layout: str | None = None) -> Any:
     """Run the network in torch on ``device`` (cpu, cuda, cuda:N, meta) and compare every row: a VerifyReport.
-    ``input_shape`` and ``layout`` are read as :func:`summary` reads them."""
+    ``input_shape`` and ``layout`` are read as :func:`summary` reads them: an :class:`~convcalc.inputs.Input` of
+    integer ids (``"int64"``, ``"int32"``) is fed as such where an Embedding comes first (a zoo model's own, for
+    ``lstm_lm``); a real-valued input runs in float32."""
     if is_torch_module(net_or_name):
         raise SpecError(f"verify holds a convcalc network to torch; {type(net_or_name).__name__} is already a torch "
                         "module (summarize it: its rows come from torch itself)")
