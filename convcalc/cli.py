@@ -155,7 +155,7 @@ def summary(model: str, input_texts: tuple[str, ...], layout: str | None, batch:
       convcalc summary resnet50 --depth 1 --human
       convcalc summary resnet50 --compare
       convcalc summary examples/lenet_mnist.txt --verify
-      convcalc summary mynets:TextClassifier --input 128:int64
+      convcalc summary lstm_lm --input 50:int64
     """
     import contextlib
 
