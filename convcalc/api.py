@@ -9,12 +9,12 @@ import sys
 from types import FunctionType
 
 from .errors import ShapeError, SpecError, TorchUnavailableError
-from .inputs import check_input
+from .inputs import Input, check_input
 from .layers.base import Layer, Shape
 from .layout import canonical, check_layout, order
 from .models import Model, get
-from .parsing import Spec, first_leaf, one_input, parse_shape, read_input, read_spec_file
-from .records import field, record, replace
+from .parsing import ID_DTYPES, Spec, first_leaf, input_dtype, one_input, parse_shape, read_input, read_spec_file
+from .records import field, record
 from .report import Report
 from .walk import analyze
 
@@ -34,6 +34,12 @@ class Resolved:
     notes: tuple[str, ...] = ()
     functional: Mapping[str, str] = field(default_factory=dict)  # a zoo model's layers its torch original calls as functions
     layout: str = "chw"  # how the user wrote the input ("hwc": channels last); ``shape`` is channels first
+    dtype: str | None = None  # the input's element type where it is not the report's (given, or a model's own: int64 ids)
+
+    @property
+    def inputs(self) -> tuple[Input, ...]:
+        """The input as :func:`~convcalc.walk.analyze` takes it where it has an element type of its own (else none)."""
+        return (Input(self.shape, self.dtype),) if self.dtype else ()
 
 
 def _source(net_or_name: Any) -> Any:
@@ -54,7 +60,7 @@ def network(net_or_name: Any) -> tuple[Layer, str | None, Any, Mapping[str, str]
     return net_or_name, None, None, {}
 
 
-def resolve(net_or_name: Any, input_shape: Shape | str | None = None, layout: str | None = None) -> Resolved:
+def resolve(net_or_name: Any, input_shape: Shape | str | Input | None = None, layout: str | None = None) -> Resolved:
     """The network and input for a zoo name, a spec file, a Model, a Spec or a layer spec.
 
     ``layout`` says how the input is written: ``"chw"`` (channels first) or ``"hwc"`` (channels
@@ -63,13 +69,21 @@ def resolve(net_or_name: Any, input_shape: Shape | str | None = None, layout: st
     :func:`~convcalc.parsing.read_input`: H×W×C only where it is the only reading the network fits
     (with a note), an error where both fit with different answers. A zoo model's own input is
     channels first. ``Resolved.layout`` is how the report shows shapes.
+
+    ``input_shape`` may be an :class:`~convcalc.inputs.Input`: its dtype is ``Resolved.dtype``, checked against
+    the network (:func:`~convcalc.parsing.input_dtype`: ids for an Embedding first, real values otherwise);
+    without one, a zoo model's own element type holds (``lstm_lm``'s int64 ids, whatever their number).
     """
     layout = check_layout(layout)
     source = _source(net_or_name)
     net, name, default, functional = network(source)
-    if input_shape is None and isinstance(source, Model):  # the zoo's inputs are channels first by definition
-        return Resolved(net, check_input(default), name, (), functional, layout or "chw")
-    given = input_shape if input_shape is not None else default
+    sizes, typed = one_input(input_shape)  # (the shape or text; the Input, if one was given)
+    if typed is None and isinstance(source, Model) and source.input_dtype is not None:
+        typed = source.input
+    dtype = input_dtype(net, typed)
+    if sizes is None and isinstance(source, Model):  # the zoo's inputs are channels first by definition
+        return Resolved(net, check_input(default), name, (), functional, layout or "chw", dtype)
+    given: Shape | str | None = sizes if sizes is not None else default
     if given is None:
         what = f"{name} gives" if name else f"{type(net).__name__} has"
         raise ShapeError(f"{what} no input shape; give one, e.g. 3x224x224 (or an 'input' line in a spec file)")
@@ -81,9 +95,9 @@ def resolve(net_or_name: Any, input_shape: Shape | str | None = None, layout: st
         if keras and len(shape) > 1:
             text = given.strip() if isinstance(given, str) else "x".join(map(str, given))
             notes = (f"read {text} as {order('hwc', len(shape))}, channels last as Keras writes it; shapes are shown so",)
-        return Resolved(net, shape, name, notes, functional, declared or "hwc")
+        return Resolved(net, shape, name, notes, functional, declared or "hwc", dtype)
     shape, note, read = read_input(net, given)
-    return Resolved(net, shape, name, (note,) if note else (), functional, read)
+    return Resolved(net, shape, name, (note,) if note else (), functional, read, dtype)
 
 
 def _channels_last(net: Layer) -> bool:
@@ -104,8 +118,8 @@ def _named(text: str) -> Model | Spec:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def summary(net_or_name: Any, input_shape: Shape | str | None = None, batch: int = 1, dtype: str = "float32",
-            depth: int | None = None, layout: str | None = None) -> Report:
+def summary(net_or_name: Any, input_shape: Shape | str | Input | None = None, batch: int = 1, dtype: str = "float32",
+            depth: int | None = None, layout: str | None = None, mode: str = "eval") -> Report:
     """Per-layer shapes, parameters, MACs, FLOPs, activation memory and receptive fields.
 
     ``net_or_name`` is a zoo name (``"alexnet"``), a :class:`Model`, any layer
@@ -117,20 +131,34 @@ def summary(net_or_name: Any, input_shape: Shape | str | None = None, batch: int
     read only where it is the only reading the network fits (:func:`resolve`). The
     report's fields are channels first; with ``"hwc"`` it shows its shapes channels last.
     With ``depth``, rows nested deeper are merged into their block (:meth:`Report.at_depth`).
+    ``mode="train"`` runs a torch module in train mode (:func:`from_torch`); a convcalc network is counted as at
+    inference, whatever the mode, so ``"train"`` is refused for one rather than ignored.
     """
     if is_torch_module(net_or_name):
         if input_shape is None:
             raise ShapeError(f"{type(net_or_name).__name__} is a torch module: give input_shape, e.g. (3, 224, 224)")
-        report = from_torch(net_or_name, input_shape, batch=batch, dtype=dtype, layout=layout)
+        report = from_torch(net_or_name, input_shape, batch=batch, dtype=dtype, layout=layout, mode=mode)
     else:
-        input_shape, given = one_input(input_shape)
+        if mode != "eval":
+            _only_eval(net_or_name, mode)
         r = resolve(net_or_name, input_shape, layout)
         try:
             report = analyze(r.net, r.shape, batch=batch, dtype=dtype, model=r.name, notes=r.notes, functional=r.functional,
-                             layout=r.layout, inputs=(replace(given, shape=r.shape),) if given is not None and given.dtype else ())
+                             layout=r.layout, inputs=r.inputs)
         except ShapeError as error:
             raise _other_layout_fits(error, r, input_shape, layout) from None
     return report if depth is None else report.at_depth(depth)
+
+
+def _only_eval(net_or_name: Any, mode: Any) -> None:
+    """The one-line refusal of a mode other than eval for a convcalc network: it has no train-mode branches to run."""
+    if mode != "train":
+        raise SpecError(f"mode must be 'eval' or 'train' (the mode a torch module runs in), got {mode!r}")
+    source = _source(net_or_name)
+    what = repr(source.name) if isinstance(source, (Model, Spec)) and source.name else "a convcalc network"
+    raise SpecError(f"mode 'train' runs a torch module in train mode; {what} is a convcalc network, counted as at inference "
+                    "(dropout and BatchNorm as in eval; no auxiliary heads): its figures are the same in either mode. "
+                    "Summarize the torch module (package.module:Name) to run its train-mode branches")
 
 
 def _other_layout_fits(error: ShapeError, r: Resolved, input_shape: Any, layout: str | None) -> ShapeError:
@@ -164,27 +192,27 @@ def _bridge(part: str) -> Any:
         ) from None
 
 
-def to_torch(net_or_name: Any, input_shape: Shape | str | None = None, layout: str | None = None) -> Any:
+def to_torch(net_or_name: Any, input_shape: Shape | str | Input | None = None, layout: str | None = None) -> Any:
     """A real torch.nn.Module for a spec or zoo name; module paths equal the report's row paths.
     ``input_shape`` (read as :func:`resolve` reads it, ``layout`` as there) fills in the sizes a
     spec leaves to its input; without one and without a default, every size must be given."""
     net, _, default, _ = network(net_or_name)
-    input_shape, _ = one_input(input_shape)
     shape = None if input_shape is None and default is None else resolve(net_or_name, input_shape, layout).shape
     return _bridge("build").to_torch(net, shape)
 
 
-def verify(net_or_name: Any, input_shape: Shape | str | None = None, device: str = "cpu", batch: int = 1,
+def verify(net_or_name: Any, input_shape: Shape | str | Input | None = None, device: str = "cpu", batch: int = 1,
            layout: str | None = None) -> Any:
     """Run the network in torch on ``device`` (cpu, cuda, cuda:N, meta) and compare every row: a VerifyReport.
-    ``input_shape`` and ``layout`` are read as :func:`summary` reads them."""
+    ``input_shape`` and ``layout`` are read as :func:`summary` reads them: an :class:`~convcalc.inputs.Input` of
+    integer ids (``"int64"``, ``"int32"``) is fed as such where an Embedding comes first (a zoo model's own, for
+    ``lstm_lm``); a real-valued input runs in float32."""
     if is_torch_module(net_or_name):
         raise SpecError(f"verify holds a convcalc network to torch; {type(net_or_name).__name__} is already a torch "
                         "module (summarize it: its rows come from torch itself)")
-    input_shape, given = one_input(input_shape)
-    if given is not None and given.dtype not in (None, "float32", "float"):
-        raise SpecError(f"verify runs a convcalc network in float32; input {given} has another dtype (count it with summary)")
-    resolve(net_or_name, input_shape, layout)  # an unknown name or a bad shape is reported before torch loads
+    r = resolve(net_or_name, input_shape, layout)  # an unknown name or a bad shape is reported before torch loads
+    if r.dtype not in (None, "float32", "float", *ID_DTYPES):
+        raise SpecError(f"verify runs a convcalc network in float32; input {r.inputs[0]} has another dtype (count it with summary)")
     return _bridge("verify").verify(net_or_name, input_shape, device=device, batch=batch, layout=layout)
 
 

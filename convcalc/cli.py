@@ -113,6 +113,9 @@ LAYOUT = click.option("--layout", type=click.Choice(("chw", "hwc"), case_sensiti
                            "it is the only reading the layers fit (a note says so), and an input both fit with "
                            "different answers is refused.")
 INPUT_HELP = ("Input shape per sample, C×H×W (3x224x224) or, with --layout hwc, H×W×C (224x224x3)")
+#: What ``:DTYPE`` does for a convcalc network's one input (``layer``, ``verify``).
+DTYPE_HELP = ("; :DTYPE sets its element type (128:int64 for the ids an Embedding reads; 3x32x32:float16 for the "
+              "input's bytes)")
 
 DEVICE = click.option("--device", default="cpu", show_default=True, metavar="cpu|cuda|cuda:N|meta",
                       help="Where torch runs the check (meta: shapes only, no memory).")
@@ -136,10 +139,13 @@ DEVICE = click.option("--device", default="cpu", show_default=True, metavar="cpu
               help="What torchinfo, fvcore, thop, ptflops and FlopCounterMode print for it, beside the paper figure, "
                    "and where each difference comes from.")
 @click.option("--verify", "check", is_flag=True, help="Also run it in torch and compare every row (exit 1 on a mismatch).")
+@click.option("--mode", type=click.Choice(("eval", "train")), default="eval", show_default=True,
+              help="The mode a torch module (package.module:Name) runs in: train runs its train-mode branches (auxiliary "
+                   "heads). A zoo model or spec file is counted as at inference; train is refused for it.")
 @DEVICE
 @format_options
 def summary(model: str, input_texts: tuple[str, ...], layout: str | None, batch: int, dtype: str, depth: int | None,
-            breakdown: bool, compare: bool, check: bool, device: str, fmt: str, human: bool) -> int:
+            breakdown: bool, compare: bool, check: bool, mode: str, device: str, fmt: str, human: bool) -> int:
     """Per-layer table of MODEL: a name from `convcalc models`, a spec file, or package.module:Name
     for your own torch module, factory or convcalc network (give --input).
 
@@ -149,6 +155,7 @@ def summary(model: str, input_texts: tuple[str, ...], layout: str | None, batch:
       convcalc summary resnet50 --depth 1 --human
       convcalc summary resnet50 --compare
       convcalc summary examples/lenet_mnist.txt --verify
+      convcalc summary lstm_lm --input 50:int64
     """
     import contextlib
 
@@ -161,7 +168,7 @@ def summary(model: str, input_texts: tuple[str, ...], layout: str | None, batch:
         raise click.UsageError("--device is where --verify runs torch; add --verify")
     with contextlib.redirect_stdout(sys.stderr):  # what the user's own code prints stays off our output
         network = _network(model)
-        report = api.summary(network, input_shape, batch=batch, dtype=dtype, depth=depth, layout=layout)
+        report = api.summary(network, input_shape, batch=batch, dtype=dtype, depth=depth, layout=layout, mode=mode)
         verified = api.verify(network, input_shape, device=device, batch=batch, layout=layout) if check else None
     if fmt == "json":
         import json
@@ -187,12 +194,13 @@ def summary(model: str, input_texts: tuple[str, ...], layout: str | None, batch:
 
 @cli.command("verify")
 @click.argument("model")
-@click.option("--input", "input_shape", metavar="SHAPE", help=f"{INPUT_HELP} (default: the model's, channels first).")
+@click.option("--input", "input_texts", metavar="SHAPE[:DTYPE]", multiple=True,
+              help=f"{INPUT_HELP} (default: the model's, channels first){DTYPE_HELP}.")
 @LAYOUT
 @click.option("--batch", type=int, default=1, show_default=True, help="Batch size of the forward pass.")
 @DEVICE
 @format_options
-def verify_command(model: str, input_shape: str | None, layout: str | None, batch: int, device: str, fmt: str,
+def verify_command(model: str, input_texts: tuple[str, ...], layout: str | None, batch: int, device: str, fmt: str,
                    human: bool) -> int:
     """Build MODEL in torch, run it, and compare each row's shape, parameters and conv/linear FLOPs
     (FlopCounterMode) with convcalc's; exit 1 on any mismatch.
@@ -200,11 +208,14 @@ def verify_command(model: str, input_shape: str | None, layout: str | None, batc
     \b
     Example:
       convcalc verify resnet50 --device meta
+      convcalc verify lstm_lm --input 50:int64
     """
     import contextlib
 
     from . import api
+    from .parsing import read_cli_inputs
 
+    input_shape = read_cli_inputs(input_texts)
     with contextlib.redirect_stdout(sys.stderr):
         verified = api.verify(_network(model), input_shape, device=device, batch=batch, layout=layout)
     _emit(verified.render(fmt, human=human))
@@ -213,12 +224,12 @@ def verify_command(model: str, input_shape: str | None, layout: str | None, batc
 
 @cli.command()
 @click.argument("call")
-@click.option("--input", "input_shape", required=True, metavar="SHAPE", help=f"{INPUT_HELP}.")
+@click.option("--input", "input_texts", required=True, multiple=True, metavar="SHAPE[:DTYPE]", help=f"{INPUT_HELP}{DTYPE_HELP}.")
 @LAYOUT
 @click.option("--explain", is_flag=True, help="Show every formula with the numbers substituted.")
 @click.option("--dtype", default="float32", show_default=True, help="Element type for memory figures.")
 @format_options
-def layer(call: str, input_shape: str, layout: str | None, explain: bool, dtype: str, fmt: str, human: bool) -> None:
+def layer(call: str, input_texts: tuple[str, ...], layout: str | None, explain: bool, dtype: str, fmt: str, human: bool) -> None:
     """One layer, written as the lectures write it: its output shape, parameters, MACs, FLOPs,
     activation memory and receptive field.
 
@@ -226,18 +237,28 @@ def layer(call: str, input_shape: str, layout: str | None, explain: bool, dtype:
     Example:
       convcalc layer "nn.Conv2d(3, 10, kernel_size=5, padding=2)" --input 3x32x32 --explain
       convcalc layer "nn.MaxPool2d(4, stride=4)" --input 128x128x12 --layout hwc
+      convcalc layer "nn.Embedding(1000, 64)" --input 128:int64
     """
     from . import api
-    from .parsing import parse_layer
+    from .layers.base import Leaf
+    from .parsing import parse_layer, read_cli_inputs
     from .rendering import layer_card, render
     from .working import explain as working
 
     spec = parse_layer(call)
+    if len(input_texts) > 1:
+        raise click.UsageError(f"a layer takes one input; got {len(input_texts)} (--input {', --input '.join(input_texts)}): "
+                               "give one --input")
+    input_shape = read_cli_inputs(input_texts)
     if explain:
+        if not isinstance(spec, Leaf):  # (a block spec text names: nn.TransformerEncoder(layer, num_layers))
+            raise click.UsageError(f"--explain works out one layer; {spec.name} is a block of several: explain the layer it "
+                                   "repeats, or drop --explain for its rows")
         _emit(working(spec, input_shape, dtype=dtype, fmt=fmt, layout=layout))
     else:
         report = api.summary(spec, input_shape, dtype=dtype, layout=layout)
-        _emit(render(layer_card(report), fmt, human) if fmt == "table" else report.render(fmt, human=human))
+        card = fmt == "table" and isinstance(spec, Leaf)  # (a block's rows: the summary's table)
+        _emit(render(layer_card(report), fmt, human) if card else report.render(fmt, human=human))
     if fmt == "table" and "activation" in call:
         from .keras_text import keras_call
 

@@ -38,7 +38,7 @@ _ARITHMETIC = {"torch.add": "add", "torch.mul": "mul", "torch.multiply": "mul"}
 _TENSOR_MATH = {ast.Sub: "-", ast.Div: "/", ast.MatMult: "@", ast.FloorDiv: "//", ast.Pow: "**", ast.Mod: "%"}
 
 #: Reads one layer call (literal arguments only) at a line: parsing's reader of spec-text calls.
-CallReader = Callable[[ast.Call, int], Leaf]
+CallReader = Callable[[ast.Call, int], Layer]  # (a leaf, or a block spec text names: nn.TransformerEncoder)
 
 
 class _Node:
@@ -46,7 +46,7 @@ class _Node:
 
     __slots__ = ("kind", "inputs", "layer", "name", "line", "text")
 
-    def __init__(self, kind: str, inputs: list[int], layer: Leaf | None, line: int, text: str) -> None:
+    def __init__(self, kind: str, inputs: list[int], layer: Layer | None, line: int, text: str) -> None:
         self.kind = kind  # "input", "leaf", "cat", "add", "mul"
         self.inputs = inputs
         self.layer = layer
@@ -99,10 +99,21 @@ def looks_forward(tree: ast.Module) -> bool:
                 node.value if isinstance(node, ast.Attribute) and node.attr in _METHODS else None
             if isinstance(read, ast.Name) and read.id in earlier - INPUT_NAMES:
                 return True
-            if isinstance(read, (ast.Call, ast.BinOp)):  # F.relu(F.max_pool2d(x, 2)): calls on calls, a chain
+            if isinstance(read, (ast.Call, ast.BinOp)) and not _constructs(node):  # F.relu(F.max_pool2d(x, 2)): calls on calls, a chain
                 return True
         earlier |= targets
     return False
+
+
+_MODULES = ("nn.", "torch.nn.", "cc.", "convcalc.")
+_FUNCTIONS = ("nn.functional.", "torch.nn.functional.")
+
+
+def _constructs(node: ast.AST) -> bool:
+    """Whether a call makes a module (``nn.TransformerEncoder(nn.TransformerEncoderLayer(…), 6)``: a layer given to a
+    block) rather than computing on a tensor (``F.relu(F.max_pool2d(x, 2))``)."""
+    func = dotted(node.func) if isinstance(node, ast.Call) else None
+    return func is not None and func.startswith(_MODULES) and not func.startswith(_FUNCTIONS)
 
 
 class _Reader:
@@ -117,7 +128,7 @@ class _Reader:
         self.later = assigned_names(tree)
         self.line = 0
 
-    def add(self, kind: str, inputs: list[int], layer: Leaf | None = None, text: str = "") -> int:
+    def add(self, kind: str, inputs: list[int], layer: Layer | None = None, text: str = "") -> int:
         self.nodes.append(_Node(kind, inputs, layer, self.line, text))
         return len(self.nodes) - 1
 
@@ -219,7 +230,13 @@ class _Reader:
             if not node.args:
                 raise _fail(f"{func}(…) takes the tensor first, e.g. {func}({INPUT})", node, self.line)
             source = self.value(node.args[0])
-            call = ast.copy_location(ast.Call(func=node.func, args=[placeholder, *node.args[1:]], keywords=node.keywords), node)
+            first = node.args[0]
+
+            def again(arg: ast.expr) -> ast.expr:  # the same tensor read again (sdpa's q, q, q: self-attention)
+                return placeholder if isinstance(first, ast.Name) and isinstance(arg, ast.Name) and arg.id == first.id else arg
+
+            call = ast.copy_location(ast.Call(func=node.func, args=[placeholder, *map(again, node.args[1:])],
+                                              keywords=[ast.keyword(arg=k.arg, value=again(k.value)) for k in node.keywords]), node)
         return self.add("leaf", [source], self.call(call, self.line))
 
     def cat(self, node: ast.Call, func: str) -> int:

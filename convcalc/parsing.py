@@ -17,7 +17,7 @@ from . import keras_text, records
 from . import layers as L
 from .errors import ConvCalcError, ShapeError, SpecError
 from .inputs import NAME, Input
-from .layers.base import LAYER_TYPES, Layer, Leaf, Shape, is_int
+from .layers.base import LAYER_TYPES, Block, Layer, Leaf, Shape, is_int
 from .literals import INPUT_NAMES, SEQUENTIAL_CALLS, dotted, literal
 from .records import record, replace
 
@@ -137,6 +137,7 @@ class _Functional:
     layer: type[Leaf]
     params: tuple[str, ...]
     dropped: tuple[str, ...] = ()  # arguments that change nothing we count (F.dropout's training)
+    inputs: tuple[str, ...] = ()  # further tensor arguments: the input again (sdpa's key and value), or left out
 
 
 def _text_types() -> list[type[Leaf]]:
@@ -151,8 +152,15 @@ def functionals() -> dict[str, _Functional]:
         for name, params in cls.functional_forms().items():
             if name in table:
                 raise TypeError(f"the functional {name!r} is declared by both {table[name].layer.__name__} and {cls.__name__}")
-            table[name] = _Functional(cls, params, tuple(p for p in cls.functional_ignored if p in params))
+            table[name] = _Functional(cls, params, tuple(p for p in cls.functional_ignored if p in params),
+                                      tuple(p for p in cls.functional_inputs if p in params))
     return table
+
+
+def block_names() -> dict[str, type[Block]]:
+    """The blocks spec text may call by name, their layers written as calls inside the call
+    (``nn.TransformerEncoder(nn.TransformerEncoderLayer(256, 8), num_layers=6)``): those that declare ``in_text``."""
+    return {cls.__name__: cls for cls in LAYER_TYPES.values() if issubclass(cls, Block) and getattr(cls, "in_text", False)}
 
 
 def layer_names() -> dict[str, type[Leaf]]:
@@ -185,8 +193,8 @@ def _refuse_names(tree: ast.AST, line: int | None) -> None:
             raise SpecError(f"{name!r}: names with double underscores are never accepted", **_where(node, line))
 
 
-def _build(cls: type[Leaf], name: str, args: list[Any], kwargs: dict[str, Any], node: ast.AST,
-           line: int | None) -> Leaf:
+def _build(cls: type[Layer], name: str, args: list[Any], kwargs: dict[str, Any], node: ast.AST,
+           line: int | None) -> Layer:
     names = records.init_parameters(cls)
     if names is None:  # a hand-written constructor (SqueezeExcitation): ask inspect, off the fast path
         import inspect
@@ -216,7 +224,68 @@ def _build(cls: type[Leaf], name: str, args: list[Any], kwargs: dict[str, Any], 
         raise SpecError(str(error), **_where(node, line)) from None
 
 
-def _call(node: ast.Call, line: int | None) -> Leaf:
+def _module_name(func: str) -> str:
+    """A dotted call's name without torch's or convcalc's module prefix (``nn.Conv2d`` -> ``Conv2d``)."""
+    for prefix in _MODULE_PREFIXES:
+        if func.startswith(prefix):
+            return func[len(prefix):]
+    return func
+
+
+def _block_call(node: ast.AST) -> type[Block] | None:
+    """The block a call names (``nn.TransformerEncoder(…)``), if it names one spec text may call."""
+    func = dotted(node.func) if isinstance(node, ast.Call) else None
+    return block_names().get(_module_name(func)) if func is not None else None
+
+
+def _nested(node: ast.Call) -> ast.Call | None:
+    """The first call inside ``node`` that spec text does not take: any, but the layers given to a block
+    (``nn.TransformerEncoder(nn.TransformerEncoderLayer(…), 6)``), read as calls of their own."""
+    inner = next((n for n in ast.walk(node.func) if isinstance(n, ast.Call)), None)
+    if inner is not None:
+        return inner
+    block = _block_call(node) is not None
+    for arg in [*node.args, *(k.value for k in node.keywords)]:
+        if block and isinstance(arg, ast.Call):
+            found = _nested(arg)
+        else:
+            found = next((n for n in ast.walk(arg) if isinstance(n, ast.Call)), None)
+        if found is not None:
+            return found
+    return None
+
+
+def _block(cls: type[Block], name: str, node: ast.Call, line: int | None) -> Layer:
+    """A block from its call: arguments that are calls are its layers (read as any layer call), the others literals."""
+    def argument(value: ast.AST) -> Any:
+        return _call(value, line) if isinstance(value, ast.Call) else _literal(value, line)
+
+    return _build(cls, name, [argument(a) for a in node.args], {k.arg: argument(k.value) for k in node.keywords if k.arg}, node, line)
+
+
+def _tensor_arguments(functional: _Functional, func: str, node: ast.Call, line: int | None) -> ast.Call:
+    """The call without the tensors a functional form reads besides its first (``F.scaled_dot_product_attention``'s
+    key and value), each checked to be that first tensor again: spec text gives the layer one tensor (q = k = v).
+    The arguments after them are passed by name, so that they keep their places."""
+    first = node.args[0]
+    assert isinstance(first, ast.Name)  # (checked by the caller)
+    if len(node.args) - 1 > len(functional.params):
+        raise SpecError(f"{func} takes at most {len(functional.params)} arguments after the input, got {len(node.args) - 1}",
+                        **_where(node, line))
+    positional = list(zip(functional.params, node.args[1:]))
+    for param, value in [*positional, *((k.arg, k.value) for k in node.keywords)]:
+        if param in functional.inputs and not (isinstance(value, ast.Name) and value.id == first.id):
+            raise SpecError(f"{func}: {param} is {ast.unparse(value)}, not the tensor the call reads first; spec text gives "
+                            f"it one tensor, its query, key and value alike (self-attention): write {func}(x, x, x, …) or "
+                            f"leave them out ({func}(is_causal=True)); keys and values of their own: "
+                            "ScaledDotProductAttention(source_length=…, value_dim=…), or count the network in torch with "
+                            "from_torch", **_where(value, line))
+    keywords = [ast.keyword(arg=p, value=a) for p, a in positional if p not in functional.inputs]
+    keywords += [k for k in node.keywords if k.arg not in functional.inputs]
+    return ast.copy_location(ast.Call(func=node.func, args=[first], keywords=keywords), node)
+
+
+def _call(node: ast.Call, line: int | None) -> Layer:
     """One known call: a layer class, a functional form on the input, or a method of the input."""
     if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
         raise SpecError("starred arguments (*args, **kwargs) are not accepted", **_where(node, line))
@@ -241,10 +310,14 @@ def _call(node: ast.Call, line: int | None) -> Leaf:
         short = func[len(prefix):] if func.startswith(prefix) else None
         if short in known_functions:
             functional = known_functions[short]
+            if functional.inputs and not node.args:  # F.scaled_dot_product_attention(is_causal=True): q = k = v, the input
+                node = ast.copy_location(ast.Call(func=node.func, args=[ast.Name(id="_", ctx=ast.Load())], keywords=node.keywords), node)
             first = node.args[0] if node.args else None
             if not (isinstance(first, ast.Name) and first.id in INPUT_NAMES):
                 raise SpecError(f"{func}(…) takes the input first, written '.' or x, e.g. {func}(., …)",
                                 **_where(node, line))
+            if functional.inputs:
+                node = _tensor_arguments(functional, func, node, line)
             positional = [_literal(a, line) for a in node.args[1:]]
             if len(positional) > len(functional.params):
                 raise SpecError(f"{func} takes at most {len(functional.params)} arguments after the input, got "
@@ -260,10 +333,10 @@ def _call(node: ast.Call, line: int | None) -> Leaf:
             for arg in functional.dropped:
                 kwargs.pop(arg, None)
             return _build(functional.layer, func, [], kwargs, node, line)
-    name = func
-    for prefix in _MODULE_PREFIXES:
-        if name.startswith(prefix):
-            name = name[len(prefix):]
+    name = _module_name(func)
+    block = _block_call(node)
+    if block is not None:
+        return _block(block, name, node, line)
     names = layer_names()
     torch_named = func.startswith(("nn.", "torch.nn."))
     if torch_named:  # nn.Conv2D is a slip for torch's Conv2d, not Keras' Conv2D
@@ -284,7 +357,7 @@ def _keywords(node: ast.Call, line: int | None) -> dict[str, Any]:
     return {k.arg: _literal(k.value, line) for k in node.keywords if k.arg is not None}
 
 
-def _statement(text: str, line: int | None = None) -> tuple[str | None, Leaf]:
+def _statement(text: str, line: int | None = None) -> tuple[str | None, Layer]:
     """``nn.Conv2d(1, 32, 5)``, or ``self.conv1 = nn.Conv2d(1, 32, 5)`` (the name becomes the path)."""
     source = _DOT_ARGUMENT.sub("(_", text.strip())
     try:
@@ -312,15 +385,15 @@ def _statement(text: str, line: int | None = None) -> tuple[str | None, Leaf]:
         raise SpecError(f"expected a layer call such as nn.Conv2d(1, 32, 5), got {text.strip()!r}", line=line, column=1)
     if not isinstance(value, ast.Call):
         raise SpecError(f"expected a layer call such as nn.Conv2d(1, 32, 5), got {text.strip()!r}", **_where(value, line))
-    inner = [n for n in ast.walk(value) if isinstance(n, ast.Call) and n is not value]
-    if inner:
-        raise SpecError(f"one layer per line: {ast.unparse(inner[0])!r} is nested inside another call", **_where(inner[0], line))
+    inner = _nested(value)
+    if inner is not None:
+        raise SpecError(f"one layer per line: {ast.unparse(inner)!r} is nested inside another call", **_where(inner, line))
     if target is not None and not re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*", target):
         raise SpecError(f"{target!r} cannot name a layer", line=line, column=1)
     return (target.replace(".", "_") if target else None), _call(value, line)
 
 
-def parse_layer(text: str) -> Leaf:
+def parse_layer(text: str) -> Layer:
     """One layer from a call as the lectures write it: ``nn.Conv2d(3, 10, 5, padding=2)``,
     ``F.max_pool2d(., kernel_size=3)``, ``x.view(-1, 256)``."""
     if not isinstance(text, str) or not text.strip():
@@ -421,16 +494,16 @@ def _torch_sequential(lines: list[tuple[int, str]]) -> Layer | None:
     if value.keywords or any(not isinstance(a, ast.Call) for a in value.args):
         raise SpecError("nn.Sequential(…) takes layer calls such as nn.Conv2d(1, 6, 5), one after another",
                         line=value.lineno, column=value.col_offset + 1)
-    layers: list[Leaf] = []
+    layers: list[Layer] = []
     for arg in value.args:
         assert isinstance(arg, ast.Call)  # (checked above)
         if dotted(arg.func) in SEQUENTIAL_CALLS:
             raise SpecError("an nn.Sequential inside another: write its layers in the outer one",
                             line=arg.lineno, column=arg.col_offset + 1)
-        inner = [n for n in ast.walk(arg) if isinstance(n, ast.Call) and n is not arg]
-        if inner:
-            raise SpecError(f"{ast.unparse(inner[0])!r} is nested inside a layer call", line=inner[0].lineno,
-                            column=inner[0].col_offset + 1)
+        inner = _nested(arg)
+        if inner is not None:
+            raise SpecError(f"{ast.unparse(inner)!r} is nested inside a layer call", line=inner.lineno,
+                            column=inner.col_offset + 1)
         layers.append(_call(arg, arg.lineno))
     if not layers:
         raise SpecError("nn.Sequential() holds no layers", line=value.lineno, column=1)
@@ -484,7 +557,7 @@ def _forward(lines: list[tuple[int, str]]) -> Layer | None:
 
 
 def _torch_notation(lines: list[tuple[int, str]]) -> Layer:
-    named: dict[str, Leaf] = {}
+    named: dict[str, Layer] = {}
     for number, line in lines:
         target, layer = _statement(line, number)
         key = target or str(len(named))
@@ -640,7 +713,30 @@ def one_input(given: Any, what: str = "a convcalc network") -> tuple[Any, Input 
     if inputs[0].name is not None:
         raise SpecError(f"{what} takes one input, without a name; {inputs[0]} names a forward's keyword, which only "
                         "torch modules have (from_torch)")
-    if inputs[0].integer:
-        raise SpecError(f"{what} takes real-valued inputs; {inputs[0]} is for a torch module whose forward reads ids")
     only = inputs[0]
     return only.shape, only if isinstance(given, Input) else None
+
+
+#: The element types torch takes for ids (``nn.Embedding``'s indices: Long or Int).
+ID_DTYPES = ("int64", "long", "int32", "int")
+
+
+def input_dtype(net: Layer, given: Input | None) -> str | None:
+    """The element type of a convcalc network's one input, as ``given`` says it (None: the report's own).
+
+    Where the first layer reads ids (``Leaf.input_dtype``: an Embedding), an integer type torch takes for them;
+    elsewhere a real-valued one. Any other is a SpecError naming the layer and what to pass."""
+    if given is None or given.dtype is None:
+        return None
+    leaf = first_leaf(net)
+    ids = type(leaf).input_dtype if leaf is not None else None
+    if ids is not None:
+        if given.dtype not in ID_DTYPES:
+            raise SpecError(f"{leaf} reads integer ids, not {given.dtype}: give them as {replace(given, dtype=ids)} "
+                            f"(an id type torch takes: {', '.join(ID_DTYPES)})")
+        return given.dtype
+    if given.integer:
+        first = f"its first layer, {leaf}," if leaf is not None else "it"
+        raise SpecError(f"input {given} holds {given.dtype} values, but {first} takes real values; give {replace(given, dtype=None)} "
+                        "(integer ids are for a network that starts with an Embedding, or a torch module whose forward reads them)")
+    return given.dtype

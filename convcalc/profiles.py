@@ -328,7 +328,8 @@ def _fvcore_upsample(row: Row) -> list[Term]:
     """fvcore 0.1.5 has handles for two upsampling ops only: aten::upsample_nearest2d (1 per output element) and
     aten::upsample_bilinear2d (4 per output element); nearest-exact, 1-d, 3-d and bicubic ops count 0."""
     mode = _fields_of(row).mode
-    per = {"nearest": 1, "bilinear": 4}.get(mode, 0) if len(row.input_shape) == 3 else 0
+    lead = 2 if ON_PARAMETERS in row.facts else 1  # (on parameters, the row shows the tensor whole: its own dim 0 too)
+    per = {"nearest": 1, "bilinear": 4}.get(mode, 0) if len(row.input_shape) - lead == 2 else 0
     if not per:
         return []
     return [(f"2-d {mode} upsampling, {per} per output element", per * _elements(row.output_shape, row.batch))]

@@ -371,7 +371,7 @@ def layer_card(report: Report) -> Document:
         ("receptive field", Dims(r.receptive_field) if r.receptive_field else None),
     )
     footer = tuple(f"note: {n}" for n in report.notes) + tuple(f"warning: {w}" for w in report.warnings)
-    return Document(title=(r.layer, " on input ", input_in(report.input_shape, report.layout)),
+    return Document(title=(r.layer, " on input ", inputs_in(report)),
                     body=Steps(tuple((q, (v,)) for q, v in items)), footer=footer, data=report.to_dict)
 
 
@@ -421,7 +421,7 @@ def verification(v: VerifyReport) -> Document:
                                 ("FLOPs of conv and linear layers (FlopCounterMode)  ", _checked(v.flops)),
                                 f"{'ok' if v.ok else 'MISMATCH'}: {verdict}")
     return Document(
-        title=(f"verify {v.model or 'network'}: input ", input_in(v.input_shape, v.layout),
+        title=(f"verify {v.model or 'network'}: input ", input_in(v.input_shape, v.layout), f":{v.input_dtype}" if v.input_dtype else "",
                f", batch {v.batch}, on {v.device} (torch {v.torch_version})"),
         body=Grid(_VERIFY_HEADERS, tuple(rows), _VERIFY_NUMERIC), footer=footer,
         csv=lambda: (_VERIFY_CSV, ([r.index, r.path, r.kind, r.ok, *(_plain(x, v.layout) for c in (r.shape, r.params, r.flops)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .inputs import Input
 from .layers.base import Leaf, Shape, Step, dims_text
 from .layout import dims, order, shown
 from .records import record, replace
@@ -70,17 +71,18 @@ class Working:
         return self.render("table")
 
 
-def working_of(layer: Leaf, input_shape: Shape | str, dtype: str = "float32", layout: str | None = None) -> Working:
+def working_of(layer: Leaf, input_shape: Shape | str | Input, dtype: str = "float32", layout: str | None = None) -> Working:
     """The layer's output size, parameters, MACs, FLOPs, activation memory and receptive field for
     one sample, each with its formula and the numbers in (the layer class's own :meth:`Leaf.explain`).
     The input is read as :func:`convcalc.summary` reads it (``layout``: ``"chw"`` or ``"hwc"``); read
-    channels last, every whole shape in the working is written channels last too."""
+    channels last, every whole shape in the working is written channels last too. An
+    :class:`~convcalc.inputs.Input` gives the input's element type (an Embedding's ``int64`` ids), which sets its bytes."""
     from .api import resolve
 
     if not isinstance(layer, Leaf):
         raise TypeError("explain takes one layer; summarize a network instead")
     r = resolve(layer, input_shape, layout)
-    report = analyze(r.net, r.shape, dtype=dtype, notes=r.notes, layout=r.layout)
+    report = analyze(r.net, r.shape, dtype=dtype, notes=r.notes, layout=r.layout, inputs=r.inputs)
     row = report.rows[0]
     shape = r.shape
     spec = row.spec or layer
@@ -106,7 +108,8 @@ def working_of(layer: Leaf, input_shape: Shape | str, dtype: str = "float32", la
     if row.receptive_field:
         steps.append(Step("receptive field", "×".join(map(str, row.receptive_field)) + " input positions"))
     named = "" if r.layout == "chw" else f" ({order(r.layout, len(shape))})"
-    return Working(f"{row.layer} on input {dims(shape, r.layout)}{named}", tuple(steps), report.notes, row.warnings, report)
+    typed = f":{r.dtype}" if r.dtype else ""
+    return Working(f"{row.layer} on input {dims(shape, r.layout)}{typed}{named}", tuple(steps), report.notes, row.warnings, report)
 
 
 def _in_layout(steps: list[Step], shapes: tuple[Shape, ...], layout: str) -> list[Step]:
@@ -122,7 +125,7 @@ def _in_layout(steps: list[Step], shapes: tuple[Shape, ...], layout: str) -> lis
                     value=swapped(step.value), note=swapped(step.note)) for step in steps]
 
 
-def explain(layer: Leaf, input_shape: Shape | str, dtype: str = "float32", fmt: str = "table", layout: str | None = None) -> str:
+def explain(layer: Leaf, input_shape: Shape | str | Input, dtype: str = "float32", fmt: str = "table", layout: str | None = None) -> str:
     """The working of :func:`working_of` as text (``fmt`` ``table``), or in any other report format;
     the counting convention comes last. ``layout`` says how ``input_shape`` is written (``"chw"``,
     ``"hwc"``); without it, as :func:`convcalc.summary` reads it."""

@@ -23,8 +23,7 @@ test), after the papers and the way the common model libraries write each block:
   Dropout → 2-layer LSTM → Dropout → Linear decoder over the vocabulary.
 
 ``BLOCK_MODELS[name]`` is ``(make, shape)``: a builder of the eval-time module and its per-sample input
-shape. The LSTM model takes token ids; its forward casts them to int64 (``ids.long()``) so that it
-runs on whatever dtype a caller's tensor has (from_torch feeds float32 today).
+shape. The LSTM model takes token ids, int64 as the example feeds them (its embedding refuses floats).
 """
 
 from __future__ import annotations
@@ -334,7 +333,7 @@ class LstmLM(nn.Module):
         self.decoder = nn.Linear(hidden, vocab)
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
-        emb = self.drop(self.encoder(ids.long()))
+        emb = self.drop(self.encoder(ids))
         output, _ = self.rnn(emb)
         return self.decoder(self.drop(output))
 

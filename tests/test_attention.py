@@ -350,3 +350,108 @@ def test_spec_text_names_the_attention_layers() -> None:
     long, short = (cc.summary(cc.parse_layer(f"nn.TransformerDecoderLayer(64, 4, 128, memory_length={s})"), (10, 64),
                               layout="chw").totals.macs for s in (20, 10))
     assert long - short == 2 * 10 * 64 * 64 + 2 * 10 * 10 * 64  # 10 more keys: K, V (10·64² each), QKᵀ and AV (10·10·64 each)
+
+
+# --- spec text: a TransformerEncoder written as torch writes it, and F.scaled_dot_product_attention -------------------
+
+
+def test_spec_text_reads_a_transformer_encoder_with_its_layer_inside() -> None:
+    """``nn.TransformerEncoder(nn.TransformerEncoderLayer(256, 8, batch_first=True), num_layers=6)`` is the block; torch's
+    own module of the same call holds the same parameters, and FlopCounterMode counts 2 per MAC of its rows."""
+    text = "nn.TransformerEncoder(nn.TransformerEncoderLayer(256, 8, batch_first=True), num_layers=6)"
+    spec = cc.parse_layer(text)
+    assert spec == cc.TransformerEncoder(cc.TransformerEncoderLayer(256, 8, batch_first=True), 6)
+    assert cc.parse_layer("torch.nn.TransformerEncoder(torch.nn.TransformerEncoderLayer(64, 4, 128), 2, norm=nn.LayerNorm(64))") \
+        == cc.TransformerEncoder(cc.TransformerEncoderLayer(64, 4, 128), 2, cc.LayerNorm(64))
+    report = cc.summary(spec, (49, 256), layout="chw")
+    module = nn.TransformerEncoder(nn.TransformerEncoderLayer(256, 8, batch_first=True), num_layers=6, enable_nested_tensor=False)
+    assert report.totals.params == sum(p.numel() for p in module.parameters())
+    assert [r.path for r in report.rows] == [f"layers.{i}" for i in range(6)]
+    flops, out = meta_flops(module, torch.zeros(1, 49, 256))
+    assert tuple(out.shape[1:]) == report.output_shape and flops == 2 * report.totals.macs == report.profiles()["torch"]
+
+
+def test_spec_files_and_forward_text_take_the_nested_encoder_and_sdpa(tmp_path: Any) -> None:
+    """The encoder in each form spec text has (a line of its own, inside nn.Sequential, applied in a forward pass) and
+    the self-attention form of F.scaled_dot_product_attention, held to a plain-torch module written independently
+    (parameters, FlopCounterMode on meta) and to the modules to_torch builds (verify, on the CPU)."""
+
+    class Reference(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.norm = nn.LayerNorm(64)
+            self.encoder = nn.TransformerEncoder(nn.TransformerEncoderLayer(64, 4, 128, batch_first=True), 2,
+                                                 norm=nn.LayerNorm(64), enable_nested_tensor=False)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            h = self.norm(x)
+            return self.encoder(F.scaled_dot_product_attention(h, h, h, is_causal=True))
+
+    encoder = "nn.TransformerEncoder(nn.TransformerEncoderLayer(64, 4, 128, batch_first=True), num_layers=2, norm=nn.LayerNorm(64))"
+    texts = {
+        "lines": f"input 49x64 chw\nnorm = nn.LayerNorm(64)\nattn = F.scaled_dot_product_attention(is_causal=True)\nencoder = {encoder}\n",
+        "sequential": f"input 49x64 chw\nnn.Sequential(\n    nn.LayerNorm(64),\n    F.scaled_dot_product_attention(is_causal=True),\n"
+                      f"    {encoder},\n)\n",
+        "forward": f"input 49x64 chw\nh = nn.LayerNorm(64)(x)\na = F.scaled_dot_product_attention(h, h, h, is_causal=True)\n"
+                   f"y = {encoder}(a)\n",
+    }
+    reference = Reference()
+    flops, _ = meta_flops(reference, torch.zeros(1, 49, 64))
+    for form, text in texts.items():
+        path = tmp_path / f"{form}.txt"
+        path.write_text(text)
+        report = cc.summary(str(path))
+        kinds = [r.kind for r in report.rows]
+        assert kinds == ["layernorm", "scaleddotproductattention", "transformerencoderlayer", "transformerencoderlayer",
+                         "layernorm"], form
+        assert report.totals.params == sum(p.numel() for p in reference.parameters()), form
+        assert report.profiles()["torch"] == flops == 2 * report.totals.macs, form
+        verified = cc.verify(str(path))
+        assert verified.ok, str(verified)
+
+
+def test_sdpa_in_spec_text_is_self_attention() -> None:
+    """Every way spec text writes the call is the one layer, q = k = v the input; FlopCounterMode on torch's own call counts
+    its two products (2·L·L·E each, causal or not) and convcalc adds the softmax, 1 per score."""
+    want = cc.ScaledDotProductAttention(is_causal=True)
+    for text in ("F.scaled_dot_product_attention(is_causal=True)", "F.scaled_dot_product_attention(x, x, x, is_causal=True)",
+                 "F.scaled_dot_product_attention(., is_causal=True)", "torch.nn.functional.scaled_dot_product_attention(x, x, x, None, 0.0, True)",
+                 "F.scaled_dot_product_attention(x, key=x, value=x, attn_mask=None, is_causal=True)"):
+        assert cc.parse_layer(text) == want, text
+    assert cc.parse_layer("F.scaled_dot_product_attention(x, x, x, scale=0.5)") == cc.ScaledDotProductAttention(scale=0.5)
+
+    class Call(nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return F.scaled_dot_product_attention(x, x, x, is_causal=True)
+
+    row = cc.summary(cc.parse_layer("F.scaled_dot_product_attention(is_causal=True)"), (4, 10, 16), layout="chw").rows[0]
+    flops, out = meta_flops(Call(), torch.zeros(1, 4, 10, 16))
+    assert row.output_shape == tuple(out.shape[1:]) and 2 * row.macs == flops
+    assert row.flops == flops + 4 * 10 * 10  # + the softmax: 4 heads · 10 queries · 10 keys
+
+
+@pytest.mark.parametrize("args, message", [
+    (["layer", "F.scaled_dot_product_attention(x, k, k)", "--input", "10x16"],
+     "error: F.scaled_dot_product_attention: key is k, not the tensor the call reads first; spec text gives it one tensor"),
+    (["layer", "F.scaled_dot_product_attention(x, x, x, None, 0.0, True, 1.0, False, 3)", "--input", "10x16"],
+     "error: F.scaled_dot_product_attention takes at most 7 arguments after the input, got 8"),
+    (["layer", "nn.TransformerEncoder(nn.TransformerEncoderLayer(64, 4), 2)", "--input", "10x64", "--explain"],
+     "error: --explain works out one layer; TransformerEncoder is a block of several"),
+    (["layer", "nn.TransformerEncoder(nn.Linear(64, 64), 2)", "--input", "10x64"],
+     "error: TransformerEncoder: encoder_layer must be a TransformerEncoderLayer, got Linear(64, 64)"),
+    (["layer", "nn.TransformerEncoderLayer(nn.LayerNorm(64), 4)", "--input", "10x64"],
+     "error: one layer per line: 'nn.LayerNorm(64)' is nested inside another call"),
+])
+def test_spec_text_attention_errors_are_one_line(capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
+    code, out = run(capsys, *args)
+    assert code == 2 and out.startswith(message) and len(out.strip().splitlines()) == 1, out
+
+
+def test_cli_layer_prints_the_encoder_block_as_rows(capsys: pytest.CaptureFixture[str]) -> None:
+    """A block from `layer`: its rows and total (the summary's table), the parameters torch's module holds."""
+    code, out = run(capsys, "layer", "nn.TransformerEncoder(nn.TransformerEncoderLayer(256, 8, batch_first=True), num_layers=6)",
+                    "--input", "49x256")
+    module = nn.TransformerEncoder(nn.TransformerEncoderLayer(256, 8, batch_first=True), num_layers=6, enable_nested_tensor=False)
+    assert code == 0, out
+    assert sum(" layers." in line for line in out.splitlines()) == 6
+    assert f"parameters   {sum(p.numel() for p in module.parameters()):,}" in out

@@ -29,16 +29,17 @@ _GAPS = ("rule is not written for", "a layer type of your own")
 
 
 def _input(name: str) -> torch.Tensor:
-    """One sample: token ids (as float: the LSTM model casts them) for the language model, an image otherwise."""
+    """One sample: int64 token ids for the language model, an image otherwise."""
     _, shape = BLOCK_MODELS[name]
     torch.manual_seed(1)
-    return torch.randint(0, 100, (1, *shape)).float() if name == "lstm_lm" else torch.randn(1, *shape)
+    return torch.randint(0, 100, (1, *shape)) if name == "lstm_lm" else torch.randn(1, *shape)
 
 
 def _report(name: str) -> cc.Report:
     make, shape = BLOCK_MODELS[name]
     torch.manual_seed(0)
-    return cc.from_torch(make(), shape, layout="chw" if len(shape) == 3 else None)
+    given = cc.Input(shape, dtype="int64") if name == "lstm_lm" else shape  # the ids the language model takes
+    return cc.from_torch(make(), given, layout="chw" if len(shape) == 3 else None)
 
 
 def _module(name: str) -> torch.nn.Module:

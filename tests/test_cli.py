@@ -67,6 +67,20 @@ def test_summary_other_formats(capsys, fmt: str) -> None:
         (["summary"], "error: Missing argument 'MODEL'"),
         (["frobnicate"], "error: No such command 'frobnicate'"),
         (["models", "zzz*"], "error: no model matches 'zzz*'"),
+        (["layer", "nn.Conv2d(3, 8, 3)", "--input", "3x32x32", "--input", "3x32x32"],
+         "error: a layer takes one input; got 2 (--input 3x32x32, --input 3x32x32): give one --input"),
+        (["layer", "nn.Embedding(1000, 64)", "--input", "128:float32"],
+         "error: Embedding(1000, 64) reads integer ids, not float32: give them as 128:int64"),
+        (["layer", "nn.Embedding(1000, 64)", "--input", "128:float32", "--explain"],
+         "error: Embedding(1000, 64) reads integer ids, not float32: give them as 128:int64"),
+        (["layer", "nn.Conv2d(3, 8, 3)", "--input", "3x32x32:int64"],
+         "error: input 3x32x32:int64 holds int64 values, but its first layer, Conv2d(3, 8, 3), takes real values; give 3x32x32"),
+        (["layer", "nn.Conv2d(3, 8, 3)", "--input", "x=3x32x32"], "error: a convcalc network takes one input, without a name"),
+        (["layer", "nn.Conv2d(3, 8, 3)", "--input", "3x32x32:complex"], "error: unknown input dtype 'complex'"),
+        (["verify", "lenet5", "--input", "1x32x32", "--input", "1x32x32"], "error: a convcalc network takes one input, got 2"),
+        (["verify", "lenet5", "--input", "1x32x32:float16"], "error: verify runs a convcalc network in float32"),
+        (["verify", "lstm_lm", "--input", "35:float32"], "error: Embedding(33278, 200) reads integer ids, not float32"),
+        (["verify", "lenet5", "--input", "1x32x32:int64"], "error: input 1x32x32:int64 holds int64 values"),
     ],
     ids=lambda v: " ".join(v) if isinstance(v, list) else "",
 )
@@ -99,6 +113,26 @@ def test_internal_errors_are_reported_as_bugs(capsys, monkeypatch) -> None:
     assert err.startswith("error: internal error (RuntimeError: boom); this is a bug in convcalc, rerun with --debug")
     with pytest.raises(RuntimeError):
         cli.main(["--debug", "summary", "alexnet"])
+
+
+def test_layer_takes_typed_ids(capsys) -> None:
+    """`layer --input 128:int64`: an Embedding's ids, 8 bytes each. By hand: the table 1000·64 = 64,000 parameters;
+    the output 128·64 = 8,192 float32 elements = 32,768 bytes; the input 128·8 = 1,024 bytes (int32: 128·4 = 512)."""
+    code, out, err = run(capsys, "layer", "nn.Embedding(1000, 64)", "--input", "128:int64")
+    assert code == 0 and out.splitlines()[0] == "Embedding(1000, 64) on input 128:int64", err
+    assert "activation bytes  32,768 (with the input: 33,792)" in out and "parameters        64,000" in out
+    code, out, err = run(capsys, "layer", "nn.Embedding(1000, 64)", "--input", "128:int32", "--format", "json")
+    data = json.loads(out)
+    assert code == 0 and data["inputs"] == [{"name": None, "shape": [128], "dtype": "int32"}], err
+    assert (data["totals"]["input_bytes"], data["totals"]["params"]) == (512, 64_000)
+    code, out, err = run(capsys, "layer", "nn.Embedding(1000, 64)", "--input", "128:int64", "--explain")
+    assert code == 0 and out.splitlines()[0] == "Embedding(1000, 64) on input 128:int64", err
+    assert "with the input (1,024 bytes): 33,792 bytes" in out
+    code, out, err = run(capsys, "layer", "nn.Embedding(1000, 64)", "--input", "128")  # a bare shape: ids, as before
+    assert code == 0 and "with the input: 33,280" in out, err  # the input at the report's dtype: 128·4 = 512 bytes
+    code, out, err = run(capsys, "layer", "nn.Conv2d(3, 8, 3)", "--input", "3x32x32:float16")
+    # the input 3·32·32·2 = 6,144 bytes; the output 8·30·30·4 = 28,800
+    assert code == 0 and "activation bytes  28,800 (with the input: 34,944)" in out, err
 
 
 def test_models_lists_the_zoo(capsys) -> None:

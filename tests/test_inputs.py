@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -343,6 +344,56 @@ def test_cli_input_forms(capsys, tmp_path, monkeypatch) -> None:
         assert code == 2 and err.startswith(message) and len(err.splitlines()) == 1, err
     code, out, err = run("summary", "lenet5", "--input", "1x32x32", "--input", "1x32x32")
     assert code == 2 and "takes one input" in err
+
+
+AUX_NET = textwrap.dedent("""
+    import torch.nn as nn
+
+    class AuxNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU())
+            self.head = nn.Linear(8, 10)
+            self.aux = nn.Linear(8, 10)
+
+        def forward(self, x):
+            f = self.body(x).mean((2, 3))
+            return (self.head(f), self.aux(f)) if self.training else self.head(f)
+""")
+
+
+def test_cli_mode_runs_a_torch_module_in_train_mode(capsys, tmp_path, monkeypatch) -> None:
+    """`summary --mode train` runs the user's module in train mode (its auxiliary head runs); a zoo model or spec
+    file, counted as at inference either way, is refused in one line rather than silently given the same figures."""
+    (tmp_path / "auxnets.py").write_text(AUX_NET)
+    monkeypatch.chdir(tmp_path)
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = cli.main(list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    x = torch.zeros(2, 3, 12, 12)
+    macs = {}
+    for mode in ("eval", "train"):
+        code, out, err = run("summary", "auxnets:AuxNet", "--input", "3x12x12", "--batch", "2", "--mode", mode, "--format", "json")
+        assert code == 0, err
+        document = json.loads(out)
+        macs[mode] = document["totals"]["macs"]
+        assert ("aux" in {r["path"] for r in document["rows"]}) == (mode == "train")
+        # FlopCounterMode counts the conv and the Linear layers that ran, 2 per MAC (not BatchNorm, ReLU, mean)
+        assert torch_flops(AuxNet().train(mode == "train"), x) == 2 * macs[mode]
+    assert macs["train"] - macs["eval"] == 2 * 8 * 10  # the aux head: 2 samples · 8 · 10
+    for model in ("lenet5", str(Path(__file__).resolve().parents[1] / "examples" / "lenet_mnist.txt")):
+        code, out, err = run("summary", model, "--mode", "train")
+        assert code == 2 and out == "" and len(err.splitlines()) == 1, err
+        assert err.startswith("error: mode 'train' runs a torch module in train mode; ") and "is a convcalc network" in err
+        assert run("summary", model, "--mode", "eval")[:2] == run("summary", model)[:2]  # eval: what it counts anyway
+    code, out, err = run("summary", "lenet5", "--mode", "training")
+    assert code == 2 and err.startswith("error: Invalid value for '--mode'")
+    with pytest.raises(SpecError, match="mode must be 'eval' or 'train'"):
+        cc.summary("lenet5", mode="training")
+    assert 2 * cc.summary(AuxNet(), (3, 12, 12), mode="train").totals.macs == torch_flops(AuxNet().train(), torch.zeros(1, 3, 12, 12))
 
 
 class BatchSecondAttention(nn.Module):

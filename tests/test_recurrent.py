@@ -336,29 +336,21 @@ class _Published(nn.Module):
         return out
 
 
-class _Ids(nn.Module):
-    """Feeds a module the ids as int64 (the input from_torch makes is a float of the shape asked for)."""
-
-    def __init__(self, module: nn.Module) -> None:
-        super().__init__()
-        self.module = module
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.module(x.long())
-
-
 def test_lstm_lm_is_the_published_example() -> None:
     """The example's RNNModel as published (batch second, one dropout called twice, F.log_softmax), given batch-first
-    ids: the same parameters, MACs and FLOPs as the zoo model, and FlopCounterMode = its torch profile."""
+    ids: the same parameters, MACs and FLOPs as the zoo model, and FlopCounterMode = its torch profile. The zoo model's
+    input is the example's: int64 token ids (35·8 = 280 bytes per sample), given to from_torch as the same Input."""
     report = cc.summary("lstm_lm")
     with torch.device("meta"):
         published = word_language_model().eval()
     assert report.totals.params == sum(p.numel() for p in published.parameters()) == 13_987_678
+    assert report.inputs == (cc.models.get("lstm_lm").input,) == (cc.Input((35,), dtype="int64"),)
     for module in (_Published(published), BatchFirstLM(published)):  # its own forward, and its modules batch first
-        back = cc.from_torch(_Ids(module), (35,))
+        back = cc.from_torch(module, cc.Input((35,), dtype="int64"))
         assert [r.where for r in back.unsupported] == []
         assert (back.totals.params, back.totals.macs, back.totals.flops) == (
             report.totals.params, report.totals.macs, report.totals.flops)
+        assert back.totals.input_bytes == report.totals.input_bytes == 35 * 8
         lstm = next(r for r in back.rows if r.kind == "lstm")
         assert (lstm.spec, lstm.input_shape, lstm.batch) == (cc.LSTM(200, 200, 2, dropout=0.2), (35, 200), 1)
     assert back.output_shape == report.output_shape == (35, 33_278)
@@ -366,6 +358,51 @@ def test_lstm_lm_is_the_published_example() -> None:
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
         published(torch.zeros(35, 4, dtype=torch.long, device="meta"), published.init_hidden(4))  # bptt × batch, as the example
     assert counter.get_total_flops() == 4 * report.profiles()["torch"]
+
+
+def test_lstm_lm_is_verified_on_integer_ids(capsys: Any) -> None:
+    """verify builds the zoo model in torch and runs it on the ids its input declares: the Embedding sees int64 (or
+    the int32 a user asks for, which torch's embedding also takes), and every row agrees with torch."""
+    from convcalc.torch_bridge.verify import verify_report
+
+    seen: list[torch.dtype] = []
+    for ids, dtype in ((None, torch.int64), (cc.Input((35,), dtype="int32"), torch.int32)):
+        report = cc.summary("lstm_lm", ids)
+        with torch.device("meta"):
+            module = cc.to_torch("lstm_lm")
+        module.get_submodule("encoder").register_forward_pre_hook(lambda m, args: seen.append(args[0].dtype))
+        verified = verify_report(report, module, torch.device("meta"))
+        assert verified.ok, str(verified)
+        assert seen.pop() == dtype and verified.params.theirs == 13_987_678
+    assert cc.verify("lstm_lm", device="meta").ok
+    code = cli.main(["verify", "lstm_lm", "--device", "meta"])
+    out, err = capsys.readouterr()
+    assert code == 0 and out.startswith("verify lstm_lm: input 35:int64, batch 1, on meta"), err
+    code = cli.main(["verify", "lstm_lm", "--input", "20:int32", "--device", "meta"])  # verify's --input SHAPE[:DTYPE]
+    out, err = capsys.readouterr()
+    assert code == 0 and out.startswith("verify lstm_lm: input 20:int32, batch 1, on meta") and "ok: all rows agree" in out, err
+    code = cli.main(["summary", "lstm_lm", "--input", "50", "--format", "json"])  # another length: still the model's ids
+    out, err = capsys.readouterr()
+    assert code == 0 and json.loads(out)["inputs"] == [{"name": None, "shape": [50], "dtype": "int64"}], err
+
+
+def test_an_embedding_first_takes_ids_and_says_so_for_real_values(capsys: Any) -> None:
+    """A network whose first layer is an Embedding takes integer ids (their bytes: 8 per int64 id, 4 per int32); a
+    real dtype given to it is a one-line error naming the layer and the ids to pass; ids given to a network that
+    starts with a real-valued layer likewise."""
+    net = cc.Sequential(cc.Embedding(1000, 64), cc.Linear(64, 10))
+    plain = cc.summary(net, (128,))
+    assert cc.summary(net, cc.Input((128,), dtype="int64")).totals.input_bytes == 128 * 8
+    assert cc.summary(net, cc.Input((128,), dtype="int32")).totals.input_bytes == 128 * 4
+    assert plain.totals.input_bytes == 128 * 4  # no dtype given: the report's (float32), as before
+    with pytest.raises(cc.SpecError, match=r"Embedding\(1000, 64\) reads integer ids, not float16: give them as 128:int64"):
+        cc.summary(net, cc.Input((128,), dtype="float16"))
+    with pytest.raises(cc.SpecError, match=r"first layer, Linear\(64, 10\), takes real values; give 128x64"):
+        cc.summary(cc.Linear(64, 10), cc.Input((128, 64), dtype="int64"))
+    code = cli.main(["summary", "lstm_lm", "--input", "35:float32"])
+    _, err = capsys.readouterr()
+    assert code == 2 and err == ("error: Embedding(33278, 200) reads integer ids, not float32: give them as 35:int64 "
+                                 "(an id type torch takes: int64, long, int32, int)\n")
 
 
 def test_packed_sequences_count_as_their_padded_batch() -> None:

@@ -37,7 +37,7 @@ def _verified(ok: bool = True) -> SimpleNamespace:
     params = check(760, 760 if ok else 750)
     row = SimpleNamespace(index=1, path="0", kind="conv2d", shape=check((10, 32, 32), (10, 32, 32)), params=params,
                           flops=check(1_536_000, 1_536_000), ok=params.ok)
-    return SimpleNamespace(model="conv", input_shape=(3, 32, 32), batch=1, device="cpu", torch_version="2.x", layout="chw",
+    return SimpleNamespace(model="conv", input_shape=(3, 32, 32), batch=1, device="cpu", torch_version="2.x", layout="chw", input_dtype=None,
                            rows=(row,), params=params, flops=check(1_536_000, 1_536_000), ok=ok,
                            to_dict=lambda: {"ok": ok})
 

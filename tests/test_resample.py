@@ -313,3 +313,49 @@ def test_from_torch_reads_the_functional_calls(call, layer) -> None:  # type: ig
     ours = cc.summary(cc.Sequential(cc.Conv2d(4, 4, 1), layer), shape, layout="chw").rows[-1]
     assert not row.unsupported and row.spec == layer
     assert (row.output_shape, row.flops, row.receptive_field) == (ours.output_shape, ours.flops, ours.receptive_field)
+
+
+class ResizedPositions(nn.Module):
+    """A position embedding kept at 7×7 and resized to the feature map in forward (as timm's Hiera-Det does with
+    F.interpolate(mode="bicubic") on its parameter), added to the patch embedding."""
+
+    def __init__(self, mode: str) -> None:
+        super().__init__()
+        self.mode = mode
+        self.pos = nn.Parameter(torch.zeros(1, 8, 7, 7))
+        self.patch = nn.Conv2d(3, 8, 4, stride=4)
+
+    def forward(self, x):  # type: ignore[no-untyped-def]
+        x = self.patch(x)
+        return x + F.interpolate(self.pos, size=x.shape[-2:], mode=self.mode)
+
+
+@pytest.mark.parametrize("mode, per", [("bicubic", 31), ("bilinear", 7), ("nearest", 0)])
+def test_upsampling_a_parameter_is_work_on_parameters(mode: str, per: int) -> None:
+    """F.interpolate on a parameter is counted as the Upsample it is, once per forward whatever the batch (no
+    activation), never unsupported; by hand: the 8×14×14 = 1,568 resized positions cost 2·taps − 1 each (bicubic 16
+    taps: 31; bilinear 4: 7; nearest: a copy). FlopCounterMode counts the conv alone, and each other tool prints its
+    profile (fvcore charges aten::upsample_bilinear2d 4 and upsample_nearest2d 1 per output, parameters or not;
+    ptflops its patched F.interpolate 1 per output)."""
+    from other_tools import TOOLS
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from convcalc.profiles import ON_PARAMETERS
+
+    module = ResizedPositions(mode).eval()
+    report = cc.from_torch(module, (3, 56, 56), batch=2)
+    assert not report.unsupported and report.totals.params == sum(p.numel() for p in module.parameters())
+    [resize] = [r for r in report.rows if r.kind == "upsample"]
+    assert ON_PARAMETERS in resize.facts and resize.activation_bytes == 0
+    assert resize.spec == cc.Upsample(size=(14, 14), mode=mode, align_corners=None if mode == "nearest" else False)
+    assert resize.flops == per * 8 * 14 * 14
+    x = torch.zeros(2, 3, 56, 56)
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        module(x)
+    assert report.profiles()["torch"] == counter.get_total_flops() == 2 * 2 * (8 * 14 * 14) * (3 * 4 * 4)
+    one = cc.from_torch(module, (3, 56, 56))  # (the tools count a batch of one)
+    assert [r.flops for r in one.rows if r.kind == "upsample"] == [resize.flops]  # work on parameters: once, whatever the batch
+    for tool, run in TOOLS.items():
+        profile = one.comparison[tool]
+        figure = run(module, x[:1])
+        assert profile.exact and profile.total == figure, (tool, figure, profile.total)

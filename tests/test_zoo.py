@@ -51,6 +51,32 @@ def test_duplicate_registration_is_an_error() -> None:
         registry.register(input_shape=(1,), params=0)(alexnet)
 
 
+def test_a_model_declares_an_input_with_its_dtype() -> None:
+    """lstm_lm's default input is the example's int64 token ids: an Input in the registry, kept when its length is
+    overridden; its bytes are 8 per id (35·8 = 280), where a float32 input of 35 would be 140."""
+    assert registry.entry("lstm_lm").input_dtype == "int64"
+    model = cc.models.get("lstm_lm")
+    assert (model.input_shape, model.input) == ((35,), cc.Input((35,), dtype="int64"))
+    assert cc.summary("lstm_lm").totals.input_bytes == 280
+    assert cc.models.get("lstm_lm", bptt=50).input == cc.Input((50,), dtype="int64")  # the builder's own length option
+    assert cc.models.get("lstm_lm", input_shape=(20,)).input == cc.Input((20,), dtype="int64")
+    assert cc.models.get("lstm_lm", input_shape=cc.Input((20,), dtype="int32")).input == cc.Input((20,), dtype="int32")
+    assert cc.models.get("lenet5").input == cc.Input((1, 32, 32))  # an image: the report's own dtype
+    with pytest.raises(cc.SpecError, match="one positional input; ids=20:int64 names a keyword"):
+        cc.models.get("lstm_lm", input_shape=cc.Input((20,), dtype="int64", name="ids"))
+
+    def zoo_probe_ids() -> cc.Layer:
+        return cc.Sequential(cc.Embedding(10, 4), cc.Linear(4, 2))
+
+    try:
+        registry.register(input_shape=cc.Input((6,), dtype="int32"), params=10 * 4 + 4 * 2 + 2)(zoo_probe_ids)
+        report = cc.summary("zoo_probe_ids")
+        assert (report.inputs, report.totals.params, report.totals.input_bytes) == ((cc.Input((6,), dtype="int32"),), 50, 6 * 4)
+    finally:
+        registry._REGISTRY.pop("zoo_probe_ids", None)
+        registry._PUBLISHED.pop("zoo_probe_ids", None)
+
+
 def test_overrides() -> None:
     model = cc.models.get("alexnet", num_classes=10)
     # the last layer becomes Linear(4096, 10): 4096·10 + 10 = 40,970 instead of 4,097,000

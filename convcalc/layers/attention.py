@@ -219,6 +219,13 @@ class ScaledDotProductAttention(Leaf):
     torch: ClassVar[Any] = _MODULES
     #: the functional call that is this layer in a forward body (one row for the whole call)
     calls: ClassVar[tuple[str, ...]] = ("scaled_dot_product_attention",)
+    #: spec text's form of that call: self-attention, q = k = v the one tensor (``F.scaled_dot_product_attention(x, x, x,
+    #: is_causal=True)``, or the tensors left out: ``F.scaled_dot_product_attention(is_causal=True)``); a mask is a tensor
+    #: spec text has none of (``attn_mask=None`` only), and is not counted (as from_torch does not)
+    functional: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "scaled_dot_product_attention": ("key", "value", "attn_mask", "dropout_p", "is_causal", "scale", "enable_gqa")}
+    functional_inputs: ClassVar[tuple[str, ...]] = ("key", "value")
+    functional_ignored: ClassVar[tuple[str, ...]] = ("attn_mask",)
 
     dropout_p: float = 0.0
     is_causal: bool = False
@@ -430,7 +437,12 @@ class TransformerDecoderLayer(_TransformerLayer):
 class TransformerEncoder(Block):
     """torch.nn.TransformerEncoder: ``num_layers`` copies of ``encoder_layer`` (rows ``layers.0`` …), then ``norm``
     if given: a block, so ``--depth`` collapses it to one row. Each copy holds its own parameters, as torch's
-    deep copies do."""
+    deep copies do. Spec text writes it as torch does, its layers as calls inside the call:
+    ``nn.TransformerEncoder(nn.TransformerEncoderLayer(256, 8, batch_first=True), num_layers=6)``."""
+
+    #: spec text may name it, its layer arguments written as calls (the only block it may name: the others are the
+    #: text's own structure, lines and joins)
+    in_text: ClassVar[bool] = True
 
     encoder_layer: Layer
     num_layers: int

@@ -358,6 +358,9 @@ class Leaf(Layer, abstract=True):
     functional: ClassVar[Mapping[str, tuple[str, ...]]] = {}
     #: Functional arguments that change nothing convcalc counts (``F.dropout``'s ``training``).
     functional_ignored: ClassVar[tuple[str, ...]] = ()
+    #: Functional arguments after the first that are tensors too (``F.scaled_dot_product_attention``'s key and
+    #: value): spec text has one tensor for the layer, so each is that tensor again, or left out.
+    functional_inputs: ClassVar[tuple[str, ...]] = ()
     #: Whether spec text may name it (the joins of blocks may not).
     in_text: ClassVar[bool] = True
     #: What other tools count it as (:mod:`convcalc.profiles`); ``custom`` is a type none of them knows.

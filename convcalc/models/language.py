@@ -3,12 +3,13 @@ recipe as the example trains it on Wikitext-2)."""
 
 from __future__ import annotations
 
+from ..inputs import Input
 from ..layers import LSTM, Dropout, Embedding, Linear, LogSoftmax, Sequential
 from ..layers.base import Layer, Shape
 from .registry import register
 
 
-@register(input_shape=(35,), params=13_987_678, functional={"log_softmax:*": "F.log_softmax"})
+@register(input_shape=Input((35,), dtype="int64"), params=13_987_678, functional={"log_softmax:*": "F.log_softmax"})
 def lstm_lm(ntoken: int = 33_278, ninp: int = 200, nhid: int = 200, nlayers: int = 2, dropout: float = 0.2,
             bptt: int = 35) -> tuple[Layer, Shape]:
     """The word-level LSTM language model of PyTorch's examples (word_language_model: ``RNNModel('LSTM', ntoken,

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Mapping
 
 from ..errors import SpecError, UnknownModelError
-from ..inputs import check_input
+from ..inputs import Input, check_input
 from ..layers.base import Layer, Shape
 from ..records import field, record
 
@@ -28,6 +28,12 @@ class Model:
     input_shape: Shape
     source: str = ""
     functional: Mapping[str, str] = field(default_factory=dict)  # glob over path:kind -> the call its torch original makes
+    input_dtype: str | None = None  # the input's element type where it is not the report's ("int64": token ids)
+
+    @property
+    def input(self) -> Input:
+        """The input it expects, as an :class:`~convcalc.inputs.Input` (shape and element type)."""
+        return Input(self.input_shape, self.input_dtype)
 
 
 @record
@@ -38,6 +44,7 @@ class Entry:
     params: int
     source: str
     functional: Mapping[str, str] = field(default_factory=dict)
+    input_dtype: str | None = None
 
 
 _REGISTRY: dict[str, Entry] = {}
@@ -59,21 +66,33 @@ def _cleandoc(doc: str) -> str:
     return "\n".join([lines[0].strip(), *(line[margin:].rstrip() for line in lines[1:])])
 
 
-def register(*, input_shape: Shape, params: int, functional: Mapping[str, str] | None = None) -> Callable[[Builder], Builder]:
+def register(*, input_shape: Shape | Input, params: int, functional: Mapping[str, str] | None = None) -> Callable[[Builder], Builder]:
     """Register a builder under its function name, with its default input and published parameter count.
 
-    ``functional`` maps globs over ``path:kind`` to the call the torch original makes in a
-    ``forward`` instead of running a module (``{"avgpool:*": "F.adaptive_avg_pool2d"}``)."""
+    ``input_shape``: a shape, or an :class:`~convcalc.inputs.Input` where the input is not real-valued
+    (``Input((35,), dtype="int64")``: token ids). ``functional`` maps globs over ``path:kind`` to the call
+    the torch original makes in a ``forward`` instead of running a module (``{"avgpool:*": "F.adaptive_avg_pool2d"}``)."""
+    shape, dtype = _default_input(input_shape)
 
     def decorate(build: Builder) -> Builder:
         name = build.__name__
         if name in _REGISTRY:
             raise ValueError(f"model {name!r} is registered twice")
         doc = _cleandoc(build.__doc__ or "")
-        _REGISTRY[name] = Entry(name, build, tuple(input_shape), params, doc, dict(functional or {}))
+        _REGISTRY[name] = Entry(name, build, shape, params, doc, dict(functional or {}), dtype)
         return build
 
     return decorate
+
+
+def _default_input(given: Any, dtype: str | None = None) -> tuple[Shape, str | None]:
+    """A model's input as (shape, element type): a shape keeps ``dtype`` (the model's own), an Input gives its own
+    where it names one. A zoo model takes one input, passed positionally: an Input with a name is refused."""
+    if isinstance(given, Input):
+        if given.name is not None:
+            raise SpecError(f"a zoo model takes one positional input; {given} names a keyword")
+        return given.shape, given.dtype or dtype
+    return check_input(given), dtype
 
 
 def entry(name: str) -> Entry:
@@ -96,7 +115,8 @@ def suggest(name: str, known: list[str]) -> list[str]:
 
 
 def get(name: str, **overrides: Any) -> Model:
-    """Build a zoo model; ``overrides`` go to its builder (``num_classes=10``), ``input_shape`` to the model."""
+    """Build a zoo model; ``overrides`` go to its builder (``num_classes=10``), ``input_shape`` (a shape, or an
+    :class:`~convcalc.inputs.Input` with its element type) to the model."""
     if not overrides:  # the model as published: built once, then shared (layer specs are immutable values)
         return _as_published(name)
     return _build(name, overrides)
@@ -115,7 +135,7 @@ def _as_published(name: str) -> Model:
 def _build(name: str, overrides: dict[str, Any]) -> Model:
     e = entry(name)
     overrides_given = set(overrides)
-    input_shape = check_input(overrides.pop("input_shape", e.input_shape))
+    input_shape, dtype = _default_input(overrides.pop("input_shape", e.input_shape), e.input_dtype)
     if overrides:
         import inspect  # only when options are given: inspect costs milliseconds at import
 
@@ -130,7 +150,7 @@ def _build(name: str, overrides: dict[str, Any]) -> Model:
     if isinstance(built, tuple):  # (network, the input it was built for): a resolution option
         built, shape = built
         input_shape = shape if "input_shape" not in overrides_given else input_shape
-    return Model(name, built, input_shape, e.source, e.functional)
+    return Model(name, built, input_shape, e.source, e.functional, dtype)
 
 
 def _natural(name: str) -> list[Any]:

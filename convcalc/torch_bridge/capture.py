@@ -776,12 +776,13 @@ class _Session(TorchDispatchMode):
             kind = _matmul_kind(base, args, self.call)
             add(frame.path, kind, in_shape, out_shape, flops // 2, flops, True, f"aten.{base}: FlopCounterMode's formula",
                       module=frame.module)
-        elif (spec := self._aten_spec(base, args, in_shape, out_shape, inplace)) is not None:  # F.interpolate, F.group_norm, F.prelu, F.selu, …
-            effect = checked(spec.effect(in_shape[1:]))
+        elif (spec := self._aten_spec(base, args, *(own := _own_shapes(on_weights, first, result, in_shape, out_shape)),
+                                      inplace)) is not None:  # F.interpolate, F.group_norm, F.prelu, F.selu, …
+            effect = checked(spec.effect(own[0][1:]))
             if not on_weights:
                 fld = self.field_of([first]).advance(effect.reach, effect.output_shape)
                 self.mark(out, fld)
-            add(frame.path, spec.kind, in_shape, out_shape, effect.macs * in_shape[0], effect.flops * in_shape[0],
+            add(frame.path, spec.kind, in_shape, out_shape, effect.macs * own[0][0], effect.flops * own[0][0],
                 effect.new_tensor, effect.formula, module=frame.module, spec=spec)
         elif (spec := self._declared(base, inplace, in_shape)) is not None:  # F.relu, or a user type's F.hardshrink
             effect = spec.effect(in_shape[1:])
@@ -1105,6 +1106,15 @@ def _empty(shapes: Any, dtype: torch.dtype, memory_format: torch.memory_format) 
     if all(isinstance(d, int) for d in shapes):
         return torch.empty(shapes, dtype=dtype, device="meta", memory_format=memory_format if len(shapes) == 4 else torch.contiguous_format)
     return tuple(_empty(s, dtype, memory_format) for s in shapes)
+
+
+def _own_shapes(on_weights: bool, first: torch.Tensor, result: torch.Tensor | None, in_shape: Shape,
+                out_shape: Shape) -> tuple[Shape, Shape]:
+    """The shapes a layer type reads an aten op at: the op's own, or on parameters (shown whole, as a batch of one) the
+    tensors' own, whose dim 0 is a batch of the op's (a position embedding 1×C×H×W resized by F.interpolate)."""
+    if on_weights and result is not None:
+        return tuple(first.shape), tuple(result.shape)
+    return in_shape, out_shape
 
 
 def _tensors(value: Any) -> list[torch.Tensor]:

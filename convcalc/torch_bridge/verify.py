@@ -22,6 +22,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from ..api import resolve
 from ..errors import DeviceError
+from ..inputs import Input
 from ..layers.base import Leaf, Shape
 from ..report import Report
 from ..walk import analyze
@@ -84,6 +85,7 @@ class VerifyReport:
     params: Check
     flops: Check
     layout: str = "chw"  # how shapes are shown ("hwc": channels last); the fields stay channels first
+    input_dtype: str | None = None  # the input's element type where it was given one (ids: "int64")
 
     @property
     def ok(self) -> bool:
@@ -163,7 +165,8 @@ def verify_report(report: Report, module: torch.nn.Module, device: torch.device)
             handles[id(sub)] = sub.register_forward_hook(
                 lambda m, i, out: seen[id(m)].append(tuple(_first_tensor(out).shape[1:])))
     first = report.rows[0].spec if report.rows else None
-    dtype = getattr(torch, type(first).input_dtype or "float32") if first is not None else torch.float32  # (ids: an Embedding first)
+    given = report.inputs[0].dtype if report.inputs else None  # (ids: int64 or int32, where an Embedding comes first)
+    dtype = getattr(torch, given or (type(first).input_dtype if first is not None else None) or "float32")
     x = torch.zeros(report.batch, *report.input_shape, device=device, dtype=dtype)
     try:
         with torch.no_grad(), decomposed_rnn(module), standard_path(), FlopCounterMode(display=False) as counter:
@@ -201,17 +204,17 @@ def verify_report(report: Report, module: torch.nn.Module, device: torch.device)
         model=report.model, input_shape=report.input_shape, batch=report.batch, device=str(device),
         torch_version=torch.__version__, rows=tuple(rows),
         params=Check(report.totals.params, sum(p.numel() for p in module.parameters())),
-        flops=Check(ours_counted, int(counter.get_total_flops())), layout=report.layout,
+        flops=Check(ours_counted, int(counter.get_total_flops())), layout=report.layout, input_dtype=given,
     )
 
 
-def verify(net_or_name: Any, input_shape: Shape | str | None = None, device: str = "cpu", batch: int = 1,
+def verify(net_or_name: Any, input_shape: Shape | str | Input | None = None, device: str = "cpu", batch: int = 1,
            layout: str | None = None) -> VerifyReport:
     """Build the network in torch, run it on ``device`` (cpu, cuda, cuda:N or meta) and compare
     (the input read as :func:`convcalc.api.resolve` reads it; torch runs it channels first)."""
     dev = torch_device(device)
     r = resolve(net_or_name, input_shape, layout)
-    report = analyze(r.net, r.shape, batch=batch, model=r.name, notes=r.notes, layout=r.layout)
+    report = analyze(r.net, r.shape, batch=batch, model=r.name, notes=r.notes, layout=r.layout, inputs=r.inputs)
     with torch.device("meta" if dev.type == "meta" else "cpu"):
         module = to_torch(r.net, r.shape)
     return verify_report(report, module.to(dev), dev)
