@@ -196,3 +196,56 @@ def test_a_forward_bound_in_init_runs_on_the_copy() -> None:
     assert not [r for r in report.rows if r.kind == "parameters"]  # every parameter on the row that used it
     copy = capture._on_meta(net)
     assert copy[0].forward.__self__ is copy[0]
+
+
+@pytest.mark.parametrize("op", ["add", "mul", "sub", "div", "sigmoid", "gelu", "add_", "mul_", "relu_"])
+@pytest.mark.parametrize("layout", ["contiguous", "permuted", "broadcast", "strided"])
+def test_sized_elementwise_ops_are_laid_out_as_torch_lays_them(op: str, layout: str) -> None:
+    """An elementwise op sized from its arguments has torch's own result: shape, strides and dtype, whatever
+    layout its inputs have (a layout it cannot be sure of runs the op)."""
+    def inputs() -> tuple[Any, Any]:
+        base = torch.empty(2, 3, 4, 5, device="meta")
+        if layout == "permuted":  # q after .permute(0, 2, 1, 3): dense, not contiguous
+            return base.permute(0, 2, 1, 3), torch.empty(2, 3, 4, 5, device="meta").permute(0, 2, 1, 3)
+        if layout == "broadcast":
+            return base, torch.empty(1, 3, 1, 1, device="meta")
+        if layout == "strided":  # every other element: not dense
+            return torch.empty(2, 3, 4, 10, device="meta")[..., ::2], base
+        return base, torch.empty(2, 3, 4, 5, device="meta")
+
+    def run(x: Any, y: Any) -> Any:
+        unary = op.rstrip("_") in ("sigmoid", "gelu", "relu")
+        function = getattr(torch.Tensor, op) if op.endswith("_") else getattr(torch, op) if op != "gelu" else nn.functional.gelu
+        return function(x) if unary else function(x, y)
+
+    class Op(nn.Module):
+        def forward(self, x: Any) -> Any:  # (the inputs are made here, on the meta device, as a forward body makes them)
+            a, b = inputs()
+            out = run(a, b)
+            seen.append((tuple(out.shape), out.stride(), out.dtype))
+            return x
+
+    seen: list[Any] = []
+    a, b = inputs()
+    try:
+        real = run(a, b)
+    except RuntimeError:  # (torch refuses an in-place op whose result would broadcast: so must the pass)
+        with pytest.raises(cc.ShapeError):
+            cc.from_torch(Op(), (3,))
+        return
+    cc.from_torch(Op(), (3,))
+    assert seen == [(tuple(real.shape), real.stride(), real.dtype)]
+
+
+@pytest.mark.parametrize("layout", ["contiguous", "permuted"])
+@pytest.mark.parametrize("affine", [True, False])
+@pytest.mark.parametrize("normalized", [(5,), (4, 5)])
+def test_a_sized_layer_norm_is_torchs(layout: str, affine: bool, normalized: tuple[int, ...]) -> None:
+    """F.layer_norm in a forward body (timm's LayerNorm subclasses) sized: its three results as torch makes them."""
+    weight = torch.empty(normalized, device="meta") if affine else None
+    x = torch.empty(2, 3, 4, 5, device="meta")
+    if layout == "permuted":
+        x = torch.empty(3, 2, 4, 5, device="meta").transpose(0, 1)
+    real = torch.ops.aten.native_layer_norm.default(x, list(normalized), weight, weight, 1e-5)
+    sized = capture._sized_op(torch.ops.aten.native_layer_norm.default, (x, list(normalized), weight, weight, 1e-5))
+    assert [(t.shape, t.stride(), t.dtype) for t in sized] == [(t.shape, t.stride(), t.dtype) for t in real]

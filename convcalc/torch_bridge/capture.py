@@ -161,32 +161,73 @@ def _sizable() -> tuple[frozenset[Any], frozenset[Any]]:
 
 
 _SIZABLE, _SIZABLE_INPLACE = _sizable()
+_LAYER_NORM = torch.ops.aten.native_layer_norm.default
+_SIZABLE |= {_LAYER_NORM}
 
 
 def _sized_op(func: Any, args: tuple[Any, ...]) -> torch.Tensor | None:
     """The result of an elementwise op made from its arguments' shapes rather than by its meta kernel (which
     checks and promotes in Python: the most time a forward body's ops take), where that result is certain:
-    floating tensors of one dtype, all on the meta device and contiguous, and plain numbers; the result is
-    contiguous, of the broadcast shape (an in-place op's is its first argument). Else None: the op runs."""
+    floating tensors of one dtype on the meta device, and plain numbers. Contiguous tensors give a contiguous
+    result of the broadcast shape; tensors of one shape and one dense layout (a permuted view: attention's q, k
+    and v) give a result laid out as they are, as torch's TensorIterator lays it. An in-place op's result is its
+    first argument. Else None: the op runs."""
     first = args[0] if args else None
     if not isinstance(first, torch.Tensor) or not first.is_floating_point():
         return None
-    shapes = []
+    if func is _LAYER_NORM:
+        return _sized_layer_norm(first, *args[1:])
+    tensors = []
     for arg in args:
         if isinstance(arg, torch.Tensor):
-            if arg.dtype != first.dtype or not arg.is_meta or not arg.is_contiguous():
+            if arg.dtype != first.dtype or not arg.is_meta:
                 return None
-            shapes.append(arg.shape)
+            tensors.append(arg)
         elif not isinstance(arg, (int, float)):
             return None
+    contiguous = all(t.is_contiguous() for t in tensors)
+    if not contiguous:
+        layout = first.stride()
+        if not _dense(first) or any(t.shape != first.shape or t.stride() != layout for t in tensors):
+            return None
     try:
-        shape = shapes[0] if len(shapes) == 1 else torch.broadcast_shapes(*shapes)
+        shape = tensors[0].shape if len(tensors) == 1 else torch.broadcast_shapes(*(t.shape for t in tensors))
     except RuntimeError:  # shapes that do not broadcast: the op says so itself
         return None
     if func in _SIZABLE_INPLACE:
         return first if shape == first.shape else None
     with torch._C.DisableTorchFunction():
-        return torch.empty(shape, dtype=first.dtype, device="meta")
+        if contiguous:
+            return torch.empty(shape, dtype=first.dtype, device="meta")
+        return torch.empty_strided(shape, first.stride(), dtype=first.dtype, device="meta")
+
+
+def _sized_layer_norm(x: torch.Tensor, normalized: Any, weight: Any = None, bias: Any = None, eps: Any = None) -> Any:
+    """aten's layer norm (F.layer_norm in a forward body: timm's own LayerNorm classes) as its results' shapes: the
+    normalised tensor, contiguous, and the mean and 1/σ of each row (the normalised dims kept as 1s); float32 and
+    float64 only (another dtype keeps its statistics in float32). None where torch must say what is wrong."""
+    dims = tuple(normalized) if isinstance(normalized, (list, tuple)) else ()
+    if (x.dtype not in (torch.float32, torch.float64) or not x.is_meta or not dims or tuple(x.shape[-len(dims):]) != dims
+            or any(t is not None and (not isinstance(t, torch.Tensor) or t.dtype != x.dtype or not t.is_meta
+                                      or tuple(t.shape) != dims) for t in (weight, bias))):
+        return None
+    rows = (*x.shape[:x.dim() - len(dims)], *(1,) * len(dims))
+    with torch._C.DisableTorchFunction():
+        return (torch.empty(x.shape, dtype=x.dtype, device="meta"), torch.empty(rows, dtype=x.dtype, device="meta"),
+                torch.empty(rows, dtype=x.dtype, device="meta"))
+
+
+def _dense(tensor: torch.Tensor) -> bool:
+    """Whether a tensor's elements fill its storage once each, in some order of its dims (a permuted view of a
+    contiguous tensor): its strides, smallest first, are the running products of the sizes (size-1 dims aside)."""
+    expected = 1
+    for size, stride in sorted(zip(tensor.shape, tensor.stride()), key=lambda pair: pair[1]):
+        if size == 1:
+            continue
+        if stride != expected:
+            return False
+        expected *= size
+    return True
 
 
 def _layer_type(module: nn.Module, table: dict[type, type[Leaf]]) -> type[Leaf] | None:
@@ -628,9 +669,8 @@ class _Session(TorchDispatchMode):
         if (frame is None or spec is None or module.training or not self.batched or not isinstance(x, torch.Tensor) or not x.is_meta
                 or x.dim() < 2 or not x.is_floating_point() or getattr(module, "convcalc_batch_dim", None) is not None):
             return None
-        at = spec.batch_dim()
-        known = self.dims.get(id(x))
-        if at >= x.dim() or (known is not None and known[0] is x and known[1] != at):
+        at = spec.batch_dim()  # (torch's module reads its input by position: whatever the pass knows of where the
+        if at >= x.dim():  # batch went, the module takes this dim as its batch, and so is it sized)
             return None
         if any(p.dtype != x.dtype for p in module._parameters.values() if p is not None):
             return None  # (torch refuses a mix; let it say so)
