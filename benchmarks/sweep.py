@@ -64,6 +64,7 @@ shows it). Timings are wall time on whatever else the machine is doing: say so b
 from __future__ import annotations
 
 import argparse
+import contextlib
 import fnmatch
 import gc
 import json
@@ -75,7 +76,7 @@ import sys
 import time
 import tracemalloc
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +128,26 @@ def models(tv: Any, timm: Any) -> list[tuple[str, str, Callable[[], Any], tuple[
         size = tuple(cfg.input_size) if cfg is not None else (3, 224, 224)
         out.append((name, f"timm.{module}", lambda n=name: timm.create_model(n, pretrained=False), size))
     return out
+
+
+@contextlib.contextmanager
+def cpu_autocast_for_meta() -> Iterator[None]:
+    """``torch.autocast(device_type="meta")`` taken as the CPU's, as from_torch takes it: a forward that turns autocast
+    off for its tensors' device (timm's EfficientViT) cannot otherwise run on the meta device at all, bare or under
+    FlopCounterMode; the CPU's autocast changes no meta tensor, so what runs and is counted is the same."""
+    import torch
+
+    autocast = torch.amp.autocast_mode.autocast
+    original = autocast.__init__
+
+    def init(self: Any, device_type: str, *args: Any, **kwargs: Any) -> None:
+        original(self, "cpu" if device_type == "meta" else device_type, *args, **kwargs)
+
+    autocast.__init__ = init  # type: ignore[method-assign]  # (put back below)
+    try:
+        yield
+    finally:
+        autocast.__init__ = original  # type: ignore[method-assign]
 
 
 def _median_times(runs: dict[str, Callable[[], Any]], repeat: int) -> tuple[dict[str, float], dict[str, float]]:
@@ -191,7 +212,8 @@ def measure(name: str, build: Callable[[], Any], shape: tuple[int, ...], tools: 
         try:  # (without gradients: FlopCounterMode's module tracker asserts on a module that returns a parameter
             for p in learned:  # as it is, as CaiT's and PiT's class tokens are; the count is the same)
                 p.requires_grad_(False)
-            record.setdefault("tools", {})["torch"] = other_tools.flop_counter_mode(meta, x_meta)
+            with cpu_autocast_for_meta():
+                record.setdefault("tools", {})["torch"] = other_tools.flop_counter_mode(meta, x_meta)
         except Exception as error:  # noqa: BLE001
             record.setdefault("tools", {})["torch"] = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"[:200]
         finally:
@@ -204,7 +226,7 @@ def measure(name: str, build: Callable[[], Any], shape: tuple[int, ...], tools: 
         runs["from_torch"] = lambda: cc.from_torch(meta, shape)
     if "meta" in times:
         def bare() -> None:
-            with torch.no_grad():
+            with torch.no_grad(), cpu_autocast_for_meta():
                 meta(x_meta)
 
         bare()  # (its warm-up)
