@@ -64,7 +64,6 @@ shows it). Timings are wall time on whatever else the machine is doing: say so b
 from __future__ import annotations
 
 import argparse
-import contextlib
 import fnmatch
 import gc
 import json
@@ -76,7 +75,7 @@ import sys
 import time
 import tracemalloc
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -130,26 +129,6 @@ def models(tv: Any, timm: Any) -> list[tuple[str, str, Callable[[], Any], tuple[
     return out
 
 
-@contextlib.contextmanager
-def cpu_autocast_for_meta() -> Iterator[None]:
-    """``torch.autocast(device_type="meta")`` taken as the CPU's, as from_torch takes it: a forward that turns autocast
-    off for its tensors' device (timm's EfficientViT) cannot otherwise run on the meta device at all, bare or under
-    FlopCounterMode; the CPU's autocast changes no meta tensor, so what runs and is counted is the same."""
-    import torch
-
-    autocast = torch.amp.autocast_mode.autocast
-    original = autocast.__init__
-
-    def init(self: Any, device_type: str, *args: Any, **kwargs: Any) -> None:
-        original(self, "cpu" if device_type == "meta" else device_type, *args, **kwargs)
-
-    autocast.__init__ = init  # type: ignore[method-assign]  # (put back below)
-    try:
-        yield
-    finally:
-        autocast.__init__ = original  # type: ignore[method-assign]
-
-
 def _median_times(runs: dict[str, Callable[[], Any]], repeat: int) -> tuple[dict[str, float], dict[str, float]]:
     """The median wall time and the median CPU time of this process (every thread of it) of each run, the runs
     interleaved (a, b, c, a, b, c, …) so that a change in the machine's load falls on all of them alike."""
@@ -180,6 +159,9 @@ def measure(name: str, build: Callable[[], Any], shape: tuple[int, ...], tools: 
     import torch
 
     import convcalc as cc
+    from convcalc.torch_bridge.capture import meta_autocast  # (autocast for the meta device taken as the CPU's,
+    # as from_torch takes it: EfficientViT turns autocast off for its tensors' device, which torch refuses for
+    # "meta"; the bare meta forward and FlopCounterMode run under it too, and count the same)
 
     record: dict[str, Any] = {"input": list(shape)}
     try:
@@ -212,7 +194,7 @@ def measure(name: str, build: Callable[[], Any], shape: tuple[int, ...], tools: 
         try:  # (without gradients: FlopCounterMode's module tracker asserts on a module that returns a parameter
             for p in learned:  # as it is, as CaiT's and PiT's class tokens are; the count is the same)
                 p.requires_grad_(False)
-            with cpu_autocast_for_meta():
+            with meta_autocast():
                 record.setdefault("tools", {})["torch"] = other_tools.flop_counter_mode(meta, x_meta)
         except Exception as error:  # noqa: BLE001
             record.setdefault("tools", {})["torch"] = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"[:200]
@@ -226,7 +208,7 @@ def measure(name: str, build: Callable[[], Any], shape: tuple[int, ...], tools: 
         runs["from_torch"] = lambda: cc.from_torch(meta, shape)
     if "meta" in times:
         def bare() -> None:
-            with torch.no_grad(), cpu_autocast_for_meta():
+            with torch.no_grad(), meta_autocast():
                 meta(x_meta)
 
         bare()  # (its warm-up)

@@ -1399,7 +1399,7 @@ def _materialize(meta: nn.Module, args: list[torch.Tensor], kwargs: dict[str, to
     for sub in lazy:  # torch's own initialisation hook (cleared above with the user's hooks)
         sub._initialize_hook = sub.register_forward_pre_hook(sub._infer_parameters, with_kwargs=True)
     try:
-        with torch.no_grad(), _Moves(), _meta_autocast():
+        with torch.no_grad(), _Moves(), meta_autocast():
             meta(*args, **kwargs)
     except Exception as error:
         raise ShapeError(f"{type(meta).__name__}'s lazy modules could not take their sizes from input "
@@ -1444,7 +1444,7 @@ def _no_cyclic_gc() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _meta_autocast() -> Iterator[None]:
+def meta_autocast() -> Iterator[None]:
     """``torch.autocast(device_type=x.device.type)`` in a forward (timm's EfficientViT) while the pass runs: torch
     has no autocast for the meta device and refuses it; there it is taken as the CPU's, which leaves meta tensors
     as they are (the CPU's autocast sees only CPU tensors)."""
@@ -1604,7 +1604,7 @@ def _capture(module: nn.Module, inputs: tuple[Input, ...], batch: int | None, dt
                 sub.forward = functools.partial(session.sized, sub, sub.forward)  # (on the copy: the user's module is untouched)
     session.start(tensors, [t.numel() * i.bytes_per_element(size) for t, i in zip(tensors, inputs)], batched=batch is not None)
     try:
-        with torch.no_grad(), session, _Calls(session), _meta_autocast():
+        with torch.no_grad(), session, _Calls(session), meta_autocast():
             output = meta(*args, **kwargs)
     except ConvCalcError:
         raise
