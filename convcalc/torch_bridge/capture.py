@@ -1458,7 +1458,7 @@ def meta_autocast() -> Iterator[None]:
     try:
         yield
     finally:
-        autocast.__init__ = original  # type: ignore[method-assign]
+        autocast.__init__ = original  # type: ignore[method-assign]  # (torch's own again)
 
 
 MODES = ("eval", "train")
