@@ -74,6 +74,7 @@ ADDMM_INPUT = "addmm input"  # torch.addmm/baddbmm with beta ≠ 0: ptflops also
 EINSUM_PATH = "einsum path"  # an einsum beyond one two-operand contraction: fvcore counts numpy's contraction path
 UNUSED = "unused"  # work whose result never reaches the output: fvcore's JIT trace drops it as dead code
 ON_PARAMETERS = "on parameters"  # work on parameters or constants alone (a standardised weight, a mask): no activation
+BATCH_STATISTICS = "batch statistics"  # F.batch_norm(training=True): fvcore counts it as a norm that computes its statistics
 LEAF_MODULE = "leaf module"  # a leaf module convcalc reads op by op: its class, parameters and output (leaf_fact)
 FOREIGN_CLASS = "module class"  # a layer read from a class of another library (foreign_facts)
 CALLS = "calls"  # the Python calls such a class's forward made (``calls F.gelu``)
@@ -305,6 +306,8 @@ def _fvcore_counted(row: Row) -> list[Term]:
         return [(_MACS, p.macs)]
     if fam == "batchnorm":
         affine = getattr(spec, "affine", NO_WEIGHT not in row.facts)
+        if BATCH_STATISTICS in row.facts:  # (fvcore's batchnorm_flop_jit with training=True: its norm counter)
+            return [(f"batch norm on batch statistics, {5 if affine else 4} per element", p.norm_elements * (5 if affine else 4))]
         return [(f"batch norm, {2 if affine else 1} per element", p.norm_elements * (2 if affine else 1))]
     if fam in ("groupnorm", "instancenorm") and spec is not None:  # aten::group_norm / instance_norm: 5, 4 without γ
         per = 5 if getattr(spec, "affine", True) else 4
@@ -408,13 +411,13 @@ def _torchinfo_rule(row: Row) -> list[Term]:
 def _thop(row: Row) -> list[Term]:
     if row.call != "module":
         return _missed(row)
+    fam, spec, p = family(row), _fields_of(row), row.primitives
+    if (own := _FAMILY_RULES.get(fam, {}).get("thop")) is not None:  # a family whose rules live beside its layers'
+        return own(row)  # (written for the other library's classes too: torchvision's PatchMerging calls Linear modules)
     if _foreign(row):  # thop hooks a module by its exact class (register_hooks[type(m)]): another library's is not there
         macs = row.primitives.macs
         return [(_MACS, macs), (_trap("a layer whose class is not torch's own is not counted: thop hooks torch's own "
                                       "classes only", row), -macs)] if macs else []
-    fam, spec, p = family(row), _fields_of(row), row.primitives
-    if (own := _FAMILY_RULES.get(fam, {}).get("thop")) is not None:  # a family whose rules live beside its layers'
-        return own(row)
     terms: list[Term] = []
     if fam in ("conv", "separable", "linear"):
         terms = [(_MACS, p.macs)]

@@ -330,3 +330,29 @@ def test_weight_norm_recomputed_each_forward_is_work_on_parameters() -> None:
     assert (norm.kind, norm.flops, norm.activation_bytes) == ("weight_norm", 39, 0)
     # parameters: g 3 + v 12 + bias 3 = 18 (torch's count, checked above)
     assert report.totals.params == 18
+
+
+class StdConv(nn.Conv2d):
+    """timm's ScaledStdConv2d: the weight standardised per output channel by F.batch_norm(training=True), with a gain."""
+
+    def __init__(self, cin: int, cout: int, affine: bool) -> None:
+        super().__init__(cin, cout, 3, padding=1)
+        self.gain = nn.Parameter(torch.ones(cout)) if affine else None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        weight = F.batch_norm(self.weight.reshape(1, self.out_channels, -1), None, None,
+                              weight=None if self.gain is None else self.gain * 0.5, training=True, momentum=0.0,
+                              eps=1e-6).reshape_as(self.weight)
+        return F.conv2d(x, weight, self.bias, padding=1)
+
+
+@pytest.mark.parametrize("affine", [True, False])
+def test_a_weight_standardised_by_batch_norm_is_fvcores(affine: bool) -> None:
+    """fvcore 0.1.5 counts F.batch_norm(training=True) with its norm counter: 5 per element with a weight, 4
+    without (2 and 1 at inference); the real fvcore is the oracle, on 8·4·9 = 288 weight elements."""
+    from other_tools import TOOLS
+
+    net = nn.Sequential(StdConv(4, 8, affine), nn.ReLU())
+    report = cc.from_torch(net, (4, 6, 6))
+    assert report.comparison["fvcore"].total == TOOLS["fvcore"](net, torch.zeros(1, 4, 6, 6))
+    assert report.comparison["fvcore"].exact

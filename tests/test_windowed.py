@@ -255,3 +255,18 @@ def test_cli_layer_explains_window_attention(capsys) -> None:  # type: ignore[no
     assert code == 0
     # 3·96·96 + 96·96 + 13·13·3 + 3·96 + 96 = 27,648 + 9,216 + 507 + 384 = 37,755
     assert "37,755" in out and "MACs = nW·(N·C·3C + N·N·C + N·N·C + N·C·C)" in out
+
+
+def test_thop_sees_the_modules_another_librarys_merge_calls() -> None:
+    """torchvision's PatchMerging is a class of another library: thop hooks no such class, but its LayerNorm and
+    Linear are modules it calls, and thop counts those (swin_t: 2,978,099,712 with them, as the sweep measured).
+    A class of this test's own stands for it: convcalc's module subclassed, so it is read as PatchMerging."""
+    from convcalc.torch_bridge.modules import PatchMerging
+
+    class OtherLibrarysMerge(PatchMerging):
+        pass
+
+    net = torch.nn.Sequential(OtherLibrarysMerge(cc.PatchMerging(6)))
+    report = cc.from_torch(net, (8, 8, 6), layout="chw")
+    assert [r.kind for r in report.rows] == ["patchmerging"]
+    assert report.comparison["thop"].total == TOOLS["thop"](net, torch.zeros(1, 8, 8, 6))

@@ -49,6 +49,7 @@ from ..layers.resample import antialias_flops
 from ..parsing import read_inputs
 from ..profiles import (
     ADDMM_INPUT,
+    BATCH_STATISTICS,
     BROADCAST_MATMUL,
     EINSUM_PATH,
     NAMED_PADDING,
@@ -353,11 +354,14 @@ def _call_facts(name: str, args: tuple[Any, ...], kwargs: dict[str, Any], macs: 
         facts.add(ADDMM_INPUT)
     elif name == "torch.einsum" and not _einsum_is_one_contraction(args[0] if args else None, args[1:]):
         facts.add(EINSUM_PATH)
+    elif name == "F.batch_norm" and kwargs.get("training", args[5] if len(args) > 5 else False) is True:
+        facts.add(BATCH_STATISTICS)  # (timm's ScaledStdConv2d standardises its weight so; a BatchNorm in train mode)
     return facts
 
 
 #: The ``__name__`` of every torch function :func:`_call_facts` has a fact about (F.conv2d, torch.matmul, x @ y, …).
-_FACT_NAMES = frozenset({"conv1d", "conv2d", "conv3d", "matmul", "__matmul__", "__rmatmul__", "addmm", "baddbmm", "einsum"})
+_FACT_NAMES = frozenset({"conv1d", "conv2d", "conv3d", "matmul", "__matmul__", "__rmatmul__", "addmm", "baddbmm", "einsum",
+                         "batch_norm"})
 
 #: Tensor attributes and queries (``x.shape`` arrives as a property's ``__get__``): they run no op, so the
 #: call is not recorded.
