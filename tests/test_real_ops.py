@@ -332,8 +332,8 @@ def test_weight_norm_recomputed_each_forward_is_work_on_parameters() -> None:
     assert report.totals.params == 18
 
 
-class StdConv(nn.Conv2d):
-    """timm's ScaledStdConv2d: the weight standardised per output channel by F.batch_norm(training=True), with a gain."""
+class GainOrNot(nn.Conv2d):
+    """StdConv's standardisation with its gain (a weight for F.batch_norm) or without one."""
 
     def __init__(self, cin: int, cout: int, affine: bool) -> None:
         super().__init__(cin, cout, 3, padding=1)
@@ -352,7 +352,7 @@ def test_a_weight_standardised_by_batch_norm_is_fvcores(affine: bool) -> None:
     without (2 and 1 at inference); the real fvcore is the oracle, on 8·4·9 = 288 weight elements."""
     from other_tools import TOOLS
 
-    net = nn.Sequential(StdConv(4, 8, affine), nn.ReLU())
+    net = nn.Sequential(GainOrNot(4, 8, affine), nn.ReLU())
     report = cc.from_torch(net, (4, 6, 6))
     assert report.comparison["fvcore"].total == TOOLS["fvcore"](net, torch.zeros(1, 4, 6, 6))
     assert report.comparison["fvcore"].exact
