@@ -249,3 +249,34 @@ def test_a_sized_layer_norm_is_torchs(layout: str, affine: bool, normalized: tup
     real = torch.ops.aten.native_layer_norm.default(x, list(normalized), weight, weight, 1e-5)
     sized = capture._sized_op(torch.ops.aten.native_layer_norm.default, (x, list(normalized), weight, weight, 1e-5))
     assert [(t.shape, t.stride(), t.dtype) for t in sized] == [(t.shape, t.stride(), t.dtype) for t in real]
+
+
+@pytest.mark.parametrize("case", ["bn", "bn-no-affine", "bn-channels-last", "bn-training", "mean-keep", "mean-drop",
+                                  "mean-last", "mean-channels-last", "pow"])
+def test_sized_norm_and_reduction_ops_are_torchs(case: str) -> None:
+    """aten's inference batch norm (timm's BatchNormAct2d), mean over dims and pow by a number, sized: torch's own
+    results, shapes, strides and dtypes (or, where a layout or mode is not certain, not sized at all)."""
+    aten = torch.ops.aten
+    x = torch.empty(2, 8, 5, 5, device="meta")
+    if "channels-last" in case:
+        x = x.to(memory_format=torch.channels_last)
+    w = torch.empty(8, device="meta")
+    op, args = {
+        "bn": (aten.native_batch_norm.default, (x, w, w, w, w, False, 0.1, 1e-3)),
+        "bn-no-affine": (aten.native_batch_norm.default, (x, None, None, w, w, False, 0.1, 1e-3)),
+        "bn-channels-last": (aten.native_batch_norm.default, (x, w, w, w, w, False, 0.1, 1e-3)),
+        "bn-training": (aten.native_batch_norm.default, (x, w, w, None, None, True, 0.1, 1e-3)),
+        "mean-keep": (aten.mean.dim, (x, [2, 3], True)),
+        "mean-drop": (aten.mean.dim, (x, [1], False)),
+        "mean-last": (aten.mean.dim, (x, [-1], True)),
+        "mean-channels-last": (aten.mean.dim, (x, [1], True)),
+        "pow": (aten.pow.Tensor_Scalar, (x, 2)),
+    }[case]
+    real = op(*args)
+    sized = capture._sized_op(op, args)
+    if sized is None:
+        assert "channels-last" in case or "training" in case  # (those run)
+        return
+    as_list = list(sized) if isinstance(sized, tuple) else [sized]
+    real_list = list(real) if isinstance(real, tuple) else [real]
+    assert [(t.shape, t.stride(), t.dtype) for t in as_list] == [(t.shape, t.stride(), t.dtype) for t in real_list]

@@ -156,6 +156,7 @@ def _sizable() -> tuple[frozenset[Any], frozenset[Any]]:
              "reciprocal", "erf")
     ops = [getattr(getattr(aten, name), overload) for name in binary for overload in ("Tensor", "Scalar")]
     ops += [getattr(aten, name).default for name in unary]
+    ops.append(aten.pow.Tensor_Scalar)
     inplace = [getattr(aten, f"{name}_").Tensor for name in binary]
     inplace += [getattr(aten, f"{name}_").default for name in unary]
     return frozenset(ops + inplace), frozenset(inplace)
@@ -163,21 +164,28 @@ def _sizable() -> tuple[frozenset[Any], frozenset[Any]]:
 
 _SIZABLE, _SIZABLE_INPLACE = _sizable()
 _LAYER_NORM = torch.ops.aten.native_layer_norm.default
-_SIZABLE |= {_LAYER_NORM}
+_BATCH_NORM = torch.ops.aten.native_batch_norm.default
+_MEAN = torch.ops.aten.mean.dim
+_SIZABLE |= {_LAYER_NORM, _BATCH_NORM, _MEAN}
 
 
-def _sized_op(func: Any, args: tuple[Any, ...]) -> torch.Tensor | None:
+def _sized_op(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any] | None = None) -> Any:
     """The result of an elementwise op made from its arguments' shapes rather than by its meta kernel (which
     checks and promotes in Python: the most time a forward body's ops take), where that result is certain:
     floating tensors of one dtype on the meta device, and plain numbers. Contiguous tensors give a contiguous
     result of the broadcast shape; tensors of one shape and one dense layout (a permuted view: attention's q, k
     and v) give a result laid out as they are, as torch's TensorIterator lays it. An in-place op's result is its
-    first argument. Else None: the op runs."""
+    first argument. aten's layer norm, inference batch norm and mean over dims have rules of their own (below).
+    Else None: the op runs."""
     first = args[0] if args else None
     if not isinstance(first, torch.Tensor) or not first.is_floating_point():
         return None
     if func is _LAYER_NORM:
         return _sized_layer_norm(first, *args[1:])
+    if func is _BATCH_NORM:
+        return _sized_batch_norm(first, *args[1:])
+    if func is _MEAN:  # (a dtype asked for by keyword: it runs)
+        return None if kwargs else _sized_mean(first, *args[1:])
     tensors = []
     for arg in args:
         if isinstance(arg, torch.Tensor):
@@ -216,6 +224,35 @@ def _sized_layer_norm(x: torch.Tensor, normalized: Any, weight: Any = None, bias
     with torch._C.DisableTorchFunction():
         return (torch.empty(x.shape, dtype=x.dtype, device="meta"), torch.empty(rows, dtype=x.dtype, device="meta"),
                 torch.empty(rows, dtype=x.dtype, device="meta"))
+
+
+def _sized_batch_norm(x: torch.Tensor, weight: Any = None, bias: Any = None, mean: Any = None, var: Any = None,
+                      training: Any = None, *rest: Any) -> Any:
+    """aten's batch norm at inference (F.batch_norm in a forward body: timm's BatchNormAct2d) as its results' shapes:
+    the normalised tensor, contiguous as its input is, and the two per-channel statistics torch returns beside it;
+    float32 and float64 only. None where it must run (batch statistics, another layout)."""
+    c = x.shape[1] if x.dim() > 1 else 0
+    if (training is not False or x.dtype not in (torch.float32, torch.float64) or not x.is_contiguous() or not c
+            or any(t is not None and (not isinstance(t, torch.Tensor) or not t.is_meta or tuple(t.shape) != (c,))
+                   for t in (weight, bias, mean, var))):
+        return None
+    with torch._C.DisableTorchFunction():
+        return (torch.empty(x.shape, dtype=x.dtype, device="meta"), torch.empty(c, dtype=x.dtype, device="meta"),
+                torch.empty(c, dtype=x.dtype, device="meta"))
+
+
+def _sized_mean(x: torch.Tensor, dims: Any = None, keepdim: Any = False, *rest: Any) -> Any:
+    """aten's mean over dims (timm's RmsNorm2d, a squeeze-excitation's pool) of a contiguous tensor: contiguous, the
+    dims kept as 1s or dropped. None where it must run (another layout, a dtype asked for, no dims named)."""
+    if rest or not isinstance(dims, (list, tuple)) or not dims or not isinstance(keepdim, bool) or not x.is_contiguous():
+        return None
+    rank = x.dim()
+    if any(not isinstance(d, int) or not -rank <= d < rank for d in dims):
+        return None
+    reduced = {d % rank for d in dims}
+    shape = [1 if i in reduced else n for i, n in enumerate(x.shape) if keepdim or i not in reduced]
+    with torch._C.DisableTorchFunction():
+        return torch.empty(shape, dtype=x.dtype, device="meta")
 
 
 def _dense(tensor: torch.Tensor) -> bool:
@@ -738,7 +775,7 @@ class _Session(TorchDispatchMode):
     # --- aten ops ---
     def __torch_dispatch__(self, func: Any, types: Any, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None) -> Any:
         kwargs = kwargs or {}
-        out = _sized_op(func, args) if SIZED and func in _SIZABLE else None
+        out = _sized_op(func, args, kwargs) if SIZED and func in _SIZABLE else None
         if out is None:
             out = func(*args, **kwargs)
         if not self.stack or self.quiet:
