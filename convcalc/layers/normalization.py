@@ -294,8 +294,23 @@ class _InstanceNorm(_PerFeature):
     """torch.nn.InstanceNormNd: each channel of each sample normalised over its positions."""
 
     family: ClassVar[str] = "instancenorm"
+    calls: ClassVar[tuple[str, ...]] = ("instance_norm",)
     affine: bool = False
     track_running_stats: bool = False
+
+    @classmethod
+    def from_call(cls, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Leaf | None:
+        """``F.instance_norm(input, running_mean, running_var, weight, bias, use_input_stats, momentum, eps)``, its
+        tensors as per-sample shapes: the InstanceNormNd of the input's rank. (Below it torch folds the batch into
+        the channels and runs a batch norm on 1×(N·C)×…, which would read as a batch norm of the wrong shape.)"""
+        names = ("input", "running_mean", "running_var", "weight", "bias", "use_input_stats", "momentum", "eps")
+        given = {**dict(zip(names, args)), **kwargs}
+        shape = given["input"]
+        kind = next((c for c in _InstanceNorm.__subclasses__() if c.ndim == len(shape) - 1), None)
+        if kind is None:
+            return None
+        return kind(int(shape[0]), float(given.get("eps", 1e-5)), affine=given.get("weight") is not None,
+                    track_running_stats=not given.get("use_input_stats", True))
 
     def _per_element(self) -> int:
         """2 with running statistics (torch uses them at inference: a scale and a shift, as BatchNorm), else

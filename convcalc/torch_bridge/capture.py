@@ -29,7 +29,7 @@ import itertools
 import sys
 import types
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -163,10 +163,6 @@ def _sizable() -> tuple[frozenset[Any], frozenset[Any]]:
 
 
 _SIZABLE, _SIZABLE_INPLACE = _sizable()
-_LAYER_NORM = torch.ops.aten.native_layer_norm.default
-_BATCH_NORM = torch.ops.aten.native_batch_norm.default
-_MEAN = torch.ops.aten.mean.dim
-_SIZABLE |= {_LAYER_NORM, _BATCH_NORM, _MEAN}
 
 
 def _sized_op(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any] | None = None) -> Any:
@@ -180,12 +176,9 @@ def _sized_op(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any] | None = 
     first = args[0] if args else None
     if not isinstance(first, torch.Tensor) or not first.is_floating_point():
         return None
-    if func is _LAYER_NORM:
-        return _sized_layer_norm(first, *args[1:])
-    if func is _BATCH_NORM:
-        return _sized_batch_norm(first, *args[1:])
-    if func is _MEAN:  # (a dtype asked for by keyword: it runs)
-        return None if kwargs else _sized_mean(first, *args[1:])
+    rule = _SHAPE_RULES.get(func)
+    if rule is not None:  # (an argument given by keyword, such as mean's dtype: it runs)
+        return None if kwargs else rule(first, *args[1:])
     tensors = []
     for arg in args:
         if isinstance(arg, torch.Tensor):
@@ -253,6 +246,13 @@ def _sized_mean(x: torch.Tensor, dims: Any = None, keepdim: Any = False, *rest: 
     shape = [1 if i in reduced else n for i, n in enumerate(x.shape) if keepdim or i not in reduced]
     with torch._C.DisableTorchFunction():
         return torch.empty(shape, dtype=x.dtype, device="meta")
+
+
+#: aten ops that are not elementwise, with the rule that sizes each (:func:`_sized_op`).
+_SHAPE_RULES: dict[Any, Callable[..., Any]] = {torch.ops.aten.native_layer_norm.default: _sized_layer_norm,
+                                                torch.ops.aten.native_batch_norm.default: _sized_batch_norm,
+                                                torch.ops.aten.mean.dim: _sized_mean}
+_SIZABLE |= set(_SHAPE_RULES)
 
 
 def _dense(tensor: torch.Tensor) -> bool:
@@ -434,6 +434,19 @@ def _meta(value: Any) -> Any:
     return value
 
 
+def _on_meta_if_mixed(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any], undo: Any = None) -> Any:
+    """``func(*args, **kwargs)``, and where torch refuses a tensor the forward made on the CPU (``torch.tensor([…])``)
+    beside meta ones, the call again with it on the meta device (``undo`` first: what the failed call left behind)."""
+    try:
+        return func(*args, **kwargs)
+    except RuntimeError as error:
+        if not any(m in str(error) for m in _MIXED):
+            raise
+        if undo is not None:
+            undo()
+        return func(*_meta(args), **_meta(kwargs))
+
+
 def _on_meta_device(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]] | None:
     """A move made during the pass, kept on the meta device (``x.to(device)``, ``x.to("cpu")``, ``x.to(other)``:
     dtype changes still apply), or None where it does nothing there (``x.cpu()``, ``x.cuda()``)."""
@@ -474,19 +487,12 @@ class _Calls(TorchFunctionMode):
             operator = False
         session = self.session
         if session.plain and called not in _FACT_NAMES and called not in _MOVES:  # inside a torch module that is one
-            try:  # row: no rows, no facts; only a CPU constant beside meta tensors to mend
-                return func(*args, **kwargs)
-            except RuntimeError as error:
-                if not any(m in str(error) for m in _MIXED):
-                    raise
-                return func(*_meta(args), **_meta(kwargs))
+            return _on_meta_if_mixed(func, args, kwargs)  # row: no rows, no facts; only a CPU constant to mend
         if called in _MOVES and args and isinstance(args[0], torch.Tensor) and args[0].is_meta:
             moved = _on_meta_device(func, args, kwargs)
             if moved is None:  # x.cpu() of a meta tensor: it stays where it is
                 return args[0]
             args, kwargs = moved
-        if func is F.instance_norm and session.in_forward_body():  # one layer, though aten runs it as a batch norm
-            return session.instance_norm(func, args, kwargs)
         whole = session.whole.get(func)
         if whole is not None and session.in_forward_body():  # a call a layer type declares as itself (its ``calls``)
             return session.whole_call(whole, func, args, kwargs)
@@ -495,13 +501,7 @@ class _Calls(TorchFunctionMode):
             session.call = "F.upsample"
         start = len(session.rows)
         try:
-            try:
-                out = func(*args, **kwargs)
-            except RuntimeError as error:  # a tensor the forward made on the CPU (torch.tensor([…])) beside meta ones:
-                if not any(m in str(error) for m in _MIXED):  # the call again with it on the meta device
-                    raise
-                session.drop(start)
-                out = func(*_meta(args), **_meta(kwargs))
+            out = _on_meta_if_mixed(func, args, kwargs, undo=lambda: session.drop(start))
         finally:
             name, session.call = session.call, outer
         made = session.rows[start:]
@@ -953,36 +953,6 @@ class _Session(TorchDispatchMode):
     def in_forward_body(self) -> bool:
         """Whether an op now runs in a forward body (where ops make rows), not inside a module that is one row."""
         return bool(self.stack) and not self.quiet and not self.silent
-
-    def instance_norm(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        """F.instance_norm in a forward body: one InstanceNormNd row. (Below it torch folds the batch into the
-        channels and runs a batch norm on 1×(N·C)×…, which would read as a batch norm of the wrong shape.)"""
-        import inspect
-
-        bound = inspect.signature(func).bind(*args, **kwargs)
-        bound.apply_defaults()
-        x, given = bound.arguments["input"], bound.arguments
-        frame = self.stack[-1]
-        self.quiet += 1
-        try:
-            out = func(*args, **kwargs)
-        finally:
-            self.quiet -= 1
-        shape, nd = tuple(x.shape), x.dim() - 2
-        try:
-            spec = getattr(cc, f"InstanceNorm{nd}d")(int(shape[1]), float(given["eps"]), affine=given["weight"] is not None,
-                                                     track_running_stats=not given["use_input_stats"])
-            effect = spec.effect(shape[1:])
-        except (ConvCalcError, AttributeError):  # not 1-3 spatial dims: counted as nothing, and said so
-            self._add(frame.path, "instance_norm", shape, tuple(out.shape), 0, 0, True, "F.instance_norm", module=frame.module,
-                      warning="F.instance_norm on this input has no convcalc formula; its cost is not counted", unsupported=True)
-            return out
-        fld = self.field_of([x])
-        self.mark(out, fld)
-        self._add(frame.path, spec.kind, shape, tuple(out.shape), 0, effect.flops * shape[0], True, effect.formula,
-                  module=frame.module, spec=spec, receptive_field=fld.shown, call="F.instance_norm")
-        self.flow([x], [out], numel(tuple(out.shape)) * self.out.dtype_bytes)
-        return out
 
     def whole_call(self, cls: type[Leaf], func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """A functional call that is one layer (:attr:`Leaf.calls`) in a forward body: one row for the call, its
@@ -1458,12 +1428,7 @@ class _Moves(TorchFunctionMode):
             if moved is None:
                 return args[0]
             args, kwargs = moved
-        try:
-            return func(*args, **kwargs)
-        except RuntimeError as error:
-            if not any(m in str(error) for m in _MIXED):
-                raise
-            return func(*_meta(args), **_meta(kwargs))
+        return _on_meta_if_mixed(func, args, kwargs)
 
 
 #: The key of from_torch's hooks in the hook tables of its copy of the module (torch's handles count up from 0).
