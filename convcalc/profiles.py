@@ -1023,6 +1023,10 @@ def _checked(name: str, row: Row, fam: str) -> list[Term]:
     return []
 
 
+#: The torch profile's term for a training step's backward (each layer's :attr:`~convcalc.layers.base.Backward.torch_flops`).
+_BACKWARD = "backward: 2 FLOPs per multiply-accumulate of the gradients' conv and matrix products"
+
+
 def profiles(report: Report) -> dict[str, Profile]:
     """Every profile of a report, computed over its leaf rows.
 
@@ -1054,6 +1058,12 @@ def profiles(report: Report) -> dict[str, Profile]:
                     trap[1].append(where)
                 else:
                     terms[label] = terms.get(label, 0) + amount
+        if name == "torch" and report.training is not None:  # a training step: FlopCounterMode over the backward too
+            trained = [r for r in rows if r.trained is not None]
+            terms[_BACKWARD] = sum(r.trained.torch_flops for r in trained if r.trained is not None)
+            for r in trained:
+                if r.trained is not None and not r.trained.modelled and _torch(r):
+                    unsure.setdefault("a layer with no training model: its backward is not counted", []).append(r.where)
         found = tuple(Trap(what, amount, tuple(layers)) for what, (amount, layers) in traps.items())
         total = sum(terms.values()) + sum(t.amount for t in found)
         inexact = tuple(Inexact(why, tuple(layers)) for why, layers in unsure.items())

@@ -22,6 +22,26 @@ if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never 
     from typing import Any
 
     from .profiles import Profile
+    from .training import Peak, Plan, Training
+
+@record
+class Trained:
+    """A row's part in a training step (whole batch): the FLOPs of its input's and its weights' gradients (convcalc's
+    convention), what FlopCounterMode counts of its backward, the bytes of the tensors autograd saves for it that no
+    earlier row saved, and its trainable parameters. ``modelled`` is False for a layer type convcalc has no training
+    model of: its saved tensors and gradient FLOPs are not counted (the report warns)."""
+
+    input_flops: int = 0
+    weight_flops: int = 0
+    torch_flops: int = 0
+    saved_bytes: int = 0
+    trainable: int = 0
+    modelled: bool = True
+
+    @property
+    def backward_flops(self) -> int:
+        return self.input_flops + self.weight_flops
+
 
 @record
 class Row:
@@ -56,6 +76,7 @@ class Row:
     facts: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
     spec: Leaf | None = field(default=None, repr=False, compare=False)
     counts: Primitives | None = field(default=None, repr=False, compare=False)  # of work that is no layer (from_torch)
+    trained: Trained | None = field(default=None, repr=False, compare=False)  # a training report's figures
 
     @classmethod
     def made(cls, **values: Any) -> Row:
@@ -144,6 +165,9 @@ class Row:
                  "weights": p.weights, "biases": p.biases, "macs": p.macs, "flops": p.flops, "formula": p.formula}
                 for p in self.parts
             ],
+            **({} if self.trained is None else {
+                "backward_flops": self.trained.backward_flops, "grad_input_flops": self.trained.input_flops,
+                "grad_weight_flops": self.trained.weight_flops, "saved_bytes": self.trained.saved_bytes}),
         }
 
 
@@ -172,9 +196,19 @@ class Totals:
     flops_with_bias: int = 0
     peak_activation_bytes: int | None = None
     inference_peak_bytes: int | None = None
+    #: a training report's (None otherwise): the backward's FLOPs, the trainable parameters' gradients, the optimizer's
+    #: state, the activations autograd saves (each tensor once), and the peak of one step (:mod:`convcalc.training`)
+    backward_flops: int | None = None
+    gradient_bytes: int | None = None
+    optimizer_bytes: int | None = None
+    saved_activation_bytes: int | None = None
+    peak_train_bytes: int | None = None
 
     def to_dict(self) -> dict[str, int | None]:
-        return dict(self.__dict__)
+        return {k: v for k, v in self.__dict__.items() if v is not None or k not in _TRAIN_TOTALS}
+
+
+_TRAIN_TOTALS = ("backward_flops", "gradient_bytes", "optimizer_bytes", "saved_activation_bytes", "peak_train_bytes")
 
 
 @record
@@ -197,6 +231,9 @@ class Report:
     #: one input ``input_shape`` of the report's dtype. ``input_shape`` is the first one's shape.
     inputs: tuple[Input, ...] = ()
     batched: bool = True  # False: from_torch's batch=None, the inputs given whole (shapes as given, totals for that call)
+    #: how a training step is counted (None: the report counts inference), and the walk's steps for its peak
+    training: Training | None = None
+    train_plan: Plan | None = field(default=None, repr=False, compare=False)
 
     @property
     def leaves(self) -> tuple[Row, ...]:
@@ -236,6 +273,9 @@ class Report:
         flops = sum(r.flops for r in rows)
         buffers = sum(r.buffers for r in rows)
         peak = self.peak_activation_bytes
+        train: dict[str, int] = {}
+        if self.training is not None and self.train_plan is not None:
+            train = self._train_totals(rows, params + buffers)
         return Totals(
             params=params,
             trainable_params=params - sum(r.frozen for r in rows),  # frozen: torch parameters without grad
@@ -250,7 +290,33 @@ class Report:
             flops_with_bias=flops + bias_adds,
             peak_activation_bytes=peak,
             inference_peak_bytes=None if peak is None else peak + (params + buffers) * self.dtype_bytes,
+            **train,
         )
+
+    def _train_totals(self, rows: tuple[Row, ...], state: int) -> dict[str, int]:
+        from .training import optimizer_bytes, peak
+
+        plan, training = self.train_plan, self.training
+        assert plan is not None and training is not None
+        trained = [r.trained for r in rows if r.trained is not None]
+        trainable = sum(t.trainable for t in trained)
+        gradients = sum(s.weight_grad_bytes for s in plan.steps)
+        optimizer = optimizer_bytes(training.optimizer, gradients // plan.param_bytes, plan.param_tensors, plan.param_bytes)
+        found = peak(plan.steps, plan.sizes, plan.output, state * plan.param_bytes, optimizer, plan.names)
+        self.__dict__["train_peak"] = found
+        del trainable
+        return {"backward_flops": sum(t.backward_flops for t in trained), "gradient_bytes": gradients,
+                "optimizer_bytes": optimizer, "saved_activation_bytes": sum(t.saved_bytes for t in trained),
+                "peak_train_bytes": found.peak}
+
+    @property
+    def train_peak(self) -> Peak | None:
+        """How a training report's peak is made (:class:`~convcalc.training.Peak`); None for an inference report."""
+        if self.training is None:
+            return None
+        self.totals  # noqa: B018 - computes it
+        found: Peak = self.__dict__["train_peak"]
+        return found
 
     @property
     def input_bytes(self) -> int:
@@ -308,6 +374,10 @@ class Report:
             buffers=sum(r.buffers for r in group), warnings=tuple(f"{r.where}: {w}" for r in group for w in r.warnings),
             frozen=sum(r.frozen for r in group), unsupported=any(r.unsupported for r in group), batch=first.batch,
             call="module" if any(r.call == "module" for r in group) else "function",
+            trained=None if first.trained is None else Trained(
+                *(sum(getattr(r.trained, k) for r in group if r.trained is not None)
+                  for k in ("input_flops", "weight_flops", "torch_flops", "saved_bytes", "trainable")),
+                modelled=all(r.trained is None or r.trained.modelled for r in group)),
         )
         merged.__dict__["primitives"] = _summed(group)  # the block's counts are its leaves' (the cached property's slot)
         return merged
@@ -326,7 +396,9 @@ class Report:
         """Every row's warnings, each prefixed with the (leaf) row it concerns."""
         if self.leaf_warnings is not None:
             return self.leaf_warnings
-        return tuple(f"{r.where}: {w}" for r in self.rows for w in r.warnings)
+        return tuple(f"{r.where}: {w}" for r in self.rows for w in r.warnings) + tuple(
+            f"{r.where}: convcalc has no training model of {r.name}: the tensors it saves and its gradients' FLOPs are "
+            "not counted" for r in self.rows if r.trained is not None and not r.trained.modelled)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -339,6 +411,7 @@ class Report:
             "warnings": list(self.warnings),
             "notes": list(self.notes),
             "layout": self.layout,
+            **({} if self.training is None else {"training": self.training.to_dict()}),
         }
 
     def to_json(self, indent: int | None = 2) -> str:

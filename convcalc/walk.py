@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from .errors import ShapeError, SpecError
-from .inputs import Input, check_batch, check_input, dtype_bytes
-from .layers.base import Block, Chain, Effect, Join, Layer, Leaf, Primitives, Shape, checked, numel
+from .inputs import INPUT_DTYPE_BYTES, Input, check_batch, check_input, dtype_bytes
+from .layers.base import Block, Chain, Effect, Grads, Join, Layer, Leaf, Primitives, Shape, checked, numel
 from .layout import check_layout
 from .receptive import Field
 from .records import replace
-from .report import Report, Row, where
+from .report import Report, Row, Trained, where
+from .training import AMP, Plan, Step, Training
 
 SOURCE_LINES = "_source_lines_"
 
@@ -46,7 +47,7 @@ class Rows:
 
     def add(self, owner: int, spec: Leaf, text: str, shape: Shape, path: str, effect: Effect, fld: Field, *,
             call: str = "module", batch: int | None = None, held: tuple[int, int] | None = None,
-            registrations: int = 1) -> tuple[Shape, Field]:
+            registrations: int = 1, trained: Trained | None = None) -> tuple[Shape, Field]:
         """A row for ``spec`` (shown as ``text``) run on ``shape`` at ``path``; returns its output and field.
 
         ``held``: the (parameters, frozen parameters) torch says the owner holds and no row has
@@ -76,6 +77,7 @@ class Rows:
             layer=text, name=spec.name, buffers=effect.buffers if shared_with is None else 0,
             warnings=effect.warnings, parts=effect.parts, shared_with=shared_with, spec=spec, frozen=frozen,
             unsupported=False, batch=b, call=call, registrations=registrations, counts=None, facts=frozenset(),
+            trained=trained,
         ))
         return out, fld
 
@@ -96,6 +98,7 @@ class Rows:
             receptive_field=receptive_field, formula=formula, layer=kind, name=kind, buffers=0,
             warnings=(warning,) if warning else (), parts=(), shared_with=None, spec=spec, frozen=frozen,
             unsupported=unsupported, batch=batch, call=call, registrations=registrations, counts=None, facts=facts,
+            trained=None,
         )
         if counts is not None and spec is None:
             row.__dict__["counts"] = counts(row)  # (a new row, not yet seen by anyone: its own field set once)
@@ -149,6 +152,99 @@ class Liveness:
         return peak
 
 
+#: The note a layer or block carries when its parameters are frozen (``trainable=False``): beside its fields, as a
+#: block's structure is, so that it changes no count and no comparison of inference.
+TRAINABLE = "_trainable_"
+
+
+def trainable(layer: Layer) -> bool:
+    """False for a layer or block marked ``trainable=False`` (:func:`frozen`)."""
+    return bool(layer.__dict__.get(TRAINABLE, True))
+
+
+def frozen(layer: Layer, trainable: bool = False) -> Layer:
+    """``layer`` (a copy of it) with its parameters frozen, or unfrozen with ``trainable=True``: in a training step
+    they get no gradient and no optimizer state, as torch's ``requires_grad_(False)``; inside a frozen block,
+    every layer is frozen."""
+    if not isinstance(trainable, bool):
+        raise SpecError(f"{layer.name}: trainable must be True or False, got {trainable!r}")
+    copy = replace(layer)
+    copy.__dict__.update({k: v for k, v in layer.__dict__.items() if k.startswith("_") and k.endswith("_")})
+    copy.__dict__[TRAINABLE] = trainable
+    return copy
+
+
+class _Trainer:
+    """The training side of a walk: which tensors need a gradient, what each row saves (each tensor counted once,
+    at the first row that saves it), and the :class:`~convcalc.training.Step` s that
+    :func:`~convcalc.training.peak` plays. Tensor ids are its own: dropout makes a new tensor in training."""
+
+    def __init__(self, training: Training, batch: int, input_bytes: int, act_bytes: int, param_bytes: int) -> None:
+        self.training = training
+        self.batch = batch
+        self.act = act_bytes
+        self.param = param_bytes
+        self.flow = 0
+        self.sizes: dict[int, int] = {0: input_bytes}
+        self.needs: dict[int, bool] = {0: False}  # tensor -> requires_grad (the input: no)
+        self.steps: list[Step] = []
+        self.names: list[str] = []
+        self.seen: set[tuple[object, ...]] = set()
+        self.param_tensors = 0
+
+    def row(self, index: int, layer: Leaf, shape: Shape, effect: Effect, frozen: bool, first: bool, name: str,
+            reads: tuple[int, ...] = (), shapes: tuple[Shape, ...] | None = None) -> Trained:
+        """The training figures of row ``index``: ``frozen`` (its parameters get no gradient), ``first`` (its
+        parameters are counted here: not a shared layer's second use); ``reads``/``shapes``: a join's inputs."""
+        reads = reads or (self.flow,)
+        params = effect.weights + effect.biases - effect.frozen
+        weights = params > 0 and not frozen
+        grads = Grads(tuple(self.needs[r] for r in reads), weights, self.training.device)
+        found = layer.join_backward(shapes, effect, grads) if shapes is not None and isinstance(layer, Join) \
+            else layer.backward(shape, effect, grads)
+        b = self.batch
+        new = effect.new_tensor if found is None or found.new_output is None else found.new_output
+        if new:
+            out = len(self.sizes)
+            self.sizes[out] = numel(effect.output_shape) * b * self.act
+        else:
+            out = reads[0]
+        self.needs[out] = grads.any
+        saved: list[tuple[tuple[object, ...], int]] = []
+        counted = 0
+        for s in () if found is None else found.saved:
+            if s.of.startswith("input"):
+                key: tuple[object, ...] = ("t", reads[int(s.of[5:] or 0)])
+            elif s.of == "output":
+                key = ("t", out)
+            else:
+                key = ("own", index, s.of)
+            if key[0] == "t":  # a tensor of the network: autograd holds its whole storage, as a view of it does
+                size = self.sizes[key[1]]  # type: ignore[index]
+            else:
+                size = s.elements * (b if s.batched else 1) * (INPUT_DTYPE_BYTES[s.dtype] if s.dtype else self.act)
+            saved.append((key, size))
+            if key not in self.seen:
+                self.seen.add(key)
+                counted += size
+        grad_bytes = params * self.param if weights and first else 0
+        if grad_bytes:
+            self.param_tensors += layer.param_tensors(effect)
+        self.steps.append(Step(reads=reads, made=out if new else None, made_bytes=self.sizes[out] if new else 0,
+                               saved=tuple(saved), weight_grad_bytes=grad_bytes, input_grads=grads.inputs,
+                               output_grad=grads.any))
+        self.names.append(name)
+        self.flow = out
+        if found is None:
+            return Trained(modelled=False, trainable=params if weights else 0)
+        return Trained(input_flops=found.input_flops * b, weight_flops=found.weight_flops * b,
+                       torch_flops=found.torch_flops * b, saved_bytes=counted, trainable=params if weights else 0)
+
+    def plan(self) -> Plan:
+        return Plan(steps=self.steps, sizes=self.sizes, output=self.flow, param_bytes=self.param, names=self.names,
+                    param_tensors=self.param_tensors)
+
+
 class _Walk:
     """A spec network, walked for one input: each leaf's effect (memoised), each block by its structure."""
 
@@ -163,6 +259,13 @@ class _Walk:
         self.memo: dict[tuple[Leaf, Shape], tuple[Effect, Leaf, str]] = {}
         self.uses: dict[int, list[int]] = {}  # id(leaf) -> the rows it made: a leaf used twice is one module in two places
         self.lines: Mapping[int, int] = {}  # id(leaf or block) -> its line in forward-pass spec text (see forward_text)
+        self.training: Training | None = None  # set: each row's part in a training step (see _Trainer)
+        self.trainer: _Trainer | None = None
+        self.frozen = False  # inside a layer or block marked trainable=False, or a frozen path
+
+    def train(self, training: Training, input_bytes: int, act_bytes: int, param_bytes: int) -> None:
+        self.training = training
+        self.trainer = _Trainer(training, self.out.batch, input_bytes, act_bytes, param_bytes)
 
     def where(self, index: int, path: str, layer: Layer) -> str:
         """How an error names a row: ``layer 3 (x3) Conv2d``, after ``line 4:`` where the layer came from a line of text."""
@@ -216,25 +319,42 @@ class _Walk:
                 raise error.located(self.where(index, path, layer)) from None
             self.uses.setdefault(id(layer), []).append(index - 1)
             self.flowed(effect, (self.flow,))
-            return self.out.add(id(layer), shown, text, shape, path, effect, fld)
+            trained = None
+            if self.trainer is not None:
+                frozen = self.frozen or not trainable(layer) or self.trainer.training.frozen(path)
+                first = self.out.owners.get(id(layer), index) == index
+                trained = self.trainer.row(index, shown, shape, effect, frozen, first, f"{self.where(index, path, layer)}")
+            return self.out.add(id(layer), shown, text, shape, path, effect, fld, trained=trained)
         if not isinstance(layer, Block):
             raise SpecError(f"{path or 'network'}: {layer!r} is not a convcalc layer")
         self.blocks.setdefault(path, layer.name)
+        was = self.frozen
+        self.frozen = was or not trainable(layer)
+        try:
+            return self.block(layer, shape, path, fld)
+        finally:
+            self.frozen = was
+
+    def block(self, layer: Block, shape: Shape, path: str, fld: Field) -> tuple[Shape, Field]:
         structure = layer.declared()
         if structure.join is None:
             return self.chain(structure.layers, shape, path, fld)
-        names, shapes, fields, flows = [], [], [], []
+        names, shapes, fields, flows, tflows = [], [], [], [], []
         start = self.flow
+        tstart = self.trainer.flow if self.trainer is not None else 0
         for branch in structure.branches:
             self.flow = start  # each branch reads the block's input
+            if self.trainer is not None:
+                self.trainer.flow = tstart
             out, f = self.chain(branch.layers, shape, path, fld)
             names.append(branch.name)
             shapes.append(out)
             fields.append(f)
             flows.append(self.flow)
+            tflows.append(self.trainer.flow if self.trainer is not None else 0)
         self.flow = start
         shape, fld = self.join(layer, structure.join, child_path(path, structure.join_name), shapes, names, fields,
-                               tuple(flows))
+                               tuple(flows), tuple(tflows))
         return self.chain(structure.after, shape, path, fld)
 
     def chain(self, layers: Chain, shape: Shape, path: str, fld: Field) -> tuple[Shape, Field]:
@@ -249,21 +369,26 @@ class _Walk:
         self.flow = self.live.step(reads, made, effect.extra_elements * per)
 
     def join(self, block: Block, join: Join, path: str, shapes: list[Shape], names: list[str],
-             fields: list[Field], flows: tuple[int, ...]) -> tuple[Shape, Field]:
+             fields: list[Field], flows: tuple[int, ...], tflows: tuple[int, ...] = ()) -> tuple[Shape, Field]:
         """The row of a block's join (add, cat, mul), checking its inputs fit together."""
+        index = len(self.out.rows) + 1
         try:
             effect = join.join(shapes, names)
         except ShapeError as error:
-            raise error.located(self.where(len(self.out.rows) + 1, path, block)) from None
+            raise error.located(self.where(index, path, block)) from None
         self.flowed(effect, tuple(flows))
+        trained = None
+        if self.trainer is not None:
+            trained = self.trainer.row(index, join, shapes[0], effect, True, True, self.where(index, path, block),
+                                       reads=tflows, shapes=tuple(shapes))
         return self.out.add(id(join), join, repr(join), shapes[0], path, effect,
-                            Field.union(fields, broadcast=join.broadcast), call=join.call)
+                            Field.union(fields, broadcast=join.broadcast), call=join.call, trained=trained)
 
 
 def analyze(
     net: Layer, input_shape: Shape, batch: int = 1, dtype: str = "float32", model: str | None = None,
     notes: tuple[str, ...] = (), functional: Mapping[str, str] | None = None, layout: str = "chw",
-    inputs: tuple[Input, ...] = (),
+    inputs: tuple[Input, ...] = (), training: Training | None = None,
 ) -> Report:
     """Walk ``net`` for one ``input_shape`` (per sample, channels first) and count every leaf.
 
@@ -272,16 +397,21 @@ def analyze(
     ``F.adaptive_avg_pool2d``): tools that hook modules do not see those (:mod:`convcalc.profiles`).
     ``layout`` is how the report shows shapes (``"hwc"``: channels last); its fields stay channels first.
     ``inputs``: the one :class:`~convcalc.inputs.Input` it was given as, whose dtype sets the input's bytes.
+    ``training``: count a training step too (:mod:`convcalc.training`): each row's backward and saved tensors.
     """
     shape = check_input(input_shape)
     check_batch(batch)
     size = dtype_bytes(dtype)
     per = inputs[0].bytes_per_element(size) if inputs else size
     walk = _Walk(batch, size, numel(shape) * batch * per)
+    if training is not None:
+        act = dtype_bytes(training.amp) if training.amp in AMP else size
+        walk.train(training, numel(shape) * batch * per, act, size)
     if not isinstance(net, Layer):
         raise SpecError(f"cannot summarize {net!r}: not a convcalc layer, network or model name")
     walk.lines = getattr(net, "__dict__", {}).get(SOURCE_LINES, {})
     walk.layer(net, shape, "", Field.start(shape))
     return Report(model=model, input_shape=shape, batch=batch, dtype=dtype, dtype_bytes=size,
                   rows=walk.finish(functional or {}), notes=tuple(notes), layout=check_layout(layout) or "chw", blocks=walk.blocks,
-                  peak_activation_bytes=walk.live.peak(walk.flow), inputs=tuple(inputs))
+                  peak_activation_bytes=walk.live.peak(walk.flow), inputs=tuple(inputs), training=training,
+                  train_plan=None if walk.trainer is None else walk.trainer.plan())

@@ -9,10 +9,13 @@ from __future__ import annotations
 from ..errors import ShapeError, SpecError
 from ..records import replace
 from .base import (
+    Backward,
     Effect,
+    Grads,
     Leaf,
     Primitives,
     Ran,
+    Saved,
     Shape,
     Step,
     check_bool,
@@ -40,6 +43,11 @@ class _Pointwise(Leaf):
     rule: ClassVar[str] = ""
     family: ClassVar[str] = "activation"
     torch: ClassVar[Any] = "torch.nn:{name}"
+    #: autograd keeps its input for the gradient (GELU, SiLU), or its result (``"output"``: ReLU, Sigmoid)
+    saves: ClassVar[str | None] = "input"
+    #: what the in-place form keeps: its result (``"output"``, in the input's memory: ReLU, LeakyReLU, ELU), or a copy
+    #: of the input torch takes before writing over it (``"copy"``: ReLU6, Hardswish, SiLU); held to torch in tests
+    saves_inplace: ClassVar[str] = "copy"
 
     @classmethod
     def sized_by_effect(cls, module: Any) -> bool:
@@ -55,6 +63,16 @@ class _Pointwise(Leaf):
     def primitives(self, ran: Ran) -> Primitives:
         return Primitives(activation_elements=numel(ran.output_shape) * ran.batch)
 
+    def backward(self, shape: Shape, effect: Effect, grads: Grads) -> Backward | None:
+        """One tensor of the input's size saved (:attr:`saves`, :attr:`saves_inplace`); the gradient of the input 1
+        FLOP per element, of PReLU's slopes 1 per element too."""
+        if not grads.any:
+            return Backward()
+        of = self.saves_inplace if getattr(self, "inplace", False) else self.saves
+        n = numel(shape)
+        return Backward(saved=(Saved(of or "input", n),), input_flops=n if grads.input else 0,
+                        weight_flops=n if grads.weights else 0)
+
     def explain(self, shape: Shape, effect: Effect) -> tuple[Step, ...]:
         return (Step("output", dims_text(effect.output_shape) + " (unchanged)"), Step("parameters", "params = 0"),
                 Step("FLOPs", "FLOPs = 1 per element", dot(*shape), effect.flops))
@@ -62,6 +80,8 @@ class _Pointwise(Leaf):
 
 @spec
 class ReLU(_Pointwise):
+    saves: ClassVar[str | None] = "output"
+    saves_inplace: ClassVar[str] = "output"
     functional: ClassVar[Mapping[str, tuple[str, ...]]] = {"relu": ("inplace",)}
     inplace: bool = False
     rule: ClassVar[str] = "max(0, x)"
@@ -76,6 +96,7 @@ class ReLU6(_Pointwise):
 
 @spec
 class LeakyReLU(_Pointwise):
+    saves_inplace: ClassVar[str] = "output"
     functional: ClassVar[Mapping[str, tuple[str, ...]]] = {"leaky_relu": ("negative_slope", "inplace")}
     negative_slope: float = 0.01
     inplace: bool = False
@@ -88,12 +109,14 @@ class LeakyReLU(_Pointwise):
 
 @spec
 class Sigmoid(_Pointwise):
+    saves: ClassVar[str | None] = "output"
     functional: ClassVar[Mapping[str, tuple[str, ...]]] = {"sigmoid": ()}
     rule: ClassVar[str] = "1/(1+e^−x)"
 
 
 @spec
 class Tanh(_Pointwise):
+    saves: ClassVar[str | None] = "output"
     functional: ClassVar[Mapping[str, tuple[str, ...]]] = {"tanh": ()}
     rule: ClassVar[str] = "tanh(x)"
 
@@ -132,6 +155,7 @@ class GELU(_Pointwise):
 
 @spec
 class Softmax(_Pointwise):
+    saves: ClassVar[str | None] = "output"
     """Counted as elementwise (1 FLOP per element), the DESIGN.md convention."""
 
     family: ClassVar[str] = "softmax"
@@ -153,6 +177,7 @@ class Softmax(_Pointwise):
 
 @spec
 class ELU(_Pointwise):
+    saves_inplace: ClassVar[str] = "output"
     functional: ClassVar[Mapping[str, tuple[str, ...]]] = {"elu": ("alpha", "inplace")}
     alpha: float = 1.0
     inplace: bool = False
@@ -165,6 +190,7 @@ class ELU(_Pointwise):
 
 @spec
 class SELU(_Pointwise):
+    saves_inplace: ClassVar[str] = "output"
     functional: ClassVar[Mapping[str, tuple[str, ...]]] = {"selu": ("inplace",)}
     aten: ClassVar[tuple[str, ...]] = ("elu",)  # F.selu reaches aten as elu(x, α, λ) with SELU's scale λ
     inplace: bool = False
@@ -177,6 +203,7 @@ class SELU(_Pointwise):
 
 @spec
 class CELU(_Pointwise):
+    saves_inplace: ClassVar[str] = "output"
     functional: ClassVar[Mapping[str, tuple[str, ...]]] = {"celu": ("alpha", "inplace")}
     alpha: float = 1.0
     inplace: bool = False
@@ -301,6 +328,25 @@ class _Dropout(Leaf):
             raise ShapeError(f"expects {want} per sample, got {fmt_shape(shape)} ({len(shape)}-d)")
         return elementwise(shape, 0, new_tensor=False, formula="identity at inference")
 
+    #: Whether it drops whole channels (Dropout1d/2d/3d): one noise value per channel and sample.
+    per_channel: ClassVar[bool] = False
+    #: Whether CUDA runs it with its fused kernel, which keeps a bool mask (not AlphaDropout's affine noise).
+    fused_on_cuda: ClassVar[bool] = True
+
+    def backward(self, shape: Shape, effect: Effect, grads: Grads) -> Backward | None:
+        """In training, dropout multiplies its input by a noise tensor of 0 and 1/(1−p) and keeps that for the
+        gradient: a float tensor of the input's size on the CPU, a bool mask (1 byte per element) where CUDA's
+        fused kernel runs (not in place, not per channel); per channel, one value per channel. The product is a new
+        tensor unless in place. p = 0 is the identity, p = 1 a product with a zero scalar."""
+        if self.p == 0 or not grads.any:
+            return Backward(new_output=False if self.p == 0 else None)
+        n = numel(shape)
+        if self.p == 1:
+            return Backward(saved=(Saved("zero", 1, batched=False),), input_flops=n, new_output=not self.inplace)
+        fused = grads.device == "cuda" and not self.inplace and not self.per_channel and self.fused_on_cuda
+        mask = Saved("mask", shape[0] if self.per_channel else n, "bool" if fused else None)
+        return Backward(saved=(mask,), input_flops=n if grads.input else 0, new_output=not self.inplace)
+
 
 class Dropout(_Dropout):
     functional: ClassVar[Mapping[str, tuple[str, ...]]] = {"dropout": ("p", "training", "inplace")}
@@ -309,6 +355,8 @@ class Dropout(_Dropout):
 class Dropout1d(_Dropout):
     """Drops whole channels of a C×L input (torch refuses other ranks)."""
 
+    per_channel: ClassVar[bool] = True
+
     functional: ClassVar[Mapping[str, tuple[str, ...]]] = {"dropout1d": ("p", "training", "inplace")}
     ranks: ClassVar[tuple[int, ...]] = (1, 2)
 
@@ -316,14 +364,18 @@ class Dropout1d(_Dropout):
 class Dropout2d(_Dropout):
     """Drops whole channels (torch warns on inputs other than C×H×W, and runs them)."""
 
+    per_channel: ClassVar[bool] = True
+
     functional: ClassVar[Mapping[str, tuple[str, ...]]] = {"dropout2d": ("p", "training", "inplace")}
 
 
 class Dropout3d(_Dropout):
     functional: ClassVar[Mapping[str, tuple[str, ...]]] = {"dropout3d": ("p", "training", "inplace")}
+    per_channel: ClassVar[bool] = True
 
 
 class AlphaDropout(_Dropout):
     """SELU's dropout (keeps mean and variance while training); the identity at inference."""
 
     functional: ClassVar[Mapping[str, tuple[str, ...]]] = {"alpha_dropout": ("p", "training", "inplace")}
+    fused_on_cuda: ClassVar[bool] = False

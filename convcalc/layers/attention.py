@@ -473,6 +473,8 @@ class ClassToken(Leaf):
     """A learnt class token put before the tokens (ViT's ``class_token``): L×E → (L+1)×E; E parameters, no FLOPs
     (a copy of the tokens, as torch.cat makes)."""
 
+    saves: ClassVar[str | None] = "nothing"
+
     family: ClassVar[str] = "none"
     torch: ClassVar[Any] = _MODULES
 
@@ -495,6 +497,8 @@ class ClassToken(Leaf):
 class PositionEmbedding(Leaf):
     """A learnt position embedding added to the tokens (ViT's ``pos_embedding``): ``num_tokens``·``embed_dim``
     parameters, 1 FLOP per element (the add)."""
+
+    saves: ClassVar[str | None] = "nothing"
 
     family: ClassVar[str] = "add"
     torch: ClassVar[Any] = _MODULES
@@ -525,6 +529,8 @@ class PositionEmbedding(Leaf):
 @spec
 class SelectToken(Leaf):
     """One token of the sequence (ViT's ``x[:, 0]``, the class token): L×E → E; a view, no FLOPs."""
+
+    saves: ClassVar[str | None] = "nothing"
 
     family: ClassVar[str] = "none"
     torch: ClassVar[Any] = _MODULES

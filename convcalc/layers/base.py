@@ -249,6 +249,74 @@ class Effect:
 
 
 @record
+class Saved:
+    """One tensor autograd keeps for a layer's backward (what ``torch.autograd.graph.saved_tensors_hooks`` is shown).
+
+    ``of`` says which: ``"input"`` (the layer's input; a join's inputs are ``"input"``, ``"input1"``, …), ``"output"``,
+    or the name of a tensor the layer makes for its backward alone (max pool's ``"indices"``, dropout's ``"mask"``,
+    batch norm's ``"mean"``). The input and output are the network's tensors: another layer saving the same one
+    shares its memory, and the walk counts it once. ``elements`` is its size per sample (whole where ``batched`` is
+    False: batch norm's per-channel statistics), ``dtype`` its dtype where that is not the activations'.
+    """
+
+    of: str
+    elements: int
+    dtype: str | None = None
+    batched: bool = True
+
+
+@record
+class Grads:
+    """What a training step asks of one layer: which of its inputs need a gradient (each one's ``requires_grad``),
+    whether its own parameters do (``weights``: it has trainable ones), and the ``device`` whose kernels run it
+    (``"cpu"`` or ``"cuda"``: dropout keeps a float noise tensor on the CPU and a bool mask on CUDA)."""
+
+    inputs: tuple[bool, ...]
+    weights: bool
+    device: str = "cpu"
+
+    @property
+    def input(self) -> bool:
+        return any(self.inputs)
+
+    @property
+    def any(self) -> bool:
+        """Whether autograd records the layer at all: something it reads or holds requires a gradient."""
+        return self.weights or any(self.inputs)
+
+
+NO_GRADS = Grads((False,), False)
+
+
+def saving(grads: Grads, *saved: Saved, input_flops: int = 0, weight_flops: int = 0, torch_flops: int = 0) -> Backward:
+    """A layer's :class:`Backward` where autograd records it (something it reads or holds needs a gradient): it
+    saves ``saved``, and each gradient's FLOPs count where that gradient is asked for. Nothing where none is."""
+    if not grads.any:
+        return Backward()
+    return Backward(saved=saved, input_flops=input_flops if grads.input else 0,
+                    weight_flops=weight_flops if grads.weights else 0, torch_flops=torch_flops)
+
+
+@record
+class Backward:
+    """A layer's part in one training step (per sample, as :class:`Effect`).
+
+    ``saved``: the tensors autograd keeps for its backward. ``input_flops`` and ``weight_flops``: the FLOPs of the
+    gradient of its input and of its weights, by convcalc's convention (a product's gradient costs what the product
+    cost, for each operand that needs one; an elementwise function's gradient 1 per element per input needing it).
+    ``torch_flops``: what FlopCounterMode counts of the backward (conv and matrix products only, with its own
+    rules). ``new_output``: whether training makes a new tensor where :class:`Effect` says inference does not, or
+    the reverse (dropout: a new tensor in training, the input itself at inference); None: as the effect says.
+    """
+
+    saved: tuple[Saved, ...] = ()
+    input_flops: int = 0
+    weight_flops: int = 0
+    torch_flops: int = 0
+    new_output: bool | None = None
+
+
+@record
 class Laid:
     """A result's shape (batch included) with the order its dims lie in memory, outermost first, where that is not
     their own order: torch's batch-first LSTM returns its output time-major underneath, (1, 0, 2)."""
@@ -385,6 +453,10 @@ class Leaf(Layer, abstract=True):
     #: (``scaled_dot_product_attention``): ``from_torch`` makes one row of the call, read by :meth:`from_call`,
     #: rather than rows of the aten ops it runs.
     calls: ClassVar[tuple[str, ...]] = ()
+    #: What autograd saves for the backward of this type, where it is one tensor of the layer's own or none:
+    #: ``"input"`` (GELU, SiLU), ``"output"`` (ReLU, Sigmoid: the result), ``"nothing"`` (a view, an add); None: the
+    #: type declares :meth:`backward` itself, or has no training model (its row says so).
+    saves: ClassVar[str | None] = None
     #: Whether the framework whose text names it writes tensors channels last (Keras' H×W×C): a network
     #: that starts with such a layer reads and prints its shapes H×W×C.
     channels_last: ClassVar[bool] = False
@@ -430,6 +502,24 @@ class Leaf(Layer, abstract=True):
         return (Step("output", out, note=effect.formula),
                 Step("parameters", "params", value=effect.weights + effect.biases),
                 Step("FLOPs", "FLOPs", value=effect.flops))
+
+    def backward(self, shape: Shape, effect: Effect, grads: Grads) -> Backward | None:
+        """This layer's part in a training step on a ``shape`` input (per sample): what autograd saves and what the
+        gradients cost, for the gradients ``grads`` asks (nothing where it asks none: autograd records no node).
+        By default from :attr:`saves`, with an elementwise gradient of 1 FLOP per element; None where the type has
+        no training model."""
+        if self.saves is None:
+            same = self.torch_equivalent()
+            return None if same is None else same.backward(shape, effect, grads)
+        if not grads.any:
+            return Backward()
+        saved = () if self.saves == "nothing" else (Saved(self.saves, numel(shape if self.saves == "input" else effect.output_shape)),)
+        return Backward(saved=saved, input_flops=numel(effect.output_shape) if grads.input and self.saves != "nothing" else 0)
+
+    def param_tensors(self, effect: Effect) -> int:
+        """How many tensors hold its trainable parameters (an optimizer keeps a ``step`` per tensor): by default a
+        weight and a bias where it has them."""
+        return int(effect.weights - effect.frozen > 0) + int(effect.biases > 0)
 
     # --- the torch binding: spec fields are torch's constructor arguments ---
 
@@ -573,6 +663,11 @@ class Join(Leaf, abstract=True):
 
     def join(self, shapes: list[Shape], names: list[str]) -> Effect:  # pragma: no cover - each join overrides it
         raise NotImplementedError
+
+    def join_backward(self, shapes: tuple[Shape, ...], effect: Effect, grads: Grads) -> Backward | None:
+        """The join's part in a training step (:meth:`Leaf.backward`), each of ``shapes`` an input: by default it
+        saves nothing and its gradients cost nothing (a sum or a concatenation hands each input its gradient)."""
+        return Backward()
 
     def effect(self, shape: Shape) -> Effect:
         raise ShapeError(f"{self.name} joins the branches of a {self.block} block and cannot stand on its own; "

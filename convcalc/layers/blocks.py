@@ -15,20 +15,24 @@ from collections.abc import Mapping
 from ..errors import ShapeError, SpecError
 from ..records import record
 from .base import (
+    Backward,
     Block,
     Branch,
     Effect,
+    Grads,
     Join,
     Layer,
     Leaf,
     Primitives,
     Ran,
+    Saved,
     Shape,
     Structure,
     fmt_shape,
     freeze,
     is_int,
     numel,
+    saving,
     spec,
 )
 
@@ -151,6 +155,13 @@ class Mul(Join):
         if not _spreads(gate, x):
             raise ShapeError(f"the gate {fmt_shape(gate)} does not broadcast over the input {fmt_shape(x)}; it needs {x[0]} channels and sizes 1 or equal")
         return Effect(output_shape=x, flops=numel(x), formula=f"x·gate, {fmt_shape(gate)} broadcast over {fmt_shape(x)}")
+
+    def join_backward(self, shapes: tuple[Shape, ...], effect: Effect, grads: Grads) -> Backward | None:
+        """A product keeps each factor for the other's gradient (where the other needs one); each gradient is a
+        product per output element (a broadcast factor's then summed over where it spread)."""
+        saved = tuple(Saved("input" if i == 0 else f"input{i}", numel(shapes[i]))
+                      for i, other in ((1, grads.inputs[0]), (0, grads.inputs[1])) if other)
+        return saving(grads, *saved, input_flops=numel(effect.output_shape) * sum(grads.inputs))
 
 
 #: The one join object of each block type (a join has no arguments: every Residual's sum is alike).

@@ -23,12 +23,15 @@ from ..arithmetic import (
 )
 from ..errors import ShapeError, SpecError
 from .base import (
+    Backward,
     Effect,
+    Grads,
     Leaf,
     Part,
     Primitives,
     Ran,
     Reach,
+    Saved,
     Shape,
     Step,
     check_bool,
@@ -42,6 +45,7 @@ from .base import (
     numel,
     optional_size,
     positive_int,
+    saving,
     spec,
 )
 from .lazy import _Lazy
@@ -113,6 +117,21 @@ class _MacLayer(Leaf):
 
     def primitives(self, ran: Ran) -> Primitives:
         return Primitives(macs=ran.macs, bias_adds=numel(ran.output_shape) * ran.batch if self.bias else 0)
+
+    def weight_groups(self, shape: Shape) -> int:
+        """The groups torch runs it with: FlopCounterMode counts a grouped conv's weight gradient ``groups`` times
+        its forward (its rule multiplies all input by all output channels)."""
+        groups: int = getattr(self, "groups", 1)
+        return groups
+
+    def backward(self, shape: Shape, effect: Effect, grads: Grads) -> Backward | None:
+        """Autograd keeps the input (and the weight, a parameter) whichever gradient is asked. The input's gradient
+        is a transposed conv of the output's, the weight's a conv of the input with it: each costs the forward's
+        FLOPs. FlopCounterMode counts the first as the forward and the second ``groups`` times the forward."""
+        counted = 2 * self.counted_macs(shape, effect.macs)
+        torch = (counted if grads.input else 0) + (self.weight_groups(shape) * counted if grads.weights else 0)
+        return saving(grads, Saved("input", numel(shape)), input_flops=effect.flops, weight_flops=effect.flops,
+                      torch_flops=torch)
 
 
 @spec
@@ -415,6 +434,9 @@ class DepthwiseConv2d(_MacLayer):
     def torch_equivalent(self) -> Leaf | None:
         return self.as_conv(self.channels) if self.channels is not None else None
 
+    def weight_groups(self, shape: Shape) -> int:
+        return shape[0]
+
 
 @spec
 class SeparableConv2d(_MacLayer):
@@ -480,6 +502,21 @@ class SeparableConv2d(_MacLayer):
             parts=parts,
             extra_elements=numel(dw.output_shape),  # the depthwise result is a tensor of its own
         )
+
+    def backward(self, shape: Shape, effect: Effect, grads: Grads) -> Backward | None:
+        """The two convs' backwards: autograd keeps the input and the depthwise result; the depthwise result always
+        needs its gradient (something before it, or its own weight, does)."""
+        if not grads.any:
+            return Backward()
+        depthwise, pointwise = self.parts(shape[0])
+        dw = depthwise.effect(shape)
+        inner = Grads((True,), grads.weights, grads.device)
+        first, second = depthwise.backward(shape, dw, grads), pointwise.backward(dw.output_shape,
+                                                                                  pointwise.effect(dw.output_shape), inner)
+        assert first is not None and second is not None
+        return Backward(saved=(Saved("input", numel(shape)), Saved("depthwise", numel(dw.output_shape))),
+                        input_flops=first.input_flops + second.input_flops,
+                        weight_flops=first.weight_flops + second.weight_flops, torch_flops=first.torch_flops + second.torch_flops)
 
     def explain(self, shape: Shape, effect: Effect) -> tuple[Step, ...]:
         steps = [Step("", "depthwise k×k conv, then pointwise 1×1 conv; the unit's figures are their sums")]

@@ -11,7 +11,7 @@ same shape, parameters, MACs, FLOPs, receptive field and worked formulas.
 from __future__ import annotations
 
 from ..errors import SpecError
-from .base import Effect, Leaf, Primitives, Ran, Shape, Step, freeze
+from .base import Backward, Effect, Grads, Leaf, Primitives, Ran, Shape, Step, freeze
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never evaluated
@@ -57,6 +57,9 @@ class _Lazy(Leaf):
 
     def primitives(self, ran: Ran) -> Primitives:
         return self.eager().primitives(ran)
+
+    def backward(self, shape: Shape, effect: Effect, grads: Grads) -> Backward | None:
+        return self.eager().backward(shape, effect, grads)
 
     def explain(self, shape: Shape, effect: Effect) -> tuple[Step, ...]:
         size = self.eager().inferred or "size"

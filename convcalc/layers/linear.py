@@ -11,19 +11,24 @@ from math import prod
 
 from ..errors import ShapeError, SpecError
 from .base import (
+    Backward,
     Effect,
+    Grads,
     Leaf,
     Primitives,
     Ran,
     Reach,
+    Saved,
     Shape,
     Step,
     check_bool,
     fmt_shape,
     freeze,
     is_int,
+    numel,
     optional_size,
     positive_int,
+    saving,
     spec,
 )
 from .lazy import _Lazy
@@ -81,6 +86,14 @@ class Linear(Leaf):
     def primitives(self, ran: Ran) -> Primitives:
         return Primitives(macs=ran.macs, bias_adds=prod(ran.output_shape) * ran.batch if self.bias else 0)
 
+    def backward(self, shape: Shape, effect: Effect, grads: Grads) -> Backward | None:
+        """x·Wᵀ + b as one matrix product (the input viewed as rows of ``in_features``): the input's gradient is
+        g·W and the weight's gᵀ·x, each a product of the forward's size (FlopCounterMode counts both). Autograd
+        keeps the input only for the weight's gradient (and the weight, a parameter, for the input's)."""
+        saved = (Saved("input", numel(shape)),) if grads.weights else ()
+        return saving(grads, *saved, input_flops=effect.flops, weight_flops=effect.flops,
+                      torch_flops=(effect.flops if grads.input else 0) + (effect.flops if grads.weights else 0))
+
     def explain(self, shape: Shape, effect: Effect) -> tuple[Step, ...]:
         fin, fout = shape[-1], self.out_features
         positions = prod(shape[:-1])
@@ -95,6 +108,8 @@ class Linear(Leaf):
 @spec
 class Flatten(Leaf):
     """torch.nn.Flatten: dims counted as torch counts them, with the batch as dim 0."""
+
+    saves: ClassVar[str | None] = "nothing"
 
     family: ClassVar[str] = "none"
     functional: ClassVar[Mapping[str, tuple[str, ...]]] = {"flatten": ("start_dim", "end_dim")}

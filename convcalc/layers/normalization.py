@@ -24,10 +24,13 @@ from math import prod
 from ..errors import ShapeError, SpecError
 from ..records import replace
 from .base import (
+    Backward,
     Effect,
+    Grads,
     Leaf,
     Primitives,
     Ran,
+    Saved,
     Shape,
     Step,
     check_bool,
@@ -42,6 +45,7 @@ from .base import (
     numel,
     optional_size,
     positive_int,
+    saving,
     spec,
 )
 from .lazy import _Lazy
@@ -64,6 +68,19 @@ class _Norm(Leaf):
 
     def primitives(self, ran: Ran) -> Primitives:
         return Primitives(norm_elements=numel(ran.input_shape) * ran.batch)
+
+    def statistics(self, shape: Shape) -> tuple[Saved, ...]:  # pragma: no cover - each modelled norm overrides it
+        """The float32 statistics (mean, 1/σ) a norm's kernel keeps for its backward besides its input; None: the
+        type has no training model."""
+        raise NotImplementedError
+
+    def backward(self, shape: Shape, effect: Effect, grads: Grads) -> Backward | None:
+        """Autograd keeps the input and the statistics (:meth:`statistics`); the input's gradient costs what the
+        forward did, the affine weights' 2 per element (γ: x̂·g summed, β: g summed)."""
+        if type(self).statistics is _Norm.statistics:
+            return None
+        n = numel(shape)
+        return saving(grads, Saved("input", n), *self.statistics(shape), input_flops=effect.flops, weight_flops=2 * n)
 
 
 @spec
@@ -109,6 +126,10 @@ class _BatchNorm(_PerFeature):
             buffers=2 * c if self.track_running_stats else 0,
         )
 
+    def statistics(self, shape: Shape) -> tuple[Saved, ...]:
+        """The batch's mean and 1/σ per channel (float32, whatever the batch)."""
+        return (Saved("mean", shape[0], "float32", batched=False), Saved("invstd", shape[0], "float32", batched=False))
+
     def explain(self, shape: Shape, effect: Effect) -> tuple[Step, ...]:
         c, params = shape[0], effect.weights + effect.biases
         return (Step("output", "×".join(map(str, effect.output_shape)) + " (unchanged)"),
@@ -151,6 +172,14 @@ class LocalResponseNorm(_Norm):
             raise ShapeError(f"expects channels and at least one spatial dim, got {fmt_shape(shape)}")
         return elementwise(shape, self.size + 5, formula=f"x/(k+α·mean(x² over {self.size} channels))^β: {self.size}+5 per element")
 
+    def backward(self, shape: Shape, effect: Effect, grads: Grads) -> Backward | None:
+        """torch's F.local_response_norm is a chain of ops: x·x, padded by size−1 channels and averaged over
+        ``size`` channels (the pool keeps its padded input: (C+size−1)·ΠS), then (k + α·avg)^β (pow keeps its base)
+        and x / that (the division keeps both): input, padded squares, base and divisor."""
+        c, spatial = shape[0], numel(shape[1:])
+        return saving(grads, Saved("input", numel(shape)), Saved("padded", (c + self.size - 1) * spatial),
+                      Saved("base", c * spatial), Saved("divisor", c * spatial), input_flops=effect.flops)
+
 
 
 @spec
@@ -185,6 +214,11 @@ class LayerNorm(_Norm):
         return replace(elementwise(shape, per, formula=f"(x−μ)/σ{'·γ+β' if affine else ''} over the last dims: {per} per element"),
                        weights=size if affine else 0, biases=size if affine and self.bias else 0)
 
+    def statistics(self, shape: Shape) -> tuple[Saved, ...]:
+        """A mean and 1/σ (float32) per normalised group: per position of the dims before ``normalized_shape``."""
+        groups = prod(shape[: len(shape) - len(self.normalized_shape)])
+        return (Saved("mean", groups, "float32"), Saved("rstd", groups, "float32"))
+
 
 @spec
 class LayerNorm2d(_Norm):
@@ -207,6 +241,10 @@ class LayerNorm2d(_Norm):
             raise ShapeError(f"expects channels and spatial dims, got {fmt_shape(shape)}")
         c = expect_channels(self, "num_channels", self.num_channels, shape)
         return replace(elementwise(shape, 5, formula="(x−μ)/σ·γ+β over channels: 5 per element"), weights=c, biases=c)
+
+    def statistics(self, shape: Shape) -> tuple[Saved, ...]:
+        """A mean and 1/σ (float32) per spatial position (F.layer_norm over the channels of the permuted input)."""
+        return (Saved("mean", numel(shape[1:]), "float32"), Saved("rstd", numel(shape[1:]), "float32"))
 
 
 def _trailing_dims(name: str, value: Any) -> tuple[int, ...]:
@@ -268,6 +306,10 @@ class GroupNorm(_Norm):
             raise error(f"{who}num_channels={channels} is not divisible by num_groups={g}; use a num_groups "
                         f"that divides {channels}, such as {' or '.join(map(str, dict.fromkeys(near)))}")
 
+    def statistics(self, shape: Shape) -> tuple[Saved, ...]:
+        """A mean and 1/σ (float32) per group of each sample."""
+        return (Saved("mean", self.num_groups, "float32"), Saved("rstd", self.num_groups, "float32"))
+
     def effect(self, shape: Shape) -> Effect:
         if not shape:
             raise ShapeError("expects channels first, got a scalar per sample")
@@ -316,6 +358,18 @@ class _InstanceNorm(_PerFeature):
         """2 with running statistics (torch uses them at inference: a scale and a shift, as BatchNorm), else
         the statistics of the sample."""
         return 2 if self.track_running_stats else _statistics_flops(self.affine)
+
+    def statistics(self, shape: Shape) -> tuple[Saved, ...]:
+        """F.instance_norm is batch norm over the N·C channels of the input viewed as one sample: per channel of each
+        sample a mean and 1/σ (float32), and the arguments it repeats N times: γ when affine, the running mean and
+        variance when it tracks them (new tensors, not the module's)."""
+        c = shape[0]
+        stats = [Saved("mean", c, "float32"), Saved("invstd", c, "float32")]
+        if self.affine:
+            stats.append(Saved("weight", c))
+        if self.track_running_stats:
+            stats += [Saved("running_mean", c), Saved("running_var", c)]
+        return tuple(stats)
 
     def effect(self, shape: Shape) -> Effect:
         expect_spatial(self, shape, self.ndim)

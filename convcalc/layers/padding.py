@@ -119,20 +119,25 @@ class _PadNd(Leaf):
 
 
 class ZeroPad1d(_PadNd):
+    saves: ClassVar[str | None] = "nothing"
     ndim: ClassVar[int] = 1
 
 
 class ZeroPad2d(_PadNd):
+    saves: ClassVar[str | None] = "nothing"
     ndim: ClassVar[int] = 2
 
 
 class ZeroPad3d(_PadNd):
+    saves: ClassVar[str | None] = "nothing"
     ndim: ClassVar[int] = 3
 
 
 @spec
 class _ConstantPadNd(_PadNd):
     """torch.nn.ConstantPadNd(padding, value): the border holds ``value``."""
+
+    saves: ClassVar[str | None] = "nothing"
 
     value: float
 
@@ -160,31 +165,37 @@ class ConstantPad3d(_ConstantPadNd):
 
 
 class ReflectionPad1d(_PadNd):
+    saves: ClassVar[str | None] = "input"
     ndim: ClassVar[int] = 1
     mode: ClassVar[str] = "reflect"
 
 
 class ReflectionPad2d(_PadNd):
+    saves: ClassVar[str | None] = "input"
     ndim: ClassVar[int] = 2
     mode: ClassVar[str] = "reflect"
 
 
 class ReflectionPad3d(_PadNd):
+    saves: ClassVar[str | None] = "input"
     ndim: ClassVar[int] = 3
     mode: ClassVar[str] = "reflect"
 
 
 class ReplicationPad1d(_PadNd):
+    saves: ClassVar[str | None] = "input"
     ndim: ClassVar[int] = 1
     mode: ClassVar[str] = "replicate"
 
 
 class ReplicationPad2d(_PadNd):
+    saves: ClassVar[str | None] = "input"
     ndim: ClassVar[int] = 2
     mode: ClassVar[str] = "replicate"
 
 
 class ReplicationPad3d(_PadNd):
+    saves: ClassVar[str | None] = "input"
     ndim: ClassVar[int] = 3
     mode: ClassVar[str] = "replicate"
 

@@ -14,11 +14,14 @@ from ..arithmetic import adaptive_reads, pool_output_size, window_formula
 from ..errors import ShapeError, SpecError
 from ..records import field
 from .base import (
+    Backward,
     Effect,
+    Grads,
     Leaf,
     Primitives,
     Ran,
     Reach,
+    Saved,
     Shape,
     Step,
     check_bool,
@@ -29,6 +32,7 @@ from .base import (
     is_int,
     join_formulas,
     numel,
+    saving,
     spec,
 )
 from .steps import dot, output_steps, window_size
@@ -167,6 +171,12 @@ class _MaxPoolNd(_Pool):
     def window_cost(self) -> int:
         return prod(self.kernel_size) - 1
 
+    def backward(self, shape: Shape, effect: Effect, grads: Grads) -> Backward | None:
+        """Autograd keeps the input and the int64 index of each window's maximum (one per output element); the
+        gradient scatters each output's gradient to its maximum: 1 per output element."""
+        out = numel(effect.output_shape)
+        return saving(grads, Saved("input", numel(shape)), Saved("indices", out, "int64"), input_flops=out)
+
     def flops_step(self, c: int, out: Shape, kernel: tuple[int, ...], flops: int) -> Step:
         return Step("FLOPs", "FLOPs = C·ΠO·(Πk − 1) comparisons", f"{dot(c, *out[1:])}·({dot(*kernel)} − 1)", flops)
 
@@ -186,6 +196,10 @@ class MaxPool3d(_MaxPoolNd):
 @spec
 class _AvgPoolNd(_Pool):
     """torch.nn.AvgPoolNd; FLOPs C·ΠO·Πk (Πk−1 additions and one division per window)."""
+
+    def backward(self, shape: Shape, effect: Effect, grads: Grads) -> Backward | None:
+        """Autograd keeps the input; the gradient spreads each output's over its window: as many FLOPs as forward."""
+        return saving(grads, Saved("input", numel(shape)), input_flops=effect.flops)
 
     family: ClassVar[str] = "avgpool"
     functional: ClassVar[Mapping[str, tuple[str, ...]]] = {
@@ -282,6 +296,13 @@ class _AdaptivePoolNd(Leaf):
         reach = Reach("adaptive", tuple(zip(spatial, out)))
         return Effect(output_shape=(shape[0], *out), flops=flops, formula=formula, reach=reach)
 
+    def backward(self, shape: Shape, effect: Effect, grads: Grads) -> Backward | None:
+        """Autograd keeps the input (an average to one value per channel is torch's mean, which keeps nothing); the
+        gradient spreads each output's over its window: as many FLOPs as forward."""
+        if all(o == 1 for o in effect.output_shape[1:]):
+            return saving(grads, input_flops=effect.flops)
+        return saving(grads, Saved("input", numel(shape)), input_flops=effect.flops)
+
     def primitives(self, ran: Ran) -> Primitives:
         c, spatial_in, spatial_out = ran.input_shape[0], ran.input_shape[1:], ran.output_shape[1:]
         reads = c * prod(adaptive_reads(i, o) for i, o in zip(spatial_in, spatial_out))
@@ -329,6 +350,11 @@ class _AdaptiveMaxPoolNd(_AdaptivePoolNd):
     comparisons: ClassVar[bool] = True
     family: ClassVar[str] = "adaptivemaxpool"
     functional: ClassVar[Mapping[str, tuple[str, ...]]] = {"adaptive_max_pool{n}d": ("output_size", "return_indices")}
+
+    def backward(self, shape: Shape, effect: Effect, grads: Grads) -> Backward | None:
+        """Autograd keeps the input and the int64 index of each window's maximum."""
+        out = numel(effect.output_shape)
+        return saving(grads, Saved("input", numel(shape)), Saved("indices", out, "int64"), input_flops=out)
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -25,12 +25,15 @@ from __future__ import annotations
 
 from ..errors import ShapeError, SpecError
 from .base import (
+    Backward,
     Effect,
+    Grads,
     Laid,
     Leaf,
     Primitives,
     Ran,
     Reach,
+    Saved,
     Shape,
     Step,
     check_bool,
@@ -118,6 +121,13 @@ class Embedding(_Lookup):
             # position, as the channels are not) is repeated as the new last dim
             reach=Reach("permute", order=(*range(len(shape)), 0)),
         )
+
+    def backward(self, shape: Shape, effect: Effect, grads: Grads) -> Backward | None:
+        """The weight's gradient scatters each looked-up row's gradient back: autograd keeps the int64 ids for it
+        (and nothing where the table is frozen: the ids need no gradient). 1 FLOP per output element."""
+        if not grads.weights:
+            return Backward()
+        return Backward(saved=(Saved("input", numel(shape), "int64"),), weight_flops=numel(effect.output_shape))
 
     def explain(self, shape: Shape, effect: Effect) -> tuple[Step, ...]:
         return (Step("output", f"{dims_text(effect.output_shape)}  (each of the {numel(shape)} ids → a row of {self.embedding_dim})"),

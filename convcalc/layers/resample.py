@@ -192,6 +192,8 @@ class Upsample(Leaf):
     interpolating modes (linear 3, bilinear 7, bicubic 31, trilinear 15).
     """
 
+    saves: ClassVar[str | None] = "nothing"
+
     family: ClassVar[str] = "upsample"
     torch: ClassVar[Any] = "torch.nn:{name}"
     functional: ClassVar[Mapping[str, tuple[str, ...]]] = {
@@ -347,6 +349,8 @@ def _num(value: float | None) -> str:
 class UpsamplingNearest2d(Upsample):
     """torch.nn.UpsamplingNearest2d: ``Upsample(size, scale_factor, mode='nearest')`` on C×H×W."""
 
+    saves: ClassVar[str | None] = "nothing"
+
     functional: ClassVar[Mapping[str, tuple[str, ...]]] = {"upsample_nearest": ("size", "scale_factor")}
     aten: ClassVar[tuple[str, ...]] = ()
 
@@ -367,6 +371,8 @@ class UpsamplingNearest2d(Upsample):
 class UpsamplingBilinear2d(UpsamplingNearest2d):
     """torch.nn.UpsamplingBilinear2d: ``Upsample(size, scale_factor, mode='bilinear', align_corners=True)``."""
 
+    saves: ClassVar[str | None] = "nothing"
+
     functional: ClassVar[Mapping[str, tuple[str, ...]]] = {"upsample_bilinear": ("size", "scale_factor")}
 
     mode: str = field(default="bilinear", init=False, repr=False)
@@ -376,6 +382,8 @@ class UpsamplingBilinear2d(UpsamplingNearest2d):
 @spec
 class PixelShuffle(Leaf):
     """torch.nn.PixelShuffle(r): C·r²×H×W → C×H·r×W·r (ESPCN's sub-pixel convolution); a copy, 0 FLOPs."""
+
+    saves: ClassVar[str | None] = "nothing"
 
     family: ClassVar[str] = "none"
     torch: ClassVar[Any] = "torch.nn:PixelShuffle"
@@ -419,6 +427,8 @@ class PixelShuffle(Leaf):
 @spec
 class PixelUnshuffle(Leaf):
     """torch.nn.PixelUnshuffle(r): C×H·r×W·r → C·r²×H×W, PixelShuffle's inverse; a copy, 0 FLOPs."""
+
+    saves: ClassVar[str | None] = "nothing"
 
     family: ClassVar[str] = "none"
     torch: ClassVar[Any] = "torch.nn:PixelUnshuffle"
@@ -466,6 +476,8 @@ class CenterCrop(Leaf):
     than the input pads with zeros first, (O − I)//2 before and the rest after. A crop is a view
     (no new tensor, 0 FLOPs); a pad copies. Output position o reads input o + offset.
     """
+
+    saves: ClassVar[str | None] = "nothing"
 
     family: ClassVar[str] = "none"
     torch: ClassVar[Any] = "convcalc.torch_bridge.modules:{name}"
@@ -635,6 +647,8 @@ def _blocks(layer: str, spatial: tuple[int, ...], k: tuple[int, ...], d: tuple[i
 class Unfold(Leaf):
     """torch.nn.Unfold (im2col): C×H×W → (C·Πk)×L, each column one sliding block; a copy, 0 FLOPs."""
 
+    saves: ClassVar[str | None] = "nothing"
+
     family: ClassVar[str] = "none"
     torch: ClassVar[Any] = "torch.nn:Unfold"
     functional: ClassVar[Mapping[str, tuple[str, ...]]] = {"unfold": ("kernel_size", "dilation", "padding", "stride")}
@@ -680,6 +694,8 @@ class Fold(Leaf):
 
     FLOPs: one addition per input element, C·Πk·L (col2im accumulates every block into a zeroed output).
     """
+
+    saves: ClassVar[str | None] = "nothing"
 
     family: ClassVar[str] = "none"
     torch: ClassVar[Any] = "torch.nn:Fold"
@@ -731,6 +747,8 @@ class Fold(Leaf):
 @spec
 class Unflatten(Leaf):
     """torch.nn.Unflatten(dim, unflattened_size): one dim split into several (dim counts the batch, as torch's); a view."""
+
+    saves: ClassVar[str | None] = "nothing"
 
     family: ClassVar[str] = "none"
     torch: ClassVar[Any] = "torch.nn:Unflatten"

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from ..errors import ShapeError, SpecError
 from .base import (
+    Backward,
     Effect,
+    Grads,
     Leaf,
     Primitives,
     Ran,
     Reach,
+    Saved,
     Shape,
     Step,
     check_number,
@@ -25,6 +28,7 @@ from .base import (
     numel,
     optional_size,
     positive_int,
+    saving,
     spec,
 )
 
@@ -37,6 +41,8 @@ if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never 
 @spec
 class Identity(Leaf):
     """torch.nn.Identity: passes its input through."""
+
+    saves: ClassVar[str | None] = "nothing"
 
     family: ClassVar[str] = "none"
     torch: ClassVar[Any] = "torch.nn:Identity"
@@ -52,6 +58,8 @@ class Identity(Leaf):
 @spec
 class Permute(Leaf):
     """Reorders dims, torch-style with the batch as dim 0 (torchvision's ``Permute([0, 2, 3, 1])``)."""
+
+    saves: ClassVar[str | None] = "nothing"
 
     family: ClassVar[str] = "none"
     torch: ClassVar[Any] = "convcalc.torch_bridge.modules:{name}"
@@ -80,6 +88,8 @@ class Permute(Leaf):
 class ChannelShuffle(Leaf):
     """torch.nn.ChannelShuffle (ShuffleNet): interleaves the channels of ``groups`` groups; a copy, no FLOPs."""
 
+    saves: ClassVar[str | None] = "nothing"
+
     family: ClassVar[str] = "none"
     torch: ClassVar[Any] = "torch.nn:ChannelShuffle"
 
@@ -104,6 +114,8 @@ class ChannelShuffle(Leaf):
 @spec
 class Chunk(Leaf):
     """Chunk ``index`` of ``x.chunk(chunks, dim=1)``: a view of some of the channels (ShuffleNet's split)."""
+
+    saves: ClassVar[str | None] = "nothing"
 
     family: ClassVar[str] = "none"
     torch: ClassVar[Any] = "convcalc.torch_bridge.modules:{name}"
@@ -147,6 +159,14 @@ class StochasticDepth(Leaf):
     def effect(self, shape: Shape) -> Effect:
         return elementwise(shape, 0, new_tensor=False, formula="identity at inference")
 
+    def backward(self, shape: Shape, effect: Effect, grads: Grads) -> Backward | None:
+        """In training (p > 0) it multiplies its input by a noise of 0 and 1/(1−p), one value per sample (``row``)
+        or one for the batch (``batch``), and autograd keeps that noise: a new tensor out, 1 FLOP per element back."""
+        if self.p == 0 or not grads.any:
+            return Backward(new_output=False if self.p == 0 else None)
+        noise = Saved("noise", 1, batched=self.mode == "row")
+        return Backward(saved=(noise,), input_flops=numel(shape), new_output=True)
+
 
 @spec
 class LayerScale(Leaf):
@@ -172,10 +192,17 @@ class LayerScale(Leaf):
     def primitives(self, ran: Ran) -> Primitives:
         return Primitives(mul_elements=ran.flops)
 
+    def backward(self, shape: Shape, effect: Effect, grads: Grads) -> Backward | None:
+        """γ·x keeps x for γ's gradient (where γ is trained) and γ for x's: 1 FLOP per element each."""
+        saved = (Saved("input", numel(shape)),) if grads.weights else ()
+        return saving(grads, *saved, input_flops=numel(shape), weight_flops=numel(shape))
+
 
 @spec
 class Reshape(Leaf):
     """``x.view(-1, …)`` / ``x.reshape(-1, …)``: a new per-sample shape (one size may be -1); a view."""
+
+    saves: ClassVar[str | None] = "nothing"
 
     family: ClassVar[str] = "none"
     torch: ClassVar[Any] = "convcalc.torch_bridge.modules:{name}"

@@ -72,10 +72,19 @@ class Reshape(_Spec):
 
 
 class StochasticDepth(_Spec):
-    """The identity at inference (training would drop whole rows)."""
+    """torchvision's stochastic depth: the identity at inference and for p = 0; in training, the input times a noise
+    of 0 (probability p) and 1/(1−p), one value per sample (``row``) or one for the batch (``batch``)."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x
+        p, mode = self.convcalc_spec.p, self.convcalc_spec.mode
+        if not self.training or p == 0.0:
+            return x
+        keep = 1.0 - p
+        noise = torch.empty([x.shape[0]] + [1] * (x.ndim - 1) if mode == "row" else [1] * x.ndim, dtype=x.dtype,
+                            device=x.device).bernoulli_(keep)
+        if keep > 0.0:
+            noise.div_(keep)
+        return x * noise
 
 
 class LayerScale(_Spec):
