@@ -20,7 +20,13 @@ from importlib import import_module
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # what the names below are, for type checkers (at run time they load on first use)
     from . import models  # noqa: F401
-    from .api import from_torch, summary, to_torch, verify  # noqa: F401
+    from .api import (  # noqa: F401
+        fit,  # noqa: F401
+        from_torch,
+        summary,
+        to_torch,
+        verify,
+    )
     from .errors import AnswersError, ConvCalcError, DeviceError, ShapeError, SpecError, TorchUnavailableError, UnknownModelError  # noqa: F401
     from .inputs import DTYPE_BYTES, Input  # noqa: F401
     from .layers import *  # noqa: F403
@@ -28,7 +34,8 @@ if TYPE_CHECKING:  # what the names below are, for type checkers (at run time th
     from .parsing import parse_layer, parse_shape, parse_spec  # noqa: F401
     from .report import Report, Row, Totals  # noqa: F401
     from .solving import solve  # noqa: F401
-    from .walk import analyze  # noqa: F401
+    from .training import Fit, Training  # noqa: F401
+    from .walk import analyze, frozen  # noqa: F401
     from .working import explain  # noqa: F401
 
 __version__ = "0.1.0"
@@ -36,7 +43,8 @@ __version__ = "0.1.0"
 #: public name -> the module that defines it (relative to this package); the layer types come from
 #: :mod:`convcalc.layers`, whose ``__all__`` is derived from the registered classes.
 _HOME: dict[str, str] = {
-    "summary": ".api", "to_torch": ".api", "verify": ".api", "from_torch": ".api",
+    "summary": ".api", "to_torch": ".api", "verify": ".api", "from_torch": ".api", "fit": ".api", "frozen": ".walk",
+    "Training": ".training", "Fit": ".training",
     "analyze": ".walk", "Report": ".report", "Row": ".report", "Totals": ".report",
     "DTYPE_BYTES": ".inputs", "Input": ".inputs", "models": "", "Model": ".models", "explain": ".working", "solve": ".solving",
     "parse_layer": ".parsing", "parse_shape": ".parsing", "parse_spec": ".parsing",

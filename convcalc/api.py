@@ -14,13 +14,14 @@ from .layers.base import Layer, Shape
 from .layout import canonical, check_layout, order
 from .models import Model, get
 from .parsing import ID_DTYPES, Spec, first_leaf, input_dtype, one_input, parse_shape, read_input, read_spec_file
-from .records import field, record
+from .records import field, record, replace
 from .report import Report
+from .training import Fit, Training, largest_batch, parse_memory
 from .walk import analyze
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never evaluated
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
     from typing import Any
 
 
@@ -119,7 +120,9 @@ def _named(text: str) -> Model | Spec:
 
 
 def summary(net_or_name: Any, input_shape: Shape | str | Input | None = None, batch: int = 1, dtype: str = "float32",
-            depth: int | None = None, layout: str | None = None, mode: str = "eval") -> Report:
+            depth: int | None = None, layout: str | None = None, mode: str = "eval", train: bool = False,
+            optimizer: str = "adam", amp: str | None = None, device: str = "cpu", freeze: Sequence[str] = (),
+            fit: str | int | None = None) -> Report:
     """Per-layer shapes, parameters, MACs, FLOPs, activation memory and receptive fields.
 
     ``net_or_name`` is a zoo name (``"alexnet"``), a :class:`Model`, any layer
@@ -133,21 +136,68 @@ def summary(net_or_name: Any, input_shape: Shape | str | Input | None = None, ba
     With ``depth``, rows nested deeper are merged into their block (:meth:`Report.at_depth`).
     ``mode="train"`` runs a torch module in train mode (:func:`from_torch`); a convcalc network is counted as at
     inference, whatever the mode, so ``"train"`` is refused for one rather than ignored.
+
+    ``train=True`` counts a training step too (:mod:`convcalc.training`): each row's backward FLOPs and the bytes
+    autograd saves for it; the gradients, the ``optimizer``'s state (sgd, momentum, adam, adamw, rmsprop, adagrad) and
+    the peak memory of the step. ``amp`` (``"bfloat16"``, ``"float16"``): activations in that dtype, parameters in
+    ``dtype``. ``device`` (``"cpu"``, ``"cuda"``): whose kernels run it. ``freeze``: globs over layer paths whose
+    parameters are frozen (as layers marked with :func:`convcalc.frozen`). ``fit`` (``"24GiB"``): also find the
+    largest batch whose peak fits that memory (:func:`fit`), in ``report.fit``.
     """
+    training = _training(train, optimizer, amp, device, freeze)
     if is_torch_module(net_or_name):
         if input_shape is None:
             raise ShapeError(f"{type(net_or_name).__name__} is a torch module: give input_shape, e.g. (3, 224, 224)")
-        report = from_torch(net_or_name, input_shape, batch=batch, dtype=dtype, layout=layout, mode=mode)
+        report = from_torch(net_or_name, input_shape, batch=batch, dtype=dtype, layout=layout, mode=mode, train=train)
     else:
         if mode != "eval":
             _only_eval(net_or_name, mode)
         r = resolve(net_or_name, input_shape, layout)
         try:
             report = analyze(r.net, r.shape, batch=batch, dtype=dtype, model=r.name, notes=r.notes, functional=r.functional,
-                             layout=r.layout, inputs=r.inputs)
+                             layout=r.layout, inputs=r.inputs, training=training)
         except ShapeError as error:
             raise _other_layout_fits(error, r, input_shape, layout) from None
+        if fit is not None:
+            report = replace(report, fit=_fit(r, parse_memory(fit), dtype, training))
     return report if depth is None else report.at_depth(depth)
+
+
+def _training(train: Any, optimizer: str, amp: str | None, device: str, freeze: Sequence[str]) -> Training | None:
+    """The training setup ``train=True`` asks for; None for inference (where training's options are refused)."""
+    if not isinstance(train, bool):
+        raise SpecError(f"train must be True or False, got {train!r}")
+    if train:
+        return Training(optimizer=optimizer, amp=amp, device=device, freeze=tuple([freeze] if isinstance(freeze, str) else freeze))
+    given = [name for name, value, default in (("optimizer", optimizer, "adam"), ("amp", amp, None), ("freeze", tuple(freeze), ()))
+             if value != default]
+    if given:
+        raise SpecError(f"{', '.join(given)} {'is' if len(given) == 1 else 'are'} for a training step; add train=True (--train)")
+    return None
+
+
+def _fit(r: Resolved, memory: int, dtype: str, training: Training | None) -> Fit:
+    """The largest batch whose peak (of a training step, or of inference) fits ``memory``."""
+    def peak(batch: int) -> int:
+        report = analyze(r.net, r.shape, batch=batch, dtype=dtype, inputs=r.inputs, training=training)
+        t = report.totals
+        value = t.peak_train_bytes if training is not None else t.inference_peak_bytes
+        assert value is not None
+        return value
+
+    return largest_batch(peak, memory, training is not None)
+
+
+def fit(net_or_name: Any, memory: str | int = "24GiB", train: bool = True, input_shape: Shape | str | Input | None = None,
+        dtype: str = "float32", layout: str | None = None, optimizer: str = "adam", amp: str | None = None,
+        device: str = "cpu", freeze: Sequence[str] = ()) -> Fit:
+    """The largest batch of ``net_or_name`` whose peak memory fits ``memory`` (``"24GiB"``, ``"16GB"``, bytes):
+    of a training step (``train=True``: :mod:`convcalc.training`'s peak) or of inference (activations live at once,
+    parameters and buffers). The :class:`~convcalc.training.Fit` gives the peak at that batch and at the next."""
+    if is_torch_module(net_or_name):
+        raise SpecError("fit counts a convcalc network or zoo model; a torch module's training step is not counted yet")
+    training = _training(train, optimizer, amp, device, freeze)
+    return _fit(resolve(net_or_name, input_shape, layout), parse_memory(memory), dtype, training)
 
 
 def _only_eval(net_or_name: Any, mode: Any) -> None:
@@ -217,7 +267,7 @@ def verify(net_or_name: Any, input_shape: Shape | str | Input | None = None, dev
 
 
 def from_torch(module: Any, input_shape: Any, batch: int | None = 1, dtype: str = "float32",
-               layout: str | None = None, mode: str = "eval") -> Report:
+               layout: str | None = None, mode: str = "eval", train: bool = False) -> Report:
     """A Report for any torch.nn.Module, from one forward pass on the meta device (no memory used).
 
     ``input_shape``: one shape (``(3, 224, 224)``, ``"3x224x224"``), an :class:`~convcalc.inputs.Input`
@@ -226,7 +276,12 @@ def from_torch(module: Any, input_shape: Any, batch: int | None = 1, dtype: str 
     ``mode="train"`` runs the module in train mode (auxiliary heads, active dropout, batch statistics).
     ``layout`` says how ``input_shape`` is written (``"chw"`` or ``"hwc"``); without it the module
     runs on it channels first, and channels last only where that is the reading the module takes
-    (:func:`convcalc.torch_bridge.capture.from_torch` says when)."""
+    (:func:`convcalc.torch_bridge.capture.from_torch` says when). ``train=True`` (a training step's figures) is
+    not counted for a torch module yet: it is refused, with the way to get them from a convcalc network."""
+    if train is not False:
+        raise SpecError("the training step of a torch module (from_torch) is not counted yet; count a convcalc network or "
+                        "zoo model with train=True (convcalc summary MODEL --train)" if train is True else
+                        f"train must be True or False, got {train!r}")
     return _bridge("capture").from_torch(module, input_shape, batch=batch, dtype=dtype, layout=layout, mode=mode)
 
 

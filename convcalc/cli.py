@@ -142,10 +142,26 @@ DEVICE = click.option("--device", default="cpu", show_default=True, metavar="cpu
 @click.option("--mode", type=click.Choice(("eval", "train")), default="eval", show_default=True,
               help="The mode a torch module (package.module:Name) runs in: train runs its train-mode branches (auxiliary "
                    "heads). A zoo model or spec file is counted as at inference; train is refused for it.")
+@click.option("--train", is_flag=True,
+              help="Count a training step: per row the backward's FLOPs (of the input's and the weights' gradients) and "
+                   "the bytes autograd saves; then parameters, gradients, optimizer state, saved activations and the "
+                   "peak memory of the step.")
+@click.option("--optimizer", type=click.Choice(("sgd", "momentum", "adam", "adamw", "rmsprop", "adagrad")), default=None,
+              help="The optimizer whose state --train counts (torch.optim at its defaults; momentum: SGD with "
+                   "momentum=0.9).  [default: adam]")
+@click.option("--amp", type=click.Choice(("bfloat16", "float16")), is_flag=False, flag_value="bfloat16", default=None,
+              help="With --train: autocast, activations in bfloat16 (or float16), parameters, gradients and optimizer "
+                   "state in --dtype.")
+@click.option("--freeze", multiple=True, metavar="GLOB",
+              help="With --train: freeze the parameters of the layers whose path matches GLOB (layer1, 'layer*'); repeat it.")
+@click.option("--fit", "memory", metavar="MEMORY",
+              help="The largest batch whose peak fits MEMORY (24GiB, 16GB, 512MiB): of a training step with --train, "
+                   "else of inference; --batch is then the table's batch.")
 @DEVICE
 @format_options
 def summary(model: str, input_texts: tuple[str, ...], layout: str | None, batch: int, dtype: str, depth: int | None,
-            breakdown: bool, compare: bool, check: bool, mode: str, device: str, fmt: str, human: bool) -> int:
+            breakdown: bool, compare: bool, check: bool, mode: str, train: bool, optimizer: str | None, amp: str | None,
+            freeze: tuple[str, ...], memory: str | None, device: str, fmt: str, human: bool) -> int:
     """Per-layer table of MODEL: a name from `convcalc models`, a spec file, or package.module:Name
     for your own torch module, factory or convcalc network (give --input).
 
@@ -156,6 +172,8 @@ def summary(model: str, input_texts: tuple[str, ...], layout: str | None, batch:
       convcalc summary resnet50 --compare
       convcalc summary examples/lenet_mnist.txt --verify
       convcalc summary lstm_lm --input 50:int64
+      convcalc summary resnet50 --train --batch 32 --optimizer adam
+      convcalc summary vgg16 --train --fit 24GiB
     """
     import contextlib
 
@@ -164,11 +182,18 @@ def summary(model: str, input_texts: tuple[str, ...], layout: str | None, batch:
 
     input_shape = read_cli_inputs(input_texts)
 
-    if device != "cpu" and not check:
-        raise click.UsageError("--device is where --verify runs torch; add --verify")
+    if device != "cpu" and not check and not train:
+        raise click.UsageError("--device is where --verify runs torch, or whose kernels --train models; add --verify or --train")
+    if not train and (optimizer or amp or freeze):
+        raise click.UsageError("--optimizer, --amp and --freeze describe a training step; add --train")
+    if train and (breakdown or check):
+        raise click.UsageError(f"--train counts a training step; {'--breakdown' if breakdown else '--verify'} is for inference")
     with contextlib.redirect_stdout(sys.stderr):  # what the user's own code prints stays off our output
         network = _network(model)
-        report = api.summary(network, input_shape, batch=batch, dtype=dtype, depth=depth, layout=layout, mode=mode)
+        options: dict[str, object] = {"train": True, "optimizer": optimizer or "adam", "amp": amp, "freeze": freeze,
+                                      "device": device} if train else {}
+        report = api.summary(network, input_shape, batch=batch, dtype=dtype, depth=depth, layout=layout, mode=mode,
+                             fit=memory, **options)  # type: ignore[arg-type]  # (the options' types are summary's own)
         verified = api.verify(network, input_shape, device=device, batch=batch, layout=layout) if check else None
     if fmt == "json":
         import json
@@ -177,7 +202,7 @@ def summary(model: str, input_texts: tuple[str, ...], layout: str | None, batch:
 
         document = report.to_dict()
         if compare:
-            document.update({k: v for k, v in comparison_dict(report).items() if k in ("comparison", "keras_params")})
+            document.update({k: v for k, v in comparison_dict(report).items() if k in ("comparison", "keras_params", "torchinfo_total_size")})
         click.echo(json.dumps(document if verified is None else {"summary": document, "verify": verified.to_dict()},
                               indent=2, ensure_ascii=False))
     else:

@@ -195,6 +195,16 @@ def _refuse_names(tree: ast.AST, line: int | None) -> None:
 
 def _build(cls: type[Layer], name: str, args: list[Any], kwargs: dict[str, Any], node: ast.AST,
            line: int | None) -> Layer:
+    """``cls(*args, **kwargs)``, its arguments checked first; ``trainable=False`` (any layer or block, as Keras
+    writes it) freezes its parameters for a training step (:func:`convcalc.walk.frozen`)."""
+    if "trainable" in kwargs:
+        kwargs = dict(kwargs)
+        trainable = kwargs.pop("trainable")
+        if not isinstance(trainable, bool):
+            raise SpecError(f"{name}: trainable must be True or False, got {trainable!r}", **_where(node, line))
+        from .walk import frozen
+
+        return frozen(_build(cls, name, args, kwargs, node, line), trainable)
     names = records.init_parameters(cls)
     if names is None:  # a hand-written constructor (SqueezeExcitation): ask inspect, off the fast path
         import inspect

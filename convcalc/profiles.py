@@ -1071,6 +1071,24 @@ def profiles(report: Report) -> dict[str, Profile]:
     return out
 
 
+#: Families whose torch module is one leaf module holding its parameters (no child modules): torchinfo's memory
+#: estimate sees each call of one as a layer with parameters.
+_LEAF_MODULE_FAMILIES = frozenset({"conv", "convtranspose", "linear", "batchnorm", "layernorm", "layernorm2d", "groupnorm",
+                                   "instancenorm", "prelu", "embedding", "rnn", "rnncell", "mul"})
+
+
+def torchinfo_total_size(report: Report) -> tuple[int, bool]:
+    """torchinfo 1.8.0's "Estimated Total Size" in bytes, and whether convcalc reproduces it exactly: the input's bytes,
+    plus twice the output of every call of a leaf module that holds parameters ("forward/backward pass size": x2 for
+    gradients, it says), plus the parameters' bytes. Exact where every row with parameters is such a module."""
+    rows = [r for r in report.leaves if r.call == "module" and r.spec is not None]
+    holders = [r for r in rows if r.params or r.shared_with]
+    exact = all(family(r) in _LEAF_MODULE_FAMILIES for r in holders) and all(
+        r.call == "module" for r in report.leaves if r.params)
+    outputs = sum(prod(r.output_shape) * r.batch * report.dtype_bytes for r in holders)
+    return report.input_bytes + 2 * outputs + report.totals.param_bytes, exact
+
+
 def keras_params(report: Report) -> dict[str, int]:
     """Parameters as Keras' summary gives them: batch-norm running statistics (2 per channel) are
     non-trainable parameters there, and frozen torch parameters are non-trainable too."""

@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never 
 
     from .report import Report, Row
     from .torch_bridge.verify import Check, VerifyReport
+    from .training import Fit
 
     #: A piece of a document's text: a string as it is, a count, a shape, a glyph, a figure held to
     #: torch's, ``None`` for a missing figure, or a tuple of pieces written one after another.
@@ -332,6 +333,8 @@ def summary(report: Report) -> Document:
         ("MACs         ", t.macs, "   FLOPs ", t.flops, f"   (batch {b})"),
         f"activations  {nbytes(t.activation_bytes)} (input {nbytes(t.input_bytes)} included)",
     ]
+    if report.fit is not None:
+        footer.append(_fit_line(report.fit))
     footer += [f"note: {n}" for n in report.notes]
     footer += [f"warning: {w}" for w in report.warnings]
     return Document(
@@ -339,6 +342,87 @@ def summary(report: Report) -> Document:
                f", batch {b}, {report.dtype}" if report.batched else f", given whole, {report.dtype}"),
         body=Grid(HEADERS, tuple(rows), _NUMERIC), footer=tuple(footer),
         csv=lambda: (_CSV_KEYS, (_csv_row(r, layout) for r in report.rows)), data=report.to_dict)
+
+
+TRAIN_HEADERS = ("#", "path", "layer", "output", "params", "FLOPs", "∂input FLOPs", "∂weights FLOPs", "saved")
+_TRAIN_NUMERIC = (True, False, False, False, True, True, True, True, False)
+_TRAIN_CSV_KEYS = ("index", "path", "kind", "depth", "layer", "input_shape", "output_shape", "params", "flops",
+                   "backward_flops", "grad_input_flops", "grad_weight_flops", "saved_bytes", "warnings")
+
+
+def training(report: Report) -> Document:
+    """A training report's table: per row its forward FLOPs, the FLOPs of its input's and its weights' gradients and
+    the bytes autograd saves for it (each tensor at the first row that saves it); then the memory of one step, and
+    how its peak is made (:mod:`convcalc.training`)."""
+    from .training import OPTIMIZERS
+
+    training, t, found = report.training, report.totals, report.train_peak
+    assert training is not None and found is not None
+    b, layout = report.batch, report.layout
+    rows: list[tuple[Text, ...]] = []
+    for r in report.rows:
+        tr = r.trained
+        saved: Text = "" if tr is None else nbytes(tr.saved_bytes) if tr.modelled else "?"
+        layer = r.layer + (f" (shared with #{r.shared_with})" if r.shared_with else "")
+        frozen = tr is not None and r.params and not tr.trainable and not r.shared_with
+        rows.append((str(r.index), r.path, layer + (" (frozen)" if frozen else ""), shape_in(r.output_shape, layout), r.params,
+                     r.flops, 0 if tr is None else tr.input_flops, 0 if tr is None else tr.weight_flops, saved))
+    backward = t.backward_flops or 0
+    rows.append(("", "", "total", "", t.params, t.flops, sum(r.trained.input_flops for r in report.rows if r.trained),
+                 sum(r.trained.weight_flops for r in report.rows if r.trained), nbytes(t.saved_activation_bytes or 0)))
+    made, state = OPTIMIZERS[training.optimizer]
+    kept = " and ".join(name for name, shaped in state if shaped)
+    scalars = " and ".join(name for name, shaped in state if not shaped)
+    what = (f"{kept} per parameter" if kept else "nothing") + (f", a {scalars} scalar per tensor" if scalars else "")
+    weights_dtype = report.dtype
+    footer: list[Text] = [
+        ("parameters         ", t.params, f" ({nbytes(t.param_bytes)} as {weights_dtype})")
+        + ((", plus ", t.buffers, " buffers") if t.buffers else ())
+        + (("; trainable ", t.trainable_params - _frozen_by_training(report), ", frozen ",
+            t.params - t.trainable_params + _frozen_by_training(report)) if _frozen_by_training(report) or
+           t.trainable_params != t.params else ()),
+        f"gradients          {nbytes(t.gradient_bytes or 0)} (of the trainable parameters, {weights_dtype})",
+        f"optimizer state    {nbytes(t.optimizer_bytes or 0)} ({training.optimizer}: {what}; {made})",
+        f"saved activations  {nbytes(t.saved_activation_bytes or 0)} (the tensors autograd keeps for the backward, each once"
+        + (f"; {training.amp} activations" if training.amp else "") + f"; {training.device} kernels)",
+        f"peak of one step   {nbytes(found.peak)} = {nbytes(found.start)} live at the start of the backward (parameters, "
+        f"buffers, optimizer state, saved activations, the output and its gradient) + {nbytes(found.transient)} "
+        f"largest transient (at {found.where})",
+        ("FLOPs              forward ", t.flops, " + backward ", backward, " = ", t.flops + backward, f"   (batch {b})"),
+    ]
+    if report.fit is not None:
+        footer.append(_fit_line(report.fit))
+    footer += [f"note: {n}" for n in report.notes]
+    footer += [f"warning: {w}" for w in report.warnings]
+    return Document(
+        title=(report.model or "network", ": training step, input", "s " if len(report.inputs) > 1 else " ", inputs_in(report),
+               f", batch {b}, {report.dtype}", f", {training.optimizer}" + (f", autocast {training.amp}" if training.amp else "")),
+        body=Grid(TRAIN_HEADERS, tuple(rows), _TRAIN_NUMERIC), footer=tuple(footer),
+        csv=lambda: (_TRAIN_CSV_KEYS, (_train_csv_row(r, layout) for r in report.rows)), data=report.to_dict)
+
+
+def _frozen_by_training(report: Report) -> int:
+    """Parameters frozen for the training step (``trainable=False``, ``freeze``) beyond those the report already
+    counts as non-trainable."""
+    rows = [r for r in report.rows if r.trained is not None and not r.shared_with]
+    return sum(r.params - r.frozen - r.trained.trainable for r in rows if r.trained is not None)
+
+
+def _fit_line(fit: Fit) -> str:
+    what = "a training step" if fit.train else "inference"
+    if fit.batch == 0:
+        return (f"fit                not even batch 1 fits {nbytes(fit.memory)} for {what}: its peak is "
+                f"{nbytes(fit.next_peak_bytes)}")
+    return (f"fit                batch {fit.batch:,} is the largest whose peak fits {nbytes(fit.memory)} for {what}: "
+            f"{nbytes(fit.peak_bytes or 0)} at {fit.batch:,}, {nbytes(fit.next_peak_bytes)} at {fit.batch + 1:,}")
+
+
+def _train_csv_row(r: Row, layout: str = "chw") -> list[object]:
+    d = r.to_dict()
+    for key in ("input_shape", "output_shape"):
+        d[key] = "x".join(map(str, shown(tuple(d[key]), layout)))
+    d["warnings"] = "; ".join(d["warnings"])
+    return [d.get(k, "") for k in _TRAIN_CSV_KEYS]
 
 
 def _csv_row(r: Row, layout: str = "chw") -> list[object]:
@@ -474,6 +558,12 @@ def comparison(report: Report) -> Document:
          " non-trainable: batch-norm running statistics count there); torch: ", t.params),
         "versions: " + "; ".join(f"{name} = {p.version}" for name, p in profiles.items() if name != "paper"),
     )
+    if report.training is not None:
+        from .profiles import _BACKWARD
+
+        footer = (("training step: torch is FlopCounterMode over the forward and the backward (", profiles["torch"].terms.get(_BACKWARD, 0),
+                   " of it the backward: the gradients' conv and matrix products, a grouped conv's weight gradient counted "
+                   "groups times its forward); the other tools count the forward alone"), _torchinfo_size_line(report), *footer)
     headers = tuple(records[0])
     # a figure the profile cannot reproduce exactly is shown as about that (its reason says where and why)
     shown = [{**r, "total": r["total"] if p.exact else ("≈", r["total"])} for r, p in zip(records, profiles.values())]
@@ -483,6 +573,18 @@ def comparison(report: Report) -> Document:
         body=Grid(headers, tuple(tuple(r.values()) for r in shown), (False, True, True, False), beneath=3),
         footer=footer, csv=lambda: (headers, [list(r.values()) for r in records]),
         data=lambda: comparison_dict(report))
+
+
+def _torchinfo_size_line(report: Report) -> Text:
+    """torchinfo's "Estimated Total Size" beside convcalc's peak of a training step, and why they differ."""
+    from .profiles import torchinfo_total_size
+
+    size, exact = torchinfo_total_size(report)
+    t = report.totals
+    return (f"memory: torchinfo's Estimated Total Size {'' if exact else '≈ '}", size, " B (the input, twice the output of "
+            "every layer with parameters, the parameters: no gradients, no optimizer state, and outputs charged whether "
+            "autograd keeps them or not); convcalc's peak of the step ", t.peak_train_bytes or 0, " B (saved activations ",
+            t.saved_activation_bytes or 0, ", gradients ", t.gradient_bytes or 0, ", optimizer state ", t.optimizer_bytes or 0, ")")
 
 
 def _percent(diff: float | None) -> str:
@@ -510,4 +612,12 @@ def comparison_dict(report: Report) -> dict[str, Any]:
             for name, p in profiles.items()
         },
         "keras_params": report.keras_params(),
+        **({} if report.training is None else {"torchinfo_total_size": _torchinfo_size(report)}),
     }
+
+
+def _torchinfo_size(report: Report) -> dict[str, Any]:
+    from .profiles import torchinfo_total_size
+
+    size, exact = torchinfo_total_size(report)
+    return {"bytes": size, "exact": exact, "peak_train_bytes": report.totals.peak_train_bytes}

@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never 
     from typing import Any
 
     from .profiles import Profile
-    from .training import Peak, Plan, Training
+    from .training import Fit, Peak, Plan, Training
 
 @record
 class Trained:
@@ -234,6 +234,8 @@ class Report:
     #: how a training step is counted (None: the report counts inference), and the walk's steps for its peak
     training: Training | None = None
     train_plan: Plan | None = field(default=None, repr=False, compare=False)
+    #: the largest batch that fits a memory, where one was asked for (:func:`convcalc.fit`)
+    fit: Fit | None = field(default=None, repr=False, compare=False)
 
     @property
     def leaves(self) -> tuple[Row, ...]:
@@ -294,17 +296,16 @@ class Report:
         )
 
     def _train_totals(self, rows: tuple[Row, ...], state: int) -> dict[str, int]:
-        from .training import optimizer_bytes, peak
+        from .training import optimizer_bytes, peak, step_transient
 
         plan, training = self.train_plan, self.training
         assert plan is not None and training is not None
         trained = [r.trained for r in rows if r.trained is not None]
-        trainable = sum(t.trainable for t in trained)
         gradients = sum(s.weight_grad_bytes for s in plan.steps)
         optimizer = optimizer_bytes(training.optimizer, gradients // plan.param_bytes, plan.param_tensors, plan.param_bytes)
-        found = peak(plan.steps, plan.sizes, plan.output, state * plan.param_bytes, optimizer, plan.names)
+        found = peak(plan.steps, plan.sizes, plan.output, state * plan.param_bytes + plan.extra_state, optimizer, plan.names,
+                     step_transient(training.optimizer, plan.param_sizes, plan.param_bytes, training.device))
         self.__dict__["train_peak"] = found
-        del trainable
         return {"backward_flops": sum(t.backward_flops for t in trained), "gradient_bytes": gradients,
                 "optimizer_bytes": optimizer, "saved_activation_bytes": sum(t.saved_bytes for t in trained),
                 "peak_train_bytes": found.peak}
@@ -375,8 +376,8 @@ class Report:
             frozen=sum(r.frozen for r in group), unsupported=any(r.unsupported for r in group), batch=first.batch,
             call="module" if any(r.call == "module" for r in group) else "function",
             trained=None if first.trained is None else Trained(
-                *(sum(getattr(r.trained, k) for r in group if r.trained is not None)
-                  for k in ("input_flops", "weight_flops", "torch_flops", "saved_bytes", "trainable")),
+                **{k: sum(getattr(r.trained, k) for r in group if r.trained is not None)
+                   for k in ("input_flops", "weight_flops", "torch_flops", "saved_bytes", "trainable")},
                 modelled=all(r.trained is None or r.trained.modelled for r in group)),
         )
         merged.__dict__["primitives"] = _summed(group)  # the block's counts are its leaves' (the cached property's slot)
@@ -412,6 +413,7 @@ class Report:
             "notes": list(self.notes),
             "layout": self.layout,
             **({} if self.training is None else {"training": self.training.to_dict()}),
+            **({} if self.fit is None else {"fit": self.fit.to_dict()}),
         }
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -421,9 +423,9 @@ class Report:
 
     def render(self, fmt: str = "table", *, human: bool = False) -> str:
         """The report as ``table``, ``markdown``, ``latex``, ``html``, ``csv`` or ``json`` text."""
-        from .rendering import render, summary
+        from .rendering import render, summary, training
 
-        return render(summary(self), fmt, human)
+        return render(training(self) if self.training is not None else summary(self), fmt, human)
 
     def to_markdown(self) -> str:
         return self.render("markdown")

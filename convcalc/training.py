@@ -15,11 +15,14 @@ were set to None by ``zero_grad()``, torch's default):
   (a ReLU's output that the next conv saves too), kept from the forward until the backward of the last layer
   that saved it;
 - *gradients*: of each trainable parameter, made during the backward and kept for the optimizer's step;
-- *transients*: the forward's tensors nothing saves (freed after their last reader), and the backward's gradients
-  of activations (each freed once the layer that made its tensor has run its backward).
+- *transients*: the forward's tensors nothing saves (freed after their last reader), the backward's gradients
+  of activations (each freed once the layer that made its tensor has run its backward), and the optimizer's
+  temporaries during its step (:data:`STEP_TEMPORARIES`);
+- the input batch and the output, which the caller holds for the whole step.
 
 The peak is the most of these live at once; it is reported as what is live at the start of the backward
-(model state, optimizer state, saved activations and the output) plus the largest transient beyond that.
+(model state, optimizer state, saved activations, the input, the output and its gradient) plus the largest
+transient beyond that. Held to torch's MemTracker on fake tensors (tests/test_training.py).
 """
 
 from __future__ import annotations
@@ -35,7 +38,6 @@ if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never 
     from collections.abc import Callable
     from typing import Any
 
-    from .report import Report
 
 #: Per optimizer (its name here, then how torch.optim makes it): the state tensors it keeps per parameter tensor,
 #: as (name, shaped like the parameter) — True: a tensor of the parameter's shape and dtype; False: a scalar
@@ -72,6 +74,9 @@ class Training:
             raise SpecError(f"unknown optimizer {self.optimizer!r}; use one of {', '.join(OPTIMIZERS)}")
         if self.amp is not None and self.amp not in AMP:
             raise SpecError(f"amp must be one of {', '.join(AMP)} (the autocast dtype), got {self.amp!r}")
+        if self.amp is not None:  # what autocast saves (half copies of the weights, float32 norms) is not held to torch yet
+            raise SpecError(f"a training step under autocast ({self.amp}) is not modelled yet: count it without amp, with "
+                            f"--dtype {self.amp} for activations and weights both in that dtype")
         device = self.device.split(":")[0] if isinstance(self.device, str) else self.device
         if device not in DEVICES:
             raise SpecError(f"a training step is modelled on {' or '.join(DEVICES)} kernels, got device {self.device!r}")
@@ -90,6 +95,29 @@ class Training:
 
     def to_dict(self) -> dict[str, Any]:
         return {"optimizer": self.optimizer, "amp": self.amp, "device": self.device, "freeze": list(self.freeze)}
+
+
+#: Per optimizer, the temporaries its ``step()`` makes, as torch 2.13 writes them: (for one tensor at a time, the
+#: single-tensor loop torch runs on the CPU) how many of the parameter's size it holds at once beside the one the
+#: loop's variable still holds from the parameter before; (for each list, the for-each loop torch runs where every
+#: parameter is on CUDA) how many copies of all the parameters. Measured on fake tensors with torch's MemTracker
+#: (tests/test_training.py holds them).
+STEP_TEMPORARIES: dict[str, tuple[int, int]] = {
+    "sgd": (0, 0), "momentum": (0, 0), "adam": (2, 1), "adamw": (2, 1), "rmsprop": (1, 1), "adagrad": (1, 2),
+}
+
+
+def step_transient(optimizer: str, sizes: list[int], param_bytes: int, device: str) -> int:
+    """The most bytes ``optimizer.step()`` holds in temporaries at once over parameter tensors of ``sizes`` elements
+    (in torch's order): on the CPU one tensor at a time (Adam: ``sqrt`` of its second moment and the quotient, while the
+    denominator of the tensor before is still held), on CUDA one list for all (``_foreach_sqrt``)."""
+    single, listed = STEP_TEMPORARIES[optimizer]
+    if not sizes or not (single or listed):
+        return 0
+    if device == "cuda":
+        return listed * sum(sizes) * param_bytes
+    before = [0, *sizes[:-1]]
+    return max(b + single * n for b, n in zip(before, sizes)) * param_bytes
 
 
 def optimizer_bytes(optimizer: str, trainable: int, tensors: int, param_bytes: int) -> int:
@@ -128,16 +156,20 @@ class Peak:
     where: str
 
 
-def peak(steps: list[Step], sizes: dict[int, int], output: int, state: int, optimizer: int, names: list[str]) -> Peak:
+def peak(steps: list[Step], sizes: dict[int, int], output: int, state: int, optimizer: int, names: list[str],
+         step: int = 0) -> Peak:
     """Play a training step: the forward (each tensor freed after its last reader unless autograd saved it), then
     the backward in reverse (each row makes its input's gradient and its weights' gradients, frees the gradient
     of its output once nothing else needs it, and frees what it alone still held saved), then the optimizer's
-    step over the gradients. ``sizes``: tensor id -> bytes; ``output``: the network output's id."""
+    step over the gradients with its temporaries (``step`` bytes at most). ``sizes``: tensor id -> bytes;
+    ``output``: the network output's id."""
     readers: dict[int, int] = {}
     for s in steps:
         for b in s.reads:
             readers[b] = readers.get(b, 0) + 1
     readers[output] = readers.get(output, 0) + 1
+    readers[0] = readers.get(0, 0) + 1  # the input batch and the output are the caller's: held for the whole step
+    kept = {0, output}
     saved_by: dict[Any, int] = {}  # saved tensor -> how many rows hold it
     saved_size: dict[Any, int] = {}
     for s in steps:
@@ -193,7 +225,7 @@ def peak(steps: list[Step], sizes: dict[int, int], output: int, state: int, opti
             top, where = live, f"backward, {names[i]}"
         for key, _ in s.saved:
             saved_by[key] -= 1
-            if saved_by[key] == 0:
+            if saved_by[key] == 0 and not (key[0] == "t" and key[1] in kept):
                 live -= saved_size[key]
         out = s.made if s.made is not None else (s.reads[0] if s.reads else None)
         if out is not None and made_of.get(out) == i and out in grads and s.made is not None:
@@ -201,8 +233,8 @@ def peak(steps: list[Step], sizes: dict[int, int], output: int, state: int, opti
         for b, g in zip(s.reads, s.input_grads):
             if g:
                 pending[b] -= 1
-    if live > top:
-        top, where = live, "the optimizer's step"
+    if live + step > top:
+        top, where = live + step, "the optimizer's step"
     return Peak(peak=top, start=start, transient=top - start, where=where)
 
 
@@ -274,16 +306,6 @@ def activation_dtype_bytes(dtype: str, amp: str | None) -> int:
     return DTYPE_BYTES[amp] if amp else DTYPE_BYTES[dtype]
 
 
-def report_peak(report: Report) -> Peak:
-    """The peak of one training step of ``report`` (a report made with ``train=``)."""
-    plan = report.train_plan
-    if plan is None:
-        raise SpecError("this report counts inference; make it with train=True for a training step's memory")
-    t = report.totals
-    return peak(plan.steps, plan.sizes, plan.output, (t.params + t.buffers) * plan.param_bytes,
-                t.optimizer_bytes or 0, plan.names)
-
-
 @record
 class Plan:
     """A training report's steps, for :func:`peak`: the rows' :class:`Step` s, tensor sizes, the output tensor, the
@@ -295,3 +317,5 @@ class Plan:
     param_bytes: int
     names: list[str]
     param_tensors: int
+    param_sizes: list[int]
+    extra_state: int = 0

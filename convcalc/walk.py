@@ -168,8 +168,8 @@ def frozen(layer: Layer, trainable: bool = False) -> Layer:
     every layer is frozen."""
     if not isinstance(trainable, bool):
         raise SpecError(f"{layer.name}: trainable must be True or False, got {trainable!r}")
-    copy = replace(layer)
-    copy.__dict__.update({k: v for k, v in layer.__dict__.items() if k.startswith("_") and k.endswith("_")})
+    copy = object.__new__(type(layer))  # (the same fields and notes: a block's constructor may be its own)
+    copy.__dict__.update(layer.__dict__)
     copy.__dict__[TRAINABLE] = trainable
     return copy
 
@@ -191,6 +191,8 @@ class _Trainer:
         self.names: list[str] = []
         self.seen: set[tuple[object, ...]] = set()
         self.param_tensors = 0
+        self.param_sizes: list[int] = []
+        self.extra_state = 0
 
     def row(self, index: int, layer: Leaf, shape: Shape, effect: Effect, frozen: bool, first: bool, name: str,
             reads: tuple[int, ...] = (), shapes: tuple[Shape, ...] | None = None) -> Trained:
@@ -199,7 +201,7 @@ class _Trainer:
         reads = reads or (self.flow,)
         params = effect.weights + effect.biases - effect.frozen
         weights = params > 0 and not frozen
-        grads = Grads(tuple(self.needs[r] for r in reads), weights, self.training.device)
+        grads = Grads(tuple(self.needs[r] for r in reads), weights, self.training.device, self.batch)
         found = layer.join_backward(shapes, effect, grads) if shapes is not None and isinstance(layer, Join) \
             else layer.backward(shape, effect, grads)
         b = self.batch
@@ -230,6 +232,9 @@ class _Trainer:
         grad_bytes = params * self.param if weights and first else 0
         if grad_bytes:
             self.param_tensors += layer.param_tensors(effect)
+            self.param_sizes += layer.param_sizes(effect)
+        if first:
+            self.extra_state += layer.extra_state_bytes()
         self.steps.append(Step(reads=reads, made=out if new else None, made_bytes=self.sizes[out] if new else 0,
                                saved=tuple(saved), weight_grad_bytes=grad_bytes, input_grads=grads.inputs,
                                output_grad=grads.any))
@@ -242,7 +247,7 @@ class _Trainer:
 
     def plan(self) -> Plan:
         return Plan(steps=self.steps, sizes=self.sizes, output=self.flow, param_bytes=self.param, names=self.names,
-                    param_tensors=self.param_tensors)
+                    param_tensors=self.param_tensors, param_sizes=self.param_sizes, extra_state=self.extra_state)
 
 
 class _Walk:
@@ -321,9 +326,9 @@ class _Walk:
             self.flowed(effect, (self.flow,))
             trained = None
             if self.trainer is not None:
-                frozen = self.frozen or not trainable(layer) or self.trainer.training.frozen(path)
-                first = self.out.owners.get(id(layer), index) == index
-                trained = self.trainer.row(index, shown, shape, effect, frozen, first, f"{self.where(index, path, layer)}")
+                fixed = self.frozen or not trainable(layer) or self.trainer.training.frozen(path)
+                counted_here = self.out.owners.get(id(layer), index) == index
+                trained = self.trainer.row(index, shown, shape, effect, fixed, counted_here, self.where(index, path, layer))
             return self.out.add(id(layer), shown, text, shape, path, effect, fld, trained=trained)
         if not isinstance(layer, Block):
             raise SpecError(f"{path or 'network'}: {layer!r} is not a convcalc layer")

@@ -53,7 +53,7 @@ CASES = [
     (["summary", "alexnet", "--format"], 2, "Option '--format' requires an argument"),
     (["summary", "alexnet", "--human=yes"], 2, "Option '--human' does not take a value"),
     (["summary", "alexnet", "--batch", "2", "--batch", "3"], 0, "batch 3"),  # the last one given, as click reads it
-    (["summary", "alexnet", "--inpt", "3x227x227"], 2, "No such option '--inpt'. (Did you mean one of: '--depth', '--input'?)"),
+    (["summary", "alexnet", "--inpt", "3x227x227"], 2, "No such option '--inpt'. (Did you mean one of: '--fit', '--input', '--train'?)"),
     (["summary", "mypkg.nets:Net", "--input", "3x32x32"], 2, "cannot import mypkg.nets for 'mypkg.nets:Net'"),
     (["models"], 0, "alexnet"),
     (["layer", "nn.ReLU()", "--input", "3x4x4"], 0, "output shape      3×4×4"),

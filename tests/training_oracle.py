@@ -69,3 +69,33 @@ def optimizer_state_bytes(module: nn.Module, make: Callable[[list[nn.Parameter]]
     optimizer.step()
     return sum(v.numel() * v.element_size() for state in optimizer.state.values() for v in state.values()
                if isinstance(v, torch.Tensor))
+
+
+def tracked_peak(build: Callable[[], nn.Module], shape: tuple[int, ...], batch: int,
+                 make: Callable[[list[nn.Parameter]], torch.optim.Optimizer]) -> int:
+    """The peak memory of a training step as torch's MemTracker counts it on fake tensors (no memory used, no
+    allocator): every tensor's storage from its making to its freeing, parameters, gradients, optimizer state and
+    temporaries. Two steps run, each holding its input and output until the optimizer's step is done; the second,
+    whose optimizer state exists already, is measured. The output's gradient is ``ones_like(output)``, held by the
+    caller for the whole backward."""
+    from torch._subclasses.fake_tensor import FakeTensorMode
+    from torch.distributed._tools.mem_tracker import MemTracker
+
+    with FakeTensorMode():
+        module = build()
+        module.train()
+        optimizer = make(list(module.parameters()))
+        tracker = MemTracker()
+        tracker.track_external(module, optimizer)
+        with tracker:
+            for step in range(2):
+                x = torch.randn(batch, *shape)
+                out = module(x)
+                out.backward(torch.ones_like(out))
+                optimizer.step()  # (the output still held, as a training loop holds its loss)
+                optimizer.zero_grad()
+                del x, out
+                if step == 0:
+                    tracker.reset_mod_stats()
+        snapshot = tracker.get_tracker_snapshot("peak")
+    return int(next(iter(snapshot.values()))["Total"])

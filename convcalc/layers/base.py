@@ -274,6 +274,9 @@ class Grads:
     inputs: tuple[bool, ...]
     weights: bool
     device: str = "cpu"
+    #: the batch the step runs (a layer whose kernel keeps one buffer for the whole batch, an LSTM's workspace, sizes
+    #: it so; per-sample tensors are :class:`Saved` per sample and the walk multiplies them)
+    batch: int = 1
 
     @property
     def input(self) -> bool:
@@ -520,6 +523,19 @@ class Leaf(Layer, abstract=True):
         """How many tensors hold its trainable parameters (an optimizer keeps a ``step`` per tensor): by default a
         weight and a bias where it has them."""
         return int(effect.weights - effect.frozen > 0) + int(effect.biases > 0)
+
+    def param_sizes(self, effect: Effect) -> tuple[int, ...]:
+        """The elements of each tensor holding its trainable parameters, in torch's order (an optimizer's step makes
+        temporaries of their sizes): by default the weight, then the bias. A type whose parameters sit in other
+        tensors says so; where it gives only :meth:`param_tensors`, its weights count as one tensor."""
+        weights = effect.weights - effect.frozen
+        sizes = tuple(n for n in (weights, effect.biases) if n > 0)
+        return sizes if len(sizes) == self.param_tensors(effect) else (weights + effect.biases,)
+
+    def extra_state_bytes(self) -> int:
+        """Bytes of state its torch module holds beyond its parameters and :attr:`Effect.buffers` (batch norm's int64
+        ``num_batches_tracked``): model state in a training step's memory."""
+        return 0
 
     # --- the torch binding: spec fields are torch's constructor arguments ---
 

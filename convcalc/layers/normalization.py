@@ -107,6 +107,10 @@ class _PerFeature(_Norm):
         check_bool(n, "affine", self.affine)
         check_bool(n, "track_running_stats", self.track_running_stats)
 
+    def extra_state_bytes(self) -> int:
+        """``num_batches_tracked``: one int64 where it tracks running statistics."""
+        return 8 if self.track_running_stats else 0
+
 
 @spec
 class _BatchNorm(_PerFeature):
