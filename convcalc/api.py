@@ -148,7 +148,13 @@ def summary(net_or_name: Any, input_shape: Shape | str | Input | None = None, ba
     if is_torch_module(net_or_name):
         if input_shape is None:
             raise ShapeError(f"{type(net_or_name).__name__} is a torch module: give input_shape, e.g. (3, 224, 224)")
-        report = from_torch(net_or_name, input_shape, batch=batch, dtype=dtype, layout=layout, mode=mode, train=train)
+        if freeze:
+            raise SpecError(f"freeze names layers of a convcalc network; freeze a torch module's parameters with "
+                            f"requires_grad_(False) ({type(net_or_name).__name__}: from_torch reads them)")
+        report = _bridge("capture").from_torch(net_or_name, input_shape, batch=batch, dtype=dtype, layout=layout, mode=mode,
+                                               training=training)
+        if fit is not None:
+            report = replace(report, fit=_fit_module(net_or_name, input_shape, parse_memory(fit), dtype, layout, mode, training))
     else:
         if mode != "eval":
             _only_eval(net_or_name, mode)
@@ -188,15 +194,32 @@ def _fit(r: Resolved, memory: int, dtype: str, training: Training | None) -> Fit
     return largest_batch(peak, memory, training is not None)
 
 
+def _fit_module(module: Any, input_shape: Any, memory: int, dtype: str, layout: str | None, mode: str,
+                training: Training | None) -> Fit:
+    """:func:`_fit` for a torch module: each batch tried is one pass of :func:`from_torch`."""
+    capture = _bridge("capture")
+
+    def peak(batch: int) -> int:
+        t = capture.from_torch(module, input_shape, batch=batch, dtype=dtype, layout=layout, mode=mode, training=training).totals
+        value = t.peak_train_bytes if training is not None else t.inference_peak_bytes
+        if value is None:
+            raise SpecError(f"{type(module).__name__}: its output was not followed, so its peak memory is not known")
+        return int(value)
+
+    return largest_batch(peak, memory, training is not None)
+
+
 def fit(net_or_name: Any, memory: str | int = "24GiB", train: bool = True, input_shape: Shape | str | Input | None = None,
         dtype: str = "float32", layout: str | None = None, optimizer: str = "adam", amp: str | None = None,
         device: str = "cpu", freeze: Sequence[str] = ()) -> Fit:
     """The largest batch of ``net_or_name`` whose peak memory fits ``memory`` (``"24GiB"``, ``"16GB"``, bytes):
     of a training step (``train=True``: :mod:`convcalc.training`'s peak) or of inference (activations live at once,
     parameters and buffers). The :class:`~convcalc.training.Fit` gives the peak at that batch and at the next."""
-    if is_torch_module(net_or_name):
-        raise SpecError("fit counts a convcalc network or zoo model; a torch module's training step is not counted yet")
     training = _training(train, optimizer, amp, device, freeze)
+    if is_torch_module(net_or_name):
+        if input_shape is None:
+            raise ShapeError(f"{type(net_or_name).__name__} is a torch module: give input_shape, e.g. (3, 224, 224)")
+        return _fit_module(net_or_name, input_shape, parse_memory(memory), dtype, layout, "eval", training)
     return _fit(resolve(net_or_name, input_shape, layout), parse_memory(memory), dtype, training)
 
 
@@ -267,7 +290,8 @@ def verify(net_or_name: Any, input_shape: Shape | str | Input | None = None, dev
 
 
 def from_torch(module: Any, input_shape: Any, batch: int | None = 1, dtype: str = "float32",
-               layout: str | None = None, mode: str = "eval", train: bool = False) -> Report:
+               layout: str | None = None, mode: str = "eval", train: bool = False, optimizer: str = "adam",
+               device: str = "cpu") -> Report:
     """A Report for any torch.nn.Module, from one forward pass on the meta device (no memory used).
 
     ``input_shape``: one shape (``(3, 224, 224)``, ``"3x224x224"``), an :class:`~convcalc.inputs.Input`
@@ -276,13 +300,12 @@ def from_torch(module: Any, input_shape: Any, batch: int | None = 1, dtype: str 
     ``mode="train"`` runs the module in train mode (auxiliary heads, active dropout, batch statistics).
     ``layout`` says how ``input_shape`` is written (``"chw"`` or ``"hwc"``); without it the module
     runs on it channels first, and channels last only where that is the reading the module takes
-    (:func:`convcalc.torch_bridge.capture.from_torch` says when). ``train=True`` (a training step's figures) is
-    not counted for a torch module yet: it is refused, with the way to get them from a convcalc network."""
-    if train is not False:
-        raise SpecError("the training step of a torch module (from_torch) is not counted yet; count a convcalc network or "
-                        "zoo model with train=True (convcalc summary MODEL --train)" if train is True else
-                        f"train must be True or False, got {train!r}")
-    return _bridge("capture").from_torch(module, input_shape, batch=batch, dtype=dtype, layout=layout, mode=mode)
+    (:func:`convcalc.torch_bridge.capture.from_torch` says when). ``train=True`` counts a training step too (the
+    module in train mode, its parameters trained where they require gradients): what autograd saves, as
+    ``saved_tensors_hooks`` sees it in the pass, each row's gradients, the ``optimizer``'s state and the peak."""
+    training = _training(train, optimizer, None, device, ())
+    return _bridge("capture").from_torch(module, input_shape, batch=batch, dtype=dtype, layout=layout, mode=mode,
+                                         training=training)
 
 
 def is_torch_module(obj: Any) -> bool:

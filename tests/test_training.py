@@ -223,9 +223,12 @@ def test_json_of_inference_has_no_training_keys() -> None:
     assert "saved_bytes" not in doc["rows"][0]
 
 
-def test_from_torch_training_is_refused_not_faked() -> None:
-    with pytest.raises(cc.SpecError, match="not counted yet"):
-        cc.from_torch(nn.Linear(4, 3), (4,), train=True)
+def test_fit_of_a_torch_module() -> None:
+    net = nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU(), nn.Flatten(), nn.Linear(8 * 30 * 30, 10))
+    fit = cc.fit(net, memory="64MiB", input_shape=(3, 32, 32))
+    at = cc.from_torch(net, (3, 32, 32), batch=fit.batch, train=True).totals.peak_train_bytes
+    after = cc.from_torch(net, (3, 32, 32), batch=fit.batch + 1, train=True).totals.peak_train_bytes
+    assert at == fit.peak_bytes <= 64 * 2**20 < after == fit.next_peak_bytes
 
 
 #: One layer of each modelled type (several where torch saves differently: in place, p = 0, a mean), after a conv so
@@ -329,3 +332,63 @@ def test_peak_against_torch_mem_tracker(name: str, batch: int, optimizer: str, w
     torch_peak = tracked_peak(BUILDERS[name], INPUTS[name], batch, OPTIMIZERS[optimizer])
     assert peak is not None
     assert abs(peak - torch_peak) <= within * torch_peak
+
+
+#: One network per layer family the bridge meets (LRN, inception branches, grouped and depthwise convs, dense
+#: concatenation, squeeze-excitation, channel shuffle, layer norm over channels, transposed convs, pixel shuffle,
+#: segmentation heads): from_torch's training step on the meta device against torch's own counts.
+FROM_TORCH = ["lenet5", "alexnet_2012", "vgg11_bn", "googlenet", "resnet18", "resnext50_32x4d", "densenet121",
+              "squeezenet1_1", "mobilenet_v3_small", "shufflenet_v2_x1_0", "convnext_tiny", "dcgan_generator", "espcn",
+              "lraspp_mobilenet_v3_large"]
+
+
+@pytest.mark.parametrize("name", FROM_TORCH)
+def test_from_torch_training_step(name: str) -> None:
+    """``from_torch(train=True)`` measures what autograd saves in its meta pass (``saved_tensors_hooks``) and counts
+    each row's gradients by its layer's rule: the saved bytes equal a real CPU pass's, the torch profile
+    FlopCounterMode's forward and backward, the optimizer state a formula of torch's own parameter list; and for the
+    zoo's networks, the same figures as the spec path."""
+    shape = small_input(name)
+    with torch.device("meta"):
+        module = BUILDERS[name]()
+    report = cc.from_torch(module, shape, batch=2, train=True)
+    x = batch_of(shape, 2)
+    assert report.totals.saved_activation_bytes == saved_bytes(module.to_empty(device="cpu"), x)
+    assert report.profiles()["torch"] == step_flops(BUILDERS[name], x.to("meta"))
+    params = list(module.parameters())
+    assert report.totals.optimizer_bytes == 2 * 4 * sum(p.numel() for p in params) + 4 * len(params)
+    if name not in STOCHASTIC_DEPTH:
+        spec = cc.summary(name, shape, batch=2, train=True)
+        assert report.totals.peak_train_bytes == spec.totals.peak_train_bytes
+
+
+def test_from_torch_training_frozen_parameters() -> None:
+    """``requires_grad=False`` parameters are frozen: ResNet-18 with everything but fc frozen saves only the pooled
+    features for fc's weight gradient, and its backward is that gradient's product alone."""
+    module = BUILDERS["resnet18"]()
+    _freeze_all_but_fc(module)
+    report = cc.from_torch(module, (3, 64, 64), batch=2, train=True)
+    assert report.totals.saved_activation_bytes == 2 * 512 * 4
+    assert report.totals.gradient_bytes == (512 * 1000 + 1000) * 4
+    assert report.profiles()["torch"] == step_flops(BUILDERS["resnet18"], batch_of((3, 64, 64), 2, "meta"), _freeze_all_but_fc)
+
+
+@pytest.mark.parametrize(("name", "batch"), [("resnet18", 8), ("mobilenet_v3_small", 8)])
+def test_from_torch_training_peak_against_mem_tracker(name: str, batch: int) -> None:
+    from training_oracle import tracked_peak
+
+    report = cc.from_torch(BUILDERS[name](), INPUTS[name], batch=batch, train=True, optimizer="sgd")
+    torch_peak = tracked_peak(BUILDERS[name], INPUTS[name], batch, OPTIMIZERS["sgd"])
+    assert report.totals.peak_train_bytes is not None
+    assert abs(report.totals.peak_train_bytes - torch_peak) <= 0.01 * torch_peak
+
+
+def test_from_torch_training_of_a_module_in_python_and_cli() -> None:
+    net = nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU(), nn.Flatten(), nn.Linear(8 * 30 * 30, 10))
+    report = cc.summary(net, (3, 32, 32), batch=4, train=True, optimizer="momentum")
+    # conv: the input isn't needed for a gradient, so the conv keeps its input for its weight's gradient
+    # (4·3·32·32·4 B); ReLU its output (4·8·30·30·4 B), which the Linear keeps too (a view: Flatten); SGD with
+    # momentum keeps one buffer per parameter.
+    assert report.totals.saved_activation_bytes == 4 * 3 * 32 * 32 * 4 + 4 * 8 * 30 * 30 * 4
+    assert report.totals.optimizer_bytes == 4 * sum(p.numel() for p in net.parameters())
+    assert "training step" in report.render()

@@ -44,7 +44,7 @@ from .. import layers as cc
 from .. import records
 from ..errors import ConvCalcError, ShapeError, SpecError
 from ..inputs import Input, check_batch, dtype_bytes
-from ..layers.base import LAYER_TYPES, Effect, Join, Laid, Leaf, Reach, Shape, checked, numel
+from ..layers.base import LAYER_TYPES, Backward, Effect, Grads, Join, Laid, Leaf, Reach, Shape, checked, numel
 from ..layers.resample import antialias_flops
 from ..parsing import read_inputs
 from ..profiles import (
@@ -63,7 +63,8 @@ from ..profiles import (
 )
 from ..receptive import Field
 from ..records import replace
-from ..report import Report
+from ..report import Report, Row, Trained
+from ..training import Plan, Step, Training
 from ..walk import Liveness, Rows
 from .build import resolve, torch_module_of
 
@@ -551,6 +552,7 @@ class _Session(TorchDispatchMode):
         self.batched = True  # False: the inputs came whole (batch=None), without a batch dim
         self.derived: dict[int, torch.Tensor] = {}  # tensors made from parameters or constants alone (:meth:`_derive`)
         self.silent = 0  # frames on the stack within or of a module that is one row: ops there make no rows
+        self.trace: _Trace | None = None  # a training step's pass: what autograd saves, and which tensors need gradients
         self.plain = 0  # of those, the outermost one's, where it is a torch module (whose inner calls show no facts)
 
     # --- receptive fields, per tensor ---
@@ -564,6 +566,8 @@ class _Session(TorchDispatchMode):
             self.fields[id(x)] = (x, Field.start(tuple(x.shape[1:] if batched else x.shape)))
             self.buffers[id(x)] = (x, 0 if i == 0 else self.live.step((), size))
             self.dims[id(x)] = (x, 0 if batched else None)
+            if self.trace is not None:
+                self.trace.made(x, self.buffers[id(x)][1])
 
     def drop(self, start: int) -> None:
         """Forget the rows from ``start`` on (a call that failed part way and runs again)."""
@@ -586,6 +590,8 @@ class _Session(TorchDispatchMode):
             self.row_steps[len(self.rows) - 1] = len(self.live.steps) - 1
         for t in results:
             self.buffers[id(t)] = (t, buffer)
+        if self.trace is not None:
+            self.trace.step([t for t in reads if id(t) in self.buffers], results, buffer, len(self.rows) - 1 if row else None)
 
     def unused(self, output: Any) -> set[int]:
         """The rows (0-based) whose result never reaches the output: the steps followed back from every
@@ -655,6 +661,8 @@ class _Session(TorchDispatchMode):
 
     # --- module hooks ---
     def enter(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any] | None = None) -> Any:
+        if self.trace is not None:
+            self.trace.just = None
         spec = spec_of(module, self.table, self.problems)
         inside_opaque = self.silent > 0
         opaque = spec is not None
@@ -775,7 +783,9 @@ class _Session(TorchDispatchMode):
     # --- aten ops ---
     def __torch_dispatch__(self, func: Any, types: Any, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None) -> Any:
         kwargs = kwargs or {}
-        out = _sized_op(func, args, kwargs) if SIZED and func in _SIZABLE else None
+        if self.trace is not None:
+            self.trace.just = None  # (what autograd saves from here on is this op's input, or a later op's)
+        out = _sized_op(func, args, kwargs) if SIZED and func in _SIZABLE and self.trace is None else None
         if out is None:
             out = func(*args, **kwargs)
         if not self.stack or self.quiet:
@@ -1147,6 +1157,117 @@ class _Session(TorchDispatchMode):
                   numel(effect.output_shape) * per if effect.new_tensor else None, effect.extra_elements * per, row=True)
 
 
+def _storage(t: torch.Tensor) -> int:
+    """Which storage a tensor is a view of (also on the meta device, where no data pointer tells them apart)."""
+    key: int = t.untyped_storage()._cdata
+    return key
+
+
+class _Trace:
+    """A training step's forward pass as autograd records it (``train=``): each tensor it saves for the backward, seen
+    by ``saved_tensors_hooks`` (its storage, bytes and the row saving it; parameters and buffers left out), which
+    tensors need a gradient, and what each row read. Autograd saves an op's inputs before the op runs and its results
+    after: a result saved right after its op's row is that row's."""
+
+    def __init__(self, session: _Session, state: set[int]) -> None:
+        self.session = session
+        self.state = state
+        self.packed: list[tuple[int, int, int]] = []  # (row, storage, bytes)
+        self.storage_buffer: dict[int, int] = {}  # storage -> the data flow's buffer holding it
+        self.needs: dict[int, bool] = {}  # buffer -> whether its tensor needs a gradient
+        self.reads: dict[int, tuple[bool, ...]] = {}  # row -> whether each tensor it read needs a gradient
+        self.just: tuple[int, set[int]] | None = None  # the op row just made, and its results' storages
+
+    def made(self, t: torch.Tensor, buffer: int) -> None:
+        self.storage_buffer.setdefault(_storage(t), buffer)
+        self.needs[buffer] = self.needs.get(buffer, False) or t.requires_grad
+
+    def step(self, reads: list[torch.Tensor], results: list[torch.Tensor], buffer: int, row: int | None) -> None:
+        for t in results:
+            self.made(t, buffer)
+        if row is not None:
+            self.reads[row] = tuple(t.requires_grad for t in reads)
+            self.just = (row, {_storage(t) for t in results})
+
+    def pack(self, t: torch.Tensor) -> torch.Tensor:
+        key = _storage(t)
+        if key not in self.state:
+            row = self.just[0] if self.just is not None and key in self.just[1] else len(self.session.rows)
+            self.packed.append((row, key, t.untyped_storage().nbytes()))
+        return t
+
+    def report(self, rows: list[Row], training: Training, output: int, size: int, state_bytes: int,
+               params: list[torch.Tensor]) -> tuple[list[Row], Plan]:
+        """The rows with their training figures, and the plan of the step for its peak."""
+        last = len(rows) - 1
+        first: dict[int, int] = {}  # storage -> bytes, at the first row saving it
+        saved: dict[int, list[tuple[tuple[object, ...], int]]] = {}
+        counted = [0] * len(rows)
+        sizes = self.session.live.sizes
+        for row, key, nbytes in self.packed:
+            row = min(row, last)
+            buffer = self.storage_buffer.get(key)
+            saved.setdefault(row, []).append((("t", buffer), sizes[buffer]) if buffer is not None else (("own", key), nbytes))
+            if key not in first:
+                first[key] = nbytes
+                counted[row] += nbytes
+        trainable = [r.params - r.frozen > 0 for r in rows]
+        for i, r in enumerate(rows):
+            if r.shared_with is not None:
+                trainable[i] = trainable[r.shared_with - 1]
+        made = []
+        for i, r in enumerate(rows):
+            needs = self.reads.get(i, (False,)) or (False,)
+            grads = Grads(needs, trainable[i], training.device, r.batch)
+            found = _row_backward(r, grads)
+            b = r.batch
+            made.append(replace(r, trained=Trained(
+                input_flops=found.input_flops * b if found else 0, weight_flops=found.weight_flops * b if found else 0,
+                torch_flops=found.torch_flops * b if found else _op_torch_flops(r, grads), saved_bytes=counted[i],
+                trainable=r.params - r.frozen if trainable[i] and r.shared_with is None else 0,
+                modelled=found is not None or r.spec is None)))
+        row_of = {step: row for row, step in self.session.row_steps.items()}
+        steps = []
+        names = []
+        for j, (reads, buffer, _extra) in enumerate(self.session.live.steps):
+            at = row_of.get(j, -1)
+            owner = rows[at] if at >= 0 else None
+            grads_in = self.reads.get(at, ())
+            if len(grads_in) != len(reads):
+                grads_in = tuple(self.needs.get(b, False) for b in reads)
+            weight_bytes = (owner.params - owner.frozen) * size if owner is not None and trainable[at] and owner.shared_with is None else 0
+            steps.append(Step(reads=reads, made=buffer, made_bytes=sizes[buffer] if buffer is not None else 0,
+                              saved=tuple(saved.get(at, ())), weight_grad_bytes=weight_bytes,
+                              input_grads=grads_in, output_grad=any(grads_in) or bool(weight_bytes)))
+            names.append(owner.where if owner is not None else "a view")
+        trained = [p for p in params if p.requires_grad]
+        counted_state = sum(r.params + r.buffers for r in rows) * size
+        plan = Plan(steps=steps, sizes=dict(enumerate(sizes)), output=output, param_bytes=size, names=names,
+                    param_tensors=len(trained), param_sizes=[p.numel() for p in trained], extra_state=state_bytes - counted_state)
+        return made, plan
+
+
+def _row_backward(row: Row, grads: Grads) -> Backward | None:
+    """A row's gradient FLOPs by its layer's rule (per sample); None for work that is no layer of convcalc's."""
+    spec = row.spec
+    if spec is None or not grads.any:
+        return None if spec is None else Backward()
+    try:
+        if isinstance(spec, Join):
+            return spec.join_backward((row.input_shape,) * len(grads.inputs), Effect(output_shape=row.output_shape), grads)
+        return spec.backward(row.input_shape, spec.effect(row.input_shape), grads)
+    except ConvCalcError:
+        return None
+
+
+def _op_torch_flops(row: Row, grads: Grads) -> int:
+    """What FlopCounterMode counts of the backward of a matrix product seen as an op: one product of the forward's
+    size for each operand that needs a gradient (a weight among them where it trains)."""
+    if not row.macs or not grads.any:
+        return 0
+    return 2 * row.macs * (sum(grads.inputs) + int(grads.weights))
+
+
 def _empty(shapes: Any, dtype: torch.dtype, memory_format: torch.memory_format) -> Any:
     """Meta tensors of ``shapes``: one shape (a tuple of ints, or :class:`Laid` in an order of its own), or tuples of
     them nested."""
@@ -1472,13 +1593,15 @@ MODES = ("eval", "train")
 
 @_no_cyclic_gc()
 def from_torch(module: nn.Module, input_shape: Any, batch: int | None = 1, dtype: str = "float32",
-               layout: str | None = None, mode: str = "eval") -> Report:
+               layout: str | None = None, mode: str = "eval", training: Training | None = None) -> Report:
     """A Report for any torch module: one row per known leaf, per unsupported leaf, and per op done in a forward.
 
     ``input_shape`` is one shape, an :class:`~convcalc.inputs.Input`, a list of them (positional inputs; an
     Input with a name is passed by keyword) or a dict name -> shape or Input (keyword inputs); each becomes a
     meta tensor of ``batch`` samples (``batch=None``: as given, no batch dim added) of its dtype (by default the
     module's floating type). ``mode`` is ``"eval"`` (the default) or ``"train"``: the module runs in that mode.
+    ``training``: count a training step too (the module then runs in train mode): what autograd saves, as
+    ``saved_tensors_hooks`` sees it in the pass, and each row's gradients for the parameters that require them.
 
     ``layout`` says how ``input_shape`` is written (``"chw"``, ``"hwc"``); the module runs it channels
     first, and the report shows its shapes as written. Without a layout the module runs the shape
@@ -1500,6 +1623,8 @@ def from_torch(module: nn.Module, input_shape: Any, batch: int | None = 1, dtype
         raise SpecError(f"from_torch needs a torch.nn.Module, got {type(module).__name__}")
     if mode not in MODES:
         raise SpecError(f"mode must be 'eval' or 'train' (the mode the module runs in), got {mode!r}")
+    if training is not None:
+        mode = "train"
     inputs = read_inputs(input_shape)
     if batch is not None:
         check_batch(batch)
@@ -1508,19 +1633,19 @@ def from_torch(module: nn.Module, input_shape: Any, batch: int | None = 1, dtype
     if len(inputs) > 1 or one.name is not None or one.integer or batch is None:
         if layout is not None:
             inputs = tuple(i if i.integer else replace(i, shape=canonical(i.shape, layout)) for i in inputs)
-        return _capture(module, inputs, batch, dtype, size, layout or "chw", mode)
+        return _capture(module, inputs, batch, dtype, size, layout or "chw", mode, training)
     shape = one.shape
     if layout is not None:
-        return _capture(module, (replace(one, shape=canonical(shape, layout)),), batch, dtype, size, layout, mode)
+        return _capture(module, (replace(one, shape=canonical(shape, layout)),), batch, dtype, size, layout, mode, training)
     flipped = canonical(shape, "hwc")
     text = input_shape.strip() if isinstance(input_shape, str) else "x".join(map(str, shape))
     try:
-        report = _capture(module, inputs, batch, dtype, size, "chw", mode)
+        report = _capture(module, inputs, batch, dtype, size, "chw", mode, training)
     except ShapeError as refused:
         if flipped == shape:
             raise
         try:
-            report = _capture(module, (replace(one, shape=flipped),), batch, dtype, size, "hwc", mode)
+            report = _capture(module, (replace(one, shape=flipped),), batch, dtype, size, "hwc", mode, training)
         except ShapeError:
             raise refused from None
         return replace(report, notes=(f"read {text} as {order('hwc', len(shape))}, channels last: {type(module).__name__} "
@@ -1529,7 +1654,7 @@ def from_torch(module: nn.Module, input_shape: Any, batch: int | None = 1, dtype
     if flipped != shape and first is not None and not first.inferred and type(first).input_dtype is None:  # a first layer
         # that takes any channels (ids have none)
         try:
-            other = _capture(module, (replace(one, shape=flipped),), batch, dtype, size, "hwc", mode)
+            other = _capture(module, (replace(one, shape=flipped),), batch, dtype, size, "hwc", mode, training)
         except ShapeError:
             return report
         if not same_answers(report, other):
@@ -1561,7 +1686,7 @@ _MIXED = ("is not on the expected device meta", "Expected all tensors to be on t
 
 
 def _capture(module: nn.Module, inputs: tuple[Input, ...], batch: int | None, dtype: str, size: int, layout: str,
-             mode: str = "eval") -> Report:
+             mode: str = "eval", training: Training | None = None) -> Report:
     """One forward pass of ``module`` on ``inputs`` (channels first; ``batch`` samples each, or as given where
     ``batch`` is None) on the meta device, as rows."""
     try:
@@ -1590,6 +1715,9 @@ def _capture(module: nn.Module, inputs: tuple[Input, ...], batch: int | None, dt
     n = 1 if batch is None else batch
     session = _Session(n, size, names, weights, readers())
     session.places = _places(meta)
+    if training is not None:
+        state = [t for _, sub in tree for t in (*sub._parameters.values(), *sub._buffers.values()) if t is not None]
+        session.trace = _Trace(session, {_storage(t) for t in state})
     def enter(m: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         with torch._C.DisableTorchFunction():  # (the hook's own x.shape and x.dim() are no calls of the forward)
             return session.enter(m, args, kwargs)
@@ -1602,15 +1730,18 @@ def _capture(module: nn.Module, inputs: tuple[Input, ...], batch: int | None, dt
         sub._forward_pre_hooks[_HOOK] = enter  # register_forward_hook makes a handle object each: a tenth of a pass)
         sub._forward_pre_hooks_with_kwargs[_HOOK] = True
         sub._forward_hooks[_HOOK] = leave
-    if SIZED:
+    if SIZED and training is None:  # (a training step's pass runs every layer: autograd records what it saves)
         for _, sub in tree:  # layers whose call does nothing but make their effect's shape: sized, not run
             kind = _layer_type(sub, session.table)
             if (kind is not None and kind.sized_by_effect(sub) and not hasattr(sub, "parametrizations")
                     and not foreign_facts(type(sub))):  # (another class's calls show the tools' facts: it runs)
                 sub.forward = functools.partial(session.sized, sub, sub.forward)  # (on the copy: the user's module is untouched)
     session.start(tensors, [t.numel() * i.bytes_per_element(size) for t, i in zip(tensors, inputs)], batched=batch is not None)
+    grad = torch.no_grad() if session.trace is None else torch.enable_grad()
+    saving = contextlib.nullcontext() if session.trace is None else torch.autograd.graph.saved_tensors_hooks(
+        session.trace.pack, lambda t: t)
     try:
-        with torch.no_grad(), session, _Calls(session), meta_autocast():
+        with grad, saving, session, _Calls(session), meta_autocast():
             output = meta(*args, **kwargs)
     except ConvCalcError:
         raise
@@ -1630,7 +1761,17 @@ def _capture(module: nn.Module, inputs: tuple[Input, ...], batch: int | None, dt
     listed = len(inputs) > 1 or one.name is not None or one.dtype is not None
     notes = (("batch=None: the inputs are given whole (no batch dim added); shapes are shown as given and the totals "
               "are for this one call",) if batch is None else ()) + ((TRAIN_NOTE,) if mode == "train" else ())
+    rows, plan = list(session.rows), None
+    if session.trace is not None and training is not None:
+        result = _first_tensor(output)
+        if result is None or id(result) not in session.buffers:
+            raise SpecError(f"{type(module).__name__}: a training step needs a tensor output to take the gradient of; "
+                            "its output is not one convcalc followed")
+        state_bytes = sum(t.numel() * t.element_size() for _, sub in tree
+                          for t in (*sub._parameters.values(), *sub._buffers.values()) if t is not None)
+        rows, plan = session.trace.report(rows, training, session.buffers[id(result)][1], size, state_bytes,
+                                          list(params.values()))
     return Report(model=type(module).__name__, input_shape=one.shape, batch=n, dtype=dtype,
-                  dtype_bytes=size, rows=tuple(session.rows), peak_activation_bytes=session.peak(output), layout=layout,
+                  dtype_bytes=size, rows=tuple(rows), peak_activation_bytes=session.peak(output), layout=layout,
                   blocks={name: type(m).__name__ for name, m in tree if name},
-                  inputs=inputs if listed else (), batched=batch is not None, notes=notes)
+                  inputs=inputs if listed else (), batched=batch is not None, notes=notes, training=training, train_plan=plan)
