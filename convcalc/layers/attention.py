@@ -31,13 +31,16 @@ from __future__ import annotations
 from ..errors import ShapeError, SpecError
 from ..records import replace
 from .base import (
+    Backward,
     Block,
     Effect,
+    Grads,
     Layer,
     Leaf,
     Primitives,
     Ran,
     Reach,
+    Saved,
     Shape,
     Step,
     Structure,
@@ -182,6 +185,51 @@ class MultiheadAttention(Leaf):
                   Step("FLOPs", "FLOPs = 2·MACs + softmax (1 per score, H·L·S′)", f"2·{effect.macs:,} + {dot(h, length, s2)}",
                        effect.flops, "FlopCounterMode counts the 2·MACs of the products; biases and the 1/√d scale are not counted")]
         return tuple(steps)
+
+    # --- training ---
+    def trained_alike(self) -> bool:
+        """Whether :meth:`backward` models this configuration: self-attention (no other keys and values, no learnt or
+        zero key rows) without attention dropout, which torch runs as one ``scaled_dot_product_attention`` call."""
+        return (self.source_length is None and self.kdim is None and self.vdim is None and not self.add_bias_kv
+                and not self.add_zero_attn and self.dropout == 0)
+
+    def backward(self, shape: Shape, effect: Effect, grads: Grads) -> Backward | None:
+        """Self-attention as ``F.multi_head_attention_forward`` runs it with ``need_weights=False`` (as torchvision's
+        ViT calls it): one in-projection x·Wᵀ (3E outputs) made contiguous as q, k, v; SDPA; the output projection.
+
+        Saved, per sample: the in-projection's input where the weights train (the input itself where it lies L×N×E,
+        ``batch_first=False``; a copy of it with ``batch_first=True``, since the transposed tokens cannot be viewed as
+        rows: with a batch of 1 torch would view them instead), q, k and v (one 3·L·E tensor), SDPA's output (L·E,
+        which the output projection reads as it is) and its log-sum-exp (H·L, float32): what the CPU's flash kernel
+        keeps. (CUDA's kernels keep the same tensors, with their own layout and a few more words; not modelled.) The
+        output projection keeps nothing else: its input is SDPA's output, its weight a parameter.
+
+        Gradients: each projection's input and weight gradient costs its forward product (2·L·E·3E, 2·L·E·E); SDPA's
+        backward four products of L·S·E (8·L·S·E FLOPs: FlopCounterMode's rule for it, twice its forward), plus the
+        softmax's 1 per score. The output projection's and SDPA's backward run whenever anything trains: they count as
+        the input's gradient where that is asked, else as the weights' (whose in-projection gradient needs them).
+        None (no model) for attention over other keys and values, learnt or zero key rows, or attention dropout
+        (torch then runs other kernels)."""
+        if not self.trained_alike():
+            return None
+        if not grads.any:
+            return Backward()
+        length, e, h = shape[0], self.embed_dim, self.num_heads
+        inner = 2 * length * e * e + 8 * length * length * e  # the output projection's input gradient, SDPA's backward
+        chain = inner + h * length * length  # and the softmax's, 1 per score
+        saved = [Saved("qkv", 3 * length * e), Saved("attention", length * e), Saved("logsumexp", h * length, "float32")]
+        if grads.weights:
+            saved.insert(0, Saved("rows" if self.batch_first else "input", length * e))
+        weight = 2 * length * e * 3 * e + 2 * length * e * e
+        return Backward(saved=tuple(saved),
+                        input_flops=chain + 2 * length * e * 3 * e if grads.input else 0,
+                        weight_flops=(weight if grads.weights else 0) + (0 if grads.input else chain),
+                        torch_flops=inner + (2 * length * e * 3 * e if grads.input else 0) + (weight if grads.weights else 0))
+
+    def param_tensors(self, effect: Effect) -> int:
+        """torch's tensors: ``in_proj_weight`` (or q, k and v_proj_weight where kdim or vdim differ), ``out_proj.weight``,
+        with ``bias`` ``in_proj_bias`` and ``out_proj.bias``, with ``add_bias_kv`` ``bias_k`` and ``bias_v``."""
+        return (1 if self.kdim is None and self.vdim is None else 3) + 1 + 2 * int(self.bias) + 2 * int(self.add_bias_kv)
 
     # --- torch ---
     def batch_dim(self) -> int:

@@ -1,0 +1,112 @@
+"""The training models of the composite layers (attention, windowed attention, patch merging, recurrent layers),
+each held to torch on small configurations: the bytes autograd saves (``saved_tensors_hooks`` on the CPU), the
+FLOPs FlopCounterMode counts over the forward and the backward (on the meta device), and the optimizer state a
+real ``torch.optim.Adam`` step allocates (one ``step`` scalar per parameter tensor besides its two moments). Every
+expected number comes from torch itself (tests/training_oracle.py), never from convcalc.
+
+Each layer is checked where its input needs no gradient (it comes first) and where it does (a Linear or a
+LayerNorm before it), and with its parameters frozen."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+torch = pytest.importorskip("torch")
+from torch import nn  # noqa: E402
+
+import convcalc as cc  # noqa: E402
+from convcalc.training import Training  # noqa: E402
+from convcalc.walk import analyze  # noqa: E402
+
+import training_oracle as oracle  # noqa: E402
+
+BATCH = 2
+
+#: where the layer sits: first (its input needs no gradient), after a Linear (it does), after a Linear with its own
+#: parameters frozen (its input's gradient only)
+PLACES = [pytest.param(False, (), id="first"), pytest.param(True, (), id="after-linear"),
+          pytest.param(True, ("1",), id="frozen")]
+
+
+def _convcalc(net: cc.Layer, shape: tuple[int, ...], freeze: tuple[str, ...] = ()) -> tuple[int, int, int]:
+    """convcalc's saved bytes, torch-profile FLOPs of the whole step, and Adam state bytes, at ``BATCH``."""
+    report = analyze(net, shape, batch=BATCH, training=Training(freeze=freeze))
+    unmodelled = [w for w in report.warnings if "training model" in w]
+    assert not unmodelled, unmodelled
+    totals = report.totals
+    assert totals.saved_activation_bytes is not None and totals.optimizer_bytes is not None
+    return totals.saved_activation_bytes, report.profiles()["torch"], totals.optimizer_bytes
+
+
+def _freezer(frozen: tuple[str, ...]) -> Callable[[nn.Module], None]:
+    def prepare(module: nn.Module) -> None:
+        for name, child in module.named_modules():
+            if name in frozen:
+                child.requires_grad_(False)
+    return prepare
+
+
+def _torch(build: Callable[[], nn.Module], x: torch.Tensor, frozen: tuple[str, ...] = ()) -> tuple[int, int, int]:
+    """torch's own figures for the same step: saved bytes (CPU), FlopCounterMode (meta), Adam state bytes (CPU)."""
+    prepare = _freezer(frozen)
+    torch.manual_seed(0)
+    module = build()
+    prepare(module)
+    saved = oracle.saved_bytes(module, x)
+    flops = oracle.step_flops(build, x, prepare)
+    state = oracle.optimizer_state_bytes(module, lambda params: torch.optim.Adam(params), x) if any(
+        p.requires_grad for p in module.parameters()) else 0
+    return saved, flops, state
+
+
+def _same(net: cc.Layer, shape: tuple[int, ...], build: Callable[[], nn.Module] | None = None,
+          frozen: tuple[str, ...] = ()) -> None:
+    x = torch.randn(BATCH, *shape)
+    assert _convcalc(net, shape, frozen) == _torch(build or (lambda: cc.to_torch(net)), x, frozen)
+
+
+# --- MultiheadAttention ----------------------------------------------------------------------------------------
+
+MHA = [
+    pytest.param(dict(embed_dim=16, num_heads=4, batch_first=True), 5, id="E16-H4-L5"),
+    pytest.param(dict(embed_dim=24, num_heads=3, batch_first=True, bias=False), 7, id="E24-H3-L7-nobias"),
+    pytest.param(dict(embed_dim=12, num_heads=1, batch_first=True), 1, id="E12-H1-L1"),
+    pytest.param(dict(embed_dim=16, num_heads=2), 6, id="E16-H2-L6-batch-second"),
+]
+
+
+class SelfAttention(nn.Module):
+    """torch's own nn.MultiheadAttention called as torchvision's ViT calls it: ``attn(x, x, x, need_weights=False)``,
+    on its default kernels (cc.to_torch's module pins SDPA's math backend, so that FlopCounterMode sees its products
+    on the CPU too; a real model's CPU step runs the flash kernel, which saves other tensors)."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__()
+        self.attn = nn.MultiheadAttention(**kwargs)  # type: ignore[arg-type]
+        self.batch_first = bool(kwargs.get("batch_first", False))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.batch_first:  # its tokens laid L×N×E, as a batch_first=False model keeps them
+            x = x.transpose(0, 1).contiguous()
+        out = self.attn(x, x, x, need_weights=False)[0]
+        return out if self.batch_first else out.transpose(0, 1)
+
+
+@pytest.mark.parametrize(("kwargs", "length"), MHA)
+@pytest.mark.parametrize(("before", "frozen"), PLACES)
+def test_multihead_attention(kwargs: dict, length: int, before: bool, frozen: tuple[str, ...]) -> None:
+    e = kwargs["embed_dim"]
+    layers = ([cc.Linear(e, e)] if before else [cc.Identity()]) + [cc.MultiheadAttention(**kwargs)]
+    _same(cc.Sequential(*layers), (length, e), frozen=frozen,
+          build=lambda: nn.Sequential(nn.Linear(e, e) if before else nn.Identity(), SelfAttention(**kwargs)))
+
+
+def test_multihead_attention_params_are_torchs_tensors() -> None:
+    """param_tensors: as many as torch's module holds (the optimizer keeps a ``step`` for each)."""
+    for kwargs in (dict(embed_dim=16, num_heads=4), dict(embed_dim=16, num_heads=4, bias=False),
+                   dict(embed_dim=16, num_heads=4, add_bias_kv=True), dict(embed_dim=16, num_heads=4, kdim=8, vdim=4)):
+        layer = cc.MultiheadAttention(**kwargs)
+        effect = layer.effect((5, 16))
+        assert layer.param_tensors(effect) == len(list(nn.MultiheadAttention(**kwargs).parameters())), kwargs
