@@ -14,13 +14,12 @@ from collections.abc import Callable
 import pytest
 
 torch = pytest.importorskip("torch")
+import training_oracle as oracle  # noqa: E402
 from torch import nn  # noqa: E402
 
 import convcalc as cc  # noqa: E402
 from convcalc.training import Training  # noqa: E402
 from convcalc.walk import analyze  # noqa: E402
-
-import training_oracle as oracle  # noqa: E402
 
 BATCH = 2
 
@@ -110,3 +109,60 @@ def test_multihead_attention_params_are_torchs_tensors() -> None:
         layer = cc.MultiheadAttention(**kwargs)
         effect = layer.effect((5, 16))
         assert layer.param_tensors(effect) == len(list(nn.MultiheadAttention(**kwargs).parameters())), kwargs
+
+
+# --- Swin: ShiftedWindowAttention and PatchMerging, held to the zoo's reference modules (tests/torch_reference.py) ---
+
+SWIN = [  # (dim, heads, window, shift, map size)
+    pytest.param(8, 2, 3, 1, 7, id="C8-H2-w3-shift1-7x7-padded"),
+    pytest.param(8, 2, 3, 0, 6, id="C8-H2-w3-6x6"),
+    pytest.param(12, 3, 4, 2, 4, id="C12-H3-w4-one-window"),
+    pytest.param(8, 1, 2, 1, 4, id="C8-H1-w2-shift1"),
+    pytest.param(16, 4, 7, 3, 7, id="C16-H4-w7-7x7"),
+]
+
+
+@pytest.mark.parametrize(("dim", "heads", "window", "shift", "size"), SWIN)
+@pytest.mark.parametrize(("before", "frozen"), PLACES)
+def test_shifted_window_attention(dim: int, heads: int, window: int, shift: int, size: int, before: bool,
+                                  frozen: tuple[str, ...]) -> None:
+    import torch_reference as reference
+
+    layers = [cc.LayerNorm(dim) if before else cc.Identity(), cc.ShiftedWindowAttention(dim, window, shift, heads)]
+    _same(cc.Sequential(*layers), (size, size, dim), frozen=frozen,
+          build=lambda: nn.Sequential(nn.LayerNorm(dim) if before else nn.Identity(),
+                                      reference.SwinAttention(dim, heads, window, shift, size)))
+
+
+@pytest.mark.parametrize(("dim", "size"), [pytest.param(4, 6, id="C4-6x6"), pytest.param(6, 8, id="C6-8x8"),
+                                           pytest.param(8, 2, id="C8-2x2")])
+@pytest.mark.parametrize(("before", "frozen"), PLACES)
+def test_patch_merging(dim: int, size: int, before: bool, frozen: tuple[str, ...]) -> None:
+    import torch_reference as reference
+
+    layers = [cc.LayerNorm(dim) if before else cc.Identity(), cc.PatchMerging(dim)]
+    _same(cc.Sequential(*layers), (size, size, dim), frozen=frozen,
+          build=lambda: nn.Sequential(nn.LayerNorm(dim) if before else nn.Identity(), reference.SwinMerge(dim)))
+
+
+# --- MaxViT: RelativePositionalMultiHeadAttention, held to the zoo's reference module ---
+
+MAXVIT = [  # (dim, head_dim, partition side, partitions)
+    pytest.param(8, 4, 3, 4, id="D8-hd4-3x3-G4"),
+    pytest.param(16, 16, 2, 3, id="D16-one-head-2x2-G3"),
+    pytest.param(8, 2, 2, 1, id="D8-hd2-2x2-G1"),
+    pytest.param(12, 4, 7, 2, id="D12-hd4-7x7-G2"),
+]
+
+
+@pytest.mark.parametrize(("dim", "head_dim", "side", "groups"), MAXVIT)
+@pytest.mark.parametrize(("before", "frozen"), PLACES)
+def test_relative_positional_attention(dim: int, head_dim: int, side: int, groups: int, before: bool,
+                                       frozen: tuple[str, ...]) -> None:
+    import torch_reference as reference
+
+    tokens = side * side
+    layers = [cc.LayerNorm(dim) if before else cc.Identity(), cc.RelativePositionalMultiHeadAttention(dim, head_dim, tokens)]
+    _same(cc.Sequential(*layers), (groups, tokens, dim), frozen=frozen,
+          build=lambda: nn.Sequential(nn.LayerNorm(dim) if before else nn.Identity(),
+                                      reference.MaxVitAttention(dim, head_dim, tokens)))
