@@ -198,6 +198,13 @@ class EmbeddingBag(_Lookup):
 # --- recurrent layers ---------------------------------------------------------------------------------
 
 
+def _batch(grads: Grads) -> int:
+    """The batch a training step runs, where :class:`Grads` carries it (``batch``); 1 where it does not. oneDNN's LSTM
+    workspace is padded to pages for the whole batch, so it is no multiple of a per-sample size."""
+    batch = getattr(grads, "batch", 1)
+    return batch if is_int(batch) and batch > 0 else 1
+
+
 class _Recurrent(Leaf):
     """What RNN, LSTM and GRU share: ``gates`` matrices per layer and direction, ``pointwise``·H elementwise FLOPs
     per step, layer and direction (torch's cell after its matrix products). Each class declares its fields in
@@ -343,6 +350,30 @@ class RNN(_Recurrent):
             raise SpecError(f"{self.name}: nonlinearity must be 'tanh' or 'relu', got {self.nonlinearity!r}")
 
 
+def _good_ld(n: int) -> int:
+    """oneDNN's leading dimension for n float32 values: a multiple of 16 (64 bytes), one more 16 where that is a
+    multiple of 256 (4K aliasing)."""
+    ld = -(-n // 16) * 16
+    return ld + 16 if ld % 256 == 0 else ld
+
+
+def onednn_lstm_workspace(steps: int, batch: int, fin: int, hidden: int) -> int:
+    """The bytes of the workspace oneDNN's float32 LSTM (torch's CPU kernel in training, ``mkldnn_rnn_layer``) keeps
+    for one layer and direction over ``steps`` steps of ``batch`` sequences: seven regions, each starting on a 4 KiB
+    page, the whole rounded to a page: the gates (steps·N rows of 4H), the h of each step (steps·N·H), three state
+    regions of 2·(steps+1)·N rows of max(in, H), the c states and their gradients (2·(steps+1)·N·H each), rows padded
+    to oneDNN's leading dimension (:func:`_good_ld`). Held to torch's own workspace tensors (tests)."""
+    n, page = batch, 4096
+    rows = 2 * (steps + 1) * n
+    state = rows * _good_ld(max(fin, hidden)) * 4
+    regions = (steps * n * _good_ld(4 * hidden) * 4, steps * n * _good_ld(hidden) * 4, state, state, rows * hidden * 4,
+               state, rows * hidden * 4)
+    offset = 0
+    for size in regions:
+        offset = -(-offset // page) * page + size
+    return -(-offset // page) * page
+
+
 @spec
 class LSTM(_Recurrent):
     """torch.nn.LSTM; with ``proj_size`` > 0, h is projected to proj_size (weight_hr) and feeds back at that size."""
@@ -366,6 +397,67 @@ class LSTM(_Recurrent):
         if not is_int(self.proj_size) or not 0 <= self.proj_size < self.hidden_size:
             raise SpecError(f"{self.name}: proj_size must be an int in [0, hidden_size={self.hidden_size}) (0: no projection), "
                             f"got {self.proj_size!r}")
+
+    def backward(self, shape: Shape, effect: Effect, grads: Grads) -> Backward | None:
+        """A training step as torch runs it on the CPU (oneDNN, one ``mkldnn_rnn_layer`` per layer and direction), per
+        sample: each layer and direction keeps its input (the layer's input: the sequence itself, time-major, a copy of
+        it with ``batch_first``), its output, h0 and c0 (the zeros torch makes: D·layers·H each, kept whole), its h_n
+        and c_n (H each), and its workspace (:func:`onednn_lstm_workspace`, sized for the whole batch; without biases
+        also the zero tensors torch passes as biases, 4H·(in + H) each, whatever the batch). A bidirectional layer's
+        two outputs are kept, their concatenation where the next layer reads it; dropout between layers keeps its
+        noise (the input's size) and its result (the next layer's input). The last layer's output is the LSTM's.
+
+        FLOPs: the products' gradients, as FlopCounterMode counts torch's decomposed LSTM (the meta device): per layer
+        and direction the input's through W_ih (2·L·4H·in; the first layer's only where its input asks one), h's through
+        W_hh at every step but the first (2·(L−1)·4H·H, whose h0 needs none), and the weights' (2·L·4H·(in + H)); plus
+        the cell's elementwise backward, as many as its forward (13H per step). The recurrence runs whenever anything
+        trains: it counts for the input's gradient where that is asked, else for the weights'.
+
+        None (no model) with ``proj_size`` (torch then runs its decomposed cell, which keeps every step's gates) or
+        dropout 1. CUDA (cuDNN: a reserve space of its own) is modelled as the CPU."""
+        if self.proj_size or self.dropout >= 1:
+            return None
+        if not grads.any:
+            return Backward()
+        batch = _batch(grads)
+        steps, fin = shape
+        h, d, layers = self.hidden_size, self.directions, self.num_layers
+        dropping = self.dropout > 0 and layers > 1
+        copied = self.batch_first and batch > 1  # (a batch of 1 is time-major as it lies)
+        saved = [Saved("time-major input" if copied else "input", steps * fin),
+                 Saved("h0", d * layers * h), Saved("c0", d * layers * h), Saved("h_n, c_n", 2 * d * layers * h)]
+        chain = first = weight = 0
+        for layer, size in enumerate(self.layer_inputs()):
+            last = layer == layers - 1
+            for direction in range(d):
+                at = f"{layer}.{direction}" if d > 1 else f"{layer}"
+                saved.append(Saved(f"workspace {at}", onednn_lstm_workspace(steps, batch, size, h) // 4, "float32", batched=False))
+                if not self.bias:
+                    saved.append(Saved(f"zero biases {at}", 4 * h * (size + h), batched=False))
+                products = 2 * steps * 4 * h * size
+                chain += 2 * (steps - 1) * 4 * h * h + self.pointwise * h * steps
+                weight += products + 2 * steps * 4 * h * h
+                if layer:
+                    chain += products
+                else:
+                    first += products
+            if d == 1:  # one direction's output is the layer's (the last layer's the LSTM's)
+                saved.append(Saved("output" if last else f"layer {layer}", steps * h))
+            else:  # each direction's, then side by side where the next layer reads them
+                saved.append(Saved(f"layer {layer} directions", steps * d * h))
+            if not last:
+                if dropping:
+                    saved += [Saved(f"dropout noise {layer}", steps * d * h), Saved(f"dropout {layer}", steps * d * h)]
+                elif d > 1:
+                    saved.append(Saved(f"layer {layer}", steps * d * h))
+        return Backward(saved=tuple(saved), input_flops=chain + first if grads.input else 0,
+                        weight_flops=(weight if grads.weights else 0) + (0 if grads.input else chain),
+                        torch_flops=chain - self.pointwise * h * steps * d * layers + (first if grads.input else 0)
+                        + (weight if grads.weights else 0))
+
+    def param_tensors(self, effect: Effect) -> int:
+        """W_ih and W_hh (and b_ih, b_hh; and W_hr with a projection) per layer and direction."""
+        return self.directions * self.num_layers * (2 + 2 * int(self.bias) + int(self.proj_size > 0))
 
     def sized_results(self, output: Shape, at: int) -> Any:
         """The output, then (h_n, c_n): c_n is D·num_layers × N × H (the cell, not projected)."""
