@@ -111,6 +111,32 @@ def test_multihead_attention_params_are_torchs_tensors() -> None:
         assert layer.param_tensors(effect) == len(list(nn.MultiheadAttention(**kwargs).parameters())), kwargs
 
 
+class SelfSDPA(nn.Module):
+    """``F.scaled_dot_product_attention(x, x, x, …)`` on torch's default kernels (cc.to_torch's module pins the math
+    backend)."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__()
+        self.kwargs = kwargs
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return nn.functional.scaled_dot_product_attention(x, x, x, **self.kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("kwargs", "shape"), [
+    pytest.param({}, (3, 5, 4), id="H3-L5-E4-flash"),
+    pytest.param(dict(is_causal=True), (2, 6, 8), id="causal-flash"),
+    pytest.param(dict(scale=0.3), (7, 3), id="L7-E3-math"),
+    pytest.param(dict(is_causal=True), (5, 4), id="causal-math"),
+    pytest.param({}, (2, 3, 5, 4), id="4d-math"),
+])
+def test_scaled_dot_product_attention(kwargs: dict, shape: tuple[int, ...]) -> None:
+    """After a Linear (without parameters, SDPA records no node where its input needs no gradient)."""
+    e = shape[-1]
+    net = cc.Sequential(cc.Linear(e, e), cc.ScaledDotProductAttention(**kwargs))
+    _same(net, shape, build=lambda: nn.Sequential(nn.Linear(e, e), SelfSDPA(**kwargs)))
+
+
 # --- Swin: ShiftedWindowAttention and PatchMerging, held to the zoo's reference modules (tests/torch_reference.py) ---
 
 SWIN = [  # (dim, heads, window, shift, map size)

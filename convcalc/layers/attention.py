@@ -52,6 +52,7 @@ from .base import (
     is_int,
     numel,
     positive_int,
+    saving,
     spec,
 )
 from .steps import dot
@@ -310,6 +311,23 @@ class ScaledDotProductAttention(Leaf):
     def primitives(self, ran: Ran) -> Primitives:
         lead, length, s, _, _ = self._sizes(ran.input_shape)
         return Primitives(macs=ran.macs, activation_elements=lead * length * s * ran.batch)
+
+    def backward(self, shape: Shape, effect: Effect, grads: Grads) -> Backward | None:
+        """Self-attention (q = k = v, the input) as the CPU runs it in training. Per-sample H×L×E queries (4-d with the
+        batch) take the flash kernel, which keeps q, k and v (the input itself), its output and the log-sum-exp (H·L,
+        float32). Other ranks take the math path: q and k each scaled by √scale (two copies of the input's size), the
+        softmax of the scores (…·L·S, which the softmax and A·V both keep) and v (the input). (CUDA's kernels keep
+        other tensors; modelled as the CPU.) The gradient: the two products' backward, four products (twice the
+        forward's 2·MACs, FlopCounterMode's rule), plus the softmax's 1 per score. None (no model) with dropout,
+        grouped queries, or keys and values other than the input (``source_length``, ``value_dim``)."""
+        if self.dropout_p or self.enable_gqa or self.source_length is not None or self.value_dim is not None:
+            return None
+        lead, length, s, _, _ = self._sizes(shape)
+        n, scores = numel(shape), lead * length * s
+        saved = ((Saved("input", n), Saved("logsumexp", lead * length, "float32"), Saved("output", n)) if len(shape) == 3 else
+                 (Saved("q", n), Saved("k", n), Saved("attention", scores), Saved("input", n)))
+        products = 2 * 2 * effect.macs
+        return saving(grads, *saved, input_flops=products + scores, torch_flops=products)
 
     def explain(self, shape: Shape, effect: Effect) -> tuple[Step, ...]:
         lead, length, s, e, ev = self._sizes(shape)
