@@ -228,12 +228,16 @@ def test_lstm(kwargs: dict, steps: int, before: bool, frozen: tuple[str, ...], b
     _same(cc.Sequential(*layers), (steps, size), frozen=frozen, batch=batch)
 
 
-@pytest.mark.parametrize("kwargs", [dict(input_size=8, hidden_size=6), dict(input_size=8, hidden_size=6, num_layers=3, bias=False),
-                                    dict(input_size=8, hidden_size=6, num_layers=2, bidirectional=True),
-                                    dict(input_size=8, hidden_size=6, proj_size=3, bidirectional=True)])
-def test_lstm_params_are_torchs_tensors(kwargs: dict) -> None:
-    layer = cc.LSTM(**kwargs)
-    assert layer.param_tensors(layer.effect((5, 8))) == len(list(nn.LSTM(**kwargs).parameters()))
+_SIZES = [dict(input_size=8, hidden_size=6), dict(input_size=8, hidden_size=6, num_layers=3, bias=False),
+          dict(input_size=8, hidden_size=6, num_layers=2, bidirectional=True)]
+
+
+@pytest.mark.parametrize(("cls", "kwargs"), [(cls, kwargs) for cls in (cc.LSTM, cc.GRU, cc.RNN) for kwargs in _SIZES]
+                         + [(cc.LSTM, dict(input_size=8, hidden_size=6, proj_size=3, bidirectional=True))])
+def test_recurrent_params_are_torchs_tensors(cls: type, kwargs: dict) -> None:
+    """param_tensors: as many as torch's module holds (the optimizer keeps a ``step`` for each)."""
+    layer = cls(**kwargs)
+    assert layer.param_tensors(layer.effect((5, 8))) == len(list(getattr(nn, cls.__name__)(**kwargs).parameters()))
 
 
 @pytest.mark.parametrize(("steps", "batch", "fin", "hidden"), [(1, 1, 1, 1), (5, 2, 8, 6), (1000, 1, 1, 17), (35, 20, 200, 200),
@@ -249,3 +253,49 @@ def test_onednn_lstm_workspace(steps: int, batch: int, fin: int, hidden: int) ->
     with saved_tensors_hooks(lambda t: kept.append(t) or t, lambda t: t):
         lstm(torch.randn(steps, batch, fin))
     assert [t.numel() for t in kept if t.dtype == torch.uint8] == [onednn_lstm_workspace(steps, batch, fin, hidden)]
+
+
+# --- GRU and RNN: torch's own modules (cc.to_torch builds them), on the CPU's native cells ---
+
+RECURRENT = [  # (class, arguments, steps)
+    pytest.param(cc.GRU, dict(input_size=8, hidden_size=6), 5, id="GRU-8-6-L5"),
+    pytest.param(cc.GRU, dict(input_size=8, hidden_size=6, num_layers=2, dropout=0.3), 4, id="GRU-2-layers-dropout"),
+    pytest.param(cc.GRU, dict(input_size=8, hidden_size=6, num_layers=2, bidirectional=True), 4, id="GRU-bidirectional"),
+    pytest.param(cc.GRU, dict(input_size=8, hidden_size=6, batch_first=True, bias=False), 3, id="GRU-batch-first-no-bias"),
+    pytest.param(cc.GRU, dict(input_size=5, hidden_size=7), 1, id="GRU-one-step"),
+    pytest.param(cc.RNN, dict(input_size=8, hidden_size=6), 5, id="RNN-8-6-L5"),
+    pytest.param(cc.RNN, dict(input_size=8, hidden_size=6, num_layers=3, nonlinearity="relu"), 4, id="RNN-3-layers-relu"),
+    pytest.param(cc.RNN, dict(input_size=8, hidden_size=6, num_layers=2, bidirectional=True, dropout=0.5), 3,
+                 id="RNN-bidirectional-dropout"),
+    pytest.param(cc.RNN, dict(input_size=8, hidden_size=6, batch_first=True), 5, id="RNN-batch-first"),
+    pytest.param(cc.RNN, dict(input_size=8, hidden_size=6, batch_first=True, bidirectional=True), 4, id="RNN-batch-first-bidirectional"),
+]
+
+
+class TimeMajor(nn.Module):
+    """torch's recurrent module on batch-first tensors, its sequence handed on as a batch_first=False model keeps it:
+    laid time-major (cc.to_torch's BatchSecond hands on a transposed view, which each direction would copy)."""
+
+    def __init__(self, module: nn.Module) -> None:
+        super().__init__()
+        self.module = module
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.module.batch_first:
+            return self.module(x)[0]
+        return self.module(x.transpose(0, 1).contiguous())[0].transpose(0, 1)
+
+
+@pytest.mark.parametrize(("cls", "kwargs", "steps"), RECURRENT)
+@pytest.mark.parametrize(("before", "frozen"), PLACES)
+@pytest.mark.parametrize("batch", [1, 3])
+def test_gru_and_rnn(cls: type, kwargs: dict, steps: int, before: bool, frozen: tuple[str, ...], batch: int,
+                     request: pytest.FixtureRequest) -> None:
+    if not _BATCHED_GRADS and batch == 1 and kwargs.get("batch_first") and kwargs.get("bidirectional") and not frozen:
+        request.applymarker(pytest.mark.xfail(reason="Grads carries no batch yet: batch-first sequences are taken as copied "
+                                                     "time-major by each direction, as any batch but 1 is", strict=True))
+    size = kwargs["input_size"]
+    layers = [cc.Linear(size, size) if before else cc.Identity(), cls(**kwargs)]
+    torch_class = getattr(nn, cls.__name__)
+    _same(cc.Sequential(*layers), (steps, size), frozen=frozen, batch=batch,
+          build=lambda: nn.Sequential(nn.Linear(size, size) if before else nn.Identity(), TimeMajor(torch_class(**kwargs))))

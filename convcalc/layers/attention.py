@@ -200,7 +200,7 @@ class MultiheadAttention(Leaf):
 
         Saved, per sample: the in-projection's input where the weights train (the input itself where it lies L×N×E,
         ``batch_first=False``; a copy of it with ``batch_first=True``, since the transposed tokens cannot be viewed as
-        rows: with a batch of 1 torch would view them instead), q, k and v (one 3·L·E tensor), SDPA's output (L·E,
+        rows, unless the batch is 1), q, k and v (one 3·L·E tensor), SDPA's output (L·E,
         which the output projection reads as it is) and its log-sum-exp (H·L, float32): what the CPU's flash kernel
         keeps. (CUDA's kernels keep the same tensors, with their own layout and a few more words; not modelled.) The
         output projection keeps nothing else: its input is SDPA's output, its weight a parameter.
@@ -219,8 +219,9 @@ class MultiheadAttention(Leaf):
         inner = 2 * length * e * e + 8 * length * length * e  # the output projection's input gradient, SDPA's backward
         chain = inner + h * length * length  # and the softmax's, 1 per score
         saved = [Saved("qkv", 3 * length * e), Saved("attention", length * e), Saved("logsumexp", h * length, "float32")]
-        if grads.weights:
-            saved.insert(0, Saved("rows" if self.batch_first else "input", length * e))
+        if grads.weights:  # (Grads carries the batch where the walk gives it: with one sample the rows are a view)
+            copied = self.batch_first and getattr(grads, "batch", None) != 1
+            saved.insert(0, Saved("rows" if copied else "input", length * e))
         weight = 2 * length * e * 3 * e + 2 * length * e * e
         return Backward(saved=tuple(saved),
                         input_flops=chain + 2 * length * e * 3 * e if grads.input else 0,

@@ -198,11 +198,12 @@ class EmbeddingBag(_Lookup):
 # --- recurrent layers ---------------------------------------------------------------------------------
 
 
-def _batch(grads: Grads) -> int:
-    """The batch a training step runs, where :class:`Grads` carries it (``batch``); 1 where it does not. oneDNN's LSTM
-    workspace is padded to pages for the whole batch, so it is no multiple of a per-sample size."""
-    batch = getattr(grads, "batch", 1)
-    return batch if is_int(batch) and batch > 0 else 1
+def _batch(grads: Grads) -> int | None:
+    """The batch a training step runs, where :class:`Grads` carries it (``batch``); None where it does not. oneDNN's
+    LSTM workspace is padded to pages for the whole batch, so it is no multiple of a per-sample size (sized for one
+    sequence where the batch is unknown), and batch-first sequences are copied time-major unless the batch is 1."""
+    batch = getattr(grads, "batch", None)
+    return batch if is_int(batch) and batch > 0 else None
 
 
 class _Recurrent(Leaf):
@@ -267,6 +268,74 @@ class _Recurrent(Leaf):
         """The output (batch first: laid time-major underneath, as torch runs it), then h_n: D·num_layers × N × H_out
         whatever batch_first says (LSTM adds c_n)."""
         return (Laid(output, (1, 0, 2)) if self.batch_first else output), (self.directions * self.num_layers, output[at], self.out_size)
+
+    def first_input(self, shape: Shape, batch: int | None, copies: int = 1) -> list[Saved]:
+        """The first layer's input as torch keeps it: the sequence itself, or with ``batch_first`` the time-major
+        ``copies`` torch makes of it (a batch of 1 lies time-major already)."""
+        if self.batch_first and batch != 1:
+            return [Saved(f"time-major input {i}" if i else "time-major input", numel(shape)) for i in range(copies)]
+        return [Saved("input", numel(shape))]
+
+    def next_input(self, layer: int, steps: int, weights: bool = True) -> list[Saved]:
+        """What the layer after ``layer`` keeps of its input (nothing after the last layer): that layer's output (the
+        directions side by side) for its weights' gradient (where they train), and with dropout between layers the
+        noise (for the input's gradient) and its result instead."""
+        if layer == self.num_layers - 1:
+            return []
+        n = steps * self.directions * self.hidden_size
+        if self.dropout > 0:
+            return [Saved(f"dropout noise {layer}", n)] + ([Saved(f"dropout {layer}", n)] if weights else [])
+        return [Saved(f"layer {layer}", n)] if weights else []
+
+    def trained(self, shape: Shape, grads: Grads, saved: list[Saved]) -> Backward:
+        """A training step's Backward keeping ``saved``, its FLOPs as FlopCounterMode counts torch's decomposed layer
+        (the meta device), per layer and direction: the input's gradient through W_ih (2·L·G·H·in; the first layer's
+        only where its input asks one), h's through W_hh at every step but the first (2·(L−1)·G·H·H: h0 needs none),
+        the weights' (2·L·G·H·(in + H)); plus the cell's elementwise backward, as many as its forward (``pointwise``·H
+        per step). The recurrence runs whenever anything trains: it counts for the input's gradient where that is
+        asked, else for the weights'."""
+        steps, g, h, d = shape[0], self.gates, self.hidden_size, self.directions
+        chain = first = weight = 0
+        for layer, size in enumerate(self.layer_inputs()):
+            products = d * 2 * steps * g * h * size
+            chain += d * 2 * (steps - 1) * g * h * h
+            weight += products + d * 2 * steps * g * h * h
+            if layer:
+                chain += products
+            else:
+                first += products
+        pointwise = self.pointwise * h * steps * d * self.num_layers
+        return Backward(saved=tuple(saved), input_flops=chain + pointwise + first if grads.input else 0,
+                        weight_flops=(weight if grads.weights else 0) + (0 if grads.input else chain + pointwise),
+                        torch_flops=chain + (first if grads.input else 0) + (weight if grads.weights else 0))
+
+    def backward(self, shape: Shape, effect: Effect, grads: Grads) -> Backward | None:
+        """RNN and GRU as torch runs them on the CPU (step by step, its native cell; each op keeps what the gradients
+        asked need), per sample. Where the weights train: the first layer's input (with ``batch_first`` each direction
+        makes its own time-major copy), h0 (the zeros torch makes, D·layers·H, kept whole) and each layer's input, for
+        the weights' gradients; always what each step keeps (:meth:`step_saved`) and dropout's noise between layers
+        (:meth:`next_input`). FLOPs: :meth:`trained`. CUDA (cuDNN: a reserve space of its own) is modelled as the CPU.
+        None with dropout 1."""
+        if self.dropout >= 1:
+            return None
+        if not grads.any:
+            return Backward()
+        steps, h, d = shape[0], self.hidden_size, self.directions
+        saved = [*self.first_input(shape, _batch(grads), d), Saved("h0", d * self.num_layers * h)] if grads.weights else []
+        for layer in range(self.num_layers):
+            for direction in range(d):
+                saved += self.step_saved(steps, f"{layer}.{direction}" if d > 1 else f"{layer}", grads.weights)
+            saved += self.next_input(layer, steps, grads.weights)
+        return self.trained(shape, grads, saved)
+
+    def step_saved(self, steps: int, at: str, weights: bool) -> list[Saved]:
+        """What one layer and direction keeps over ``steps`` steps besides its input and h0 (``weights``: whether they
+        train): RNN each step's new h (its tanh's or ReLU's result, which the next step's product keeps too)."""
+        return [Saved(f"h {at}", steps * self.hidden_size)]
+
+    def param_tensors(self, effect: Effect) -> int:
+        """W_ih and W_hh (and b_ih, b_hh; and LSTM's W_hr with a projection) per layer and direction."""
+        return self.directions * self.num_layers * (2 + 2 * int(self.bias) + int(self.projection > 0))
 
     def per_layer(self, fin: int) -> tuple[int, int, int]:
         """(weights, biases, MACs per step) of one layer and direction reading ``fin`` features."""
@@ -422,42 +491,20 @@ class LSTM(_Recurrent):
         batch = _batch(grads)
         steps, fin = shape
         h, d, layers = self.hidden_size, self.directions, self.num_layers
-        dropping = self.dropout > 0 and layers > 1
-        copied = self.batch_first and batch > 1  # (a batch of 1 is time-major as it lies)
-        saved = [Saved("time-major input" if copied else "input", steps * fin),
-                 Saved("h0", d * layers * h), Saved("c0", d * layers * h), Saved("h_n, c_n", 2 * d * layers * h)]
-        chain = first = weight = 0
+        saved = [*self.first_input(shape, batch), Saved("h0", d * layers * h), Saved("c0", d * layers * h),
+                 Saved("h_n, c_n", 2 * d * layers * h)]
         for layer, size in enumerate(self.layer_inputs()):
             last = layer == layers - 1
             for direction in range(d):
                 at = f"{layer}.{direction}" if d > 1 else f"{layer}"
-                saved.append(Saved(f"workspace {at}", onednn_lstm_workspace(steps, batch, size, h) // 4, "float32", batched=False))
+                workspace = onednn_lstm_workspace(steps, batch or 1, size, h)
+                saved.append(Saved(f"workspace {at}", workspace // 4, "float32", batched=False))
                 if not self.bias:
                     saved.append(Saved(f"zero biases {at}", 4 * h * (size + h), batched=False))
-                products = 2 * steps * 4 * h * size
-                chain += 2 * (steps - 1) * 4 * h * h + self.pointwise * h * steps
-                weight += products + 2 * steps * 4 * h * h
-                if layer:
-                    chain += products
-                else:
-                    first += products
-            if d == 1:  # one direction's output is the layer's (the last layer's the LSTM's)
-                saved.append(Saved("output" if last else f"layer {layer}", steps * h))
-            else:  # each direction's, then side by side where the next layer reads them
-                saved.append(Saved(f"layer {layer} directions", steps * d * h))
-            if not last:
-                if dropping:
-                    saved += [Saved(f"dropout noise {layer}", steps * d * h), Saved(f"dropout {layer}", steps * d * h)]
-                elif d > 1:
-                    saved.append(Saved(f"layer {layer}", steps * d * h))
-        return Backward(saved=tuple(saved), input_flops=chain + first if grads.input else 0,
-                        weight_flops=(weight if grads.weights else 0) + (0 if grads.input else chain),
-                        torch_flops=chain - self.pointwise * h * steps * d * layers + (first if grads.input else 0)
-                        + (weight if grads.weights else 0))
-
-    def param_tensors(self, effect: Effect) -> int:
-        """W_ih and W_hh (and b_ih, b_hh; and W_hr with a projection) per layer and direction."""
-        return self.directions * self.num_layers * (2 + 2 * int(self.bias) + int(self.proj_size > 0))
+            # each direction's output (one direction's is the layer's; the last layer's the LSTM's)
+            own = Saved("output" if last else f"layer {layer}", steps * h) if d == 1 else Saved(f"layer {layer} directions", steps * d * h)
+            saved += [own] + [s for s in self.next_input(layer, steps) if s != own]
+        return self.trained(shape, grads, saved)
 
     def sized_results(self, output: Shape, at: int) -> Any:
         """The output, then (h_n, c_n): c_n is D·num_layers × N × H (the cell, not projected)."""
@@ -476,6 +523,12 @@ class LSTM(_Recurrent):
 @spec
 class GRU(_Recurrent):
     """torch.nn.GRU: reset, update and new gates; h' = (1 − z)·n + z·h."""
+
+    def step_saved(self, steps: int, at: str, weights: bool) -> list[Saved]:
+        """Each step keeps its input's and h's gate products (3H each, their sigmoids and tanh computed in place) and,
+        where the weights train, but for the last step its new h (which the next step's W_hh product keeps)."""
+        h = self.hidden_size
+        return [Saved(f"gates {at}", 6 * steps * h)] + ([Saved(f"h {at}", (steps - 1) * h)] if weights else [])
 
     gates: ClassVar[int] = 3
     pointwise: ClassVar[int] = 10
