@@ -299,3 +299,21 @@ def test_gru_and_rnn(cls: type, kwargs: dict, steps: int, before: bool, frozen: 
     torch_class = getattr(nn, cls.__name__)
     _same(cc.Sequential(*layers), (steps, size), frozen=frozen, batch=batch,
           build=lambda: nn.Sequential(nn.Linear(size, size) if before else nn.Identity(), TimeMajor(torch_class(**kwargs))))
+
+
+# --- the cells: torch's own modules (cc.to_torch builds them; LSTMCell's h is its first result) ---
+
+@pytest.mark.parametrize("cls", [cc.RNNCell, cc.GRUCell, cc.LSTMCell])
+@pytest.mark.parametrize("kwargs", [dict(input_size=8, hidden_size=6), dict(input_size=5, hidden_size=12, bias=False)],
+                         ids=["8-6", "5-12-no-bias"])
+@pytest.mark.parametrize(("before", "frozen"), PLACES)
+def test_cells(cls: type, kwargs: dict, before: bool, frozen: tuple[str, ...]) -> None:
+    size = kwargs["input_size"]
+    _same(cc.Sequential(cc.Linear(size, size) if before else cc.Identity(), cls(**kwargs)), (size,), frozen=frozen, batch=3)
+
+
+@pytest.mark.parametrize("cls", [cc.RNNCell, cc.GRUCell, cc.LSTMCell])
+@pytest.mark.parametrize("bias", [True, False])
+def test_cell_params_are_torchs_tensors(cls: type, bias: bool) -> None:
+    layer = cls(8, 6, bias=bias)
+    assert layer.param_tensors(layer.effect((8,))) == len(list(getattr(nn, cls.__name__)(8, 6, bias=bias).parameters()))

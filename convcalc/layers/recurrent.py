@@ -591,6 +591,30 @@ class _Cell(Leaf):
             reach=Reach("dense"),
         )
 
+    def backward(self, shape: Shape, effect: Effect, grads: Grads) -> Backward | None:
+        """One step as torch's CPU cell runs it (the ops of :meth:`step_saved`; h0 and c0 are the zeros torch makes,
+        one tensor for both), per sample: where the weights train the input and h0, for the weights' gradients; and
+        what the cell keeps for its elementwise backward. FLOPs as FlopCounterMode counts the decomposed cell: the
+        input's gradient through W_ih (2·G·H·in) where asked, the weights' (2·G·H·(in + H)) where they train (h0
+        needs no gradient), plus the cell's elementwise backward, as many as its forward."""
+        if not grads.any:
+            return Backward()
+        fin, h, g = shape[0], self.hidden_size, self.sequence.gates
+        saved = ([Saved("input", fin), Saved("h0", h)] if grads.weights else []) + self.step_saved()
+        products, pointwise = 2 * g * h * fin, self.sequence.pointwise * h
+        weight = products + 2 * g * h * h
+        return Backward(saved=tuple(saved), input_flops=products + pointwise if grads.input else 0,
+                        weight_flops=(weight if grads.weights else 0) + (0 if grads.input else pointwise),
+                        torch_flops=(products if grads.input else 0) + (weight if grads.weights else 0))
+
+    def step_saved(self) -> list[Saved]:
+        """What the cell keeps for its own backward: RNNCell its new h (the tanh's or ReLU's result)."""
+        return [Saved("output", self.hidden_size)]
+
+    def param_tensors(self, effect: Effect) -> int:
+        """W_ih and W_hh, and b_ih and b_hh."""
+        return 2 + 2 * int(self.bias)
+
     def primitives(self, ran: Ran) -> Primitives:
         units = ran.batch * self.hidden_size
         sums, products, activations = self.sequence.split
@@ -632,6 +656,12 @@ class LSTMCell(_Cell):
     sequence: ClassVar[type[_Recurrent]] = LSTM
     results: ClassVar[int] = 2  # h and c
 
+    def step_saved(self) -> list[Saved]:
+        """The four gates (computed in place in one 4H tensor), c0 (for the forget gate's gradient: the zeros torch
+        makes are h0's tensor too, counted once) and tanh(c)."""
+        h = self.hidden_size
+        return [Saved("gates", 4 * h), Saved("h0", h), Saved("tanh c", h)]
+
     def sized_results(self, output: Shape, at: int) -> Any:
         return output, output  # h and c: N × H each
 
@@ -643,6 +673,10 @@ class GRUCell(_Cell):
     """torch.nn.GRUCell: one step of GRU."""
 
     sequence: ClassVar[type[_Recurrent]] = GRU
+
+    def step_saved(self) -> list[Saved]:
+        """The input's and h's gate products (3H each, their sigmoids and tanh computed in place)."""
+        return [Saved("gates", 6 * self.hidden_size)]
 
     def __post_init__(self) -> None:
         self._check()
