@@ -73,6 +73,8 @@ MHA = [
     pytest.param(dict(embed_dim=24, num_heads=3, batch_first=True, bias=False), 7, id="E24-H3-L7-nobias"),
     pytest.param(dict(embed_dim=12, num_heads=1, batch_first=True), 1, id="E12-H1-L1"),
     pytest.param(dict(embed_dim=16, num_heads=2), 6, id="E16-H2-L6-batch-second"),
+    pytest.param(dict(embed_dim=16, num_heads=4, dropout=0.1, batch_first=True), 5, id="E16-H4-L5-dropout"),
+    pytest.param(dict(embed_dim=8, num_heads=1, dropout=0.5), 3, id="E8-H1-L3-dropout-batch-second"),
 ]
 
 

@@ -190,9 +190,9 @@ class MultiheadAttention(Leaf):
     # --- training ---
     def trained_alike(self) -> bool:
         """Whether :meth:`backward` models this configuration: self-attention (no other keys and values, no learnt or
-        zero key rows) without attention dropout, which torch runs as one ``scaled_dot_product_attention`` call."""
+        zero key rows), which torch runs as one ``scaled_dot_product_attention`` call."""
         return (self.source_length is None and self.kdim is None and self.vdim is None and not self.add_bias_kv
-                and not self.add_zero_attn and self.dropout == 0)
+                and not self.add_zero_attn and 0 <= self.dropout < 1)
 
     def backward(self, shape: Shape, effect: Effect, grads: Grads) -> Backward | None:
         """Self-attention as ``F.multi_head_attention_forward`` runs it with ``need_weights=False`` (as torchvision's
@@ -200,33 +200,43 @@ class MultiheadAttention(Leaf):
 
         Saved, per sample: the in-projection's input where the weights train (the input itself where it lies L×N×E,
         ``batch_first=False``; a copy of it with ``batch_first=True``, since the transposed tokens cannot be viewed as
-        rows, unless the batch is 1), q, k and v (one 3·L·E tensor), SDPA's output (L·E,
-        which the output projection reads as it is) and its log-sum-exp (H·L, float32): what the CPU's flash kernel
-        keeps. (CUDA's kernels keep the same tensors, with their own layout and a few more words; not modelled.) The
-        output projection keeps nothing else: its input is SDPA's output, its weight a parameter.
+        rows, unless the batch is 1); q, k and v (one 3·L·E tensor); then what the CPU's SDPA kernel keeps. Without
+        dropout the flash kernel: its output (L·E, which the output projection reads as it is) and its log-sum-exp
+        (H·L, float32). With dropout the math path: q and k each scaled by √scale (L·E each; v stays a view of the
+        3·L·E tensor), the softmax, dropout's noise and its result (H·L·S each), and where the weights train the
+        output projection's input (L·E: the heads' output put back side by side). (CUDA's kernels keep other tensors,
+        with their own layouts; modelled as the CPU.)
 
         Gradients: each projection's input and weight gradient costs its forward product (2·L·E·3E, 2·L·E·E); SDPA's
         backward four products of L·S·E (8·L·S·E FLOPs: FlopCounterMode's rule for it, twice its forward), plus the
-        softmax's 1 per score. The output projection's and SDPA's backward run whenever anything trains: they count as
-        the input's gradient where that is asked, else as the weights' (whose in-projection gradient needs them).
-        None (no model) for attention over other keys and values, learnt or zero key rows, or attention dropout
-        (torch then runs other kernels)."""
+        softmax's 1 per score (and dropout's 1 per score). The output projection's and SDPA's backward run whenever
+        anything trains: they count as the input's gradient where that is asked, else as the weights' (whose
+        in-projection gradient needs them). None (no model) for attention over other keys and values, learnt or zero
+        key rows, or dropout 1."""
         if not self.trained_alike():
             return None
         if not grads.any:
             return Backward()
+        saved = self.saved_by(shape[0], grads.weights, "rows" if self.batch_first and getattr(grads, "batch", None) != 1 else "input")
         length, e, h = shape[0], self.embed_dim, self.num_heads
         inner = 2 * length * e * e + 8 * length * length * e  # the output projection's input gradient, SDPA's backward
-        chain = inner + h * length * length  # and the softmax's, 1 per score
-        saved = [Saved("qkv", 3 * length * e), Saved("attention", length * e), Saved("logsumexp", h * length, "float32")]
-        if grads.weights:  # (Grads carries the batch where the walk gives it: with one sample the rows are a view)
-            copied = self.batch_first and getattr(grads, "batch", None) != 1
-            saved.insert(0, Saved("rows" if copied else "input", length * e))
+        chain = inner + (2 if self.dropout else 1) * h * length * length  # and the softmax's (and dropout's), 1 per score
         weight = 2 * length * e * 3 * e + 2 * length * e * e
-        return Backward(saved=tuple(saved),
+        return Backward(saved=saved,
                         input_flops=chain + 2 * length * e * 3 * e if grads.input else 0,
                         weight_flops=(weight if grads.weights else 0) + (0 if grads.input else chain),
                         torch_flops=inner + (2 * length * e * 3 * e if grads.input else 0) + (weight if grads.weights else 0))
+
+    def saved_by(self, length: int, weights: bool, rows: str) -> tuple[Saved, ...]:
+        """What :meth:`backward` says autograd keeps for ``length`` tokens (``weights``: whether they train; ``rows``:
+        the in-projection's input, the layer's input or the name of its own copy)."""
+        e, scores = self.embed_dim, self.num_heads * length * length
+        if self.dropout:
+            saved = [Saved("q", length * e), Saved("k", length * e), Saved("qkv", 3 * length * e), Saved("softmax", scores),
+                     Saved("dropout noise", scores), Saved("attention", scores)] + ([Saved("heads", length * e)] if weights else [])
+        else:
+            saved = [Saved("qkv", 3 * length * e), Saved("heads", length * e), Saved("logsumexp", self.num_heads * length, "float32")]
+        return tuple(([Saved(rows, length * e)] if weights else []) + saved)
 
     def param_tensors(self, effect: Effect) -> int:
         """torch's tensors: ``in_proj_weight`` (or q, k and v_proj_weight where kdim or vdim differ), ``out_proj.weight``,
