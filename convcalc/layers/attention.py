@@ -31,13 +31,16 @@ from __future__ import annotations
 from ..errors import ShapeError, SpecError
 from ..records import replace
 from .base import (
+    Backward,
     Block,
     Effect,
+    Grads,
     Layer,
     Leaf,
     Primitives,
     Ran,
     Reach,
+    Saved,
     Shape,
     Step,
     Structure,
@@ -49,6 +52,7 @@ from .base import (
     is_int,
     numel,
     positive_int,
+    saving,
     spec,
 )
 from .steps import dot
@@ -183,6 +187,62 @@ class MultiheadAttention(Leaf):
                        effect.flops, "FlopCounterMode counts the 2·MACs of the products; biases and the 1/√d scale are not counted")]
         return tuple(steps)
 
+    # --- training ---
+    def trained_alike(self) -> bool:
+        """Whether :meth:`backward` models this configuration: self-attention (no other keys and values, no learnt or
+        zero key rows), which torch runs as one ``scaled_dot_product_attention`` call."""
+        return (self.source_length is None and self.kdim is None and self.vdim is None and not self.add_bias_kv
+                and not self.add_zero_attn and 0 <= self.dropout < 1)
+
+    def backward(self, shape: Shape, effect: Effect, grads: Grads) -> Backward | None:
+        """Self-attention as ``F.multi_head_attention_forward`` runs it with ``need_weights=False`` (as torchvision's
+        ViT calls it): one in-projection x·Wᵀ (3E outputs) made contiguous as q, k, v; SDPA; the output projection.
+
+        Saved, per sample: the in-projection's input where the weights train (the input itself where it lies L×N×E,
+        ``batch_first=False``; a copy of it with ``batch_first=True``, since the transposed tokens cannot be viewed as
+        rows, unless the batch is 1); q, k and v (one 3·L·E tensor); then what the CPU's SDPA kernel keeps. Without
+        dropout the flash kernel: its output (L·E, which the output projection reads as it is) and its log-sum-exp
+        (H·L, float32). With dropout the math path: q and k each scaled by √scale (L·E each; v stays a view of the
+        3·L·E tensor), the softmax, dropout's noise and its result (H·L·S each), and where the weights train the
+        output projection's input (L·E: the heads' output put back side by side). (CUDA's kernels keep other tensors,
+        with their own layouts; modelled as the CPU.)
+
+        Gradients: each projection's input and weight gradient costs its forward product (2·L·E·3E, 2·L·E·E); SDPA's
+        backward four products of L·S·E (8·L·S·E FLOPs: FlopCounterMode's rule for it, twice its forward), plus the
+        softmax's 1 per score (and dropout's 1 per score). The output projection's and SDPA's backward run whenever
+        anything trains: they count as the input's gradient where that is asked, else as the weights' (whose
+        in-projection gradient needs them). None (no model) for attention over other keys and values, learnt or zero
+        key rows, or dropout 1."""
+        if not self.trained_alike():
+            return None
+        if not grads.any:
+            return Backward()
+        saved = self.saved_by(shape[0], grads.weights, "rows" if self.batch_first and getattr(grads, "batch", None) != 1 else "input")
+        length, e, h = shape[0], self.embed_dim, self.num_heads
+        inner = 2 * length * e * e + 8 * length * length * e  # the output projection's input gradient, SDPA's backward
+        chain = inner + (2 if self.dropout else 1) * h * length * length  # and the softmax's (and dropout's), 1 per score
+        weight = 2 * length * e * 3 * e + 2 * length * e * e
+        return Backward(saved=saved,
+                        input_flops=chain + 2 * length * e * 3 * e if grads.input else 0,
+                        weight_flops=(weight if grads.weights else 0) + (0 if grads.input else chain),
+                        torch_flops=inner + (2 * length * e * 3 * e if grads.input else 0) + (weight if grads.weights else 0))
+
+    def saved_by(self, length: int, weights: bool, rows: str) -> tuple[Saved, ...]:
+        """What :meth:`backward` says autograd keeps for ``length`` tokens (``weights``: whether they train; ``rows``:
+        the in-projection's input, the layer's input or the name of its own copy)."""
+        e, scores = self.embed_dim, self.num_heads * length * length
+        if self.dropout:
+            saved = [Saved("q", length * e), Saved("k", length * e), Saved("qkv", 3 * length * e), Saved("softmax", scores),
+                     Saved("dropout noise", scores), Saved("attention", scores)] + ([Saved("heads", length * e)] if weights else [])
+        else:
+            saved = [Saved("qkv", 3 * length * e), Saved("heads", length * e), Saved("logsumexp", self.num_heads * length, "float32")]
+        return tuple(([Saved(rows, length * e)] if weights else []) + saved)
+
+    def param_tensors(self, effect: Effect) -> int:
+        """torch's tensors: ``in_proj_weight`` (or q, k and v_proj_weight where kdim or vdim differ), ``out_proj.weight``,
+        with ``bias`` ``in_proj_bias`` and ``out_proj.bias``, with ``add_bias_kv`` ``bias_k`` and ``bias_v``."""
+        return (1 if self.kdim is None and self.vdim is None else 3) + 1 + 2 * int(self.bias) + 2 * int(self.add_bias_kv)
+
     # --- torch ---
     def batch_dim(self) -> int:
         return 0 if self.batch_first else 1
@@ -262,6 +322,23 @@ class ScaledDotProductAttention(Leaf):
     def primitives(self, ran: Ran) -> Primitives:
         lead, length, s, _, _ = self._sizes(ran.input_shape)
         return Primitives(macs=ran.macs, activation_elements=lead * length * s * ran.batch)
+
+    def backward(self, shape: Shape, effect: Effect, grads: Grads) -> Backward | None:
+        """Self-attention (q = k = v, the input) as the CPU runs it in training. Per-sample H×L×E queries (4-d with the
+        batch) take the flash kernel, which keeps q, k and v (the input itself), its output and the log-sum-exp (H·L,
+        float32). Other ranks take the math path: q and k each scaled by √scale (two copies of the input's size), the
+        softmax of the scores (…·L·S, which the softmax and A·V both keep) and v (the input). (CUDA's kernels keep
+        other tensors; modelled as the CPU.) The gradient: the two products' backward, four products (twice the
+        forward's 2·MACs, FlopCounterMode's rule), plus the softmax's 1 per score. None (no model) with dropout,
+        grouped queries, or keys and values other than the input (``source_length``, ``value_dim``)."""
+        if self.dropout_p or self.enable_gqa or self.source_length is not None or self.value_dim is not None:
+            return None
+        lead, length, s, _, _ = self._sizes(shape)
+        n, scores = numel(shape), lead * length * s
+        saved = ((Saved("input", n), Saved("logsumexp", lead * length, "float32"), Saved("output", n)) if len(shape) == 3 else
+                 (Saved("q", n), Saved("k", n), Saved("attention", scores), Saved("input", n)))
+        products = 2 * 2 * effect.macs
+        return saving(grads, *saved, input_flops=products + scores, torch_flops=products)
 
     def explain(self, shape: Shape, effect: Effect) -> tuple[Step, ...]:
         lead, length, s, e, ev = self._sizes(shape)

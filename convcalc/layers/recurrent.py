@@ -198,6 +198,14 @@ class EmbeddingBag(_Lookup):
 # --- recurrent layers ---------------------------------------------------------------------------------
 
 
+def _batch(grads: Grads) -> int | None:
+    """The batch a training step runs, where :class:`Grads` carries it (``batch``); None where it does not. oneDNN's
+    LSTM workspace is padded to pages for the whole batch, so it is no multiple of a per-sample size (sized for one
+    sequence where the batch is unknown), and batch-first sequences are copied time-major unless the batch is 1."""
+    batch = getattr(grads, "batch", None)
+    return batch if is_int(batch) and batch > 0 else None
+
+
 class _Recurrent(Leaf):
     """What RNN, LSTM and GRU share: ``gates`` matrices per layer and direction, ``pointwise``·H elementwise FLOPs
     per step, layer and direction (torch's cell after its matrix products). Each class declares its fields in
@@ -260,6 +268,74 @@ class _Recurrent(Leaf):
         """The output (batch first: laid time-major underneath, as torch runs it), then h_n: D·num_layers × N × H_out
         whatever batch_first says (LSTM adds c_n)."""
         return (Laid(output, (1, 0, 2)) if self.batch_first else output), (self.directions * self.num_layers, output[at], self.out_size)
+
+    def first_input(self, shape: Shape, batch: int | None, copies: int = 1) -> list[Saved]:
+        """The first layer's input as torch keeps it: the sequence itself, or with ``batch_first`` the time-major
+        ``copies`` torch makes of it (a batch of 1 lies time-major already)."""
+        if self.batch_first and batch != 1:
+            return [Saved(f"time-major input {i}" if i else "time-major input", numel(shape)) for i in range(copies)]
+        return [Saved("input", numel(shape))]
+
+    def next_input(self, layer: int, steps: int, weights: bool = True) -> list[Saved]:
+        """What the layer after ``layer`` keeps of its input (nothing after the last layer): that layer's output (the
+        directions side by side) for its weights' gradient (where they train), and with dropout between layers the
+        noise (for the input's gradient) and its result instead."""
+        if layer == self.num_layers - 1:
+            return []
+        n = steps * self.directions * self.hidden_size
+        if self.dropout > 0:
+            return [Saved(f"dropout noise {layer}", n)] + ([Saved(f"dropout {layer}", n)] if weights else [])
+        return [Saved(f"layer {layer}", n)] if weights else []
+
+    def trained(self, shape: Shape, grads: Grads, saved: list[Saved]) -> Backward:
+        """A training step's Backward keeping ``saved``, its FLOPs as FlopCounterMode counts torch's decomposed layer
+        (the meta device), per layer and direction: the input's gradient through W_ih (2·L·G·H·in; the first layer's
+        only where its input asks one), h's through W_hh at every step but the first (2·(L−1)·G·H·H: h0 needs none),
+        the weights' (2·L·G·H·(in + H)); plus the cell's elementwise backward, as many as its forward (``pointwise``·H
+        per step). The recurrence runs whenever anything trains: it counts for the input's gradient where that is
+        asked, else for the weights'."""
+        steps, g, h, d = shape[0], self.gates, self.hidden_size, self.directions
+        chain = first = weight = 0
+        for layer, size in enumerate(self.layer_inputs()):
+            products = d * 2 * steps * g * h * size
+            chain += d * 2 * (steps - 1) * g * h * h
+            weight += products + d * 2 * steps * g * h * h
+            if layer:
+                chain += products
+            else:
+                first += products
+        pointwise = self.pointwise * h * steps * d * self.num_layers
+        return Backward(saved=tuple(saved), input_flops=chain + pointwise + first if grads.input else 0,
+                        weight_flops=(weight if grads.weights else 0) + (0 if grads.input else chain + pointwise),
+                        torch_flops=chain + (first if grads.input else 0) + (weight if grads.weights else 0))
+
+    def backward(self, shape: Shape, effect: Effect, grads: Grads) -> Backward | None:
+        """RNN and GRU as torch runs them on the CPU (step by step, its native cell; each op keeps what the gradients
+        asked need), per sample. Where the weights train: the first layer's input (with ``batch_first`` each direction
+        makes its own time-major copy), h0 (the zeros torch makes, D·layers·H, kept whole) and each layer's input, for
+        the weights' gradients; always what each step keeps (:meth:`step_saved`) and dropout's noise between layers
+        (:meth:`next_input`). FLOPs: :meth:`trained`. CUDA (cuDNN: a reserve space of its own) is modelled as the CPU.
+        None with dropout 1."""
+        if self.dropout >= 1:
+            return None
+        if not grads.any:
+            return Backward()
+        steps, h, d = shape[0], self.hidden_size, self.directions
+        saved = [*self.first_input(shape, _batch(grads), d), Saved("h0", d * self.num_layers * h)] if grads.weights else []
+        for layer in range(self.num_layers):
+            for direction in range(d):
+                saved += self.step_saved(steps, f"{layer}.{direction}" if d > 1 else f"{layer}", grads.weights)
+            saved += self.next_input(layer, steps, grads.weights)
+        return self.trained(shape, grads, saved)
+
+    def step_saved(self, steps: int, at: str, weights: bool) -> list[Saved]:
+        """What one layer and direction keeps over ``steps`` steps besides its input and h0 (``weights``: whether they
+        train): RNN each step's new h (its tanh's or ReLU's result, which the next step's product keeps too)."""
+        return [Saved(f"h {at}", steps * self.hidden_size)]
+
+    def param_tensors(self, effect: Effect) -> int:
+        """W_ih and W_hh (and b_ih, b_hh; and LSTM's W_hr with a projection) per layer and direction."""
+        return self.directions * self.num_layers * (2 + 2 * int(self.bias) + int(self.projection > 0))
 
     def per_layer(self, fin: int) -> tuple[int, int, int]:
         """(weights, biases, MACs per step) of one layer and direction reading ``fin`` features."""
@@ -343,6 +419,30 @@ class RNN(_Recurrent):
             raise SpecError(f"{self.name}: nonlinearity must be 'tanh' or 'relu', got {self.nonlinearity!r}")
 
 
+def _good_ld(n: int) -> int:
+    """oneDNN's leading dimension for n float32 values: a multiple of 16 (64 bytes), one more 16 where that is a
+    multiple of 256 (4K aliasing)."""
+    ld = -(-n // 16) * 16
+    return ld + 16 if ld % 256 == 0 else ld
+
+
+def onednn_lstm_workspace(steps: int, batch: int, fin: int, hidden: int) -> int:
+    """The bytes of the workspace oneDNN's float32 LSTM (torch's CPU kernel in training, ``mkldnn_rnn_layer``) keeps
+    for one layer and direction over ``steps`` steps of ``batch`` sequences: seven regions, each starting on a 4 KiB
+    page, the whole rounded to a page: the gates (steps·N rows of 4H), the h of each step (steps·N·H), three state
+    regions of 2·(steps+1)·N rows of max(in, H), the c states and their gradients (2·(steps+1)·N·H each), rows padded
+    to oneDNN's leading dimension (:func:`_good_ld`). Held to torch's own workspace tensors (tests)."""
+    n, page = batch, 4096
+    rows = 2 * (steps + 1) * n
+    state = rows * _good_ld(max(fin, hidden)) * 4
+    regions = (steps * n * _good_ld(4 * hidden) * 4, steps * n * _good_ld(hidden) * 4, state, state, rows * hidden * 4,
+               state, rows * hidden * 4)
+    offset = 0
+    for size in regions:
+        offset = -(-offset // page) * page + size
+    return -(-offset // page) * page
+
+
 @spec
 class LSTM(_Recurrent):
     """torch.nn.LSTM; with ``proj_size`` > 0, h is projected to proj_size (weight_hr) and feeds back at that size."""
@@ -367,6 +467,45 @@ class LSTM(_Recurrent):
             raise SpecError(f"{self.name}: proj_size must be an int in [0, hidden_size={self.hidden_size}) (0: no projection), "
                             f"got {self.proj_size!r}")
 
+    def backward(self, shape: Shape, effect: Effect, grads: Grads) -> Backward | None:
+        """A training step as torch runs it on the CPU (oneDNN, one ``mkldnn_rnn_layer`` per layer and direction), per
+        sample: each layer and direction keeps its input (the layer's input: the sequence itself, time-major, a copy of
+        it with ``batch_first``), its output, h0 and c0 (the zeros torch makes: D·layers·H each, kept whole), its h_n
+        and c_n (H each), and its workspace (:func:`onednn_lstm_workspace`, sized for the whole batch; without biases
+        also the zero tensors torch passes as biases, 4H·(in + H) each, whatever the batch). A bidirectional layer's
+        two outputs are kept, their concatenation where the next layer reads it; dropout between layers keeps its
+        noise (the input's size) and its result (the next layer's input). The last layer's output is the LSTM's.
+
+        FLOPs: the products' gradients, as FlopCounterMode counts torch's decomposed LSTM (the meta device): per layer
+        and direction the input's through W_ih (2·L·4H·in; the first layer's only where its input asks one), h's through
+        W_hh at every step but the first (2·(L−1)·4H·H, whose h0 needs none), and the weights' (2·L·4H·(in + H)); plus
+        the cell's elementwise backward, as many as its forward (13H per step). The recurrence runs whenever anything
+        trains: it counts for the input's gradient where that is asked, else for the weights'.
+
+        None (no model) with ``proj_size`` (torch then runs its decomposed cell, which keeps every step's gates) or
+        dropout 1. CUDA (cuDNN: a reserve space of its own) is modelled as the CPU."""
+        if self.proj_size or self.dropout >= 1:
+            return None
+        if not grads.any:
+            return Backward()
+        batch = _batch(grads)
+        steps, fin = shape
+        h, d, layers = self.hidden_size, self.directions, self.num_layers
+        saved = [*self.first_input(shape, batch), Saved("h0", d * layers * h), Saved("c0", d * layers * h),
+                 Saved("h_n, c_n", 2 * d * layers * h)]
+        for layer, size in enumerate(self.layer_inputs()):
+            last = layer == layers - 1
+            for direction in range(d):
+                at = f"{layer}.{direction}" if d > 1 else f"{layer}"
+                workspace = onednn_lstm_workspace(steps, batch or 1, size, h)
+                saved.append(Saved(f"workspace {at}", workspace // 4, "float32", batched=False))
+                if not self.bias:
+                    saved.append(Saved(f"zero biases {at}", 4 * h * (size + h), batched=False))
+            # each direction's output (one direction's is the layer's; the last layer's the LSTM's)
+            own = Saved("output" if last else f"layer {layer}", steps * h) if d == 1 else Saved(f"layer {layer} directions", steps * d * h)
+            saved += [own] + [s for s in self.next_input(layer, steps) if s != own]
+        return self.trained(shape, grads, saved)
+
     def sized_results(self, output: Shape, at: int) -> Any:
         """The output, then (h_n, c_n): c_n is D·num_layers × N × H (the cell, not projected)."""
         out, h_n = super().sized_results(output, at)
@@ -384,6 +523,12 @@ class LSTM(_Recurrent):
 @spec
 class GRU(_Recurrent):
     """torch.nn.GRU: reset, update and new gates; h' = (1 − z)·n + z·h."""
+
+    def step_saved(self, steps: int, at: str, weights: bool) -> list[Saved]:
+        """Each step keeps its input's and h's gate products (3H each, their sigmoids and tanh computed in place) and,
+        where the weights train, but for the last step its new h (which the next step's W_hh product keeps)."""
+        h = self.hidden_size
+        return [Saved(f"gates {at}", 6 * steps * h)] + ([Saved(f"h {at}", (steps - 1) * h)] if weights else [])
 
     gates: ClassVar[int] = 3
     pointwise: ClassVar[int] = 10
@@ -446,6 +591,30 @@ class _Cell(Leaf):
             reach=Reach("dense"),
         )
 
+    def backward(self, shape: Shape, effect: Effect, grads: Grads) -> Backward | None:
+        """One step as torch's CPU cell runs it (the ops of :meth:`step_saved`; h0 and c0 are the zeros torch makes,
+        one tensor for both), per sample: where the weights train the input and h0, for the weights' gradients; and
+        what the cell keeps for its elementwise backward. FLOPs as FlopCounterMode counts the decomposed cell: the
+        input's gradient through W_ih (2·G·H·in) where asked, the weights' (2·G·H·(in + H)) where they train (h0
+        needs no gradient), plus the cell's elementwise backward, as many as its forward."""
+        if not grads.any:
+            return Backward()
+        fin, h, g = shape[0], self.hidden_size, self.sequence.gates
+        saved = ([Saved("input", fin), Saved("h0", h)] if grads.weights else []) + self.step_saved()
+        products, pointwise = 2 * g * h * fin, self.sequence.pointwise * h
+        weight = products + 2 * g * h * h
+        return Backward(saved=tuple(saved), input_flops=products + pointwise if grads.input else 0,
+                        weight_flops=(weight if grads.weights else 0) + (0 if grads.input else pointwise),
+                        torch_flops=(products if grads.input else 0) + (weight if grads.weights else 0))
+
+    def step_saved(self) -> list[Saved]:
+        """What the cell keeps for its own backward: RNNCell its new h (the tanh's or ReLU's result)."""
+        return [Saved("output", self.hidden_size)]
+
+    def param_tensors(self, effect: Effect) -> int:
+        """W_ih and W_hh, and b_ih and b_hh."""
+        return 2 + 2 * int(self.bias)
+
     def primitives(self, ran: Ran) -> Primitives:
         units = ran.batch * self.hidden_size
         sums, products, activations = self.sequence.split
@@ -487,6 +656,12 @@ class LSTMCell(_Cell):
     sequence: ClassVar[type[_Recurrent]] = LSTM
     results: ClassVar[int] = 2  # h and c
 
+    def step_saved(self) -> list[Saved]:
+        """The four gates (computed in place in one 4H tensor), c0 (for the forget gate's gradient: the zeros torch
+        makes are h0's tensor too, counted once) and tanh(c)."""
+        h = self.hidden_size
+        return [Saved("gates", 4 * h), Saved("h0", h), Saved("tanh c", h)]
+
     def sized_results(self, output: Shape, at: int) -> Any:
         return output, output  # h and c: N × H each
 
@@ -498,6 +673,10 @@ class GRUCell(_Cell):
     """torch.nn.GRUCell: one step of GRU."""
 
     sequence: ClassVar[type[_Recurrent]] = GRU
+
+    def step_saved(self) -> list[Saved]:
+        """The input's and h's gate products (3H each, their sigmoids and tanh computed in place)."""
+        return [Saved("gates", 6 * self.hidden_size)]
 
     def __post_init__(self) -> None:
         self._check()

@@ -28,11 +28,14 @@ from math import isqrt
 
 from ..errors import ShapeError, SpecError
 from .base import (
+    Backward,
     Effect,
+    Grads,
     Leaf,
     Primitives,
     Ran,
     Reach,
+    Saved,
     Shape,
     Step,
     check_bool,
@@ -80,6 +83,39 @@ def _attention_counts(groups: int, tokens: int, dim: int, heads: int, masked: bo
         "mask_add": scores if masked else 0,  # + the shifted windows' mask
         "softmax": scores,
     }
+
+
+def _attention_backward(grads: Grads, groups: int, tokens: int, dim: int, heads: int, rows: str) -> Backward:
+    """One training step of windowed self-attention as torchvision writes it (per sample; P = groups·tokens positions):
+    qkv = Linear(x), q, k, v split into heads, q·kᵀ and A·V as batched products (``matmul``, ``einsum``), softmax,
+    the heads put back side by side, the output Linear.
+
+    Saved: the qkv Linear's input where the weights train (``rows``: ``"input"`` where that is the layer's input
+    itself, else the name of the windows' copy the layer makes), the operands of q·kᵀ and A·V as the batched
+    products take them (per head: with several heads each of q, k and v is gathered into a P·C copy; with one head
+    torch views two of them in the qkv result, 3·P·C, and one copy remains), the softmax's result (groups·heads·N²
+    scores, which A·V takes as it is) and the output Linear's input where the weights train (a P·C copy: the heads
+    put back). The scale, bias and mask additions and the bias table's gather keep no tensor (the index is a buffer).
+
+    FLOPs: the Linear's gradients as their products (2·P·C·3C, 2·P·C·C each), the two batched products' backward
+    four products of P·N·C (8·P·N·C), plus the softmax and the bias's gradient, 1 per score, and the scale's 1 per
+    element of q. FlopCounterMode counts the products. The output Linear's and the attention's backward run whenever
+    anything trains: they count for the input's gradient where that is asked, else for the weights'."""
+    if not grads.any:
+        return Backward()
+    positions, scores = groups * tokens, groups * heads * tokens * tokens
+    c = positions * dim
+    saved = [Saved("q", c), Saved("k", c), Saved("v", c)] if heads > 1 else [Saved("qkv", 3 * c), Saved("q", c)]
+    saved.append(Saved("attention", scores))
+    if grads.weights:
+        saved = [Saved(rows, c), *saved, Saved("heads", c)]
+    inner = 2 * positions * dim * dim + 8 * positions * tokens * dim
+    chain = inner + scores + c
+    qkv = 2 * positions * dim * 3 * dim
+    weight = qkv + 2 * positions * dim * dim
+    return Backward(saved=tuple(saved), input_flops=chain + qkv if grads.input else 0,
+                    weight_flops=(weight + scores if grads.weights else 0) + (0 if grads.input else chain),
+                    torch_flops=inner + (qkv if grads.input else 0) + (weight if grads.weights else 0))
 
 
 @spec
@@ -163,6 +199,18 @@ class ShiftedWindowAttention(Leaf):
             reach=_UNFOLLOWED,
             extra_elements=windows * tokens * 3 * c + windows * self.num_heads * tokens * tokens,  # qkv and the scores
         )
+
+    def backward(self, shape: Shape, effect: Effect, grads: Grads) -> Backward | None:
+        """:func:`_attention_backward` over the padded, shifted windows: the qkv Linear reads the windows' copy the
+        layer makes (the rolled input cut into windows). None with dropout (torch then keeps its masks too)."""
+        if self.attention_dropout or self.dropout:
+            return None
+        _, _, windows, tokens, c, _ = self.geometry(shape)
+        return _attention_backward(grads, windows, tokens, c, self.num_heads, "windows")
+
+    def param_tensors(self, effect: Effect) -> int:
+        """qkv's and proj's weights (and biases) and the relative position bias table."""
+        return 3 + int(self.qkv_bias) + int(self.proj_bias)
 
     def primitives(self, ran: Ran) -> Primitives:
         _, _, windows, tokens, c, _ = self.geometry(ran.input_shape)
@@ -255,6 +303,17 @@ class RelativePositionalMultiHeadAttention(Leaf):
             reach=_UNFOLLOWED, extra_elements=groups * shape[-2] * 3 * d + groups * heads * shape[-2] ** 2,
         )
 
+    def backward(self, shape: Shape, effect: Effect, grads: Grads) -> Backward | None:
+        """:func:`_attention_backward` over the G partitions: to_qkv reads the layer's input itself. None where a head
+        is 1 wide or a partition 1 token (torch.einsum then multiplies elementwise: other tensors)."""
+        if self.head_dim == 1 or self.max_seq_len == 1:
+            return None
+        return _attention_backward(grads, numel(shape[:-2]), shape[-2], self.feat_dim, self.heads, "input")
+
+    def param_tensors(self, effect: Effect) -> int:
+        """to_qkv's and merge's weights and biases, and the relative position bias table."""
+        return 5
+
     def primitives(self, ran: Ran) -> Primitives:
         k = self.counts(ran.input_shape)
         rows = numel(ran.input_shape[:-1]) * ran.batch
@@ -320,6 +379,27 @@ class PatchMerging(Leaf):
                       flops=2 * macs + 5 * numel(merged),
                       formula=f"2×2 neighbours → {fmt_shape(merged)}, LayerNorm({4 * c}), Linear({4 * c}, {2 * c})",
                       reach=_UNFOLLOWED, extra_elements=2 * numel(merged))  # the concatenation and the normalised copy
+
+    def backward(self, shape: Shape, effect: Effect, grads: Grads) -> Backward | None:
+        """The slices and the padding keep nothing; the LayerNorm keeps the concatenation (M = ⌈H/2⌉·⌈W/2⌉·4C) and its
+        float32 mean and 1/σ per position, the Linear its input (the normalised M) where the weights train. Gradients:
+        the Linear's as its product (2·M·2C each), the LayerNorm's input 5 per element and γ, β 2 per element; the
+        Linear's input gradient runs whenever anything trains (the input's where that is asked, else the weights')."""
+        if not grads.any:
+            return Backward()
+        merged = self.merged(shape)
+        m, positions, out = numel(merged), numel(merged[:-1]), effect.output_shape[-1]
+        saved = [Saved("merged", m), Saved("mean", positions, "float32"), Saved("rstd", positions, "float32")]
+        if grads.weights:
+            saved.append(Saved("normalized", m))
+        product = 2 * m * out
+        return Backward(saved=tuple(saved), input_flops=product + 5 * m if grads.input else 0,
+                        weight_flops=(product + 2 * m if grads.weights else 0) + (0 if grads.input else product),
+                        torch_flops=product + (product if grads.weights else 0))
+
+    def param_tensors(self, effect: Effect) -> int:
+        """The LayerNorm's γ and β, the Linear's weight."""
+        return 3
 
     def primitives(self, ran: Ran) -> Primitives:
         return Primitives(macs=ran.macs, norm_elements=numel(self.merged(ran.input_shape)) * ran.batch)
