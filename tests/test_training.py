@@ -20,11 +20,11 @@ from torch import nn  # noqa: E402
 from torch_reference import BUILDERS, INPUTS  # noqa: E402
 from training_oracle import optimizer_state_bytes, saved_bytes, step_flops  # noqa: E402
 
-#: Zoo models whose layers do not all have a training model yet (attention, LSTM): left out, and said so in the README.
-NOT_MODELLED = {"vit_b_16", "swin_t", "maxvit_t", "lstm_lm"}
+#: Zoo models whose layers do not all have a training model yet: left out, and said so in the README.
+NOT_MODELLED = {"lstm_lm"}
 #: Zoo models with torchvision's stochastic depth, which tests/torch_reference.py leaves out (it builds the inference
 #: network): held to torch's modules as convcalc builds them (its StochasticDepth runs torchvision's rule in training).
-STOCHASTIC_DEPTH = {"efficientnet_b0", "convnext_tiny"}
+STOCHASTIC_DEPTH = {"efficientnet_b0", "convnext_tiny", "swin_t", "maxvit_t"}
 #: Smaller inputs where a model takes any size (the saved-bytes test runs a real CPU forward).
 SMALL = {name: 64 for name in (
     "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn", "resnet18", "resnet34", "resnet50",
@@ -51,9 +51,12 @@ def test_saved_bytes_equal_saved_tensors_hooks(name: str) -> None:
     shape = small_input(name)
     batch = 1 if name in ("unet", "fcn_resnet50") else 2  # (a real CPU forward at 572 or 520: DeepLab's pooled BN needs 2)
     report = cc.summary(name, shape, batch=batch, train=True)
-    with torch.device("meta"):  # (built without initialising its weights: their values change nothing saved)
-        module = cc.to_torch(name, shape) if name in STOCHASTIC_DEPTH else BUILDERS[name]()
-    assert report.totals.saved_activation_bytes == saved_bytes(module.to_empty(device="cpu"), batch_of(shape, batch))
+    if name in STOCHASTIC_DEPTH:  # (built on the CPU: Swin's and MaxViT's relative-position indices are computed at init)
+        module = cc.to_torch(name, shape)
+    else:
+        with torch.device("meta"):  # (built without initialising its weights: their values change nothing saved)
+            module = BUILDERS[name]().to_empty(device="cpu")
+    assert report.totals.saved_activation_bytes == saved_bytes(module, batch_of(shape, batch))
     assert not [w for w in report.warnings if "training model" in w]
 
 
@@ -339,7 +342,7 @@ def test_peak_against_torch_mem_tracker(name: str, batch: int, optimizer: str, w
 #: segmentation heads): from_torch's training step on the meta device against torch's own counts.
 FROM_TORCH = ["lenet5", "alexnet_2012", "vgg11_bn", "googlenet", "resnet18", "resnext50_32x4d", "densenet121",
               "squeezenet1_1", "mobilenet_v3_small", "shufflenet_v2_x1_0", "convnext_tiny", "dcgan_generator", "espcn",
-              "lraspp_mobilenet_v3_large"]
+              "lraspp_mobilenet_v3_large", "vit_b_16"]
 
 
 @pytest.mark.parametrize("name", FROM_TORCH)
@@ -357,9 +360,11 @@ def test_from_torch_training_step(name: str) -> None:
     assert report.profiles()["torch"] == step_flops(BUILDERS[name], x.to("meta"))
     params = list(module.parameters())
     assert report.totals.optimizer_bytes == 2 * 4 * sum(p.numel() for p in params) + 4 * len(params)
-    if name not in STOCHASTIC_DEPTH:
-        spec = cc.summary(name, shape, batch=2, train=True)
-        assert report.totals.peak_train_bytes == spec.totals.peak_train_bytes
+    if name not in STOCHASTIC_DEPTH:  # the same step as the zoo's spec plays it (ViT's encoder is split into rows
+        spec = cc.summary(name, shape, batch=2, train=True)  # otherwise there: its peak within 0.01%)
+        peak, spec_peak = report.totals.peak_train_bytes, spec.totals.peak_train_bytes
+        assert peak is not None and spec_peak is not None
+        assert abs(peak - spec_peak) <= (1e-4 * spec_peak if name == "vit_b_16" else 0)
 
 
 def test_from_torch_training_frozen_parameters() -> None:

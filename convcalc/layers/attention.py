@@ -86,6 +86,8 @@ class MultiheadAttention(Leaf):
     """torch.nn.MultiheadAttention on a per-sample L×E sequence: self-attention, or with ``source_length``
     (S, not torch's: from_torch reads it from the call) attention over S keys and values."""
 
+    meta_saves_differ: ClassVar[bool] = True  # (the meta device's kernels save otherwise: see Leaf)
+
     family: ClassVar[str] = "attention"
     flop_counter: ClassVar[bool] = True
     torch: ClassVar[Any] = "convcalc.torch_bridge.modules:multihead_attention"
@@ -274,6 +276,8 @@ class ScaledDotProductAttention(Leaf):
     (from_torch reads them from the call). MACs L·S·E (QKᵀ) + L·S·Ev (AV) per leading index, FLOPs 2·MACs
     (FlopCounterMode's sdpa formula, causal or not) plus the softmax, 1 per score."""
 
+    meta_saves_differ: ClassVar[bool] = True  # (the meta device's kernels save otherwise: see Leaf)
+
     family: ClassVar[str] = "sdpa"
     flop_counter: ClassVar[bool] = True
     torch: ClassVar[Any] = _MODULES
@@ -368,6 +372,8 @@ _ACTIVATIONS = ("relu", "gelu")
 class _TransformerLayer(Leaf):
     """What torch's TransformerEncoderLayer and TransformerDecoderLayer share: the feed-forward MLP
     (Linear(d_model, dim_feedforward), activation, Linear back), LayerNorms and residual adds."""
+
+    meta_saves_differ: ClassVar[bool] = True  # (the meta device's kernels save otherwise: see Leaf)
 
     family: ClassVar[str] = "transformer"
     flop_counter: ClassVar[bool] = True

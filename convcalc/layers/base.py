@@ -460,6 +460,10 @@ class Leaf(Layer, abstract=True):
     #: ``"input"`` (GELU, SiLU), ``"output"`` (ReLU, Sigmoid: the result), ``"nothing"`` (a view, an add); None: the
     #: type declares :meth:`backward` itself, or has no training model (its row says so).
     saves: ClassVar[str | None] = None
+    #: Whether torch's kernels on the meta device save other tensors for its backward than the CPU's do (attention's
+    #: math path there, not the flash kernel; a recurrent layer's decomposed cells, not oneDNN's): from_torch then
+    #: counts what it saves by :meth:`backward`, not by what its meta pass saved.
+    meta_saves_differ: ClassVar[bool] = False
     #: Whether the framework whose text names it writes tensors channels last (Keras' H×W×C): a network
     #: that starts with such a layer reads and prints its shapes H×W×C.
     channels_last: ClassVar[bool] = False

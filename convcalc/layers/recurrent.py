@@ -211,6 +211,8 @@ class _Recurrent(Leaf):
     per step, layer and direction (torch's cell after its matrix products). Each class declares its fields in
     torch's order (RNN's nonlinearity comes fourth)."""
 
+    meta_saves_differ: ClassVar[bool] = True  # (the meta device's kernels save otherwise: see Leaf)
+
     family: ClassVar[str] = "rnn"
     flop_counter: ClassVar[bool] = True
     results: ClassVar[int] = 2  # the output, then h_n (LSTM: (h_n, c_n))

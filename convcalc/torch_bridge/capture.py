@@ -43,7 +43,7 @@ from torch.utils.flop_counter import flop_registry
 from .. import layers as cc
 from .. import records
 from ..errors import ConvCalcError, ShapeError, SpecError
-from ..inputs import Input, check_batch, dtype_bytes
+from ..inputs import INPUT_DTYPE_BYTES, Input, check_batch, dtype_bytes
 from ..layers.base import LAYER_TYPES, Backward, Effect, Grads, Join, Laid, Leaf, Reach, Shape, checked, numel
 from ..layers.resample import antialias_flops
 from ..parsing import read_inputs
@@ -1198,45 +1198,81 @@ class _Trace:
 
     def report(self, rows: list[Row], training: Training, output: int, size: int, state_bytes: int,
                params: list[torch.Tensor]) -> tuple[list[Row], Plan]:
-        """The rows with their training figures, and the plan of the step for its peak."""
+        """The rows with their training figures, and the plan of the step for its peak. A row of a layer whose kernels
+        on the meta device save other tensors than the CPU's or CUDA's (attention: the math path, not the flash
+        kernel; recurrent layers: not oneDNN's) takes its layer's rule for what it saves instead of the measurement."""
         last = len(rows) - 1
-        first: dict[int, int] = {}  # storage -> bytes, at the first row saving it
-        saved: dict[int, list[tuple[tuple[object, ...], int]]] = {}
-        counted = [0] * len(rows)
         sizes = self.session.live.sizes
-        for row, key, nbytes in self.packed:
-            row = min(row, last)
-            buffer = self.storage_buffer.get(key)
-            saved.setdefault(row, []).append((("t", buffer), sizes[buffer]) if buffer is not None else (("own", key), nbytes))
-            if key not in first:
-                first[key] = nbytes
-                counted[row] += nbytes
         trainable = [r.params - r.frozen > 0 for r in rows]
         for i, r in enumerate(rows):
             if r.shared_with is not None:
                 trainable[i] = trainable[r.shared_with - 1]
-        made = []
+        found: list[Backward | None] = []
         for i, r in enumerate(rows):
-            needs = self.reads.get(i, (False,)) or (False,)
-            grads = Grads(needs, trainable[i], training.device, r.batch)
-            found = _row_backward(r, grads)
+            grads = Grads(self.reads.get(i, (False,)) or (False,), trainable[i], training.device, r.batch)
+            found.append(_row_backward(r, grads))
+        ruled = {i for i, r in enumerate(rows) if r.spec is not None and type(r.spec).meta_saves_differ and found[i] is not None}
+        step_of = self.session.row_steps
+        storage_of: dict[int, int] = {}  # buffer -> the first storage seen in it
+        for key, buffer in self.storage_buffer.items():
+            storage_of.setdefault(buffer, key)
+        # (row, the tensor as counted once: its storage, the tensor as the step's plan frees it, bytes)
+        entries: list[tuple[int, tuple[object, ...], tuple[object, ...], int]] = []
+        for row, key, nbytes in self.packed:
+            row = min(row, last)
+            if row in ruled:
+                continue
+            holder = self.storage_buffer.get(key)
+            entries.append((row, ("s", key), ("t", holder) if holder is not None else ("own", key), nbytes))
+        for i in sorted(ruled):
+            reads, made_at, _ = self.session.live.steps[step_of[i]] if i in step_of else ((), None, 0)
+            rule = found[i]
+            assert rule is not None
+            for item in rule.saved:
+                if item.of.startswith("input") and reads:
+                    at = int(item.of[5:] or 0)
+                    tensor: tuple[object, ...] = ("t", reads[min(at, len(reads) - 1)])
+                elif item.of == "output" and (made_at is not None or reads):
+                    tensor = ("t", made_at if made_at is not None else reads[0])
+                else:
+                    tensor = ("own", i, item.of)
+                per = INPUT_DTYPE_BYTES[item.dtype] if item.dtype else size
+                if tensor[0] == "t":
+                    held = int(tensor[1])  # type: ignore[call-overload]
+                    once: tuple[object, ...] = ("s", storage_of[held]) if held in storage_of else tensor
+                    entries.append((i, once, tensor, sizes[held]))
+                else:
+                    entries.append((i, tensor, tensor, item.elements * (rows[i].batch if item.batched else 1) * per))
+        entries.sort(key=lambda e: e[0])
+        saved: dict[int, list[tuple[tuple[object, ...], int]]] = {}
+        seen: set[tuple[object, ...]] = set()
+        counted = [0] * len(rows)
+        for row, once, tensor, nbytes in entries:
+            saved.setdefault(row, []).append((tensor, sizes[int(tensor[1])] if tensor[0] == "t" else nbytes))  # type: ignore[call-overload]
+            if once not in seen:
+                seen.add(once)
+                counted[row] += nbytes
+        trained_rows = []
+        for i, r in enumerate(rows):
+            grads = Grads(self.reads.get(i, (False,)) or (False,), trainable[i], training.device, r.batch)
+            rule = found[i]
             b = r.batch
-            made.append(replace(r, trained=Trained(
-                input_flops=found.input_flops * b if found else 0, weight_flops=found.weight_flops * b if found else 0,
-                torch_flops=found.torch_flops * b if found else _op_torch_flops(r, grads), saved_bytes=counted[i],
+            trained_rows.append(replace(r, trained=Trained(
+                input_flops=rule.input_flops * b if rule else 0, weight_flops=rule.weight_flops * b if rule else 0,
+                torch_flops=rule.torch_flops * b if rule else _op_torch_flops(r, grads), saved_bytes=counted[i],
                 trainable=r.params - r.frozen if trainable[i] and r.shared_with is None else 0,
-                modelled=found is not None or r.spec is None)))
+                modelled=rule is not None or r.spec is None)))
         row_of = {step: row for row, step in self.session.row_steps.items()}
         steps = []
         names = []
-        for j, (reads, buffer, _extra) in enumerate(self.session.live.steps):
+        for j, (reads, made_by, _extra) in enumerate(self.session.live.steps):
             at = row_of.get(j, -1)
             owner = rows[at] if at >= 0 else None
             grads_in = self.reads.get(at, ())
             if len(grads_in) != len(reads):
                 grads_in = tuple(self.needs.get(b, False) for b in reads)
             weight_bytes = (owner.params - owner.frozen) * size if owner is not None and trainable[at] and owner.shared_with is None else 0
-            steps.append(Step(reads=reads, made=buffer, made_bytes=sizes[buffer] if buffer is not None else 0,
+            steps.append(Step(reads=reads, made=made_by, made_bytes=sizes[made_by] if made_by is not None else 0,
                               saved=tuple(saved.get(at, ())), weight_grad_bytes=weight_bytes,
                               input_grads=grads_in, output_grad=any(grads_in) or bool(weight_bytes)))
             names.append(owner.where if owner is not None else "a view")
@@ -1244,7 +1280,7 @@ class _Trace:
         counted_state = sum(r.params + r.buffers for r in rows) * size
         plan = Plan(steps=steps, sizes=dict(enumerate(sizes)), output=output, param_bytes=size, names=names,
                     param_tensors=len(trained), param_sizes=[p.numel() for p in trained], extra_state=state_bytes - counted_state)
-        return made, plan
+        return trained_rows, plan
 
 
 def _row_backward(row: Row, grads: Grads) -> Backward | None:
