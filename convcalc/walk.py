@@ -222,7 +222,7 @@ class _Trainer:
             else:
                 key = ("own", index, s.of)
             if key[0] == "t":  # a tensor of the network: autograd holds its whole storage, as a view of it does
-                size = self.sizes[key[1]]  # type: ignore[index]
+                size = self.sizes[key[1]]  # type: ignore[index]  # (a ("t", buffer) key holds the buffer's int)
             else:
                 size = s.elements * (b if s.batched else 1) * (INPUT_DTYPE_BYTES[s.dtype] if s.dtype else self.act)
             saved.append((key, size))

@@ -1238,7 +1238,7 @@ class _Trace:
                     tensor = ("own", i, item.of)
                 per = INPUT_DTYPE_BYTES[item.dtype] if item.dtype else size
                 if tensor[0] == "t":
-                    held = int(tensor[1])  # type: ignore[call-overload]
+                    held = int(tensor[1])  # type: ignore[call-overload]  # (a ("t", buffer) key holds the buffer's int)
                     once: tuple[object, ...] = ("s", storage_of[held]) if held in storage_of else tensor
                     entries.append((i, once, tensor, sizes[held]))
                 else:
@@ -1248,7 +1248,7 @@ class _Trace:
         seen: set[tuple[object, ...]] = set()
         counted = [0] * len(rows)
         for row, once, tensor, nbytes in entries:
-            saved.setdefault(row, []).append((tensor, sizes[int(tensor[1])] if tensor[0] == "t" else nbytes))  # type: ignore[call-overload]
+            saved.setdefault(row, []).append((tensor, sizes[int(tensor[1])] if tensor[0] == "t" else nbytes))  # type: ignore[call-overload]  # (a ("t", buffer) key holds the buffer's int)
             if once not in seen:
                 seen.add(once)
                 counted[row] += nbytes
