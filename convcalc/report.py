@@ -198,11 +198,16 @@ class Totals:
     inference_peak_bytes: int | None = None
     #: a training report's (None otherwise): the backward's FLOPs, the trainable parameters' gradients, the optimizer's
     #: state, the activations autograd saves (each tensor once), and the peak of one step (:mod:`convcalc.training`)
-    backward_flops: int | None = None
-    gradient_bytes: int | None = None
-    optimizer_bytes: int | None = None
-    saved_activation_bytes: int | None = None
-    peak_train_bytes: int | None = None
+    backward_flops: int | None = field(default=None, repr=False)  # (shown where a report counts training: __repr__)
+    gradient_bytes: int | None = field(default=None, repr=False)
+    optimizer_bytes: int | None = field(default=None, repr=False)
+    saved_activation_bytes: int | None = field(default=None, repr=False)
+    peak_train_bytes: int | None = field(default=None, repr=False)
+
+    def __repr__(self) -> str:
+        """The fields, those of a training step only where the report counts one."""
+        shown = {k: v for k, v in self.__dict__.items() if v is not None or k not in _TRAIN_TOTALS}
+        return "Totals(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
 
     def to_dict(self) -> dict[str, int | None]:
         return {k: v for k, v in self.__dict__.items() if v is not None or k not in _TRAIN_TOTALS}
