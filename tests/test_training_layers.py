@@ -139,6 +139,40 @@ def test_scaled_dot_product_attention(kwargs: dict, shape: tuple[int, ...]) -> N
     _same(net, shape, build=lambda: nn.Sequential(nn.Linear(e, e), SelfSDPA(**kwargs)))
 
 
+class TimeMajorEncoder(nn.Module):
+    """torch's own nn.TransformerEncoderLayer on batch-first tensors, its tokens handed on laid as its batch_first says
+    (cc.to_torch's module pins SDPA's math backend, and hands a batch_first=False layer a transposed view)."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__()
+        self.layer = nn.TransformerEncoderLayer(**kwargs)  # type: ignore[arg-type]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.layer.self_attn.batch_first:
+            return self.layer(x)
+        return self.layer(x.transpose(0, 1).contiguous()).transpose(0, 1)
+
+
+ENCODERS = [
+    pytest.param(dict(d_model=16, nhead=4, dim_feedforward=32, dropout=0.0, batch_first=True), 5, id="relu-no-dropout"),
+    pytest.param(dict(d_model=16, nhead=4, dim_feedforward=32, batch_first=True), 5, id="default-dropout"),
+    pytest.param(dict(d_model=12, nhead=3, dim_feedforward=20, dropout=0.2, activation="gelu", norm_first=True, batch_first=True), 4,
+                 id="gelu-norm-first-dropout"),
+    pytest.param(dict(d_model=12, nhead=3, dim_feedforward=20, dropout=0.0, activation="gelu"), 4, id="gelu-batch-second"),
+    pytest.param(dict(d_model=8, nhead=2, dim_feedforward=16, dropout=0.0, norm_first=True), 6, id="norm-first-batch-second"),
+    pytest.param(dict(d_model=8, nhead=1, dim_feedforward=8, dropout=0.1, bias=False, batch_first=True), 3, id="no-bias-one-head"),
+]
+
+
+@pytest.mark.parametrize(("kwargs", "length"), ENCODERS)
+@pytest.mark.parametrize(("before", "frozen"), PLACES)
+def test_transformer_encoder_layer(kwargs: dict, length: int, before: bool, frozen: tuple[str, ...]) -> None:
+    e = kwargs["d_model"]
+    layers = [cc.Linear(e, e) if before else cc.Identity(), cc.TransformerEncoderLayer(**kwargs)]
+    _same(cc.Sequential(*layers), (length, e), frozen=frozen,
+          build=lambda: nn.Sequential(nn.Linear(e, e) if before else nn.Identity(), TimeMajorEncoder(**kwargs)))
+
+
 # --- Swin: ShiftedWindowAttention and PatchMerging, held to the zoo's reference modules (tests/torch_reference.py) ---
 
 SWIN = [  # (dim, heads, window, shift, map size)

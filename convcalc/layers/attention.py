@@ -479,6 +479,53 @@ class TransformerEncoderLayer(_TransformerLayer):
 
     torch_also: ClassVar[tuple[str, ...]] = ("torch.nn:TransformerEncoderLayer",)
 
+    def backward(self, shape: Shape, effect: Effect, grads: Grads) -> Backward | None:
+        """A training step of torch's layer, part by part (per sample, L tokens of E, F hidden): its self-attention as
+        :meth:`MultiheadAttention.backward` says (with the layer's dropout as attention dropout; reading the layer's
+        input, or with ``norm_first`` norm1's result); each LayerNorm its input (the residual sum; with ``norm_first``
+        norm1 the layer's input) and its float32 mean and 1/σ per token; linear1 and linear2 their inputs where the
+        weights train (a norm's result; the activation's, or dropout's); ReLU its result, GELU its input; with dropout
+        each of its three dropouts its noise (L·E, L·F, L·E). Gradients: the attention's, each Linear's product (2·L·E·F)
+        for its input and for its weight, each LayerNorm 5 per element for its input and 2 for γ and β, the activation
+        and each dropout 1 per element; FlopCounterMode counts the attention's and the Linears'. None with dropout 1."""
+        if not 0 <= self.dropout < 1:
+            return None
+        if not grads.any:
+            return Backward()
+        length, e, f = shape[0], self.d_model, self.dim_feedforward
+        weights, p = grads.weights, self.dropout > 0
+        attention = self._attention(None)
+        first = self.norm_first
+        reads = grads.input or (first and weights)  # whether the attention's input asks a gradient (norm1's result does)
+        copied = self.batch_first and getattr(grads, "batch", None) != 1
+        rows = "rows" if copied else "norm1" if first else "input"
+        mha = attention.backward((length, e), attention.effect((length, e)), replace(grads, inputs=(reads,)))
+        assert mha is not None
+        stats = [Saved("norm1 mean", length, "float32"), Saved("norm1 rstd", length, "float32"),
+                 Saved("norm2 mean", length, "float32"), Saved("norm2 rstd", length, "float32")]
+        saved = [s if s.of == "input" else replace(s, of=f"self_attn {s.of}") for s in attention.saved_by(length, weights, rows)]
+        saved += [*stats, Saved("input" if first else "sum1", length * e)]
+        saved.append(Saved("sum1" if first else "sum2", length * e))  # norm2's input
+        if weights:
+            saved.append(Saved("norm2" if first else "norm1", length * e))  # linear1's
+        hidden = length * f
+        saved.append(Saved("activation", hidden) if self.activation == "relu" else Saved("linear1", hidden))
+        if p:
+            saved += [Saved("dropout1 noise", length * e), Saved("dropout noise", hidden), Saved("dropout2 noise", length * e)]
+        if weights and (p or self.activation != "relu"):
+            saved.append(Saved("dropout" if p else "activation", hidden))  # linear2's (ReLU's result is saved above)
+        products = 2 * length * e * f
+        chain = mha.input_flops if grads.input else mha.weight_flops - (8 * length * e * e if weights else 0)
+        chain += 2 * 5 * length * e + 2 * products + hidden + (2 * length * e + hidden if p else 0)
+        weight = 8 * length * e * e + 2 * 2 * length * e + 2 * products
+        return Backward(saved=tuple(saved), input_flops=chain if grads.input else 0,
+                        weight_flops=(weight if weights else 0) + (0 if grads.input else chain),
+                        torch_flops=mha.torch_flops + 2 * products + (2 * products if weights else 0))
+
+    def param_tensors(self, effect: Effect) -> int:
+        """The attention's, linear1's and linear2's weights (and biases), norm1's and norm2's γ (and β)."""
+        return self._attention(None).param_tensors(effect) + 4 + 4 * int(self.bias)
+
 
 @spec
 class TransformerDecoderLayer(_TransformerLayer):
