@@ -19,6 +19,12 @@ Attention of L queries over S keys (E = embed_dim, H heads, kdim/vdim the keys' 
 - activation memory: the output only, as for a Linear; the projections and the H·L·S′ scores torch makes
   inside the layer (and a transformer layer's MLP hidden L×F) are not counted as activations.
 
+Training (:meth:`Leaf.backward`): what autograd keeps is what torch's CPU kernels keep, held to
+``saved_tensors_hooks`` in tests/test_training_layers.py: MultiheadAttention's self-attention (flash SDPA without
+dropout, the math path with it), ScaledDotProductAttention's self-attention and TransformerEncoderLayer part by part;
+the backward FLOPs are FlopCounterMode's rules (twice SDPA's forward products, each projection's product per
+gradient). Attention over other keys and values and TransformerDecoderLayer have no training model yet.
+
 torch's inference "fast path" (CPU and CUDA, eval mode under no_grad, batch_first, self-attention, an even
 number of heads, …) runs all of it as one fused op, ``aten._native_multi_head_attention``, which
 FlopCounterMode does not count (it reports 0 there). convcalc counts the standard path, which is what
