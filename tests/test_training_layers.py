@@ -353,3 +353,16 @@ def test_cells(cls: type, kwargs: dict, before: bool, frozen: tuple[str, ...]) -
 def test_cell_params_are_torchs_tensors(cls: type, bias: bool) -> None:
     layer = cls(8, 6, bias=bias)
     assert layer.param_tensors(layer.effect((8,))) == len(list(getattr(nn, cls.__name__)(8, 6, bias=bias).parameters()))
+
+
+def test_composite_params_are_torchs_tensors() -> None:
+    """param_tensors of the composite layers: as many as the modules they are held to hold."""
+    import torch_reference as reference
+
+    cases = [(cc.ShiftedWindowAttention(8, 3, 1, 2), (7, 7, 8), reference.SwinAttention(8, 2, 3, 1, 7)),
+             (cc.PatchMerging(8), (4, 4, 8), reference.SwinMerge(8)),
+             (cc.RelativePositionalMultiHeadAttention(8, 4, 9), (2, 9, 8), reference.MaxVitAttention(8, 4, 9)),
+             (cc.TransformerEncoderLayer(8, 2, 16), (5, 8), nn.TransformerEncoderLayer(8, 2, 16)),
+             (cc.TransformerEncoderLayer(8, 2, 16, bias=False), (5, 8), nn.TransformerEncoderLayer(8, 2, 16, bias=False))]
+    for layer, shape, module in cases:
+        assert layer.param_tensors(layer.effect(shape)) == len(list(module.parameters())), layer
