@@ -173,6 +173,45 @@ def test_transformer_encoder_layer(kwargs: dict, length: int, before: bool, froz
           build=lambda: nn.Sequential(nn.Linear(e, e) if before else nn.Identity(), TimeMajorEncoder(**kwargs)))
 
 
+class TimeMajorDecoder(nn.Module):
+    """torch's own nn.TransformerDecoderLayer as convcalc's row reads it: its memory the input itself, or ``memory``
+    zero tokens; its tokens handed on laid as its batch_first says."""
+
+    def __init__(self, memory: int | None, **kwargs: object) -> None:
+        super().__init__()
+        self.layer = nn.TransformerDecoderLayer(**kwargs)  # type: ignore[arg-type]
+        self.memory = memory
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        first = self.layer.self_attn.batch_first
+        if not first:
+            x = x.transpose(0, 1).contiguous()
+        memory = x if self.memory is None else x.new_zeros(
+            (x.shape[0], self.memory, x.shape[2]) if first else (self.memory, x.shape[1], x.shape[2]))
+        out = self.layer(x, memory)
+        return out if first else out.transpose(0, 1)
+
+
+DECODERS = [
+    pytest.param(dict(d_model=16, nhead=4, dim_feedforward=32, dropout=0.0, batch_first=True), None, 5, id="memory-itself"),
+    pytest.param(dict(d_model=16, nhead=4, dim_feedforward=32, dropout=0.0, batch_first=True), 3, 5, id="zero-memory"),
+    pytest.param(dict(d_model=12, nhead=3, dim_feedforward=20, batch_first=True), 7, 4, id="dropout-zero-memory"),
+    pytest.param(dict(d_model=12, nhead=3, dim_feedforward=20, dropout=0.2, norm_first=True, activation="gelu"), None, 4,
+                 id="norm-first-gelu-dropout-batch-second"),
+    pytest.param(dict(d_model=8, nhead=2, dim_feedforward=16, dropout=0.0, norm_first=True, bias=False), 2, 6,
+                 id="norm-first-no-bias-batch-second"),
+]
+
+
+@pytest.mark.parametrize(("kwargs", "memory", "length"), DECODERS)
+@pytest.mark.parametrize(("before", "frozen"), PLACES)
+def test_transformer_decoder_layer(kwargs: dict, memory: int | None, length: int, before: bool, frozen: tuple[str, ...]) -> None:
+    e = kwargs["d_model"]
+    layers = [cc.Linear(e, e) if before else cc.Identity(), cc.TransformerDecoderLayer(**kwargs, memory_length=memory)]
+    _same(cc.Sequential(*layers), (length, e), frozen=frozen,
+          build=lambda: nn.Sequential(nn.Linear(e, e) if before else nn.Identity(), TimeMajorDecoder(memory, **kwargs)))
+
+
 # --- Swin: ShiftedWindowAttention and PatchMerging, held to the zoo's reference modules (tests/torch_reference.py) ---
 
 SWIN = [  # (dim, heads, window, shift, map size)
@@ -363,6 +402,8 @@ def test_composite_params_are_torchs_tensors() -> None:
              (cc.PatchMerging(8), (4, 4, 8), reference.SwinMerge(8)),
              (cc.RelativePositionalMultiHeadAttention(8, 4, 9), (2, 9, 8), reference.MaxVitAttention(8, 4, 9)),
              (cc.TransformerEncoderLayer(8, 2, 16), (5, 8), nn.TransformerEncoderLayer(8, 2, 16)),
-             (cc.TransformerEncoderLayer(8, 2, 16, bias=False), (5, 8), nn.TransformerEncoderLayer(8, 2, 16, bias=False))]
+             (cc.TransformerEncoderLayer(8, 2, 16, bias=False), (5, 8), nn.TransformerEncoderLayer(8, 2, 16, bias=False)),
+             (cc.TransformerDecoderLayer(8, 2, 16), (5, 8), nn.TransformerDecoderLayer(8, 2, 16)),
+             (cc.TransformerDecoderLayer(8, 2, 16, bias=False), (5, 8), nn.TransformerDecoderLayer(8, 2, 16, bias=False))]
     for layer, shape, module in cases:
         assert layer.param_tensors(layer.effect(shape)) == len(list(module.parameters())), layer

@@ -244,6 +244,35 @@ class MultiheadAttention(Leaf):
             saved = [Saved("qkv", 3 * length * e), Saved("heads", length * e), Saved("logsumexp", self.num_heads * length, "float32")]
         return tuple(([Saved(rows, length * e)] if weights else []) + saved)
 
+    def cross_saved_by(self, length: int, source: int, weights: bool, rows: str, memory: str, keys: bool) -> tuple[Saved, ...]:
+        """What autograd keeps for ``length`` queries attending ``source`` other tokens (keys and values one tensor,
+        ``memory``: a transformer decoder's cross-attention), as ``F.multi_head_attention_forward`` runs it: the
+        queries' projection apart (L·E, which SDPA takes as q) from the keys' and values' (one 2·S·E tensor); where the
+        weights train the two projections' inputs (``rows``, ``memory``: the tensors or the names of their copies).
+        Then SDPA's tensors as for self-attention (:meth:`saved_by`): its output and log-sum-exp, or with dropout q
+        and k scaled, the softmax, dropout's noise and result, and the heads' copy. ``keys``: whether the keys and
+        values ask a gradient (frozen weights over a zero memory do not): without, the math path keeps neither the
+        scaled q nor dropout's result, which only their gradients read."""
+        e, scores = self.embed_dim, self.num_heads * length * source
+        inputs = [Saved(rows, length * e), Saved(memory, source * e)] if weights else []
+        if self.dropout:
+            return tuple(inputs + ([Saved("q", length * e)] if keys else []) + [Saved("k", source * e), Saved("kv", 2 * source * e),
+                                   Saved("softmax", scores), Saved("dropout noise", scores)]
+                         + ([Saved("attention", scores)] if keys else []) + ([Saved("heads", length * e)] if weights else []))
+        return tuple(inputs + [Saved("q projection", length * e), Saved("kv", 2 * source * e), Saved("heads", length * e),
+                               Saved("logsumexp", self.num_heads * length, "float32")])
+
+    def cross_flops(self, length: int, source: int, memory: bool, weights: bool) -> tuple[int, int, int]:
+        """(the gradients' FLOPs towards the queries and the memory (``memory``: whether it asks one), the weights'
+        FLOPs, FlopCounterMode's count) of :meth:`cross_saved_by`'s attention, whose queries ask a gradient: each
+        projection's product per gradient (2·L·E·E, 2·S·E·2E), SDPA's backward (8·L·S·E; 4·L·S·E for the queries alone
+        where neither the memory nor the weights ask one), the softmax (and dropout)."""
+        e, scores = self.embed_dim, self.num_heads * length * source
+        sdpa = (8 if memory or weights else 4) * length * source * e
+        inner = 2 * length * e * e + sdpa + 2 * length * e * e + (4 * source * e * e if memory else 0)
+        weight = 2 * length * e * e + 4 * source * e * e + 2 * length * e * e
+        return inner + (2 if self.dropout else 1) * scores, weight, inner + (weight if weights else 0)
+
     def param_tensors(self, effect: Effect) -> int:
         """torch's tensors: ``in_proj_weight`` (or q, k and v_proj_weight where kdim or vdim differ), ``out_proj.weight``,
         with ``bias`` ``in_proj_bias`` and ``out_proj.bias``, with ``add_bias_kv`` ``bias_k`` and ``bias_v``."""
@@ -420,6 +449,91 @@ class _TransformerLayer(Leaf):
             parts.append((f"add{i + 1}", Effect((length, e), flops=length * e)))
         return parts
 
+    def backward(self, shape: Shape, effect: Effect, grads: Grads) -> Backward | None:
+        """A training step of torch's layer, part by part (per sample, L tokens of E, F hidden), each block (the
+        attentions, then the MLP) with its LayerNorm (after its residual add; before it with ``norm_first``): the
+        self-attention as :meth:`MultiheadAttention.backward` says (the layer's dropout is its attention dropout), the
+        decoder's cross-attention over its memory (the layer's input, or ``memory_length`` zero tokens) as
+        :meth:`MultiheadAttention.cross_saved_by` says; each LayerNorm its input and its float32 mean and 1/σ per
+        token; linear1 and linear2 their inputs where the weights train (a norm's result; the activation's, or
+        dropout's); ReLU its result, GELU its input; with dropout each dropout its noise. Gradients: the attentions',
+        each Linear's product (2·L·E·F) for its input and for its weight, each LayerNorm 5 per element for its input
+        and 2 for γ and β, the activation and each dropout 1 per element; FlopCounterMode counts the attentions' and
+        the Linears'. A batch-first layer's attention copies the tokens it projects (unless the batch is 1). None with
+        dropout 1."""
+        if not 0 <= self.dropout < 1:
+            return None
+        if not grads.any:
+            return Backward()
+        length, e, f = shape[0], self.d_model, self.dim_feedforward
+        weights, p, first = grads.weights, self.dropout > 0, self.norm_first
+        copied = self.batch_first and getattr(grads, "batch", None) != 1
+        saved: list[Saved] = []
+        chain = weight = counted = 0
+        current, asks = "input", grads.input  # the residual stream (post-norm: the last norm's result) and its grad
+
+        def norm(i: int, x: str) -> None:  # a LayerNorm keeps its input and its statistics
+            nonlocal chain, weight
+            saved.extend((Saved(x, length * e), Saved(f"norm{i} mean", length, "float32"), Saved(f"norm{i} rstd", length, "float32")))
+            chain, weight = chain + 5 * length * e, weight + 2 * length * e
+
+        for i, (name, attention) in enumerate(self.attention_parts(), start=1):
+            reads, reads_asks = current, asks
+            if first:
+                norm(i, current)
+                reads, reads_asks = f"norm{i}", asks or weights
+            rows = f"{name} rows" if copied else reads
+            if attention.source_length is None and name == "self_attn":
+                found = attention.backward((length, e), attention.effect((length, e)), replace(grads, inputs=(reads_asks,)))
+                assert found is not None
+                block = attention.saved_by(length, weights, rows)
+                own = 8 * length * e * e  # its projections' weight gradients (the rest of its weights' figure is the chain)
+                chain += found.input_flops if reads_asks else found.weight_flops - (own if weights else 0)
+                weight += own
+                counted += found.torch_flops
+            else:  # the cross-attention: queries from the stream, keys and values from the memory
+                source = attention.source_length or length
+                memory = ("memory rows" if copied else "input") if attention.source_length is None else "memory"
+                remembers = attention.source_length is None and grads.input  # whether the memory asks a gradient
+                block = attention.cross_saved_by(length, source, weights, rows, memory, remembers or weights)
+                inner, w, torch_count = attention.cross_flops(length, source, remembers, weights)
+                chain, weight, counted = chain + inner, weight + w, counted + torch_count
+            saved += [s if s.of in ("input", reads) else replace(s, of=f"{name} {s.of}") for s in block]
+            if p:
+                saved.append(Saved(f"dropout{i} noise", length * e))
+                chain += length * e
+            if first:
+                current = f"sum{i}"
+            else:
+                norm(i, f"sum{i}")
+                current = f"norm{i}"
+            asks = True
+        k = self.attentions + 1
+        reads = current
+        if first:
+            norm(k, current)
+            reads = f"norm{k}"
+        hidden, products = length * f, 2 * length * e * f
+        if weights:
+            saved.append(Saved(reads, length * e))  # linear1's input
+        saved.append(Saved("activation", hidden) if self.activation == "relu" else Saved("linear1", hidden))
+        if p:
+            saved += [Saved("dropout noise", hidden), Saved(f"dropout{k} noise", length * e)]
+        if weights and (p or self.activation != "relu"):
+            saved.append(Saved("dropout" if p else "activation", hidden))  # linear2's (ReLU's result is saved above)
+        if not first:
+            norm(k, f"sum{k}")
+        chain += 2 * products + hidden + (length * e + hidden if p else 0)
+        weight += 2 * products
+        counted += 2 * products + (2 * products if weights else 0)
+        return Backward(saved=tuple(dict.fromkeys(saved)), input_flops=chain if grads.input else 0,
+                        weight_flops=(weight if weights else 0) + (0 if grads.input else chain), torch_flops=counted)
+
+    def param_tensors(self, effect: Effect) -> int:
+        """The attentions', linear1's and linear2's weights (and biases), each LayerNorm's γ (and β)."""
+        attentions = sum(attention.param_tensors(effect) for _, attention in self.attention_parts())
+        return attentions + 2 + 2 * int(self.bias) + (self.attentions + 1) * (1 + int(self.bias))
+
     def attention_parts(self) -> list[tuple[str, MultiheadAttention]]:
         """(torch's attribute name, the attention) of each attention the layer runs."""
         return [("self_attn", self._attention(None))]
@@ -484,53 +598,6 @@ class TransformerEncoderLayer(_TransformerLayer):
     activation + 1 per element for each residual add (dropout: none at inference)."""
 
     torch_also: ClassVar[tuple[str, ...]] = ("torch.nn:TransformerEncoderLayer",)
-
-    def backward(self, shape: Shape, effect: Effect, grads: Grads) -> Backward | None:
-        """A training step of torch's layer, part by part (per sample, L tokens of E, F hidden): its self-attention as
-        :meth:`MultiheadAttention.backward` says (with the layer's dropout as attention dropout; reading the layer's
-        input, or with ``norm_first`` norm1's result); each LayerNorm its input (the residual sum; with ``norm_first``
-        norm1 the layer's input) and its float32 mean and 1/σ per token; linear1 and linear2 their inputs where the
-        weights train (a norm's result; the activation's, or dropout's); ReLU its result, GELU its input; with dropout
-        each of its three dropouts its noise (L·E, L·F, L·E). Gradients: the attention's, each Linear's product (2·L·E·F)
-        for its input and for its weight, each LayerNorm 5 per element for its input and 2 for γ and β, the activation
-        and each dropout 1 per element; FlopCounterMode counts the attention's and the Linears'. None with dropout 1."""
-        if not 0 <= self.dropout < 1:
-            return None
-        if not grads.any:
-            return Backward()
-        length, e, f = shape[0], self.d_model, self.dim_feedforward
-        weights, p = grads.weights, self.dropout > 0
-        attention = self._attention(None)
-        first = self.norm_first
-        reads = grads.input or (first and weights)  # whether the attention's input asks a gradient (norm1's result does)
-        copied = self.batch_first and getattr(grads, "batch", None) != 1
-        rows = "rows" if copied else "norm1" if first else "input"
-        mha = attention.backward((length, e), attention.effect((length, e)), replace(grads, inputs=(reads,)))
-        assert mha is not None
-        stats = [Saved("norm1 mean", length, "float32"), Saved("norm1 rstd", length, "float32"),
-                 Saved("norm2 mean", length, "float32"), Saved("norm2 rstd", length, "float32")]
-        saved = [s if s.of == "input" else replace(s, of=f"self_attn {s.of}") for s in attention.saved_by(length, weights, rows)]
-        saved += [*stats, Saved("input" if first else "sum1", length * e)]
-        saved.append(Saved("sum1" if first else "sum2", length * e))  # norm2's input
-        if weights:
-            saved.append(Saved("norm2" if first else "norm1", length * e))  # linear1's
-        hidden = length * f
-        saved.append(Saved("activation", hidden) if self.activation == "relu" else Saved("linear1", hidden))
-        if p:
-            saved += [Saved("dropout1 noise", length * e), Saved("dropout noise", hidden), Saved("dropout2 noise", length * e)]
-        if weights and (p or self.activation != "relu"):
-            saved.append(Saved("dropout" if p else "activation", hidden))  # linear2's (ReLU's result is saved above)
-        products = 2 * length * e * f
-        chain = mha.input_flops if grads.input else mha.weight_flops - (8 * length * e * e if weights else 0)
-        chain += 2 * 5 * length * e + 2 * products + hidden + (2 * length * e + hidden if p else 0)
-        weight = 8 * length * e * e + 2 * 2 * length * e + 2 * products
-        return Backward(saved=tuple(saved), input_flops=chain if grads.input else 0,
-                        weight_flops=(weight if weights else 0) + (0 if grads.input else chain),
-                        torch_flops=mha.torch_flops + 2 * products + (2 * products if weights else 0))
-
-    def param_tensors(self, effect: Effect) -> int:
-        """The attention's, linear1's and linear2's weights (and biases), norm1's and norm2's γ (and β)."""
-        return self._attention(None).param_tensors(effect) + 4 + 4 * int(self.bias)
 
 
 @spec
