@@ -131,6 +131,8 @@ class SelfSDPA(nn.Module):
     pytest.param(dict(scale=0.3), (7, 3), id="L7-E3-math"),
     pytest.param(dict(is_causal=True), (5, 4), id="causal-math"),
     pytest.param({}, (2, 3, 5, 4), id="4d-math"),
+    pytest.param(dict(dropout_p=0.1), (3, 5, 4), id="dropout-math"),
+    pytest.param(dict(dropout_p=0.3, is_causal=True), (6, 2), id="causal-dropout-math"),
 ])
 def test_scaled_dot_product_attention(kwargs: dict, shape: tuple[int, ...]) -> None:
     """After a Linear (without parameters, SDPA records no node where its input needs no gradient)."""

@@ -362,18 +362,24 @@ class ScaledDotProductAttention(Leaf):
         """Self-attention (q = k = v, the input) as the CPU runs it in training. Per-sample H×L×E queries (4-d with the
         batch) take the flash kernel, which keeps q, k and v (the input itself), its output and the log-sum-exp (H·L,
         float32). Other ranks take the math path: q and k each scaled by √scale (two copies of the input's size), the
-        softmax of the scores (…·L·S, which the softmax and A·V both keep) and v (the input). (CUDA's kernels keep
-        other tensors; modelled as the CPU.) The gradient: the two products' backward, four products (twice the
-        forward's 2·MACs, FlopCounterMode's rule), plus the softmax's 1 per score. None (no model) with dropout,
+        softmax of the scores (…·L·S, which the softmax and A·V both keep) and v (the input); with dropout (any rank)
+        the math path keeps dropout's noise and result besides the softmax. (CUDA's kernels keep other tensors;
+        modelled as the CPU.) The gradient: the two products' backward, four products (twice the forward's 2·MACs,
+        FlopCounterMode's rule), plus the softmax's (and dropout's) 1 per score. None (no model) with dropout 1,
         grouped queries, or keys and values other than the input (``source_length``, ``value_dim``)."""
-        if self.dropout_p or self.enable_gqa or self.source_length is not None or self.value_dim is not None:
+        if not 0 <= self.dropout_p < 1 or self.enable_gqa or self.source_length is not None or self.value_dim is not None:
             return None
         lead, length, s, _, _ = self._sizes(shape)
         n, scores = numel(shape), lead * length * s
-        saved = ((Saved("input", n), Saved("logsumexp", lead * length, "float32"), Saved("output", n)) if len(shape) == 3 else
-                 (Saved("q", n), Saved("k", n), Saved("attention", scores), Saved("input", n)))
+        if len(shape) == 3 and not self.dropout_p:
+            saved: tuple[Saved, ...] = (Saved("input", n), Saved("logsumexp", lead * length, "float32"), Saved("output", n))
+        elif self.dropout_p:
+            saved = (Saved("q", n), Saved("k", n), Saved("softmax", scores), Saved("dropout noise", scores),
+                     Saved("attention", scores), Saved("input", n))
+        else:
+            saved = (Saved("q", n), Saved("k", n), Saved("attention", scores), Saved("input", n))
         products = 2 * 2 * effect.macs
-        return saving(grads, *saved, input_flops=products + scores, torch_flops=products)
+        return saving(grads, *saved, input_flops=products + (2 if self.dropout_p else 1) * scores, torch_flops=products)
 
     def explain(self, shape: Shape, effect: Effect) -> tuple[Step, ...]:
         lead, length, s, e, ev = self._sizes(shape)
