@@ -238,7 +238,7 @@ def test_shifted_window_attention(dim: int, heads: int, window: int, shift: int,
 
 
 @pytest.mark.parametrize(("dim", "size"), [pytest.param(4, 6, id="C4-6x6"), pytest.param(6, 8, id="C6-8x8"),
-                                           pytest.param(8, 2, id="C8-2x2")])
+                                           pytest.param(8, 2, id="C8-2x2"), pytest.param(4, 5, id="C4-5x5-padded")])
 @pytest.mark.parametrize(("before", "frozen"), PLACES)
 def test_patch_merging(dim: int, size: int, before: bool, frozen: tuple[str, ...]) -> None:
     import torch_reference as reference
