@@ -19,6 +19,12 @@ Attention of L queries over S keys (E = embed_dim, H heads, kdim/vdim the keys' 
 - activation memory: the output only, as for a Linear; the projections and the H·L·S′ scores torch makes
   inside the layer (and a transformer layer's MLP hidden L×F) are not counted as activations.
 
+Training (:meth:`Leaf.backward`): what autograd keeps is what torch's CPU kernels keep, held to
+``saved_tensors_hooks`` in tests/test_training_layers.py: MultiheadAttention's self-attention (flash SDPA without
+dropout, the math path with it), ScaledDotProductAttention's self-attention and TransformerEncoderLayer part by part;
+the backward FLOPs are FlopCounterMode's rules (twice SDPA's forward products, each projection's product per
+gradient). Attention over other keys and values and TransformerDecoderLayer have no training model yet.
+
 torch's inference "fast path" (CPU and CUDA, eval mode under no_grad, batch_first, self-attention, an even
 number of heads, …) runs all of it as one fused op, ``aten._native_multi_head_attention``, which
 FlopCounterMode does not count (it reports 0 there). convcalc counts the standard path, which is what
@@ -240,6 +246,35 @@ class MultiheadAttention(Leaf):
             saved = [Saved("qkv", 3 * length * e), Saved("heads", length * e), Saved("logsumexp", self.num_heads * length, "float32")]
         return tuple(([Saved(rows, length * e)] if weights else []) + saved)
 
+    def cross_saved_by(self, length: int, source: int, weights: bool, rows: str, memory: str, keys: bool) -> tuple[Saved, ...]:
+        """What autograd keeps for ``length`` queries attending ``source`` other tokens (keys and values one tensor,
+        ``memory``: a transformer decoder's cross-attention), as ``F.multi_head_attention_forward`` runs it: the
+        queries' projection apart (L·E, which SDPA takes as q) from the keys' and values' (one 2·S·E tensor); where the
+        weights train the two projections' inputs (``rows``, ``memory``: the tensors or the names of their copies).
+        Then SDPA's tensors as for self-attention (:meth:`saved_by`): its output and log-sum-exp, or with dropout q
+        and k scaled, the softmax, dropout's noise and result, and the heads' copy. ``keys``: whether the keys and
+        values ask a gradient (frozen weights over a zero memory do not): without, the math path keeps neither the
+        scaled q nor dropout's result, which only their gradients read."""
+        e, scores = self.embed_dim, self.num_heads * length * source
+        inputs = [Saved(rows, length * e), Saved(memory, source * e)] if weights else []
+        if self.dropout:
+            return tuple(inputs + ([Saved("q", length * e)] if keys else []) + [Saved("k", source * e), Saved("kv", 2 * source * e),
+                                   Saved("softmax", scores), Saved("dropout noise", scores)]
+                         + ([Saved("attention", scores)] if keys else []) + ([Saved("heads", length * e)] if weights else []))
+        return tuple(inputs + [Saved("q projection", length * e), Saved("kv", 2 * source * e), Saved("heads", length * e),
+                               Saved("logsumexp", self.num_heads * length, "float32")])
+
+    def cross_flops(self, length: int, source: int, memory: bool, weights: bool) -> tuple[int, int, int]:
+        """(the gradients' FLOPs towards the queries and the memory (``memory``: whether it asks one), the weights'
+        FLOPs, FlopCounterMode's count) of :meth:`cross_saved_by`'s attention, whose queries ask a gradient: each
+        projection's product per gradient (2·L·E·E, 2·S·E·2E), SDPA's backward (8·L·S·E; 4·L·S·E for the queries alone
+        where neither the memory nor the weights ask one), the softmax (and dropout)."""
+        e, scores = self.embed_dim, self.num_heads * length * source
+        sdpa = (8 if memory or weights else 4) * length * source * e
+        inner = 2 * length * e * e + sdpa + 2 * length * e * e + (4 * source * e * e if memory else 0)
+        weight = 2 * length * e * e + 4 * source * e * e + 2 * length * e * e
+        return inner + (2 if self.dropout else 1) * scores, weight, inner + (weight if weights else 0)
+
     def param_tensors(self, effect: Effect) -> int:
         """torch's tensors: ``in_proj_weight`` (or q, k and v_proj_weight where kdim or vdim differ), ``out_proj.weight``,
         with ``bias`` ``in_proj_bias`` and ``out_proj.bias``, with ``add_bias_kv`` ``bias_k`` and ``bias_v``."""
@@ -331,18 +366,24 @@ class ScaledDotProductAttention(Leaf):
         """Self-attention (q = k = v, the input) as the CPU runs it in training. Per-sample H×L×E queries (4-d with the
         batch) take the flash kernel, which keeps q, k and v (the input itself), its output and the log-sum-exp (H·L,
         float32). Other ranks take the math path: q and k each scaled by √scale (two copies of the input's size), the
-        softmax of the scores (…·L·S, which the softmax and A·V both keep) and v (the input). (CUDA's kernels keep
-        other tensors; modelled as the CPU.) The gradient: the two products' backward, four products (twice the
-        forward's 2·MACs, FlopCounterMode's rule), plus the softmax's 1 per score. None (no model) with dropout,
+        softmax of the scores (…·L·S, which the softmax and A·V both keep) and v (the input); with dropout (any rank)
+        the math path keeps dropout's noise and result besides the softmax. (CUDA's kernels keep other tensors;
+        modelled as the CPU.) The gradient: the two products' backward, four products (twice the forward's 2·MACs,
+        FlopCounterMode's rule), plus the softmax's (and dropout's) 1 per score. None (no model) with dropout 1,
         grouped queries, or keys and values other than the input (``source_length``, ``value_dim``)."""
-        if self.dropout_p or self.enable_gqa or self.source_length is not None or self.value_dim is not None:
+        if not 0 <= self.dropout_p < 1 or self.enable_gqa or self.source_length is not None or self.value_dim is not None:
             return None
         lead, length, s, _, _ = self._sizes(shape)
         n, scores = numel(shape), lead * length * s
-        saved = ((Saved("input", n), Saved("logsumexp", lead * length, "float32"), Saved("output", n)) if len(shape) == 3 else
-                 (Saved("q", n), Saved("k", n), Saved("attention", scores), Saved("input", n)))
+        if len(shape) == 3 and not self.dropout_p:
+            saved: tuple[Saved, ...] = (Saved("input", n), Saved("logsumexp", lead * length, "float32"), Saved("output", n))
+        elif self.dropout_p:
+            saved = (Saved("q", n), Saved("k", n), Saved("softmax", scores), Saved("dropout noise", scores),
+                     Saved("attention", scores), Saved("input", n))
+        else:
+            saved = (Saved("q", n), Saved("k", n), Saved("attention", scores), Saved("input", n))
         products = 2 * 2 * effect.macs
-        return saving(grads, *saved, input_flops=products + scores, torch_flops=products)
+        return saving(grads, *saved, input_flops=products + (2 if self.dropout_p else 1) * scores, torch_flops=products)
 
     def explain(self, shape: Shape, effect: Effect) -> tuple[Step, ...]:
         lead, length, s, e, ev = self._sizes(shape)
@@ -419,6 +460,91 @@ class _TransformerLayer(Leaf):
             parts.append((f"norm{i + 1}", Effect((length, e), weights=e, biases=e if self.bias else 0, flops=5 * length * e)))
             parts.append((f"add{i + 1}", Effect((length, e), flops=length * e)))
         return parts
+
+    def backward(self, shape: Shape, effect: Effect, grads: Grads) -> Backward | None:
+        """A training step of torch's layer, part by part (per sample, L tokens of E, F hidden), each block (the
+        attentions, then the MLP) with its LayerNorm (after its residual add; before it with ``norm_first``): the
+        self-attention as :meth:`MultiheadAttention.backward` says (the layer's dropout is its attention dropout), the
+        decoder's cross-attention over its memory (the layer's input, or ``memory_length`` zero tokens) as
+        :meth:`MultiheadAttention.cross_saved_by` says; each LayerNorm its input and its float32 mean and 1/σ per
+        token; linear1 and linear2 their inputs where the weights train (a norm's result; the activation's, or
+        dropout's); ReLU its result, GELU its input; with dropout each dropout its noise. Gradients: the attentions',
+        each Linear's product (2·L·E·F) for its input and for its weight, each LayerNorm 5 per element for its input
+        and 2 for γ and β, the activation and each dropout 1 per element; FlopCounterMode counts the attentions' and
+        the Linears'. A batch-first layer's attention copies the tokens it projects (unless the batch is 1). None with
+        dropout 1."""
+        if not 0 <= self.dropout < 1:
+            return None
+        if not grads.any:
+            return Backward()
+        length, e, f = shape[0], self.d_model, self.dim_feedforward
+        weights, p, first = grads.weights, self.dropout > 0, self.norm_first
+        copied = self.batch_first and getattr(grads, "batch", None) != 1
+        saved: list[Saved] = []
+        chain = weight = counted = 0
+        current, asks = "input", grads.input  # the residual stream (post-norm: the last norm's result) and its grad
+
+        def norm(i: int, x: str) -> None:  # a LayerNorm keeps its input and its statistics
+            nonlocal chain, weight
+            saved.extend((Saved(x, length * e), Saved(f"norm{i} mean", length, "float32"), Saved(f"norm{i} rstd", length, "float32")))
+            chain, weight = chain + 5 * length * e, weight + 2 * length * e
+
+        for i, (name, attention) in enumerate(self.attention_parts(), start=1):
+            reads, reads_asks = current, asks
+            if first:
+                norm(i, current)
+                reads, reads_asks = f"norm{i}", asks or weights
+            rows = f"{name} rows" if copied else reads
+            if attention.source_length is None and name == "self_attn":
+                found = attention.backward((length, e), attention.effect((length, e)), replace(grads, inputs=(reads_asks,)))
+                assert found is not None
+                block = attention.saved_by(length, weights, rows)
+                own = 8 * length * e * e  # its projections' weight gradients (the rest of its weights' figure is the chain)
+                chain += found.input_flops if reads_asks else found.weight_flops - (own if weights else 0)
+                weight += own
+                counted += found.torch_flops
+            else:  # the cross-attention: queries from the stream, keys and values from the memory
+                source = attention.source_length or length
+                memory = ("memory rows" if copied else "input") if attention.source_length is None else "memory"
+                remembers = attention.source_length is None and grads.input  # whether the memory asks a gradient
+                block = attention.cross_saved_by(length, source, weights, rows, memory, remembers or weights)
+                inner, w, torch_count = attention.cross_flops(length, source, remembers, weights)
+                chain, weight, counted = chain + inner, weight + w, counted + torch_count
+            saved += [s if s.of in ("input", reads) else replace(s, of=f"{name} {s.of}") for s in block]
+            if p:
+                saved.append(Saved(f"dropout{i} noise", length * e))
+                chain += length * e
+            if first:
+                current = f"sum{i}"
+            else:
+                norm(i, f"sum{i}")
+                current = f"norm{i}"
+            asks = True
+        k = self.attentions + 1
+        reads = current
+        if first:
+            norm(k, current)
+            reads = f"norm{k}"
+        hidden, products = length * f, 2 * length * e * f
+        if weights:
+            saved.append(Saved(reads, length * e))  # linear1's input
+        saved.append(Saved("activation", hidden) if self.activation == "relu" else Saved("linear1", hidden))
+        if p:
+            saved += [Saved("dropout noise", hidden), Saved(f"dropout{k} noise", length * e)]
+        if weights and (p or self.activation != "relu"):
+            saved.append(Saved("dropout" if p else "activation", hidden))  # linear2's (ReLU's result is saved above)
+        if not first:
+            norm(k, f"sum{k}")
+        chain += 2 * products + hidden + (length * e + hidden if p else 0)
+        weight += 2 * products
+        counted += 2 * products + (2 * products if weights else 0)
+        return Backward(saved=tuple(dict.fromkeys(saved)), input_flops=chain if grads.input else 0,
+                        weight_flops=(weight if weights else 0) + (0 if grads.input else chain), torch_flops=counted)
+
+    def param_tensors(self, effect: Effect) -> int:
+        """The attentions', linear1's and linear2's weights (and biases), each LayerNorm's γ (and β)."""
+        attentions = sum(attention.param_tensors(effect) for _, attention in self.attention_parts())
+        return attentions + 2 + 2 * int(self.bias) + (self.attentions + 1) * (1 + int(self.bias))
 
     def attention_parts(self) -> list[tuple[str, MultiheadAttention]]:
         """(torch's attribute name, the attention) of each attention the layer runs."""

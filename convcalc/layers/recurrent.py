@@ -16,7 +16,11 @@ nn.LSTM/GRU/RNN as one fused kernel FlopCounterMode does not see). FLOPs: 2·MAC
 torch's cell after the products, 1 per element: RNN 2H (the sum of the two products, the tanh or ReLU), LSTM 13H
 (4H gate sums, 3H sigmoids, 2H tanh, 3H products, H to add f·c and i·g), GRU 10H (5H sums and differences,
 2H products, 3H sigmoids and tanh) per step, layer and direction; biases are not counted (as for Linear).
-Activation bytes: the output only (h_n, c_n: D·num_layers·H_out per sample, are not counted). Receptive field:
+Activation bytes: the output only (h_n, c_n: D·num_layers·H_out per sample, are not counted). Training
+(:meth:`Leaf.backward`): what torch's CPU kernels keep, held to ``saved_tensors_hooks`` in
+tests/test_training_layers.py: LSTM's oneDNN kernel (its workspace sized for the whole batch, where
+:class:`Grads` carries it), GRU's and RNN's native cells step by step, the cells; FLOPs as FlopCounterMode counts
+the decomposed layers on the meta device. Receptive field:
 the sequence is dim 0 of the per-sample shape, which the field treats as channels (not followed: a step reads
 every earlier step, bidirectional every step); the features are read whole ("dense").
 """

@@ -18,6 +18,11 @@ G×P×C partitions); attention is counted as the matrix products torch runs:
 - ``WindowPartition``, ``WindowDepartition``, ``SwapAxes`` (MaxViT): reshapes and permutes, no arithmetic;
   the partitions copy (a reshape of a permuted tensor), the swap is a view.
 
+Training (:meth:`Leaf.backward`): the windowed attentions keep the qkv Linear's input, q, k and v as the batched
+products take them, the softmax and the heads' copy (:func:`_attention_backward`); PatchMerging its concatenation,
+the LayerNorm's statistics and the normalised copy. Held to the zoo's reference modules (tests/torch_reference.py)
+in tests/test_training_layers.py.
+
 Receptive fields: an output of windowed attention reads its (shifted) window, which the field algebra
 cannot follow on channels-last tokens: the field is unknown from the first of these layers on.
 """
