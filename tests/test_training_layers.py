@@ -286,21 +286,13 @@ LSTMS = [  # (LSTM's arguments, steps)
 
 #: oneDNN pads the LSTM's workspace to pages for the whole batch: convcalc sizes it for the batch where the training
 #: step's Grads carries it (``Grads.batch``), and for a batch of 1 until then
-_BATCHED_GRADS = hasattr(cc.layers.base.NO_GRADS, "batch")
 
 
 @pytest.mark.parametrize(("kwargs", "steps"), LSTMS)
 @pytest.mark.parametrize(("before", "frozen"), PLACES)
 @pytest.mark.parametrize("batch", [1, 3])
-def test_lstm(kwargs: dict, steps: int, before: bool, frozen: tuple[str, ...], batch: int, request: pytest.FixtureRequest) -> None:
-    from convcalc.layers.recurrent import onednn_lstm_workspace
-
+def test_lstm(kwargs: dict, steps: int, before: bool, frozen: tuple[str, ...], batch: int) -> None:
     size = kwargs["input_size"]
-    sizes = [size] + [kwargs["hidden_size"] * (2 if kwargs.get("bidirectional") else 1)] * (kwargs.get("num_layers", 1) - 1)
-    if not _BATCHED_GRADS and any(onednn_lstm_workspace(steps, batch, s, kwargs["hidden_size"])
-                                  != onednn_lstm_workspace(steps, 1, s, kwargs["hidden_size"]) for s in sizes):
-        request.applymarker(pytest.mark.xfail(reason="Grads carries no batch yet: the workspace is sized for one sequence",
-                                              strict=True))
     layers = [cc.Linear(size, size) if before else cc.Identity(), cc.LSTM(**kwargs)]
     _same(cc.Sequential(*layers), (steps, size), frozen=frozen, batch=batch)
 
@@ -366,11 +358,7 @@ class TimeMajor(nn.Module):
 @pytest.mark.parametrize(("cls", "kwargs", "steps"), RECURRENT)
 @pytest.mark.parametrize(("before", "frozen"), PLACES)
 @pytest.mark.parametrize("batch", [1, 3])
-def test_gru_and_rnn(cls: type, kwargs: dict, steps: int, before: bool, frozen: tuple[str, ...], batch: int,
-                     request: pytest.FixtureRequest) -> None:
-    if not _BATCHED_GRADS and batch == 1 and kwargs.get("batch_first") and kwargs.get("bidirectional") and not frozen:
-        request.applymarker(pytest.mark.xfail(reason="Grads carries no batch yet: batch-first sequences are taken as copied "
-                                                     "time-major by each direction, as any batch but 1 is", strict=True))
+def test_gru_and_rnn(cls: type, kwargs: dict, steps: int, before: bool, frozen: tuple[str, ...], batch: int) -> None:
     size = kwargs["input_size"]
     layers = [cc.Linear(size, size) if before else cc.Identity(), cls(**kwargs)]
     torch_class = getattr(nn, cls.__name__)

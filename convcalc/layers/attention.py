@@ -225,7 +225,7 @@ class MultiheadAttention(Leaf):
             return None
         if not grads.any:
             return Backward()
-        saved = self.saved_by(shape[0], grads.weights, "rows" if self.batch_first and getattr(grads, "batch", None) != 1 else "input")
+        saved = self.saved_by(shape[0], grads.weights, "rows" if self.batch_first and grads.batch != 1 else "input")
         length, e, h = shape[0], self.embed_dim, self.num_heads
         inner = 2 * length * e * e + 8 * length * length * e  # the output projection's input gradient, SDPA's backward
         chain = inner + (2 if self.dropout else 1) * h * length * length  # and the softmax's (and dropout's), 1 per score
@@ -479,7 +479,7 @@ class _TransformerLayer(Leaf):
             return Backward()
         length, e, f = shape[0], self.d_model, self.dim_feedforward
         weights, p, first = grads.weights, self.dropout > 0, self.norm_first
-        copied = self.batch_first and getattr(grads, "batch", None) != 1
+        copied = self.batch_first and grads.batch != 1
         saved: list[Saved] = []
         chain = weight = counted = 0
         current, asks = "input", grads.input  # the residual stream (post-norm: the last norm's result) and its grad

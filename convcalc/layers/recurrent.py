@@ -202,12 +202,11 @@ class EmbeddingBag(_Lookup):
 # --- recurrent layers ---------------------------------------------------------------------------------
 
 
-def _batch(grads: Grads) -> int | None:
-    """The batch a training step runs, where :class:`Grads` carries it (``batch``); None where it does not. oneDNN's
-    LSTM workspace is padded to pages for the whole batch, so it is no multiple of a per-sample size (sized for one
-    sequence where the batch is unknown), and batch-first sequences are copied time-major unless the batch is 1."""
-    batch = getattr(grads, "batch", None)
-    return batch if is_int(batch) and batch > 0 else None
+def _batch(grads: Grads) -> int:
+    """The batch a training step runs (:attr:`Grads.batch`): oneDNN's LSTM workspace is padded to pages for the whole
+    batch, so it is no multiple of a per-sample size, and batch-first sequences are copied time-major unless the
+    batch is 1."""
+    return grads.batch
 
 
 class _Recurrent(Leaf):
