@@ -74,9 +74,6 @@ class Training:
             raise SpecError(f"unknown optimizer {self.optimizer!r}; use one of {', '.join(OPTIMIZERS)}")
         if self.amp is not None and self.amp not in AMP:
             raise SpecError(f"amp must be one of {', '.join(AMP)} (the autocast dtype), got {self.amp!r}")
-        if self.amp is not None:  # what autocast saves (half copies of the weights, float32 norms) is not held to torch yet
-            raise SpecError(f"a training step under autocast ({self.amp}) is not modelled yet: count it without amp, with "
-                            f"--dtype {self.amp} for activations and weights both in that dtype")
         device = self.device.split(":")[0] if isinstance(self.device, str) else self.device
         if device not in DEVICES:
             raise SpecError(f"a training step is modelled on {' or '.join(DEVICES)} kernels, got device {self.device!r}")

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 
 from .errors import ShapeError, SpecError
 from .inputs import INPUT_DTYPE_BYTES, Input, check_batch, check_input, dtype_bytes
-from .layers.base import Block, Chain, Effect, Grads, Join, Layer, Leaf, Primitives, Shape, checked, numel
+from .layers.base import Backward, Block, Chain, Effect, Grads, Join, Layer, Leaf, Primitives, Saved, Shape, checked, numel
 from .layout import check_layout
 from .receptive import Field
 from .records import replace
@@ -187,6 +187,9 @@ class _Trainer:
         self.flow = 0
         self.sizes: dict[int, int] = {0: input_bytes}
         self.needs: dict[int, bool] = {0: False}  # tensor -> requires_grad (the input: no)
+        #: tensor -> bytes per element: under autocast the input stays in its dtype, a product's result is in the
+        #: autocast dtype, and what runs in its input's dtype keeps it
+        self.element: dict[int, int] = {0: param_bytes}
         self.steps: list[Step] = []
         self.names: list[str] = []
         self.seen: set[tuple[object, ...]] = set()
@@ -205,12 +208,17 @@ class _Trainer:
         found = layer.join_backward(shapes, effect, grads) if shapes is not None and isinstance(layer, Join) \
             else layer.backward(shape, effect, grads)
         b = self.batch
+        amp = self.training.amp is not None
+        element = max(self.element.get(r, self.act) for r in reads)  # (mixed inputs promote to the wider type)
+        if amp and found is not None:
+            found, element = self._autocast(layer, shape, effect, grads, found, reads, element)
         new = effect.new_tensor if found is None or found.new_output is None else found.new_output
         if new:
             out = len(self.sizes)
-            self.sizes[out] = numel(effect.output_shape) * b * self.act
+            self.sizes[out] = numel(effect.output_shape) * b * element
         else:
             out = reads[0]
+        self.element[out] = element
         self.needs[out] = grads.any
         saved: list[tuple[tuple[object, ...], int]] = []
         counted = 0
@@ -224,7 +232,7 @@ class _Trainer:
             if key[0] == "t":  # a tensor of the network: autograd holds its whole storage, as a view of it does
                 size = self.sizes[key[1]]  # type: ignore[index]  # (a ("t", buffer) key holds the buffer's int)
             else:
-                size = s.elements * (b if s.batched else 1) * (INPUT_DTYPE_BYTES[s.dtype] if s.dtype else self.act)
+                size = s.elements * (b if s.batched else 1) * (INPUT_DTYPE_BYTES[s.dtype] if s.dtype else element)
             saved.append((key, size))
             if key not in self.seen:
                 self.seen.add(key)
@@ -244,6 +252,24 @@ class _Trainer:
             return Trained(modelled=False, trainable=params if weights else 0)
         return Trained(input_flops=found.input_flops * b, weight_flops=found.weight_flops * b,
                        torch_flops=found.torch_flops * b, saved_bytes=counted, trainable=params if weights else 0)
+
+    def _autocast(self, layer: Leaf, shape: Shape, effect: Effect, grads: Grads, found: Backward,
+                  reads: tuple[int, ...], element: int) -> tuple[Backward | None, int]:
+        """A row under autocast (:attr:`~convcalc.layers.base.Leaf.autocast`): a product casts a full-precision input
+        to the autocast dtype (autograd then keeps that copy, not the input) and keeps copies of the weights it
+        keeps; its result is in the autocast dtype. What runs in its input's dtype keeps it. None: a layer type
+        whose autocast behaviour convcalc does not know (the row says so)."""
+        kind = layer.autocast
+        if kind == "same":
+            return found, element
+        if kind != "lower":
+            return None, element
+        low = self.act
+        cast = self.element.get(reads[0], low) != low
+        saved = tuple(Saved("cast_input", x.elements, None) if cast and x.of == "input" else x for x in found.saved)
+        if found.keeps_weights and grads.any:
+            saved += (Saved("weight_copies", effect.weights - effect.frozen, None, batched=False),)
+        return replace(found, saved=saved), low
 
     def plan(self) -> Plan:
         return Plan(steps=self.steps, sizes=self.sizes, output=self.flow, param_bytes=self.param, names=self.names,

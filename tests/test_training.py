@@ -214,7 +214,6 @@ def test_cli_train_table_and_json() -> None:
     (["--train", "--fit", "24 gigs"], "is not a size"),
     (["--train", "--optimizer", "lion"], "lion"),
     (["--train", "--device", "tpu"], "cpu or cuda"),
-    (["--train", "--amp"], "not modelled yet"),
 ])
 def test_cli_refuses_bad_training_options(args: list[str], says: str) -> None:
     out = CliRunner().invoke(cli, ["summary", "resnet18", *args])
@@ -400,3 +399,49 @@ def test_from_torch_training_of_a_module_in_python_and_cli() -> None:
     assert report.totals.saved_activation_bytes == 4 * 3 * 32 * 32 * 4 + 4 * 8 * 30 * 30 * 4
     assert report.totals.optimizer_bytes == 4 * sum(p.numel() for p in net.parameters())
     assert "training step" in report.render()
+
+
+AMP_LAYERS = [layer for layer in LAYERS if type(layer).autocast]
+
+
+@pytest.mark.parametrize("amp", [torch.bfloat16, torch.float16], ids=["bfloat16", "float16"])
+@pytest.mark.parametrize("layer", AMP_LAYERS, ids=repr)
+def test_each_layer_under_autocast(layer: object, amp: torch.dtype) -> None:
+    """Under the CPU's autocast a conv casts its float32 input and its weight to the autocast dtype and autograd keeps
+    those copies; the layers after it run in that dtype (their saved tensors, masks and outputs in it)."""
+    net = cc.Sequential(cc.Conv2d(3, 8, 3, padding=1), layer)
+    name = str(amp).removeprefix("torch.")
+    report = cc.summary(net, (3, 6, 6), batch=2, train=True, layout="chw", amp=name)
+    assert not [w for w in report.warnings if "training model" in w]
+    torch.manual_seed(0)
+    module = cc.to_torch(net, (3, 6, 6), layout="chw")
+    assert report.totals.saved_activation_bytes == saved_bytes(module, batch_of((3, 6, 6), 2), amp)
+
+
+def test_a_layer_without_an_autocast_rule_says_so() -> None:
+    report = cc.summary(cc.Sequential(cc.Conv2d(3, 8, 3), cc.LocalResponseNorm(3)), (3, 8, 8), train=True, amp="bfloat16")
+    assert any("LocalResponseNorm" in w and "training model" in w for w in report.warnings)
+
+
+AMP_MODELS = ["lenet5", "vgg11_bn", "googlenet", "resnet18", "densenet121", "squeezenet1_1", "mobilenet_v3_small",
+              "shufflenet_v2_x1_0", "dcgan_generator", "espcn"]
+
+
+@pytest.mark.parametrize("name", AMP_MODELS)
+def test_zoo_saved_bytes_under_autocast(name: str) -> None:
+    shape = small_input(name)
+    report = cc.summary(name, shape, batch=2, train=True, amp="bfloat16")
+    with torch.device("meta"):
+        module = BUILDERS[name]().to_empty(device="cpu")
+    assert report.totals.saved_activation_bytes == saved_bytes(module, batch_of(shape, 2), torch.bfloat16)
+    assert report.totals.gradient_bytes == 4 * sum(p.numel() for p in module.parameters())  # float32 master weights
+
+
+@pytest.mark.parametrize(("name", "batch", "optimizer"), [("resnet18", 16, "sgd"), ("mobilenet_v2", 8, "adam")])
+def test_peak_under_autocast_against_mem_tracker(name: str, batch: int, optimizer: str) -> None:
+    from training_oracle import tracked_peak
+
+    peak = cc.summary(name, batch=batch, train=True, optimizer=optimizer, amp="bfloat16").totals.peak_train_bytes
+    torch_peak = tracked_peak(BUILDERS[name], INPUTS[name], batch, OPTIMIZERS[optimizer], torch.bfloat16)
+    assert peak is not None
+    assert abs(peak - torch_peak) <= 0.005 * torch_peak

@@ -22,8 +22,9 @@ def _storage(t: torch.Tensor) -> int:
     return t.untyped_storage().data_ptr()
 
 
-def saved_bytes(module: nn.Module, x: torch.Tensor) -> int:
-    """Bytes autograd keeps for the backward of ``module(x)`` in train mode: unique storages, model state excluded."""
+def saved_bytes(module: nn.Module, x: torch.Tensor, autocast: torch.dtype | None = None) -> int:
+    """Bytes autograd keeps for the backward of ``module(x)`` in train mode: unique storages, model state excluded;
+    ``autocast``: under the CPU's autocast to that dtype."""
     module.train()
     state = {_storage(t) for t in (*module.parameters(), *module.buffers())}
     storages: dict[int, int] = {}
@@ -34,7 +35,7 @@ def saved_bytes(module: nn.Module, x: torch.Tensor) -> int:
             storages.setdefault(key, t.untyped_storage().nbytes())
         return t
 
-    with saved_tensors_hooks(pack, lambda t: t):
+    with saved_tensors_hooks(pack, lambda t: t), torch.autocast("cpu", dtype=autocast or torch.bfloat16, enabled=autocast is not None):
         out = module(x)
     del out
     return sum(storages.values())
@@ -72,12 +73,12 @@ def optimizer_state_bytes(module: nn.Module, make: Callable[[list[nn.Parameter]]
 
 
 def tracked_peak(build: Callable[[], nn.Module], shape: tuple[int, ...], batch: int,
-                 make: Callable[[list[nn.Parameter]], torch.optim.Optimizer]) -> int:
+                 make: Callable[[list[nn.Parameter]], torch.optim.Optimizer], autocast: torch.dtype | None = None) -> int:
     """The peak memory of a training step as torch's MemTracker counts it on fake tensors (no memory used, no
     allocator): every tensor's storage from its making to its freeing, parameters, gradients, optimizer state and
     temporaries. Two steps run, each holding its input and output until the optimizer's step is done; the second,
     whose optimizer state exists already, is measured. The output's gradient is ``ones_like(output)``, held by the
-    caller for the whole backward."""
+    caller for the whole backward. ``autocast``: the forward under the CPU's autocast to that dtype."""
     from torch._subclasses.fake_tensor import FakeTensorMode
     from torch.distributed._tools.mem_tracker import MemTracker
 
@@ -90,7 +91,8 @@ def tracked_peak(build: Callable[[], nn.Module], shape: tuple[int, ...], batch: 
         with tracker:
             for step in range(2):
                 x = torch.randn(batch, *shape)
-                out = module(x)
+                with torch.autocast("cpu", dtype=autocast or torch.bfloat16, enabled=autocast is not None):
+                    out = module(x)
                 out.backward(torch.ones_like(out))
                 optimizer.step()  # (the output still held, as a training loop holds its loss)
                 optimizer.zero_grad()

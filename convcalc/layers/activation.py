@@ -40,6 +40,8 @@ if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never 
 class _Pointwise(Leaf):
     """One FLOP per element (the DESIGN.md convention for every elementwise function)."""
 
+    autocast: ClassVar[str] = "same"
+
     rule: ClassVar[str] = ""
     family: ClassVar[str] = "activation"
     torch: ClassVar[Any] = "torch.nn:{name}"
@@ -274,6 +276,12 @@ class PReLU(_Pointwise):
     num_parameters: int = 1
     init: float = 0.25
     rule: ClassVar[str] = "max(0, x) + a·min(0, x)"
+    autocast: ClassVar[str] = "lower"  # (torch's autocast casts prelu's input and slopes: it keeps the slopes' copy)
+
+    def backward(self, shape: Shape, effect: Effect, grads: Grads) -> Backward | None:
+        """Its input, and its slopes (a parameter; under autocast a copy, which counts)."""
+        found = super().backward(shape, effect, grads)
+        return None if found is None else replace(found, keeps_weights=grads.any)
 
     @classmethod
     def from_aten(cls, op: str, args: tuple[Any, ...], in_shape: Shape, out_shape: Shape) -> Leaf | None:
@@ -301,6 +309,8 @@ class PReLU(_Pointwise):
 @spec
 class _Dropout(Leaf):
     """At inference dropout is the identity: no FLOPs and no new tensor."""
+
+    autocast: ClassVar[str] = "same"
 
     family: ClassVar[str] = "none"
     functional_ignored: ClassVar[tuple[str, ...]] = ("training",)

@@ -739,6 +739,8 @@ class PositionEmbedding(Leaf):
 class SelectToken(Leaf):
     """One token of the sequence (ViT's ``x[:, 0]``, the class token): L×E → E; a view, no FLOPs."""
 
+    autocast: ClassVar[str] = "same"
+
     saves: ClassVar[str | None] = "nothing"
 
     family: ClassVar[str] = "none"

@@ -317,6 +317,9 @@ class Backward:
     weight_flops: int = 0
     torch_flops: int = 0
     new_output: bool | None = None
+    #: whether autograd keeps its weight tensors too (parameters, not counted; under autocast they are copies in the
+    #: autocast dtype, which count): a conv always, a Linear where its input needs a gradient
+    keeps_weights: bool = False
 
 
 @record
@@ -464,6 +467,10 @@ class Leaf(Layer, abstract=True):
     #: math path there, not the flash kernel; a recurrent layer's decomposed cells, not oneDNN's): from_torch then
     #: counts what it saves by :meth:`backward`, not by what its meta pass saved.
     meta_saves_differ: ClassVar[bool] = False
+    #: How it runs under autocast (``--amp``): ``"lower"`` in the autocast dtype (a conv, a Linear: torch casts its
+    #: inputs and weights), ``"same"`` in its input's dtype (ReLU, batch norm, max pool, dropout, a view), ``""``
+    #: not known: the row then has no training model under autocast. Held to CPU autocast in the tests.
+    autocast: ClassVar[str] = ""
     #: Whether the framework whose text names it writes tensors channels last (Keras' H×W×C): a network
     #: that starts with such a layer reads and prints its shapes H×W×C.
     channels_last: ClassVar[bool] = False
@@ -671,6 +678,8 @@ class Structure:
 class Join(Leaf, abstract=True):
     """A join step of a block (the sum of a Residual, the concat of a Concat, the gate of a Scale):
     the walk calls :meth:`join` with every branch's shape; on its own it has no input to take."""
+
+    autocast: ClassVar[str] = "same"
 
     in_text: ClassVar[bool] = False
     torch: ClassVar[Any] = None

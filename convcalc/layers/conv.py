@@ -113,6 +113,7 @@ class _MacLayer(Leaf):
 
     family: ClassVar[str] = "conv"
     flop_counter: ClassVar[bool] = True
+    autocast: ClassVar[str] = "lower"
     bias: bool
 
     def primitives(self, ran: Ran) -> Primitives:
@@ -130,8 +131,8 @@ class _MacLayer(Leaf):
         FLOPs. FlopCounterMode counts the first as the forward and the second ``groups`` times the forward."""
         counted = 2 * self.counted_macs(shape, effect.macs)
         torch = (counted if grads.input else 0) + (self.weight_groups(shape) * counted if grads.weights else 0)
-        return saving(grads, Saved("input", numel(shape)), input_flops=effect.flops, weight_flops=effect.flops,
-                      torch_flops=torch)
+        return records.replace(saving(grads, Saved("input", numel(shape)), input_flops=effect.flops,
+                                      weight_flops=effect.flops, torch_flops=torch), keeps_weights=grads.any)
 
 
 @spec
@@ -516,7 +517,8 @@ class SeparableConv2d(_MacLayer):
         assert first is not None and second is not None
         return Backward(saved=(Saved("input", numel(shape)), Saved("depthwise", numel(dw.output_shape))),
                         input_flops=first.input_flops + second.input_flops,
-                        weight_flops=first.weight_flops + second.weight_flops, torch_flops=first.torch_flops + second.torch_flops)
+                        weight_flops=first.weight_flops + second.weight_flops, torch_flops=first.torch_flops + second.torch_flops,
+                        keeps_weights=True)
 
     def explain(self, shape: Shape, effect: Effect) -> tuple[Step, ...]:
         steps = [Step("", "depthwise k×k conv, then pointwise 1×1 conv; the unit's figures are their sums")]
@@ -535,6 +537,8 @@ class SeparableConv2d(_MacLayer):
 @spec
 class _LazyConvNd(_Lazy):
     """torch.nn.LazyConvNd: ConvNd without ``in_channels`` (taken from the input's channels)."""
+
+    autocast: ClassVar[str] = "lower"
 
     family: ClassVar[str] = "conv"
     flop_counter: ClassVar[bool] = True
@@ -568,6 +572,8 @@ class LazyConv3d(_LazyConvNd):
 @spec
 class _LazyConvTransposeNd(_Lazy):
     """torch.nn.LazyConvTransposeNd: ConvTransposeNd without ``in_channels`` (taken from the input's channels)."""
+
+    autocast: ClassVar[str] = "lower"
 
     family: ClassVar[str] = "convtranspose"
     flop_counter: ClassVar[bool] = True

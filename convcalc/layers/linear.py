@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from math import prod
 
+from .. import records
 from ..errors import ShapeError, SpecError
 from .base import (
     Backward,
@@ -47,6 +48,7 @@ class Linear(Leaf):
     family: ClassVar[str] = "linear"
     flop_counter: ClassVar[bool] = True
     torch: ClassVar[Any] = "torch.nn:Linear"
+    autocast: ClassVar[str] = "lower"
 
     in_features: int | None
     out_features: int
@@ -91,8 +93,9 @@ class Linear(Leaf):
         g·W and the weight's gᵀ·x, each a product of the forward's size (FlopCounterMode counts both). Autograd
         keeps the input only for the weight's gradient (and the weight, a parameter, for the input's)."""
         saved = (Saved("input", numel(shape)),) if grads.weights else ()
-        return saving(grads, *saved, input_flops=effect.flops, weight_flops=effect.flops,
-                      torch_flops=(effect.flops if grads.input else 0) + (effect.flops if grads.weights else 0))
+        found = saving(grads, *saved, input_flops=effect.flops, weight_flops=effect.flops,
+                       torch_flops=(effect.flops if grads.input else 0) + (effect.flops if grads.weights else 0))
+        return records.replace(found, keeps_weights=grads.input)
 
     def explain(self, shape: Shape, effect: Effect) -> tuple[Step, ...]:
         fin, fout = shape[-1], self.out_features
@@ -108,6 +111,8 @@ class Linear(Leaf):
 @spec
 class Flatten(Leaf):
     """torch.nn.Flatten: dims counted as torch counts them, with the batch as dim 0."""
+
+    autocast: ClassVar[str] = "same"
 
     saves: ClassVar[str | None] = "nothing"
 
@@ -160,6 +165,8 @@ class Flatten(Leaf):
 @spec
 class LazyLinear(_Lazy):
     """torch.nn.LazyLinear (d2l.ai's): Linear without ``in_features``, taken from the input's last dim."""
+
+    autocast: ClassVar[str] = "lower"
 
     becomes: ClassVar[type[Leaf]] = Linear
     family: ClassVar[str] = "linear"

@@ -114,6 +114,7 @@ class _PerFeature(_Norm):
 
 @spec
 class _BatchNorm(_PerFeature):
+    autocast: ClassVar[str] = "same"
     family: ClassVar[str] = "batchnorm"
 
     def effect(self, shape: Shape) -> Effect:
@@ -413,6 +414,8 @@ class InstanceNorm3d(_InstanceNorm):
 @spec
 class _LazyBatchNorm(_Lazy):
     """torch.nn.LazyBatchNormNd: BatchNormNd without ``num_features`` (taken from the input's channels)."""
+
+    autocast: ClassVar[str] = "same"
 
     family: ClassVar[str] = "batchnorm"
 

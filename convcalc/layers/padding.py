@@ -119,16 +119,19 @@ class _PadNd(Leaf):
 
 
 class ZeroPad1d(_PadNd):
+    autocast: ClassVar[str] = "same"
     saves: ClassVar[str | None] = "nothing"
     ndim: ClassVar[int] = 1
 
 
 class ZeroPad2d(_PadNd):
+    autocast: ClassVar[str] = "same"
     saves: ClassVar[str | None] = "nothing"
     ndim: ClassVar[int] = 2
 
 
 class ZeroPad3d(_PadNd):
+    autocast: ClassVar[str] = "same"
     saves: ClassVar[str | None] = "nothing"
     ndim: ClassVar[int] = 3
 
@@ -136,6 +139,8 @@ class ZeroPad3d(_PadNd):
 @spec
 class _ConstantPadNd(_PadNd):
     """torch.nn.ConstantPadNd(padding, value): the border holds ``value``."""
+
+    autocast: ClassVar[str] = "same"
 
     saves: ClassVar[str | None] = "nothing"
 

@@ -141,6 +141,8 @@ def fmt_half(kernel: tuple[int, ...]) -> str:
 class _MaxPoolNd(_Pool):
     """torch.nn.MaxPoolNd; FLOPs C·ΠO·(Πk−1) comparisons."""
 
+    autocast: ClassVar[str] = "same"
+
     family: ClassVar[str] = "maxpool"
     functional: ClassVar[Mapping[str, tuple[str, ...]]] = {
         "max_pool{n}d": ("kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices")}
@@ -190,12 +192,15 @@ class MaxPool2d(_MaxPoolNd):
 
 
 class MaxPool3d(_MaxPoolNd):
+    autocast: ClassVar[str] = ""
     ndim: ClassVar[int] = 3
 
 
 @spec
 class _AvgPoolNd(_Pool):
     """torch.nn.AvgPoolNd; FLOPs C·ΠO·Πk (Πk−1 additions and one division per window)."""
+
+    autocast: ClassVar[str] = "same"
 
     def backward(self, shape: Shape, effect: Effect, grads: Grads) -> Backward | None:
         """Autograd keeps the input; the gradient spreads each output's over its window: as many FLOPs as forward."""
@@ -247,6 +252,7 @@ class AvgPool2d(_AvgPoolNd):
 
 
 class AvgPool3d(_AvgPoolNd):
+    autocast: ClassVar[str] = ""
     ndim: ClassVar[int] = 3
     input_at_least_kernel: ClassVar[bool] = True
 
@@ -258,6 +264,8 @@ class _AdaptivePoolNd(Leaf):
     Torch's window i spans [⌊i·I/O⌋, ⌈(i+1)·I/O⌉); windows overlap when O does not
     divide I, so FLOPs sum the real windows rather than assume Πk each.
     """
+
+    autocast: ClassVar[str] = "same"
 
     output_size: tuple[int | None, ...]
 
@@ -336,6 +344,7 @@ class AdaptiveAvgPool2d(_AdaptivePoolNd):
 
 
 class AdaptiveAvgPool3d(_AdaptivePoolNd):
+    autocast: ClassVar[str] = ""
     ndim: ClassVar[int] = 3
 
 
@@ -370,6 +379,7 @@ class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
 
 
 class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
+    autocast: ClassVar[str] = ""
     ndim: ClassVar[int] = 3
 
 

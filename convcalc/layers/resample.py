@@ -383,6 +383,8 @@ class UpsamplingBilinear2d(UpsamplingNearest2d):
 class PixelShuffle(Leaf):
     """torch.nn.PixelShuffle(r): C·r²×H×W → C×H·r×W·r (ESPCN's sub-pixel convolution); a copy, 0 FLOPs."""
 
+    autocast: ClassVar[str] = "same"
+
     saves: ClassVar[str | None] = "nothing"
 
     family: ClassVar[str] = "none"
@@ -427,6 +429,8 @@ class PixelShuffle(Leaf):
 @spec
 class PixelUnshuffle(Leaf):
     """torch.nn.PixelUnshuffle(r): C×H·r×W·r → C·r²×H×W, PixelShuffle's inverse; a copy, 0 FLOPs."""
+
+    autocast: ClassVar[str] = "same"
 
     saves: ClassVar[str | None] = "nothing"
 
@@ -476,6 +480,8 @@ class CenterCrop(Leaf):
     than the input pads with zeros first, (O − I)//2 before and the rest after. A crop is a view
     (no new tensor, 0 FLOPs); a pad copies. Output position o reads input o + offset.
     """
+
+    autocast: ClassVar[str] = "same"
 
     saves: ClassVar[str | None] = "nothing"
 
@@ -747,6 +753,8 @@ class Fold(Leaf):
 @spec
 class Unflatten(Leaf):
     """torch.nn.Unflatten(dim, unflattened_size): one dim split into several (dim counts the batch, as torch's); a view."""
+
+    autocast: ClassVar[str] = "same"
 
     saves: ClassVar[str | None] = "nothing"
 

@@ -42,6 +42,8 @@ if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never 
 class Identity(Leaf):
     """torch.nn.Identity: passes its input through."""
 
+    autocast: ClassVar[str] = "same"
+
     saves: ClassVar[str | None] = "nothing"
 
     family: ClassVar[str] = "none"
@@ -58,6 +60,8 @@ class Identity(Leaf):
 @spec
 class Permute(Leaf):
     """Reorders dims, torch-style with the batch as dim 0 (torchvision's ``Permute([0, 2, 3, 1])``)."""
+
+    autocast: ClassVar[str] = "same"
 
     saves: ClassVar[str | None] = "nothing"
 
@@ -88,6 +92,8 @@ class Permute(Leaf):
 class ChannelShuffle(Leaf):
     """torch.nn.ChannelShuffle (ShuffleNet): interleaves the channels of ``groups`` groups; a copy, no FLOPs."""
 
+    autocast: ClassVar[str] = "same"
+
     saves: ClassVar[str | None] = "nothing"
 
     family: ClassVar[str] = "none"
@@ -115,6 +121,8 @@ class ChannelShuffle(Leaf):
 class Chunk(Leaf):
     """Chunk ``index`` of ``x.chunk(chunks, dim=1)``: a view of some of the channels (ShuffleNet's split)."""
 
+    autocast: ClassVar[str] = "same"
+
     saves: ClassVar[str | None] = "nothing"
 
     family: ClassVar[str] = "none"
@@ -141,6 +149,8 @@ class Chunk(Leaf):
 @spec
 class StochasticDepth(Leaf):
     """torchvision's StochasticDepth: drops whole residual branches in training, the identity at inference."""
+
+    autocast: ClassVar[str] = "same"
 
     family: ClassVar[str] = "none"
     torch: ClassVar[Any] = "convcalc.torch_bridge.modules:{name}"
@@ -201,6 +211,8 @@ class LayerScale(Leaf):
 @spec
 class Reshape(Leaf):
     """``x.view(-1, …)`` / ``x.reshape(-1, …)``: a new per-sample shape (one size may be -1); a view."""
+
+    autocast: ClassVar[str] = "same"
 
     saves: ClassVar[str | None] = "nothing"
 

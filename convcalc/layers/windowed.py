@@ -432,6 +432,8 @@ def _partitions(layer: str, arg: str, value: Any) -> int | None:
 class WindowPartition(Leaf):
     """torchvision's MaxViT ``WindowPartition`` with ``p`` (its call's argument): C×H×W → (H/p·W/p)×p²×C, a copy."""
 
+    autocast: ClassVar[str] = "same"
+
     saves: ClassVar[str | None] = "nothing"
 
     family: ClassVar[str] = "none"
@@ -475,6 +477,8 @@ class WindowPartition(Leaf):
 class WindowDepartition(Leaf):
     """torchvision's MaxViT ``WindowDepartition`` (p, h_partitions, w_partitions: its call's arguments):
     (HP·WP)×p²×C → C×(HP·p)×(WP·p), a copy."""
+
+    autocast: ClassVar[str] = "same"
 
     saves: ClassVar[str | None] = "nothing"
 
@@ -524,6 +528,8 @@ class WindowDepartition(Leaf):
 class SwapAxes(Leaf):
     """torchvision's MaxViT ``SwapAxes(a, b)``: ``torch.swapaxes`` of dims a and b (torch's dims, the batch
     being dim 0; negative dims count from the end); a view."""
+
+    autocast: ClassVar[str] = "same"
 
     saves: ClassVar[str | None] = "nothing"
 

@@ -1661,6 +1661,9 @@ def from_torch(module: nn.Module, input_shape: Any, batch: int | None = 1, dtype
         raise SpecError(f"mode must be 'eval' or 'train' (the mode the module runs in), got {mode!r}")
     if training is not None:
         mode = "train"
+        if training.amp is not None:
+            raise SpecError(f"a torch module's training step under autocast ({training.amp}) is not counted yet; count it "
+                            "without amp, or count the network written in convcalc (its zoo name or spec) with amp")
     inputs = read_inputs(input_shape)
     if batch is not None:
         check_batch(batch)
