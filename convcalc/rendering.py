@@ -333,10 +333,7 @@ def summary(report: Report) -> Document:
         ("MACs         ", t.macs, "   FLOPs ", t.flops, f"   (batch {b})"),
         f"activations  {nbytes(t.activation_bytes)} (input {nbytes(t.input_bytes)} included)",
     ]
-    if report.fit is not None:
-        footer.append(_fit_line(report.fit))
-    footer += [f"note: {n}" for n in report.notes]
-    footer += [f"warning: {w}" for w in report.warnings]
+    footer += _closing(report)
     return Document(
         title=(report.model or "network", ": input", "s " if len(report.inputs) > 1 else " ", inputs_in(report),
                f", batch {b}, {report.dtype}" if report.batched else f", given whole, {report.dtype}"),
@@ -390,15 +387,18 @@ def training(report: Report) -> Document:
         f"largest transient (at {found.where})",
         ("FLOPs              forward ", t.flops, " + backward ", backward, " = ", t.flops + backward, f"   (batch {b})"),
     ]
-    if report.fit is not None:
-        footer.append(_fit_line(report.fit))
-    footer += [f"note: {n}" for n in report.notes]
-    footer += [f"warning: {w}" for w in report.warnings]
+    footer += _closing(report)
     return Document(
         title=(report.model or "network", ": training step, input", "s " if len(report.inputs) > 1 else " ", inputs_in(report),
                f", batch {b}, {report.dtype}", f", {training.optimizer}" + (f", autocast {training.amp}" if training.amp else "")),
         body=Grid(TRAIN_HEADERS, tuple(rows), _TRAIN_NUMERIC), footer=tuple(footer),
         csv=lambda: (_TRAIN_CSV_KEYS, (_train_csv_row(r, layout) for r in report.rows)), data=report.to_dict)
+
+
+def _closing(report: Report) -> list[Text]:
+    """The lines a summary ends with: the batch that fits (where asked), the notes, the warnings."""
+    lines: list[Text] = [_fit_line(report.fit)] if report.fit is not None else []
+    return lines + [f"note: {n}" for n in report.notes] + [f"warning: {w}" for w in report.warnings]
 
 
 def _frozen_by_training(report: Report) -> int:
@@ -418,14 +418,10 @@ def _fit_line(fit: Fit) -> str:
 
 
 def _train_csv_row(r: Row, layout: str = "chw") -> list[object]:
-    d = r.to_dict()
-    for key in ("input_shape", "output_shape"):
-        d[key] = "x".join(map(str, shown(tuple(d[key]), layout)))
-    d["warnings"] = "; ".join(d["warnings"])
-    return [d.get(k, "") for k in _TRAIN_CSV_KEYS]
+    return _csv_row(r, layout, _TRAIN_CSV_KEYS)
 
 
-def _csv_row(r: Row, layout: str = "chw") -> list[object]:
+def _csv_row(r: Row, layout: str = "chw", keys: tuple[str, ...] = _CSV_KEYS) -> list[object]:
     """A row as CSV writes it, its shapes in ``layout`` (the receptive field has no channels)."""
     d = r.to_dict()
     for key in ("input_shape", "output_shape"):
@@ -433,7 +429,7 @@ def _csv_row(r: Row, layout: str = "chw") -> list[object]:
     for key in ("receptive_field",):
         d[key] = "" if d[key] is None else "x".join(map(str, d[key]))
     d["warnings"] = "; ".join(d["warnings"])
-    return [d[k] for k in _CSV_KEYS]
+    return [d.get(k, "") for k in keys]
 
 
 def layer_card(report: Report) -> Document:
