@@ -98,7 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     install_timm(args.timm_site)
     tv = import_torchvision(args.tv_site)
     timm = import_timm(args.timm_site)
-    print(f"torch {torch.__version__}, torchvision {tv.__version__} (installed without dependencies; its compiled-operator "
+    import torchvision
+
+    print(f"torch {torch.__version__}, torchvision {torchvision.__version__} (installed without dependencies; its compiled-operator "
           f"registration skipped: the models need none), timm {timm.__version__}", flush=True)
     chosen = models(tv, timm)
     if args.only:
