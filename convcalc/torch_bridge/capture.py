@@ -809,6 +809,10 @@ class _Session(TorchDispatchMode):
         if len(self.rows) > before:
             made = self.rows[-1].activation_bytes
             self.flow(reads, results, made or None, row=True)
+            if self.trace is not None:  # a weight that is no activation and needs a gradient: a parameter, or made of
+                held = [a for a in itertools.chain(args, kwargs.values()) if isinstance(a, torch.Tensor)]  # them (a
+                if any(a.requires_grad and id(a) not in self.buffers for a in held):  # standardised weight)
+                    self.trace.weighted.add(len(self.rows) - 1)
         elif reads and results:
             self.flow(reads, results, None)
 
@@ -1177,6 +1181,7 @@ class _Trace:
         self.needs: dict[int, bool] = {}  # buffer -> whether its tensor needs a gradient
         self.reads: dict[int, tuple[bool, ...]] = {}  # row -> whether each tensor it read needs a gradient
         self.just: tuple[int, set[int]] | None = None  # the op row just made, and its results' storages
+        self.weighted: set[int] = set()  # op rows reading a weight that needs a gradient (not an activation)
 
     def made(self, t: torch.Tensor, buffer: int) -> None:
         self.storage_buffer.setdefault(_storage(t), buffer)
@@ -1203,7 +1208,7 @@ class _Trace:
         kernel; recurrent layers: not oneDNN's) takes its layer's rule for what it saves instead of the measurement."""
         last = len(rows) - 1
         sizes = self.session.live.sizes
-        trainable = [r.params - r.frozen > 0 for r in rows]
+        trainable = [r.params - r.frozen > 0 or i in self.weighted for i, r in enumerate(rows)]
         for i, r in enumerate(rows):
             if r.shared_with is not None:
                 trainable[i] = trainable[r.shared_with - 1]
