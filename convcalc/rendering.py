@@ -372,12 +372,11 @@ def training(report: Report) -> Document:
     scalars = " and ".join(name for name, shaped in state if not shaped)
     what = (f"{kept} per parameter" if kept else "nothing") + (f", a {scalars} scalar per tensor" if scalars else "")
     weights_dtype = report.dtype
+    held = _frozen_by_training(report) + t.params - t.trainable_params
     footer: list[Text] = [
         ("parameters         ", t.params, f" ({nbytes(t.param_bytes)} as {weights_dtype})")
         + ((", plus ", t.buffers, " buffers") if t.buffers else ())
-        + (("; trainable ", t.trainable_params - _frozen_by_training(report), ", frozen ",
-            t.params - t.trainable_params + _frozen_by_training(report)) if _frozen_by_training(report) or
-           t.trainable_params != t.params else ()),
+        + (("; trainable ", t.params - held, ", frozen ", held) if held else ()),
         f"gradients          {nbytes(t.gradient_bytes or 0)} (of the trainable parameters, {weights_dtype})",
         f"optimizer state    {nbytes(t.optimizer_bytes or 0)} ({training.optimizer}: {what}; {made})",
         f"saved activations  {nbytes(t.saved_activation_bytes or 0)} (the tensors autograd keeps for the backward, each once"

@@ -14,7 +14,7 @@ from functools import cached_property
 
 from .errors import ConvCalcError, SpecError
 from .inputs import Input
-from .layers.base import Leaf, Part, Primitives, Shape, is_int, numel
+from .layers.base import Backward, Leaf, Part, Primitives, Shape, is_int, numel
 from .records import field, fields, record, replace
 
 TYPE_CHECKING = False
@@ -41,6 +41,14 @@ class Trained:
     @property
     def backward_flops(self) -> int:
         return self.input_flops + self.weight_flops
+
+    @classmethod
+    def of(cls, found: Backward | None, batch: int, saved_bytes: int, trainable: int) -> Trained:
+        """A row's figures from its layer's :class:`~convcalc.layers.base.Backward` (per sample; None: no model)."""
+        if found is None:
+            return cls(saved_bytes=saved_bytes, trainable=trainable, modelled=False)
+        return cls(input_flops=found.input_flops * batch, weight_flops=found.weight_flops * batch,
+                   torch_flops=found.torch_flops * batch, saved_bytes=saved_bytes, trainable=trainable)
 
 
 @record

@@ -30,7 +30,6 @@ from __future__ import annotations
 import re
 
 from .errors import SpecError
-from .inputs import DTYPE_BYTES
 from .records import record
 
 TYPE_CHECKING = False
@@ -297,10 +296,6 @@ def largest_batch(peak_at: Callable[[int], int], memory: int, train: bool) -> Fi
         else:
             high, high_peak = mid, p
     return Fit(memory=memory, batch=low, peak_bytes=low_peak, next_peak_bytes=high_peak, train=train)
-
-
-def activation_dtype_bytes(dtype: str, amp: str | None) -> int:
-    return DTYPE_BYTES[amp] if amp else DTYPE_BYTES[dtype]
 
 
 @record

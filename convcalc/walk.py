@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from .errors import ShapeError, SpecError
-from .inputs import INPUT_DTYPE_BYTES, Input, check_batch, check_input, dtype_bytes
+from .inputs import Input, check_batch, check_input, dtype_bytes
 from .layers.base import Backward, Block, Chain, Effect, Grads, Join, Layer, Leaf, Primitives, Saved, Shape, checked, numel
 from .layout import check_layout
 from .receptive import Field
@@ -232,7 +232,7 @@ class _Trainer:
             if key[0] == "t":  # a tensor of the network: autograd holds its whole storage, as a view of it does
                 size = self.sizes[key[1]]  # type: ignore[index]  # (a ("t", buffer) key holds the buffer's int)
             else:
-                size = s.elements * (b if s.batched else 1) * (INPUT_DTYPE_BYTES[s.dtype] if s.dtype else element)
+                size = s.nbytes(b, element)
             saved.append((key, size))
             if key not in self.seen:
                 self.seen.add(key)
@@ -248,10 +248,7 @@ class _Trainer:
                                output_grad=grads.any))
         self.names.append(name)
         self.flow = out
-        if found is None:
-            return Trained(modelled=False, trainable=params if weights else 0)
-        return Trained(input_flops=found.input_flops * b, weight_flops=found.weight_flops * b,
-                       torch_flops=found.torch_flops * b, saved_bytes=counted, trainable=params if weights else 0)
+        return Trained.of(found, b, counted, params if weights else 0)
 
     def _autocast(self, layer: Leaf, shape: Shape, effect: Effect, grads: Grads, found: Backward,
                   reads: tuple[int, ...], element: int) -> tuple[Backward | None, int]:

@@ -264,6 +264,12 @@ class Saved:
     dtype: str | None = None
     batched: bool = True
 
+    def nbytes(self, batch: int, element: int) -> int:
+        """Its bytes for ``batch`` samples, ``element`` bytes per element where it has the activations' dtype."""
+        from ..inputs import INPUT_DTYPE_BYTES  # (inputs reads this module: imported when first asked)
+
+        return self.elements * (batch if self.batched else 1) * (INPUT_DTYPE_BYTES[self.dtype] if self.dtype else element)
+
 
 @record
 class Grads:
@@ -286,9 +292,6 @@ class Grads:
     def any(self) -> bool:
         """Whether autograd records the layer at all: something it reads or holds requires a gradient."""
         return self.weights or any(self.inputs)
-
-
-NO_GRADS = Grads((False,), False)
 
 
 def saving(grads: Grads, *saved: Saved, input_flops: int = 0, weight_flops: int = 0, torch_flops: int = 0) -> Backward:

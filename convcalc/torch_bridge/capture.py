@@ -43,7 +43,7 @@ from torch.utils.flop_counter import flop_registry
 from .. import layers as cc
 from .. import records
 from ..errors import ConvCalcError, ShapeError, SpecError
-from ..inputs import INPUT_DTYPE_BYTES, Input, check_batch, dtype_bytes
+from ..inputs import Input, check_batch, dtype_bytes
 from ..layers.base import LAYER_TYPES, Backward, Effect, Grads, Join, Laid, Leaf, Reach, Shape, checked, numel
 from ..layers.resample import antialias_flops
 from ..parsing import read_inputs
@@ -1241,13 +1241,12 @@ class _Trace:
                     tensor = ("t", made_at if made_at is not None else reads[0])
                 else:
                     tensor = ("own", i, item.of)
-                per = INPUT_DTYPE_BYTES[item.dtype] if item.dtype else size
                 if tensor[0] == "t":
                     held = int(tensor[1])  # type: ignore[call-overload]  # (a ("t", buffer) key holds the buffer's int)
                     once: tuple[object, ...] = ("s", storage_of[held]) if held in storage_of else tensor
                     entries.append((i, once, tensor, sizes[held]))
                 else:
-                    entries.append((i, tensor, tensor, item.elements * (rows[i].batch if item.batched else 1) * per))
+                    entries.append((i, tensor, tensor, item.nbytes(rows[i].batch, size)))
         entries.sort(key=lambda e: e[0])
         saved: dict[int, list[tuple[tuple[object, ...], int]]] = {}
         seen: set[tuple[object, ...]] = set()
@@ -1260,13 +1259,10 @@ class _Trace:
         trained_rows = []
         for i, r in enumerate(rows):
             grads = Grads(self.reads.get(i, (False,)) or (False,), trainable[i], training.device, r.batch)
-            rule = found[i]
-            b = r.batch
-            trained_rows.append(replace(r, trained=Trained(
-                input_flops=rule.input_flops * b if rule else 0, weight_flops=rule.weight_flops * b if rule else 0,
-                torch_flops=rule.torch_flops * b if rule else _op_torch_flops(r, grads), saved_bytes=counted[i],
-                trainable=r.params - r.frozen if trainable[i] and r.shared_with is None else 0,
-                modelled=rule is not None or r.spec is None)))
+            figures = Trained.of(found[i], r.batch, counted[i], r.params - r.frozen if trainable[i] and r.shared_with is None else 0)
+            if found[i] is None and r.spec is None:  # work that is no layer: measured, its products by torch's rule
+                figures = replace(figures, torch_flops=_op_torch_flops(r, grads), modelled=True)
+            trained_rows.append(replace(r, trained=figures))
         row_of = {step: row for row, step in self.session.row_steps.items()}
         steps = []
         names = []
