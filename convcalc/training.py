@@ -30,12 +30,15 @@ from __future__ import annotations
 import re
 
 from .errors import SpecError
+from .inputs import INPUT_DTYPE_BYTES
 from .records import record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never evaluated
     from collections.abc import Callable
     from typing import Any
+
+    from .layers.base import Saved
 
 
 #: Per optimizer (its name here, then how torch.optim makes it): the state tensors it keeps per parameter tensor,
@@ -114,6 +117,13 @@ def step_transient(optimizer: str, sizes: list[int], param_bytes: int, device: s
         return listed * sum(sizes) * param_bytes
     before = [0, *sizes[:-1]]
     return max(b + single * n for b, n in zip(before, sizes)) * param_bytes
+
+
+def saved_bytes(saved: Saved, batch: int, element: int) -> int:
+    """The bytes of a tensor a layer saves of its own, for ``batch`` samples, ``element`` bytes per element where it
+    has the activations' dtype."""
+    per = INPUT_DTYPE_BYTES[saved.dtype] if saved.dtype else element
+    return saved.elements * (batch if saved.batched else 1) * per
 
 
 def optimizer_bytes(optimizer: str, trainable: int, tensors: int, param_bytes: int) -> int:

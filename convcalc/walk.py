@@ -17,7 +17,7 @@ from .layout import check_layout
 from .receptive import Field
 from .records import replace
 from .report import Report, Row, Trained, where
-from .training import AMP, Plan, Step, Training
+from .training import AMP, Plan, Step, Training, saved_bytes
 
 SOURCE_LINES = "_source_lines_"
 
@@ -232,7 +232,7 @@ class _Trainer:
             if key[0] == "t":  # a tensor of the network: autograd holds its whole storage, as a view of it does
                 size = self.sizes[key[1]]  # type: ignore[index]  # (a ("t", buffer) key holds the buffer's int)
             else:
-                size = s.nbytes(b, element)
+                size = saved_bytes(s, b, element)
             saved.append((key, size))
             if key not in self.seen:
                 self.seen.add(key)

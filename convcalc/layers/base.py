@@ -264,12 +264,6 @@ class Saved:
     dtype: str | None = None
     batched: bool = True
 
-    def nbytes(self, batch: int, element: int) -> int:
-        """Its bytes for ``batch`` samples, ``element`` bytes per element where it has the activations' dtype."""
-        from ..inputs import INPUT_DTYPE_BYTES  # (inputs reads this module: imported when first asked)
-
-        return self.elements * (batch if self.batched else 1) * (INPUT_DTYPE_BYTES[self.dtype] if self.dtype else element)
-
 
 @record
 class Grads:

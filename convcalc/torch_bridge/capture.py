@@ -64,7 +64,7 @@ from ..profiles import (
 from ..receptive import Field
 from ..records import replace
 from ..report import Report, Row, Trained
-from ..training import Plan, Step, Training
+from ..training import Plan, Step, Training, saved_bytes
 from ..walk import Liveness, Rows
 from .build import resolve, torch_module_of
 
@@ -1246,7 +1246,7 @@ class _Trace:
                     once: tuple[object, ...] = ("s", storage_of[held]) if held in storage_of else tensor
                     entries.append((i, once, tensor, sizes[held]))
                 else:
-                    entries.append((i, tensor, tensor, item.nbytes(rows[i].batch, size)))
+                    entries.append((i, tensor, tensor, saved_bytes(item, rows[i].batch, size)))
         entries.sort(key=lambda e: e[0])
         saved: dict[int, list[tuple[tuple[object, ...], int]]] = {}
         seen: set[tuple[object, ...]] = set()
