@@ -20,18 +20,20 @@ from typing import Any
 import click
 
 from .errors import ConvCalcError
-from .tables import FORMATS
+from .tables import FORMATS, GRAPH_FORMATS
 
 EXIT_BAD_INPUT = 2
 EXIT_BUG = 3
 
 
-def format_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """``--format`` and ``--human``, the same for every command that prints a report."""
+def format_options(command: Callable[..., Any], graphs: bool = False) -> Callable[..., Any]:
+    """``--format`` and ``--human``, the same for every command that prints a report; ``graphs``: also the
+    network's graph as Graphviz or Mermaid text."""
     command = click.option("--human", is_flag=True, help="Round counts to k/M/G instead of printing every digit.")(command)
     return click.option(
-        "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
-        help="table for the terminal; markdown, latex, html for documents; csv and json for scripts.",
+        "--format", "fmt", type=click.Choice(FORMATS + GRAPH_FORMATS if graphs else FORMATS), default="table",
+        show_default=True, help="table for the terminal; markdown, latex, html for documents; csv and json for scripts"
+        + ("; dot (Graphviz) and mermaid for the layers' graph." if graphs else "."),
     )(command)
 
 
@@ -158,7 +160,7 @@ DEVICE = click.option("--device", default="cpu", show_default=True, metavar="cpu
               help="The largest batch whose peak fits MEMORY (24GiB, 16GB, 512MiB): of a training step with --train, "
                    "else of inference; --batch is then the table's batch.")
 @DEVICE
-@format_options
+@lambda command: format_options(command, graphs=True)
 def summary(model: str, input_texts: tuple[str, ...], layout: str | None, batch: int, dtype: str, depth: int | None,
             breakdown: bool, compare: bool, check: bool, mode: str, train: bool, optimizer: str | None, amp: str | None,
             freeze: tuple[str, ...], memory: str | None, device: str, fmt: str, human: bool) -> int:
@@ -195,6 +197,11 @@ def summary(model: str, input_texts: tuple[str, ...], layout: str | None, batch:
         report = api.summary(network, input_shape, batch=batch, dtype=dtype, depth=depth, layout=layout, mode=mode,
                              fit=memory, **options)  # type: ignore[arg-type]  # (the options' types are summary's own)
         verified = api.verify(network, input_shape, device=device, batch=batch, layout=layout) if check else None
+    if fmt in GRAPH_FORMATS:
+        if breakdown or compare or check:
+            raise click.UsageError(f"--format {fmt} writes the layers' graph; --breakdown, --compare and --verify are tables")
+        _emit(report.render(fmt))
+        return 0
     if fmt == "json":
         import json
 
@@ -215,6 +222,42 @@ def summary(model: str, input_texts: tuple[str, ...], layout: str | None, batch:
         if verified is not None:
             _emit(f"\n{verified.render(fmt, human=human)}")
     return 0 if verified is None or verified.ok else 1
+
+
+@cli.command()
+@click.argument("model")
+@click.option("-o", "--output", required=True, metavar="FILE.svg", help="The SVG file to write ('-': standard output).")
+@click.option("--style", type=click.Choice(("volumes", "graph")),
+              help="volumes: each layer's output as a box, as the lectures draw a chain (the default for one); graph: "
+                   "layers and joins top to bottom (the default where the network branches).")
+@click.option("--input", "input_texts", metavar="[NAME=]SHAPE[:DTYPE]", multiple=True,
+              help=f"{INPUT_HELP} (default: the model's).")
+@LAYOUT
+@click.option("--depth", type=int, metavar="N", help="Draw blocks nested deeper than N as one box (0: top-level blocks).")
+def draw(model: str, output: str, style: str | None, input_texts: tuple[str, ...], layout: str | None,
+         depth: int | None) -> None:
+    """Draw MODEL as SVG: a zoo name, a spec file, or package.module:Name (give --input).
+
+    \b
+    Examples:
+      convcalc draw alexnet -o alexnet.svg
+      convcalc draw resnet18 -o resnet18.svg
+      convcalc draw googlenet --depth 1 -o googlenet.svg
+      convcalc draw resnet50 --depth 1 --style volumes -o resnet50.svg
+    """
+    import contextlib
+
+    from . import api
+    from .parsing import read_cli_inputs
+
+    with contextlib.redirect_stdout(sys.stderr):  # what the user's own code prints stays off our output
+        report = api.summary(_network(model), read_cli_inputs(input_texts), depth=depth, layout=layout)
+    drawing = report.draw(style)
+    if output == "-":
+        _emit(drawing.svg)
+        return
+    drawing.save(output)
+    click.echo(f"wrote {output}: {report.model or model} as {drawing.style}, {drawing.width}×{drawing.height} px")
 
 
 @cli.command("verify")

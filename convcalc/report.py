@@ -9,6 +9,7 @@ methods hand it to :mod:`convcalc.rendering` and :mod:`convcalc.profiles`.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from functools import cached_property
 
@@ -16,11 +17,13 @@ from .errors import ConvCalcError, SpecError
 from .inputs import Input
 from .layers.base import Backward, Leaf, Part, Primitives, Shape, is_int, numel
 from .records import field, fields, record, replace
+from .tables import GRAPH_FORMATS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never evaluated
     from typing import Any
 
+    from .drawing import Drawing
     from .profiles import Profile
     from .training import Fit, Peak, Plan, Training
 
@@ -249,6 +252,8 @@ class Report:
     train_plan: Plan | None = field(default=None, repr=False, compare=False)
     #: the largest batch that fits a memory, where one was asked for (:func:`convcalc.fit`)
     fit: Fit | None = field(default=None, repr=False, compare=False)
+    #: the data flow: for each leaf row, the rows it reads (1-based; 0: the input), where the report knows it
+    flow: tuple[tuple[int, ...], ...] | None = field(default=None, repr=False, compare=False)
 
     @property
     def leaves(self) -> tuple[Row, ...]:
@@ -396,6 +401,26 @@ class Report:
         merged.__dict__["primitives"] = _summed(group)  # the block's counts are its leaves' (the cached property's slot)
         return merged
 
+    def edges(self) -> tuple[tuple[int, int], ...]:
+        """The data flow between this report's rows: ``(from, to)`` row indices (0: the input), each once, in the
+        order the rows run and read. A merged row (:meth:`at_depth`) reads what its leaves read from outside it; a
+        row whose reads the report does not know (from_torch: work it did not follow) reads the row before it."""
+        starts = [r.index for r in self.rows]
+
+        def shown(leaf: int) -> int:  # the row that shows leaf ``leaf``: the last one starting at or before it
+            return 0 if leaf == 0 else starts[max(0, bisect_right(starts, leaf) - 1)]
+
+        flow = self.flow or ()
+        found: dict[tuple[int, int], None] = {}
+        for leaf in self.leaves:
+            to = shown(leaf.index)
+            reads = flow[leaf.index - 1] if leaf.index - 1 < len(flow) else ()
+            for source in reads or (leaf.index - 1,):
+                src = shown(source)
+                if src != to:
+                    found[(src, to)] = None
+        return tuple(found)
+
     @property
     def output_shape(self) -> Shape:
         return self.rows[-1].output_shape if self.rows else self.input_shape
@@ -435,7 +460,10 @@ class Report:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
 
     def render(self, fmt: str = "table", *, human: bool = False) -> str:
-        """The report as ``table``, ``markdown``, ``latex``, ``html``, ``csv`` or ``json`` text."""
+        """The report as ``table``, ``markdown``, ``latex``, ``html``, ``csv`` or ``json`` text, or its graph as
+        ``dot`` (Graphviz) or ``mermaid``."""
+        if fmt in GRAPH_FORMATS:
+            return self.to_dot() if fmt == "dot" else self.to_mermaid()
         from .rendering import render, summary, training
 
         return render(training(self) if self.training is not None else summary(self), fmt, human)
@@ -451,6 +479,26 @@ class Report:
 
     def to_html(self) -> str:
         return self.render("html")
+
+    def draw(self, style: str | None = None) -> Drawing:
+        """The network drawn as SVG (:mod:`convcalc.drawing`): ``volumes`` (boxes, as the lectures draw a chain)
+        or ``graph`` (layers and joins top to bottom); by default volumes for a chain and a graph where it
+        branches. A notebook shows it inline; ``.save("net.svg")`` writes it."""
+        from .drawing import draw
+
+        return draw(self, style)
+
+    def to_dot(self) -> str:
+        """The layers and their data flow as Graphviz DOT text (``summary --format dot``)."""
+        from .diagram import to_dot
+
+        return to_dot(self)
+
+    def to_mermaid(self) -> str:
+        """The layers and their data flow as a Mermaid flowchart (``summary --format mermaid``)."""
+        from .diagram import to_mermaid
+
+        return to_mermaid(self)
 
     def to_dataframe(self) -> Any:
         """The rows as a pandas DataFrame indexed by row number, one column per JSON key (shapes as

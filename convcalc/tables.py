@@ -20,6 +20,9 @@ GRIDS = ("table", "markdown", "latex", "html")
 #: Every output format: the grids, then CSV and JSON for scripts.
 FORMATS = (*GRIDS, "csv", "json")
 
+#: What ``summary`` also writes: the network's graph, as Graphviz and Mermaid text (:mod:`convcalc.diagram`).
+GRAPH_FORMATS = ("dot", "mermaid")
+
 _RIGHT = ' style="text-align: right;"'
 _MIN_PADDING = 2  # a column is at least this much wider than its header
 #: LaTeX's special characters, escaped as tabulate escapes a cell.

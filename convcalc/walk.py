@@ -129,6 +129,22 @@ class Liveness:
         self.steps.append((reads, made, extra))
         return reads[0] if made is None else made
 
+    def sources(self, row_of: Mapping[int, int] | None, rows: int) -> tuple[tuple[int, ...], ...]:
+        """For each of ``rows`` rows, the rows whose results it reads (1-based; 0: the network's input), in the
+        order it reads them: the data flow a diagram draws. ``row_of`` maps a step to its row (0-based; None: step i
+        is row i); a step that is no row (a view torch made between layers) hands on what it read."""
+        holds: dict[int, tuple[int, ...]] = {0: (0,)}  # buffer -> the rows whose results it holds now
+        found: list[tuple[int, ...]] = [()] * rows
+        for j, (reads, made, _) in enumerate(self.steps):
+            read = tuple(dict.fromkeys(r for b in reads for r in holds.get(b, ())))  # (in order, once each)
+            row = j if row_of is None else row_of.get(j)
+            if row is not None and row < rows:
+                found[row] = read
+            result = (row + 1,) if row is not None else read or (0,)  # (a further input is the input)
+            if made is not None or reads:
+                holds[made if made is not None else reads[0]] = result
+        return tuple(found)
+
     def peak(self, output: int) -> int:
         """The most bytes live at once, the input included, ``output`` kept to the end."""
         uses = [0] * len(self.sizes)
@@ -442,4 +458,5 @@ def analyze(
     return Report(model=model, input_shape=shape, batch=batch, dtype=dtype, dtype_bytes=size,
                   rows=walk.finish(functional or {}), notes=tuple(notes), layout=check_layout(layout) or "chw", blocks=walk.blocks,
                   peak_activation_bytes=walk.live.peak(walk.flow), inputs=tuple(inputs), training=training,
-                  train_plan=None if walk.trainer is None else walk.trainer.plan())
+                  train_plan=None if walk.trainer is None else walk.trainer.plan(),
+                  flow=walk.live.sources(None, len(walk.out.rows)))  # (the walk's step i is its row i)

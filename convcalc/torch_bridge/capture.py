@@ -1814,4 +1814,5 @@ def _capture(module: nn.Module, inputs: tuple[Input, ...], batch: int | None, dt
     return Report(model=type(module).__name__, input_shape=one.shape, batch=n, dtype=dtype,
                   dtype_bytes=size, rows=tuple(rows), peak_activation_bytes=session.peak(output), layout=layout,
                   blocks={name: type(m).__name__ for name, m in tree if name},
-                  inputs=inputs if listed else (), batched=batch is not None, notes=notes, training=training, train_plan=plan)
+                  inputs=inputs if listed else (), batched=batch is not None, notes=notes, training=training, train_plan=plan,
+                  flow=session.live.sources({step: row for row, step in session.row_steps.items()}, len(rows)))

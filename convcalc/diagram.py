@@ -1,0 +1,165 @@
+"""A report as a graph of its layers: the nodes a diagram draws and the data flow between them, and that graph
+written as Graphviz (``summary --format dot``) and Mermaid (``--format mermaid``) text.
+
+A node is a report row (a leaf, or a block :meth:`~convcalc.report.Report.at_depth` merged) plus the input;
+an edge carries the tensor its source makes, so its label is the source's output shape. A node that reads
+two or more tensors is a join (a residual add, a concatenation). The SVG pictures (:mod:`convcalc.drawing`)
+lay out this same graph.
+"""
+
+from __future__ import annotations
+
+from .errors import ConvCalcError
+from .layout import dims, order
+from .records import record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .report import Report, Row
+
+
+@record
+class Node:
+    """One box of a diagram: ``index`` the row's (0: the input), ``title`` where it sits (its path),
+    ``detail`` what it is (``Conv2d 11×11, stride 4 · 34,944 params``), ``shape`` its output as the report's
+    layout writes it; ``join`` is True for a node reading several tensors (``title`` then says how: add, cat)."""
+
+    index: int
+    title: str
+    detail: str
+    shape: str
+    join: bool = False
+    kernel: tuple[tuple[int, ...], tuple[int, ...]] | None = None  # (kernel, stride) of a sliding window
+    row: Row | None = None  # None for the input
+
+
+@record
+class Graph:
+    """The nodes in the order they run (the input first) and the edges ``(from, to)`` between their indices."""
+
+    name: str
+    caption: str
+    nodes: tuple[Node, ...]
+    edges: tuple[tuple[int, int], ...]
+
+    @property
+    def branched(self) -> bool:
+        """True where some node reads or feeds more than one other (a residual, an inception module)."""
+        ins: dict[int, int] = {}
+        outs: dict[int, int] = {}
+        for a, b in self.edges:
+            outs[a] = outs.get(a, 0) + 1
+            ins[b] = ins.get(b, 0) + 1
+        return any(n > 1 for n in ins.values()) or any(n > 1 for n in outs.values())
+
+    def first_branch(self) -> Node | None:
+        """The first node that reads several tensors or feeds several nodes (for an error naming it)."""
+        ins: dict[int, int] = {}
+        outs: dict[int, int] = {}
+        for a, b in self.edges:
+            outs[a] = outs.get(a, 0) + 1
+            ins[b] = ins.get(b, 0) + 1
+        return next((n for n in self.nodes if ins.get(n.index, 0) > 1 or outs.get(n.index, 0) > 1), None)
+
+
+def kernel(row: Row) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
+    """The (kernel, stride) per spatial dim of a row that slides a window (conv, transposed conv, pool)."""
+    if row.spec is None:
+        return None
+    try:
+        reach = row.spec.effect(row.input_shape).reach
+    except ConvCalcError:
+        return None
+    if reach.kind not in ("window", "transposed"):
+        return None
+    return tuple(d[0] for d in reach.dims), tuple(d[1] for d in reach.dims)
+
+
+def _window(found: tuple[tuple[int, ...], tuple[int, ...]]) -> str:
+    """``11×11, stride 4`` (the stride left out where it is 1, written once where it is one number)."""
+    sizes, strides = found
+    text = "×".join(map(str, sizes))
+    if any(s != 1 for s in strides):
+        text += ", stride " + (str(strides[0]) if len(set(strides)) == 1 else "×".join(map(str, strides)))
+    return text
+
+
+def describe(row: Row) -> str:
+    """What a row is, in a few words: its layer type, window or width, and parameters."""
+    found = kernel(row)
+    what = row.name or row.kind
+    if found is not None:
+        what += " " + _window(found)
+    elif row.spec is not None and row.macs and len(row.output_shape) == 1:  # a fully connected layer: its width
+        what += f" → {row.output_shape[0]:,}"
+    if row.params:
+        what += f" · {row.params:,} params"
+    elif row.shared_with is not None:
+        what += f" · shares layer {row.shared_with}'s weights"
+    return what
+
+
+def graph(report: Report) -> Graph:
+    """The report's rows as a graph (after :meth:`~convcalc.report.Report.at_depth`: its blocks as nodes)."""
+    edges = report.edges()
+    reads: dict[int, int] = {}
+    for _, b in edges:
+        reads[b] = reads.get(b, 0) + 1
+    layout = report.layout
+    nodes = [Node(index=0, title="input", detail="", shape=dims(report.input_shape, layout))]
+    for r in report.rows:
+        join = reads.get(r.index, 0) > 1
+        nodes.append(Node(index=r.index, title=r.path or r.name or r.kind, detail=r.kind if join else describe(r),
+                          shape=dims(r.output_shape, layout), join=join, kernel=kernel(r), row=r))
+    name = report.model or "network"
+    axes = "" if layout == "chw" else f" ({order(layout, len(report.input_shape))})"
+    caption = f"{name} · input {dims(report.input_shape, layout)}{axes} · {report.totals.params:,} params"
+    return Graph(name=name, caption=caption, nodes=tuple(nodes), edges=edges)
+
+
+# --- text for the graph tools --------------------------------------------------------------------------
+
+
+def _dot_text(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def to_dot(report: Report) -> str:
+    """The graph in Graphviz's DOT language: boxes for layers, circles for joins, shapes on the edges."""
+    g = graph(report)
+    shapes = {n.index: n.shape for n in g.nodes}
+    lines = [f'digraph "{_dot_text(g.name)}" {{',
+             f'  graph [rankdir=TB, labelloc=t, fontname="monospace", label="{_dot_text(g.caption)}"];',
+             '  node [shape=box, style=rounded, fontname="monospace", fontsize=11];',
+             '  edge [fontname="monospace", fontsize=9];']
+    for n in g.nodes:
+        if n.index == 0:
+            lines.append(f'  n0 [label="input\\n{_dot_text(n.shape)}", shape=oval];')
+        elif n.join:
+            lines.append(f'  n{n.index} [label="{_dot_text(n.detail)}", tooltip="{_dot_text(n.title)}", shape=circle];')
+        else:
+            lines.append(f'  n{n.index} [label="{_dot_text(n.title)}\\n{_dot_text(n.detail)}"];')
+    lines += [f'  n{a} -> n{b} [label="{_dot_text(shapes[a])}"];' for a, b in g.edges]
+    return "\n".join([*lines, "}"])
+
+
+def _mermaid_text(text: str) -> str:
+    """Text inside a quoted Mermaid label: its quote and its entity marker written as entities."""
+    return text.replace("#", "#35;").replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
+
+
+def to_mermaid(report: Report) -> str:
+    """The graph as a Mermaid flowchart (top to bottom): rounded boxes for layers, circles for joins, the input
+    a stadium; the shapes on the edges."""
+    g = graph(report)
+    shapes = {n.index: n.shape for n in g.nodes}
+    lines = ["flowchart TB", f"  %% {g.caption}"]
+    for n in g.nodes:
+        if n.index == 0:
+            lines.append(f'  n0(["input<br/>{_mermaid_text(n.shape)}"])')
+        elif n.join:
+            lines.append(f'  n{n.index}(("{_mermaid_text(n.detail)}"))')
+        else:
+            lines.append(f'  n{n.index}["{_mermaid_text(n.title)}<br/>{_mermaid_text(n.detail)}"]')
+    lines += [f'  n{a} -->|"{_mermaid_text(shapes[a])}"| n{b}' for a, b in g.edges]
+    return "\n".join(lines)
