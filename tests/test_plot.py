@@ -1,4 +1,4 @@
-"""Per-layer cost plots (convcalc.plot, report.plot): the bars, the scale, the cumulative
+"""Per-layer cost plots (convcalc.plot, report.plot, `convcalc plot`): the bars, the scale, the cumulative
 share, the files written, and the one-line error without matplotlib.
 
 Heights are read back from the figure's bar patches, and each expected number comes from its own
@@ -16,7 +16,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 import convcalc as cc
-from convcalc import plot
+from convcalc import cli, plot
 from convcalc.report import Report
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -132,6 +132,10 @@ def test_unknown_metric_is_one_line() -> None:
         cc.summary("lenet5").plot("weights")
 
 
+def test_the_cli_choices_are_the_library_metrics() -> None:
+    assert cli.PLOT_METRICS == plot.METRICS
+
+
 # --- files ---------------------------------------------------------------------------------------
 
 
@@ -152,6 +156,34 @@ def test_svg_is_the_same_bytes_every_time(vgg16: Report, tmp_path: Path) -> None
     first = (tmp_path / "a.svg").read_bytes()
     assert first == (tmp_path / "b.svg").read_bytes()
     assert b"<dc:date>" not in first  # no timestamp
+
+
+def test_cli_writes_svg_and_png(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    svg = tmp_path / "tmp.svg"
+    assert cli.main(["plot", "vgg16", "--metric", "params", "-o", str(svg)]) == 0
+    out, err = capsys.readouterr()
+    assert (out, err) == (f"wrote {svg}: vgg16 params, {VGG16_ROWS} layers\n", "")
+    assert ET.parse(svg).getroot().tag == "{http://www.w3.org/2000/svg}svg"
+    png = tmp_path / "tmp.png"
+    assert cli.main(["plot", "resnet50", "--depth", "0", "--metric", "all", "--output", str(png)]) == 0
+    out, err = capsys.readouterr()
+    assert (out, err) == (f"wrote {png}: resnet50 all, 11 rows at depth 0\n", "")  # the 11 of the test above
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize(("argv", "fragment"), [
+    (["plot", "vgg16", "-o", "p.jpg"], "the file's suffix says the format, one of .svg, .png, .pdf"),
+    (["plot", "vgg16", "--metric", "weights", "-o", "p.svg"], "'weights' is not one of 'params', 'macs'"),
+    (["plot", "vgg16"], "Missing option '-o' / '--output'"),
+    (["plot", "vgg16", "-o", "no/such/dir/p.svg"], "cannot write 'no/such/dir/p.svg'"),
+], ids=["suffix", "metric", "no output", "no directory"])
+def test_cli_bad_input_is_one_line_and_exit_2(argv: list[str], fragment: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(argv) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("error: ") and err.count("\n") == 1 and fragment in err, err
+    assert list(tmp_path.iterdir()) == []
 
 
 # --- without matplotlib ----------------------------------------------------------------------------
@@ -175,3 +207,9 @@ def test_without_matplotlib_the_library_says_how_to_install_it(tmp_path: Path) -
             attempt()
         assert str(raised.value) == MISSING
         assert isinstance(raised.value, cc.ConvCalcError) and isinstance(raised.value, ImportError)
+
+
+@pytest.mark.usefixtures("no_matplotlib")
+def test_without_matplotlib_the_cli_exits_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["plot", "lenet5", "-o", str(tmp_path / "p.svg")]) == 2
+    assert capsys.readouterr() == ("", f"error: {MISSING}\n")
