@@ -27,7 +27,16 @@ if TYPE_CHECKING:  # what the names below are, for type checkers (at run time th
         to_torch,
         verify,
     )
-    from .errors import AnswersError, ConvCalcError, DeviceError, ShapeError, SpecError, TorchUnavailableError, UnknownModelError  # noqa: F401
+    from .errors import (  # noqa: F401
+        AnswersError,
+        ConvCalcError,
+        DeviceError,
+        PlotUnavailableError,
+        ShapeError,
+        SpecError,
+        TorchUnavailableError,
+        UnknownModelError,
+    )
     from .inputs import DTYPE_BYTES, Input  # noqa: F401
     from .layers import *  # noqa: F403
     from .models import Model  # noqa: F401
@@ -49,7 +58,7 @@ _HOME: dict[str, str] = {
     "DTYPE_BYTES": ".inputs", "Input": ".inputs", "models": "", "Model": ".models", "explain": ".working", "solve": ".solving",
     "parse_layer": ".parsing", "parse_shape": ".parsing", "parse_spec": ".parsing",
     **dict.fromkeys(("ConvCalcError", "ShapeError", "SpecError", "AnswersError", "UnknownModelError", "DeviceError",
-                     "TorchUnavailableError"), ".errors"),
+                     "TorchUnavailableError", "PlotUnavailableError"), ".errors"),
 }
 
 

@@ -414,6 +414,47 @@ def models(pattern: str, fmt: str, human: bool) -> None:
     _emit(render(listing(rows), fmt, human))
 
 
+#: What ``convcalc plot --metric`` draws: :data:`convcalc.plot.METRICS` (a test holds them equal; importing the
+#: plot module here would load it for every command).
+PLOT_METRICS = ("params", "macs", "flops", "activations", "all")
+
+
+@cli.command()
+@click.argument("model")
+@click.option("-o", "--output", required=True, metavar="FILE",
+              help="The file to write: .svg, .png or .pdf (its suffix says which).")
+@click.option("--metric", type=click.Choice(PLOT_METRICS), default="params", show_default=True,
+              help="What the bars show: each row's params, MACs, FLOPs or activation bytes; all: the four stacked.")
+@click.option("--input", "input_texts", metavar="[NAME=]SHAPE[:DTYPE]", multiple=True,
+              help=f"{INPUT_HELP} (default: the model's); repeatable for a torch module's inputs, as in summary.")
+@LAYOUT
+@click.option("--batch", type=int, default=1, show_default=True, help="Batch size (scales MACs, FLOPs and activations).")
+@click.option("--dtype", default="float32", show_default=True, help="Element type for memory figures.")
+@click.option("--depth", type=int, metavar="N", help="One bar per block at depth N (0: top-level blocks only).")
+def plot(model: str, output: str, metric: str, input_texts: tuple[str, ...], layout: str | None, batch: int, dtype: str,
+         depth: int | None) -> None:
+    """Bar chart of MODEL's cost per layer (the rows `convcalc summary` prints), with the cumulative
+    share of the total; a log scale where the bars span more than 1000×. Needs matplotlib
+    (pip install 'convcalc[plot]').
+
+    \b
+    Examples:
+      convcalc plot vgg16 -o vgg16_params.svg
+      convcalc plot resnet50 --depth 1 --metric all -o resnet50.png
+    """
+    import contextlib
+
+    from . import api
+    from .parsing import read_cli_inputs
+    from .plot import save
+
+    input_shape = read_cli_inputs(input_texts)
+    with contextlib.redirect_stdout(sys.stderr):  # what the user's own code prints stays off our output
+        report = api.summary(_network(model), input_shape, batch=batch, dtype=dtype, depth=depth, layout=layout)
+    save(report, output, metric)
+    rows = f"{len(report.rows)} layers" if depth is None else f"{len(report.rows)} rows at depth {depth}"
+    click.echo(f"wrote {output}: {report.model or model} {metric}, {rows}")
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status (0 fine, 1 a mismatch, 2 bad input, 3 a bug in convcalc)."""
     return int(cli.main(argv, standalone_mode=False))

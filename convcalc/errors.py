@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 __all__ = ["ConvCalcError", "ShapeError", "SpecError", "AnswersError", "UnknownModelError", "DeviceError",
-           "TorchUnavailableError"]
+           "TorchUnavailableError", "PlotUnavailableError"]
 
 
 class ConvCalcError(Exception):
@@ -75,3 +75,7 @@ class DeviceError(ConvCalcError, ValueError):
 
 class TorchUnavailableError(ConvCalcError, ImportError):
     """A torch feature (to_torch, verify, from_torch) was asked for without torch installed."""
+
+
+class PlotUnavailableError(ConvCalcError, ImportError):
+    """A plot (``report.plot``, ``convcalc plot``) was asked for without matplotlib installed (the ``plot`` extra)."""

@@ -23,6 +23,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are never evaluated
     from typing import Any
 
+    from matplotlib.figure import Figure
+
     from .drawing import Drawing
     from .profiles import Profile
     from .training import Fit, Peak, Plan, Training
@@ -517,6 +519,13 @@ class Report:
         columns = [k for k in _ROW_FIELDS if k not in ("parts", "spec", "name", "frozen")]
         return pd.DataFrame.from_records(records, columns=[c for c in columns if c in records[0]] if records else None,
                                          index="index" if records else None)
+
+    def plot(self, metric: str = "params") -> Figure:
+        """A bar per row for ``metric`` (params, macs, flops, activations, or all four stacked) with the cumulative
+        share of the total, as a matplotlib Figure (:func:`convcalc.plot.figure`; needs the ``plot`` extra)."""
+        from .plot import figure
+
+        return figure(self, metric)
 
     def _repr_html_(self) -> str:
         return self.to_html()

@@ -14,8 +14,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-#: Never imported by a symbolic path: torch (the bridge only), and what only slows start-up.
-HEAVY = ("torch", "numpy", "pandas", "tabulate", "importlib.metadata")
+#: Never imported by a symbolic path: torch (the bridge only), matplotlib (plots only), and what only slows start-up.
+HEAVY = ("torch", "numpy", "pandas", "tabulate", "importlib.metadata", "matplotlib")
 
 
 def python(code: str) -> subprocess.CompletedProcess[str]:
