@@ -310,3 +310,26 @@ def test_the_frame_follows_the_network_not_its_input() -> None:
     assert large.height == small.height and abs(large.width - small.width) <= 0.05 * small.width
     assert cc.summary("resnet34").draw().height > cc.summary("resnet18").draw().height
     assert cc.summary("vgg19").draw().width > cc.summary("vgg16").draw().width
+
+
+def test_the_readme_pictures_are_current(tmp_path: Path) -> None:
+    """examples/*.svg are what examples/make_pictures.py writes now (rerun it after changing the drawings); the
+    plot is compared at the test extra's matplotlib, whose text is drawn as the same paths everywhere."""
+    import importlib.util
+    import tomllib
+
+    spec = importlib.util.spec_from_file_location("make_pictures", ROOT / "examples" / "make_pictures.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for name, svg in module.drawings().items():
+        assert (ROOT / "examples" / name).read_text(encoding="utf-8") == svg, f"rerun examples/make_pictures.py ({name})"
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert all(f"examples/{name}" in readme for name in ("alexnet.svg", "resnet18.svg", "vgg16_params.svg"))
+    matplotlib = pytest.importorskip("matplotlib")
+    extra = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["test"]
+    if f"matplotlib=={matplotlib.__version__}" not in extra:
+        pytest.skip(f"matplotlib {matplotlib.__version__} is not the test extra's")
+    module.write(tmp_path)
+    assert (tmp_path / "vgg16_params.svg").read_bytes() == (ROOT / "examples" / "vgg16_params.svg").read_bytes(), \
+        "rerun examples/make_pictures.py (vgg16_params.svg)"
