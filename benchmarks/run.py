@@ -11,6 +11,8 @@ Five measurements, each a median of repeated runs on this machine:
 3. Depth: chains of 10 … 10,000 layers, every layer different (so nothing is served from a cache).
 4. Input size: vgg16 at 224 … 10,000 pixels a side.
 5. Peak memory of ``verify`` on the meta device: vgg16 at 4096×4096.
+6. Pictures: ``report.draw()`` (its default style) and ``report.to_mermaid()`` for a few networks and a
+   1,000-layer chain, the report made beforehand.
 
 Timings belong here, not in the tests: the test suite only checks that this script runs.
 """
@@ -165,6 +167,17 @@ def input_size(runs: int, sizes: list[int]) -> dict[str, Any]:
     return {str(s): repeat(lambda s=s: cc.summary("vgg16", (3, s, s)), runs) for s in sizes}
 
 
+def pictures(runs: int, names: list[str], chain: int) -> dict[str, Any]:
+    """``draw()`` and ``to_mermaid()`` of reports made beforehand (the summary's time is measurement 2)."""
+    import convcalc as cc
+
+    reports = {name: cc.summary(name) for name in names}
+    reports[f"chain of {chain:,}"] = cc.summary(cc.Sequential(*[cc.Conv2d(i + 1, i + 2, 3, padding=1) for i in range(chain)]),
+                                                (1, 8, 8))
+    return {name: {"style": r.draw().style, "draw": repeat(r.draw, runs), "mermaid": repeat(r.to_mermaid, runs)}
+            for name, r in reports.items()}
+
+
 def verify_memory(size: int) -> dict[str, Any]:
     if importlib.util.find_spec("torch") is None:  # found, not imported: this process stays torch-free
         return {"skipped": "torch is not installed"}
@@ -246,6 +259,9 @@ def report(results: dict[str, Any]) -> str:
     lines += ["", "5. verify on the meta device"]
     lines.append(f"   {v['skipped']}" if "skipped" in v else
                  f"   vgg16 at {v['input']}: {v['seconds']} s, peak RSS {v['peak_rss_mib']} MiB")
+    lines += ["", "6. Pictures: draw() and to_mermaid() of a report (ms, median)"]
+    for name, t in results["pictures"].items():
+        lines.append(f"   {name:<22} {t['style']:<8} {t['draw']['median_ms']:>9.2f} {t['mermaid']['median_ms']:>9.2f}")
     if results["mode"] == "full":
         lines += ["", "Targets (issues 6 and 14)"] + [f"   {k:<34} {t}" for k, t in results["targets"].items()]
     return "\n".join(lines)
@@ -269,6 +285,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     results["depth"] = depth(runs if args.smoke else 10, lengths)
     results["input_size"] = input_size(runs if args.smoke else 30, sizes)
     results["verify_meta"] = verify_memory(verify_size)
+    pictured = ["alexnet", "resnet18"] if args.smoke else ["alexnet", "vgg16", "resnet18", "resnet152", "googlenet",
+                                                           "densenet121", "inception_v3"]
+    results["pictures"] = pictures(1 if args.smoke else 10, pictured, 10 if args.smoke else 1_000)
     results["targets"] = verdicts(results)
     print(report(results))
     target = args.json or (None if args.smoke else HERE / "results.json")

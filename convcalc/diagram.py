@@ -84,9 +84,8 @@ def _window(found: tuple[tuple[int, ...], tuple[int, ...]]) -> str:
     return text
 
 
-def describe(row: Row) -> str:
-    """What a row is, in a few words: its layer type, window or width, and parameters."""
-    found = kernel(row)
+def describe(row: Row, found: tuple[tuple[int, ...], tuple[int, ...]] | None) -> str:
+    """What a row is, in a few words: its layer type, its window (``found``: :func:`kernel`) or width, and parameters."""
     what = row.name or row.kind
     if found is not None:
         what += " " + _window(found)
@@ -107,10 +106,16 @@ def graph(report: Report) -> Graph:
         reads[b] = reads.get(b, 0) + 1
     layout = report.layout
     nodes = [Node(index=0, title="input", detail="", shape=dims(report.input_shape, layout))]
+    windows: dict[tuple[object, tuple[int, ...]], tuple[tuple[int, ...], tuple[int, ...]] | None] = {}
     for r in report.rows:
         join = reads.get(r.index, 0) > 1
-        nodes.append(Node(index=r.index, title=r.path or r.name or r.kind, detail=r.kind if join else describe(r),
-                          shape=dims(r.output_shape, layout), join=join, kernel=kernel(r), row=r))
+        try:  # (a layer and its input decide its window: the 36 bottlenecks of a ResNet stage ask once)
+            found = windows[(r.spec, r.input_shape)] if (r.spec, r.input_shape) in windows else windows.setdefault(
+                (r.spec, r.input_shape), kernel(r))
+        except TypeError:  # a layer holding an unhashable value
+            found = kernel(r)
+        nodes.append(Node(index=r.index, title=r.path or r.name or r.kind, detail=r.kind if join else describe(r, found),
+                          shape=dims(r.output_shape, layout), join=join, kernel=found, row=r))
     name = report.model or "network"
     axes = "" if layout == "chw" else f" ({order(layout, len(report.input_shape))})"
     caption = f"{name} · input {dims(report.input_shape, layout)}{axes} · {report.totals.params:,} params"

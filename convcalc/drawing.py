@@ -27,11 +27,11 @@ from pathlib import Path
 from .diagram import Graph, Node, graph
 from .errors import SpecError
 from .layers.base import numel
-from .records import record
+from .records import field, record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from .report import Report, Row
+    from .report import Report
 
 STYLES = ("volumes", "graph")
 FONT = "DejaVu Sans Mono, Menlo, Consolas, monospace"
@@ -61,11 +61,11 @@ class Drawing:
     """An SVG picture of a network: ``svg`` the document, ``labels`` every line of text in it. A notebook shows
     it inline; :meth:`save` writes it."""
 
-    svg: str
+    svg: str = field(repr=False)
     style: str
     width: int
     height: int
-    labels: tuple[Label, ...] = ()
+    labels: tuple[Label, ...] = field(default=(), repr=False)
 
     def _repr_svg_(self) -> str:
         return self.svg
@@ -147,15 +147,16 @@ def _width(text: str, size: float) -> float:
 # --- colours by what a layer does -------------------------------------------------------------------------------
 
 
-def _fill(row: Row | None) -> str:
+def _fill(n: Node) -> str:
     """Weighted sums (conv, linear) blue, windows without weights (pools) orange, blocks green, the rest grey."""
+    row = n.row
     if row is None:
         return "#ffffff"
     if row.spec is None and row.formula.startswith("layers "):
         return "#d9f2d9"  # a block :meth:`~convcalc.report.Report.at_depth` merged
     if row.macs:
         return "#cfe2f3"
-    if row.window() is not None:
+    if n.kernel is not None:
         return "#fce5cd"
     return "#eeeeee"
 
@@ -278,7 +279,7 @@ def _graph(g: Graph) -> Drawing:
             w = _node_width(n)
             rounded = BOX_H / 2 if i == 0 else 6
             canvas.shapes.append(f'<rect x="{_n(cx - w / 2)}" y="{_n(cy - BOX_H / 2)}" width="{_n(w)}" height="{_n(BOX_H)}" '
-                                 f'rx="{_n(rounded)}" fill="{_fill(n.row)}" stroke="#444"/>')
+                                 f'rx="{_n(rounded)}" fill="{_fill(n)}" stroke="#444"/>')
             if n.detail:
                 canvas.text(Label(n.title, cx, cy - 3, TITLE, "middle"), weight="bold")
                 canvas.text(Label(n.detail, cx, cy + 12, DETAIL, "middle"))
@@ -326,7 +327,7 @@ def _route(a: int, b: int, xs: dict[int, float], rank: dict[int, int], lanes: di
 SPATIAL = (12.0, 18.0, 1024)  # a side of n pixels is 12 + 18·log2(n) px, n capped at 1024
 CHANNELS = (4.0, 8.0, 4096)  # C channels make a box 4 + 8·log2(C) px thick
 VECTOR = (24.0, 14.0, 16384)  # a vector of n features is a bar 24 + 14·log2(n) px tall
-SLANT = (0.55, 0.4)  # the depth axis, drawn up and to the right
+SLANT = (0.45, 0.35)  # the depth axis, drawn up and to the right
 
 
 def _scale(n: int, rule: tuple[float, float, int]) -> float:
@@ -345,18 +346,19 @@ def _box(shape: tuple[int, ...]) -> tuple[float, float, float]:
     return _scale(c, CHANNELS), _scale(h, SPATIAL), _scale(w, SPATIAL)
 
 
-def _drawn(row: Row) -> bool:
+def _drawn(n: Node) -> bool:
     """A row that makes a box: a weighted sum, a window, or a change in the number of elements. An activation,
     a normalisation or a dropout keeps its input's shape and is written under the box before it instead; a flatten
     or a reshape only rearranges it."""
-    return bool(row.macs) or row.window() is not None or numel(row.output_shape) != numel(row.input_shape)
+    row = n.row
+    return row is not None and (bool(row.macs) or n.kernel is not None or numel(row.output_shape) != numel(row.input_shape))
 
 
 def _volumes(report: Report, g: Graph) -> Drawing:
     columns: list[tuple[Node, list[str]]] = [(g.nodes[0], [])]
     for n in g.nodes[1:]:
         assert n.row is not None
-        if _drawn(n.row):
+        if _drawn(n):
             columns.append((n, []))
         elif n.row.name not in columns[-1][1]:
             columns[-1][1].append(n.row.name or n.row.kind)
@@ -390,7 +392,7 @@ def _volumes(report: Report, g: Graph) -> Drawing:
         dx, dy = d * SLANT[0], d * SLANT[1]
         left = cx - (t + dx) / 2
         top = mid - (h - dy) / 2
-        fill = _fill(n.row)
+        fill = _fill(n)
         canvas.shapes.append(_cuboid(left, top, t, h, dx, dy, fill))
         fronts.append((left, top, left + t, top + h))
         canvas.text(Label(texts[0], cx, above - DETAIL - 6, DETAIL, "middle"), weight="bold")

@@ -77,3 +77,31 @@ def overlaps(boxes: list[dict[str, Any]], tolerance: float = 0.5) -> list[tuple[
                     min(a["right"], b["right"]) - max(a["left"], b["left"]) > tolerance:
                 found.append((a["text"], b["text"]))
     return found
+
+
+#: Mermaid's own bundle, where .ci/run installed it (npm): the real parser and renderer of Mermaid text.
+MERMAID_JS = Path(__file__).resolve().parents[1] / "build" / "mermaid" / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"
+
+
+def mermaid(text: str) -> str:
+    """``text`` parsed and rendered by Mermaid in Chromium: ``OK <nodes>`` (the SVG's node count), or ``ERR <why>``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        page = work / "mermaid.html"
+        page.write_text(f"""<!doctype html><html><body><pre id="out">pending</pre>
+<script src="{MERMAID_JS.as_uri()}"></script>
+<script>
+const text = {json.dumps(text)};
+mermaid.initialize({{startOnLoad: false, maxEdges: 5000}});
+(async () => {{
+  try {{
+    await mermaid.parse(text);
+    const drawn = await mermaid.render('graph', text);
+    document.getElementById('out').textContent = 'OK ' + (drawn.svg.match(/class="node /g) || []).length;
+  }} catch (e) {{ document.getElementById('out').textContent = 'ERR ' + e; }}
+}})();
+</script></body></html>""", encoding="utf-8")
+        done = _run(["--allow-file-access-from-files", "--virtual-time-budget=30000", "--dump-dom", page.as_uri()], work)
+        start, end = done.stdout.find('<pre id="out">'), done.stdout.find("</pre>")
+        assert start >= 0 and end > start, done.stderr[-2000:]
+        return html.unescape(done.stdout[start + len('<pre id="out">'):end])

@@ -16,7 +16,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from svg_renderer import CHROMIUM, measure, overlaps, screenshot
+from svg_renderer import CHROMIUM, MERMAID_JS, measure, mermaid, overlaps, screenshot
 
 import convcalc as cc
 from convcalc.cli import main
@@ -147,6 +147,27 @@ def test_a_torch_module_is_drawn_from_its_data_flow() -> None:
     assert drawing.style == "graph" and _joins(drawing) == ["add", "cat"]
 
 
+def test_cli_draws_a_users_torch_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("torch")
+    (tmp_path / "mynets.py").write_text(
+        "import torch\nimport torch.nn as nn\n\n"
+        "class Skip(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.conv = nn.Conv2d(4, 4, 3, padding=1)\n\n"
+        "    def forward(self, x):\n"
+        "        return torch.relu(self.conv(x)) + x\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["draw", "mynets:Skip", "--input", "4x8x8", "-o", "skip.svg"]) == 0
+    assert "as graph" in capsys.readouterr().out
+    shown = [t.text for t in ET.parse(tmp_path / "skip.svg").getroot().iter(f"{SVG}text")]
+    assert "conv" in shown and "add" in shown and "4×8×8" in shown
+    assert main(["summary", "mynets:Skip", "--input", "4x8x8", "--format", "dot"]) == 0
+    dot = capsys.readouterr().out
+    assert dot.count("->") == 4  # input → conv → relu → add, and input → add
+
+
 def test_drawing_is_an_svg_for_notebooks_and_files(tmp_path: Path) -> None:
     drawing = cc.summary("lenet5").draw()
     assert drawing._repr_svg_() == drawing.svg == str(drawing)
@@ -238,6 +259,19 @@ def test_mermaid_text_has_the_flowchart_grammar(capsys: pytest.CaptureFixture[st
     assert len(declared) == 70 and len(set(declared)) == 70
     assert sum(1 for line in lines if line.endswith('(("add"))')) == 8
     assert len(edges) == 69 + 8  # one into each of the 69 rows, and a second into each of the 8 adds
+
+
+@needs_chromium
+@pytest.mark.skipif(not MERMAID_JS.exists(), reason="Mermaid is not installed (.ci/run installs it with npm)")
+@pytest.mark.parametrize(("name", "depth", "nodes"), [
+    ("resnet18", None, 1 + 69),  # the input and 69 rows (test_dot_text_parses_in_graphviz)
+    # the input; the stem: three conv-norm-ReLU triples and 2 pools (11); 9 inception modules of 4 branches
+    # and a cat (45); 2 pools between the stages; the pool, flatten, dropout and fc (4)
+    ("googlenet", 1, 1 + 11 + 45 + 2 + 4),
+])
+def test_mermaid_parses_and_renders_the_graph(name: str, depth: int | None, nodes: int) -> None:
+    """The real Mermaid (its browser bundle, in Chromium) parses the text and draws one node per row."""
+    assert mermaid(cc.summary(name, depth=depth).to_mermaid()) == f"OK {nodes}"
 
 
 def test_graph_text_escapes_quotes() -> None:

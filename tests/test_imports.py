@@ -59,6 +59,8 @@ def test_every_cli_command_stays_symbolic() -> None:
         "    assert main(['check', 'examples/homework.toml']) == 1\n"  # it holds the seeds' two slips
         "    assert main(['solve', '--input', '7', '--kernel', '3', '--stride', '3']) == 0\n"
         "    assert main(['models']) == 0\n"
+        "    assert main(['draw', 'resnet18', '-o', '-']) == 0\n"  # the pictures are written by convcalc itself
+        "    assert main(['summary', 'googlenet', '--format', 'mermaid']) == 0\n"
     )
 
 
