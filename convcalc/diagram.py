@@ -15,6 +15,8 @@ from .records import record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from .report import Report, Row
 
 
@@ -75,12 +77,13 @@ def kernel(row: Row) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
     return tuple(d[0] for d in reach.dims), tuple(d[1] for d in reach.dims)
 
 
-def _window(found: tuple[tuple[int, ...], tuple[int, ...]]) -> str:
-    """``11×11, stride 4`` (the stride left out where it is 1, written once where it is one number)."""
+def window_text(found: tuple[tuple[int, ...], tuple[int, ...]], short: bool = False) -> str:
+    """``11×11, stride 4`` (``11×11 /4`` where ``short``, as the lecture slides label a volume): the stride left out
+    where it is 1, written once where it is one number."""
     sizes, strides = found
     text = "×".join(map(str, sizes))
     if any(s != 1 for s in strides):
-        text += ", stride " + (str(strides[0]) if len(set(strides)) == 1 else "×".join(map(str, strides)))
+        text += (" /" if short else ", stride ") + (str(strides[0]) if len(set(strides)) == 1 else "×".join(map(str, strides)))
     return text
 
 
@@ -88,7 +91,7 @@ def describe(row: Row, found: tuple[tuple[int, ...], tuple[int, ...]] | None) ->
     """What a row is, in a few words: its layer type, its window (``found``: :func:`kernel`) or width, and parameters."""
     what = row.name or row.kind
     if found is not None:
-        what += " " + _window(found)
+        what += " " + window_text(found)
     elif row.spec is not None and row.macs and len(row.output_shape) == 1:  # a fully connected layer: its width
         what += f" → {row.output_shape[0]:,}"
     if row.params:
@@ -129,42 +132,62 @@ def _dot_text(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def to_dot(report: Report) -> str:
-    """The graph in Graphviz's DOT language: boxes for layers, circles for joins, shapes on the edges."""
-    g = graph(report)
-    shapes = {n.index: n.shape for n in g.nodes}
-    lines = [f'digraph "{_dot_text(g.name)}" {{',
-             f'  graph [rankdir=TB, labelloc=t, fontname="monospace", label="{_dot_text(g.caption)}"];',
-             '  node [shape=box, style=rounded, fontname="monospace", fontsize=11];',
-             '  edge [fontname="monospace", fontsize=9];']
-    for n in g.nodes:
-        if n.index == 0:
-            lines.append(f'  n0 [label="input\\n{_dot_text(n.shape)}", shape=oval];')
-        elif n.join:
-            lines.append(f'  n{n.index} [label="{_dot_text(n.detail)}", tooltip="{_dot_text(n.title)}", shape=circle];')
-        else:
-            lines.append(f'  n{n.index} [label="{_dot_text(n.title)}\\n{_dot_text(n.detail)}"];')
-    lines += [f'  n{a} -> n{b} [label="{_dot_text(shapes[a])}"];' for a, b in g.edges]
-    return "\n".join([*lines, "}"])
-
-
 def _mermaid_text(text: str) -> str:
     """Text inside a quoted Mermaid label: its quote and its entity marker written as entities."""
     return text.replace("#", "#35;").replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
 
 
+@record
+class _Syntax:
+    """How a graph language writes the graph: its opening lines (given the name and caption), the input, a join and a
+    layer (given ``i``, ``title``, ``detail``, ``shape``), an edge (``a``, ``b``, ``shape``), its closing lines, and
+    how a label's text is escaped."""
+
+    opening: tuple[str, ...]
+    input: str
+    join: str
+    layer: str
+    edge: str
+    closing: tuple[str, ...]
+    escape: Callable[[str], str]
+
+
+_DOT = _Syntax(
+    opening=('digraph "{name}" {{', '  graph [rankdir=TB, labelloc=t, fontname="monospace", label="{caption}"];',
+             '  node [shape=box, style=rounded, fontname="monospace", fontsize=11];',
+             '  edge [fontname="monospace", fontsize=9];'),
+    input='  n0 [label="input\\n{shape}", shape=oval];',
+    join='  n{i} [label="{detail}", tooltip="{title}", shape=circle];',
+    layer='  n{i} [label="{title}\\n{detail}"];',
+    edge='  n{a} -> n{b} [label="{shape}"];',
+    closing=("}",), escape=_dot_text)
+_MERMAID = _Syntax(
+    opening=("flowchart TB", "  %% {caption}"),
+    input='  n0(["input<br/>{shape}"])',
+    join='  n{i}(("{detail}"))',
+    layer='  n{i}["{title}<br/>{detail}"]',
+    edge='  n{a} -->|"{shape}"| n{b}',
+    closing=(), escape=_mermaid_text)
+
+
+def _written(report: Report, syntax: _Syntax) -> str:
+    g = graph(report)
+    e = syntax.escape
+    shapes = {n.index: e(n.shape) for n in g.nodes}
+    lines = [line.format(name=e(g.name), caption=e(g.caption)) for line in syntax.opening]
+    for n in g.nodes:
+        template = syntax.input if n.index == 0 else syntax.join if n.join else syntax.layer
+        lines.append(template.format(i=n.index, title=e(n.title), detail=e(n.detail), shape=shapes[n.index]))
+    lines += [syntax.edge.format(a=a, b=b, shape=shapes[a]) for a, b in g.edges]
+    return "\n".join([*lines, *syntax.closing])
+
+
+def to_dot(report: Report) -> str:
+    """The graph in Graphviz's DOT language: boxes for layers, circles for joins, shapes on the edges."""
+    return _written(report, _DOT)
+
+
 def to_mermaid(report: Report) -> str:
     """The graph as a Mermaid flowchart (top to bottom): rounded boxes for layers, circles for joins, the input
     a stadium; the shapes on the edges."""
-    g = graph(report)
-    shapes = {n.index: n.shape for n in g.nodes}
-    lines = ["flowchart TB", f"  %% {g.caption}"]
-    for n in g.nodes:
-        if n.index == 0:
-            lines.append(f'  n0(["input<br/>{_mermaid_text(n.shape)}"])')
-        elif n.join:
-            lines.append(f'  n{n.index}(("{_mermaid_text(n.detail)}"))')
-        else:
-            lines.append(f'  n{n.index}["{_mermaid_text(n.title)}<br/>{_mermaid_text(n.detail)}"]')
-    lines += [f'  n{a} -->|"{_mermaid_text(shapes[a])}"| n{b}' for a, b in g.edges]
-    return "\n".join(lines)
+    return _written(report, _MERMAID)

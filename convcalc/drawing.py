@@ -24,7 +24,7 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 
-from .diagram import Graph, Node, graph
+from .diagram import Graph, Node, graph, window_text
 from .errors import SpecError
 from .layers.base import numel
 from .records import field, record
@@ -369,7 +369,7 @@ def _volumes(report: Report, g: Graph) -> Drawing:
         if n.row is None:
             lines.append(("input", "", n.shape, ""))
             continue
-        what = (n.row.name or n.row.kind) + (" " + _kernel_text(n.kernel) if n.kernel is not None else "")
+        what = (n.row.name or n.row.kind) + (" " + window_text(n.kernel, short=True) if n.kernel is not None else "")
         if n.kernel is None and n.row.macs and len(n.row.output_shape) == 1:
             what = "FC " + f"{n.row.output_shape[0]:,}"
         lines.append((what, n.title, n.shape, "+ " + ", ".join(folded) if folded else ""))
@@ -407,14 +407,6 @@ def _volumes(report: Report, g: Graph) -> Drawing:
             continue
         canvas.shapes.append(_window_mark(fronts[i - 1], fronts[i], n.kernel[0], n.row.input_shape))
     return canvas.document(x + MARGIN, below + SHAPE + 5 + MARGIN, caption, "volumes")
-
-
-def _kernel_text(found: tuple[tuple[int, ...], tuple[int, ...]]) -> str:
-    sizes, strides = found
-    text = "×".join(map(str, sizes))
-    if any(s != 1 for s in strides):
-        text += " /" + (str(strides[0]) if len(set(strides)) == 1 else "×".join(map(str, strides)))
-    return text
 
 
 def _cuboid(left: float, top: float, t: float, h: float, dx: float, dy: float, fill: str) -> str:

@@ -150,7 +150,7 @@ def test_a_torch_module_is_drawn_from_its_data_flow() -> None:
 def test_cli_draws_a_users_torch_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                          capsys: pytest.CaptureFixture[str]) -> None:
     pytest.importorskip("torch")
-    (tmp_path / "mynets.py").write_text(
+    (tmp_path / "drawn_nets.py").write_text(
         "import torch\nimport torch.nn as nn\n\n"
         "class Skip(nn.Module):\n"
         "    def __init__(self):\n"
@@ -159,11 +159,11 @@ def test_cli_draws_a_users_torch_module(tmp_path: Path, monkeypatch: pytest.Monk
         "    def forward(self, x):\n"
         "        return torch.relu(self.conv(x)) + x\n")
     monkeypatch.chdir(tmp_path)
-    assert main(["draw", "mynets:Skip", "--input", "4x8x8", "-o", "skip.svg"]) == 0
+    assert main(["draw", "drawn_nets:Skip", "--input", "4x8x8", "-o", "skip.svg"]) == 0
     assert "as graph" in capsys.readouterr().out
     shown = [t.text for t in ET.parse(tmp_path / "skip.svg").getroot().iter(f"{SVG}text")]
     assert "conv" in shown and "add" in shown and "4×8×8" in shown
-    assert main(["summary", "mynets:Skip", "--input", "4x8x8", "--format", "dot"]) == 0
+    assert main(["summary", "drawn_nets:Skip", "--input", "4x8x8", "--format", "dot"]) == 0
     dot = capsys.readouterr().out
     assert dot.count("->") == 4  # input → conv → relu → add, and input → add
 
