@@ -74,6 +74,14 @@ def test_receptive_field_matches_torch_gradients(specs: list[tuple]) -> None:
         assume(False)
     ours = report.rows[-1].receptive_field
     assume(ours is not None and ours[0] <= LENGTH // 3)  # some output's whole field lies inside the input
+    # A transposed conv's cropping (padding p) drops outputs that read real inputs; a later layer's padding puts
+    # positions back there. The field counts what such a padded position would see (unclipped, the convention
+    # of receptive.py), torch's gradient sees zeros: [transposed 1, stride 2, padding 1; AvgPool1d(2, 1, 1);
+    # AdaptiveAvgPool1d(4)] on 96 is 25 by the convention (pool window 0 reads the crop's input 0) and 24 by
+    # gradients. Gradients cannot hold the convention there.
+    cropped = next((i for i, s in enumerate(specs) if s[0] == "transposed" and s[4] > 0), None)
+    assume(cropped is None or not any((s[0] in ("conv", "avg") and s[-1] > 0) or (s[0] == "pad" and max(s[1:]) > 0)
+                                      for s in specs[cropped + 1:]))
     assert ours[0] == measured_field(specs)
 
 
