@@ -687,7 +687,13 @@ def check_file(path: str | Path) -> list[Mark]:
     (naming the file and the question) and the others are still marked. AnswersError only for a
     file that cannot be read: missing, not TOML, or without questions."""
     p = Path(path)
-    text = read_user_file(p, "an answers file (TOML)", AnswersError)
+    return check_text(read_user_file(p, "an answers file (TOML)", AnswersError), p)
+
+
+def check_text(text: str, p: Path | str) -> list[Mark]:
+    """The answers in ``text`` (TOML), marked as :func:`check_file` marks a file's; ``p`` names it in the marks, and
+    its folder is where the files its questions name are found (the browser page: a name with no folder)."""
+    p = Path(p)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:

@@ -455,6 +455,42 @@ def plot(model: str, output: str, metric: str, input_texts: tuple[str, ...], lay
     rows = f"{len(report.rows)} layers" if depth is None else f"{len(report.rows)} rows at depth {depth}"
     click.echo(f"wrote {output}: {report.model or model} {metric}, {rows}")
 
+@cli.command()
+@click.option("--out", metavar="DIR", help="Write the site into DIR (made if missing).")
+@click.option("--serve", is_flag=True, help="Serve the site on 127.0.0.1 for a look (built in a temporary folder "
+                                            "without --out); Ctrl-C stops it.")
+@click.option("--port", type=int, default=8000, show_default=True, help="The port --serve listens on (0: any free one).")
+@click.option("--pyodide", metavar="DIR", help="A folder holding Pyodide's runtime (npm install pyodide leaves it in "
+                                               "node_modules/pyodide); else convcalc's cache, else fetched once with npm.")
+def web(out: str | None, serve: bool, port: int, pyodide: str | None) -> None:
+    """Write a static web page that runs this convcalc in the browser (Pyodide): the table, the working,
+    the drawing, the other tools' figures and the answer checker, offline, from any static host.
+
+    \b
+    Examples:
+      convcalc web --out site
+      convcalc web --serve --port 8000
+    """
+    if not out and not serve:
+        raise click.UsageError("give --out DIR to write the site, or --serve to look at it")
+    import tempfile
+    from pathlib import Path
+
+    from . import web as site
+
+    folder = Path(out) if out else Path(tempfile.mkdtemp(prefix="convcalc-web-"))
+    files = site.build(folder, pyodide)
+    size = sum(f.stat().st_size for f in files)
+    click.echo(f"wrote {len(files)} files to {folder} ({size / 1e6:.1f} MB)")
+    if serve:
+        httpd = site.server(folder, port)
+        click.echo(f"serving http://127.0.0.1:{httpd.server_address[1]}/ (Ctrl-C stops)")
+        try:
+            httpd.serve_forever()
+        except KeyboardInterrupt:
+            pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status (0 fine, 1 a mismatch, 2 bad input, 3 a bug in convcalc)."""
     return int(cli.main(argv, standalone_mode=False))

@@ -245,6 +245,16 @@ def _grid(document: Document, body: Grid, fmt: str, style: _Style) -> str:
     return "\n\n".join(part for part in parts if part)
 
 
+def html_parts(document: Document) -> tuple[str, str, list[str]]:
+    """A grid document's title, its HTML table and the lines beneath it, for a page that lays them out itself
+    (``convcalc web``); the same text the terminal table has around its grid."""
+    style = _Style(_UNICODE, False)
+    if not isinstance(document.body, Grid):
+        raise TypeError("html_parts takes a document whose body is a Grid")
+    return _text(document.title, style), _grid(document, document.body, "html", style), [
+        _text(line, style) for line in document.footer]
+
+
 def _steps(document: Document, body: Steps, fmt: str, style: _Style) -> str:
     """Each quantity with its working: aligned text, a Markdown list, a LaTeX description list or an
     HTML ``<dl>``, the title above and the notes and lines beneath."""

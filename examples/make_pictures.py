@@ -4,7 +4,9 @@ the files here are what it writes).
 - ``alexnet.svg``: AlexNet as CS231n draws it, each layer's output a volume, sizes as H×W×C;
 - ``resnet18.svg``: ResNet-18's graph with each residual block's body and shortcut merged (``--depth 2``),
   so that its eight skip paths and three 1×1 projections read at a glance;
-- ``vgg16_params.svg``: where VGG-16's parameters are (needs matplotlib: ``pip install 'convcalc[plot]'``).
+- ``vgg16_params.svg``: where VGG-16's parameters are (needs matplotlib: ``pip install 'convcalc[plot]'``);
+- ``web.png``, with ``--web``: the browser page (``convcalc web``) showing AlexNet, as headless Chromium draws it
+  (needs Chromium, Playwright and Pyodide's runtime, as the page's tests do).
 """
 
 from __future__ import annotations
@@ -39,6 +41,38 @@ def write(folder: Path = HERE, plots: bool = True) -> list[Path]:
     return written
 
 
+def web_screenshot(target: Path) -> Path:
+    """The page showing AlexNet's table, its first row's working open, in a 1280×900 window."""
+    import shutil
+    import tempfile
+    import threading
+
+    from playwright.sync_api import sync_playwright
+
+    from convcalc import web
+
+    with tempfile.TemporaryDirectory() as folder:
+        web.build(folder)
+        httpd = web.server(folder, 0)
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        with sync_playwright() as driver:
+            browser = driver.chromium.launch(executable_path=shutil.which("chromium"),
+                                             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(f"http://127.0.0.1:{httpd.server_address[1]}/#model=alexnet")
+            page.wait_for_selector("body.ready", timeout=120_000)
+            page.wait_for_selector("#table table")
+            page.click("#table tbody tr:first-child")
+            page.screenshot(path=str(target))
+            browser.close()
+        httpd.shutdown()
+    return target
+
+
 if __name__ == "__main__":
-    for path in write(Path(sys.argv[1]) if len(sys.argv) > 1 else HERE):
+    args = [a for a in sys.argv[1:] if a != "--web"]
+    folder = Path(args[0]) if args else HERE
+    for path in write(folder):
         print(f"wrote {path}")
+    if "--web" in sys.argv:
+        print(f"wrote {web_screenshot(folder / 'web.png')}")
