@@ -79,9 +79,16 @@ def runtime(given: str | Path | None = None) -> Path:
         with tarfile.open(packed) as archive:
             archive.extractall(tmp, members=[m for m in archive.getmembers() if m.name in {f"package/{n}" for n in RUNTIME}],
                                filter="data")
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}-"))
         for name in RUNTIME:
-            shutil.copyfile(Path(tmp) / "package" / name, folder / name)
+            shutil.copyfile(Path(tmp) / "package" / name, staging / name)
+        try:  # whole or not at all: another process fetching at once finds either no folder or a complete one
+            staging.rename(folder)
+        except OSError:
+            shutil.rmtree(staging, ignore_errors=True)
+            if not _complete(folder):
+                raise WebError(f"cannot keep Pyodide's runtime in {folder}") from None
     return folder
 
 
