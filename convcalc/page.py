@@ -51,8 +51,11 @@ def _report(state: dict[str, Any]) -> Any:
 
 def _failure(error: Exception) -> str:
     """An error as the page shows it: one line, and where in the text it is (a SpecError's line and column, or the
-    ``line N:`` a forward pass's shape error starts with)."""
+    ``line N:`` a forward pass's shape error starts with). Anything but a ConvCalcError or ValueError is a bug in
+    convcalc, said so in one line, as the command line says it."""
     message = str(error)
+    if not isinstance(error, (ConvCalcError, ValueError)):
+        message = f"internal error ({type(error).__name__}: {message}); this is a bug in convcalc"
     line = getattr(error, "line", None)
     column = getattr(error, "column", None)
     if line is None:
@@ -70,7 +73,7 @@ def compute(state_text: str) -> str:
     try:
         report = _report(json.loads(state_text))
         title, table, footer = html_parts(summary(report))
-    except (ConvCalcError, ValueError) as error:
+    except Exception as error:  # noqa: BLE001 - the page shows every failure as one line (_failure)
         return _failure(error)
     return json.dumps({"ok": True, "title": title, "table": table, "footer": footer,
                        "explains": [r.index for r in report.rows if r.spec is not None],
@@ -85,7 +88,7 @@ def pane(state_text: str, which: str) -> str:
     try:
         report = _report(json.loads(state_text))
         html = report.draw().svg if which == "drawing" else render(comparison(report), "html")
-    except (ConvCalcError, ValueError) as error:
+    except Exception as error:  # noqa: BLE001 - the page shows every failure as one line (_failure)
         return _failure(error)
     return json.dumps({"ok": True, "html": html})
 
@@ -97,13 +100,15 @@ def explain(state_text: str, index: int) -> str:
 
     try:
         report = _report(json.loads(state_text))
-        row = next(r for r in report.rows if r.index == int(index))
+        row = next((r for r in report.rows if r.index == int(index)), None)
+        if row is None:
+            raise ConvCalcError(f"the table has no row {index}")
         if row.spec is None:
             return json.dumps({"ok": True, "html": f"<p>{row.formula}</p>"})
         working = working_of(row.spec, "x".join(map(str, shown(row.input_shape, report.layout))), report.dtype,
                              report.layout)
         return json.dumps({"ok": True, "html": working.render("html")})
-    except (ConvCalcError, ValueError, StopIteration) as error:
+    except Exception as error:  # noqa: BLE001 - the page shows every failure as one line (_failure)
         return _failure(error)
 
 
@@ -113,7 +118,7 @@ def check(answers_text: str) -> str:
 
     try:
         marks = check_text(answers_text, "answers.toml")
-    except ConvCalcError as error:
+    except Exception as error:  # noqa: BLE001 - the page shows every failure as one line (_failure)
         return _failure(error)
     line, _ = tally(marks)
     return json.dumps({"ok": True, "marks": [{"verdict": m.verdict, "text": str(m)} for m in marks], "tally": line})

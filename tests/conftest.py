@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+if os.environ.get("PYTEST_XDIST_WORKER"):  # one of several workers (addopts -n auto): one thread each for torch's
+    os.environ.setdefault("OMP_NUM_THREADS", "1")  # kernels, rather than each worker's threads contending for every core
+
 # CI runs a bounded number of examples so the suite stays well inside its time;
 # HYPOTHESIS_PROFILE=thorough runs many more locally.
 settings.register_profile("ci", max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
