@@ -9,7 +9,6 @@ lay out this same graph.
 
 from __future__ import annotations
 
-from .errors import ConvCalcError
 from .layout import dims, order
 from .records import record
 
@@ -32,6 +31,7 @@ class Node:
     shape: str
     join: bool = False
     kernel: tuple[tuple[int, ...], tuple[int, ...]] | None = None  # (kernel, stride) of a sliding window
+    block: bool = False  # a block :meth:`~convcalc.report.Report.at_depth` merged into one row
     row: Row | None = None  # None for the input
 
 
@@ -47,12 +47,7 @@ class Graph:
     @property
     def branched(self) -> bool:
         """True where some node reads or feeds more than one other (a residual, an inception module)."""
-        ins: dict[int, int] = {}
-        outs: dict[int, int] = {}
-        for a, b in self.edges:
-            outs[a] = outs.get(a, 0) + 1
-            ins[b] = ins.get(b, 0) + 1
-        return any(n > 1 for n in ins.values()) or any(n > 1 for n in outs.values())
+        return self.first_branch() is not None
 
     def first_branch(self) -> Node | None:
         """The first node that reads several tensors or feeds several nodes (for an error naming it)."""
@@ -66,15 +61,8 @@ class Graph:
 
 def kernel(row: Row) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
     """The (kernel, stride) per spatial dim of a row that slides a window (conv, transposed conv, pool)."""
-    if row.spec is None:
-        return None
-    try:
-        reach = row.spec.effect(row.input_shape).reach
-    except ConvCalcError:
-        return None
-    if reach.kind not in ("window", "transposed"):
-        return None
-    return tuple(d[0] for d in reach.dims), tuple(d[1] for d in reach.dims)
+    found = row.sliding()
+    return None if found is None else (tuple(d[0] for d in found[1].dims), tuple(d[1] for d in found[1].dims))
 
 
 def window_text(found: tuple[tuple[int, ...], tuple[int, ...]], short: bool = False) -> str:
@@ -110,6 +98,7 @@ def graph(report: Report) -> Graph:
     layout = report.layout
     nodes = [Node(index=0, title="input", detail="", shape=dims(report.input_shape, layout))]
     windows: dict[tuple[object, tuple[int, ...]], tuple[tuple[int, ...], tuple[int, ...]] | None] = {}
+    leaves = {id(r) for r in report.leaves}
     for r in report.rows:
         join = reads.get(r.index, 0) > 1
         try:  # (a layer and its input decide its window: the 36 bottlenecks of a ResNet stage ask once)
@@ -118,7 +107,7 @@ def graph(report: Report) -> Graph:
         except TypeError:  # a layer holding an unhashable value
             found = kernel(r)
         nodes.append(Node(index=r.index, title=r.path or r.name or r.kind, detail=r.kind if join else describe(r, found),
-                          shape=dims(r.output_shape, layout), join=join, kernel=found, row=r))
+                          shape=dims(r.output_shape, layout), join=join, kernel=found, block=id(r) not in leaves, row=r))
     name = report.model or "network"
     axes = "" if layout == "chw" else f" ({order(layout, len(report.input_shape))})"
     caption = f"{name} · input {dims(report.input_shape, layout)}{axes} · {report.totals.params:,} params"

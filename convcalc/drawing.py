@@ -51,7 +51,7 @@ class Label:
     @property
     def box(self) -> tuple[float, float, float, float]:
         """(left, top, right, bottom) of the text, from the font's advance, ascent and descent."""
-        width = len(self.text) * ADVANCE * self.size
+        width = _width(self.text, self.size)
         left = self.x - width / 2 if self.anchor == "middle" else self.x - width if self.anchor == "end" else self.x
         return left, self.y - 0.8 * self.size, left + width, self.y + 0.25 * self.size
 
@@ -152,8 +152,8 @@ def _fill(n: Node) -> str:
     row = n.row
     if row is None:
         return "#ffffff"
-    if row.spec is None and row.formula.startswith("layers "):
-        return "#d9f2d9"  # a block :meth:`~convcalc.report.Report.at_depth` merged
+    if n.block:
+        return "#d9f2d9"
     if row.macs:
         return "#cfe2f3"
     if n.kernel is not None:

@@ -15,7 +15,7 @@ from functools import cached_property
 
 from .errors import ConvCalcError, SpecError
 from .inputs import Input
-from .layers.base import Backward, Leaf, Part, Primitives, Shape, is_int, numel
+from .layers.base import Backward, Effect, Leaf, Part, Primitives, Reach, Shape, is_int, numel
 from .records import field, fields, record, replace
 from .tables import GRAPH_FORMATS
 
@@ -126,18 +126,23 @@ class Row:
         """FLOPs with each bias addition counted as one more (``flops + bias_adds``)."""
         return self.flops + self.bias_adds
 
-    def window(self) -> tuple[tuple[tuple[int, int], ...], tuple[int, ...]] | None:
-        """The (before, after) padding and the stride per spatial dim of a conv or pool row (as its
-        layer reads its input), or None for a row that slides no window."""
+    def sliding(self) -> tuple[Effect, Reach] | None:
+        """The effect and reach of a row that slides a window (a conv, transposed conv or pool); None for any other."""
         if self.spec is None:
             return None
         try:
             effect = self.spec.effect(self.input_shape)
         except ConvCalcError:
             return None
-        reach = effect.reach
-        if reach.kind not in ("window", "transposed"):
+        return (effect, effect.reach) if effect.reach.kind in ("window", "transposed") else None
+
+    def window(self) -> tuple[tuple[tuple[int, int], ...], tuple[int, ...]] | None:
+        """The (before, after) padding and the stride per spatial dim of a conv or pool row (as its
+        layer reads its input), or None for a row that slides no window."""
+        found = self.sliding()
+        if found is None:
             return None
+        effect, reach = found
         left = tuple(d[3] for d in reach.dims)
         pads_of = getattr(self.spec, "pads", None)
         padding = getattr(self.spec, "padding", None)

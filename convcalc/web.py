@@ -20,6 +20,8 @@ import subprocess
 import tarfile
 import tempfile
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import ConvCalcError
@@ -145,3 +147,18 @@ def server(folder: str | Path, port: int = 8000) -> ThreadingHTTPServer:
         return ThreadingHTTPServer(("127.0.0.1", port), partial(Quiet, directory=str(folder)))
     except OSError as error:
         raise WebError(f"cannot serve on 127.0.0.1:{port}: {error.strerror or error}") from None
+
+
+@contextmanager
+def serving(folder: str | Path, port: int = 0) -> Iterator[str]:
+    """``folder`` served on 127.0.0.1 from a background thread while the block runs (``port`` 0: any free one); the
+    site's address. For scripts and tests; ``convcalc web --serve`` serves in the foreground."""
+    import threading
+
+    httpd = server(folder, port)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

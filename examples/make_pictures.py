@@ -45,7 +45,6 @@ def web_screenshot(target: Path) -> Path:
     """The page showing AlexNet's table, its first row's working open, in a 1280×900 window."""
     import shutil
     import tempfile
-    import threading
 
     from playwright.sync_api import sync_playwright
 
@@ -53,19 +52,16 @@ def web_screenshot(target: Path) -> Path:
 
     with tempfile.TemporaryDirectory() as folder:
         web.build(folder)
-        httpd = web.server(folder, 0)
-        threading.Thread(target=httpd.serve_forever, daemon=True).start()
-        with sync_playwright() as driver:
+        with web.serving(folder) as address, sync_playwright() as driver:
             browser = driver.chromium.launch(executable_path=shutil.which("chromium"),
                                              args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
             page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.goto(f"http://127.0.0.1:{httpd.server_address[1]}/#model=alexnet")
+            page.goto(address + "#model=alexnet")
             page.wait_for_selector("body.ready", timeout=120_000)
             page.wait_for_selector("#table table")
             page.click("#table tbody tr:first-child")
             page.screenshot(path=str(target))
             browser.close()
-        httpd.shutdown()
     return target
 
 

@@ -10,7 +10,6 @@ they skip, saying which.
 from __future__ import annotations
 
 import json
-import threading
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -80,11 +79,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         web.build(folder)
     except web.WebError as error:
         pytest.skip(f"no Pyodide runtime here: {error}")
-    httpd: Any = web.server(folder, 0)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
+    with web.serving(folder) as address:
+        yield address
 
 
 @pytest.fixture(scope="module")
